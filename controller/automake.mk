@@ -1,0 +1,3 @@
+# controller/: cutoverd, cutover-hook, cutoverctl.  Nothing is built here
+# yet: see the controller issue.
+EXTRA_DIST += controller/README.md

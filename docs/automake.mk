@@ -1,0 +1,7 @@
+# docs/: architecture, man pages, the lab and measurement guides.
+dist_man_MANS += docs/cutover-lossmeter.1
+EXTRA_DIST += \
+	docs/architecture.md \
+	docs/lab.md \
+	docs/lossmeter.md \
+	docs/benchmarks.md

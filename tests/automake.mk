@@ -1,0 +1,63 @@
+# tests/: cmocka unit tests, the lab, integration tests and the harness.
+
+# The loss meter (installed: engineers use it outside the lab too).
+bin_PROGRAMS += tests/harness/cutover-lossmeter
+noinst_LTLIBRARIES += tests/harness/liblossmeter.la
+tests_harness_liblossmeter_la_SOURCES = \
+	tests/harness/lossacct.c \
+	tests/harness/lossacct.h \
+	tests/harness/lossmeter-log.c \
+	tests/harness/lossmeter-log.h
+tests_harness_cutover_lossmeter_SOURCES = tests/harness/lossmeter.c
+tests_harness_cutover_lossmeter_LDADD = \
+	tests/harness/liblossmeter.la lib/libcutover.la $(OVS_LIBADD) -lm
+
+# Unit tests (cmocka): one driver per module.
+UNIT_LDADD = $(CMOCKA_LIBS) $(OVS_LIBADD) -lm
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tests/harness
+
+check_PROGRAMS += tests/unit/test-lossmeter tests/unit/test-lib
+tests_unit_test_lossmeter_SOURCES = tests/unit/test-lossmeter.c
+tests_unit_test_lossmeter_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lossmeter_LDADD = \
+	tests/harness/liblossmeter.la lib/libcutover.la $(UNIT_LDADD)
+tests_unit_test_lib_SOURCES = tests/unit/test-lib.c
+tests_unit_test_lib_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lib_LDADD = lib/libcutover.la $(UNIT_LDADD)
+
+UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib
+
+# Integration tests: real daemons, real packets, network namespaces.  Each
+# is a bash script run by the automake harness; exit status 77 means
+# skipped, with the reason on the last line of its log.
+INTEGRATION_TESTS = \
+	tests/integration/lossmeter-cli.sh \
+	tests/integration/lossmeter-loopback.sh \
+	tests/integration/lab-up.sh \
+	tests/integration/lab-two-labs.sh \
+	tests/integration/lab-killed.sh \
+	tests/integration/lab-traffic.sh
+
+TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = bash
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	PATH='$(abs_top_builddir)/tests/harness:$(abs_top_srcdir)/tests/lab:'"$$PATH"; \
+	export PATH;
+
+# The lab, the harness scripts and the test library.
+LAB_FILES = \
+	tests/lab/lab \
+	tests/lab/lab.sh \
+	tests/harness/lab-traffic \
+	tests/test-lib.sh \
+	tests/summary
+EXTRA_DIST += $(LAB_FILES) $(INTEGRATION_TESTS)
+
+# Prints the one-line summary of the last 'make check' (and names skipped
+# and failed tests with their reasons).
+check-summary:
+	@$(SHELL) $(top_srcdir)/tests/summary $(top_builddir)
+.PHONY: check-summary
