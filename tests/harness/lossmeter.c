@@ -797,6 +797,9 @@ report_to_json(const struct report_stream *s, struct lossacct_report *r,
     for (size_t i = 0; i < r->n_receivers; i++) {
         const struct lm_log *log = &logs[rx_log_index[i]];
 
+        if (!r->per_receiver[i]) {
+            continue;
+        }
         json_object_put(receivers, *log->label ? log->label : log->file_name,
                         json_integer_create(r->per_receiver[i]));
     }

@@ -1,0 +1,614 @@
+# lab.sh: simulated hypervisors with real Open vSwitch, in network namespaces.
+#
+# A bash library (sourced by tests/lab/lab, the integration tests and the
+# harness).  A lab is:
+#
+#   PREFIX-ul     the physical network: Linux bridges (real learning
+#                 switches), one per VLAN: 'phys' is the untagged tunnel
+#                 underlay 172.16.0.0/24, 'vlan100' is provider VLAN 100
+#                 (203.0.113.0/24).  The kernels we run on have neither
+#                 802.1Q devices nor bridge VLAN filtering
+#                 (CONFIG_VLAN_8021Q, CONFIG_BRIDGE_VLAN_FILTERING unset), so
+#                 a trunk is one cable per VLAN and tagging happens in OVS
+#                 (docs/lab.md).
+#   PREFIX-hN     host N: its own ovsdb-server and ovs-vswitchd (userspace
+#                 datapath, private run/db/log directories), an integration
+#                 bridge br-int (fail_mode=secure) and an uplink bridge br-phy
+#                 holding the tunnel IP 172.16.0.(10+N) on its internal port.
+#                 br-phy's 'eth0' is cabled to 'phys' (port hN, untagged only)
+#                 and its 'eth1' to 'vlan100' (port hN-v100, an OVS access
+#                 port with tag 100: frames tagged 100 in OVS leave untagged
+#                 on that cable).
+#   PREFIX-edge   the edge router: kernel routing and ARP cache, 'eth0' on the
+#                 provider VLAN (203.0.113.1), 'eth1' to the internet
+#                 namespace (198.51.100.1).
+#   PREFIX-inet   'the internet': 198.51.100.2, default route via the edge.
+#   PREFIX-VM-hN  a VM instance on host N: veth 'eth0' whose peer is attached
+#                 to br-int with external_ids:iface-id=VM.
+#
+# Everything the lab makes is recorded under $LAB_ROOT/PREFIX as it is made
+# (namespaces, pid files), so that lab_down removes all of it, even after the
+# process that built it was killed half way.  No process is ever stopped by
+# name: only by the pids recorded in our pid files, and the processes that
+# live in our own namespaces.
+
+LAB_ROOT=${CUTOVER_LAB_ROOT:-/tmp/cutover-lab}
+LAB_OVS_SCHEMA=${CUTOVER_OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+LAB_UNDERLAY_NET=172.16.0
+LAB_PROVIDER_VLAN=100
+LAB_PROVIDER_NET=203.0.113
+LAB_INET_NET=198.51.100
+LAB_VM_MTU=1400
+
+lab_log() {
+    echo "lab: $*" >&2
+}
+
+lab_die() {
+    echo "lab: error: $*" >&2
+    return 1
+}
+
+# lab_dir PREFIX: the lab's state directory.
+lab_dir() {
+    echo "$LAB_ROOT/$1"
+}
+
+# lab_check_prefix PREFIX: prefixes name namespaces and directories.
+lab_check_prefix() {
+    case $1 in
+        ''|*[!a-zA-Z0-9]*)
+            lab_die "prefix '$1' must be letters and digits only"
+            return 1 ;;
+    esac
+    if [ ${#1} -gt 10 ]; then
+        lab_die "prefix '$1' is longer than 10 characters"
+        return 1
+    fi
+}
+
+# lab_new_prefix: a prefix no lab uses.
+lab_new_prefix() {
+    local p
+    while :; do
+        p=co$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+        [ -e "$(lab_dir "$p")" ] || { echo "$p"; return 0; }
+    done
+}
+
+# lab_host_ns PREFIX N, lab_host_dir PREFIX N.
+lab_host_ns() { echo "$1-h$2"; }
+lab_host_dir() { echo "$(lab_dir "$1")/h$2"; }
+
+# lab_host_ip N: host N's tunnel IP.
+lab_host_ip() { echo "$LAB_UNDERLAY_NET.$((10 + $1))"; }
+
+# lab_host_mac N: the MAC of host N's br-phy (fixed, so neighbours can be
+# pre-seeded).
+lab_host_mac() { printf '02:00:ac:10:00:%02x\n' $((10 + $1)); }
+
+# lab_n_hosts PREFIX.
+lab_n_hosts() {
+    cat "$(lab_dir "$1")/n_hosts" 2>/dev/null || echo 0
+}
+
+# lab_netns_add PREFIX NAME: creates namespace NAME, recording it first.
+lab_netns_add() {
+    echo "$2" >> "$(lab_dir "$1")/namespaces"
+    ip netns add "$2" || return 1
+    ip -n "$2" link set lo up
+}
+
+# lab_host_env PREFIX N: the environment under which OVS tools talk to host
+# N's daemons (ovs-vsctl, ovs-ofctl br-int, ovs-appctl -t ovs-vswitchd...).
+lab_host_env() {
+    local d
+    d=$(lab_host_dir "$1" "$2")
+    echo "OVS_RUNDIR=$d/run OVS_DBDIR=$d/db OVS_LOGDIR=$d/log" \
+         "OVS_SYSCONFDIR=$d/etc"
+}
+
+# lab_host_exec PREFIX N CMD...: runs CMD in host N's namespace with its OVS
+# environment.
+lab_host_exec() {
+    local p=$1 n=$2
+    shift 2
+    # shellcheck disable=SC2046
+    ip netns exec "$(lab_host_ns "$p" "$n")" env $(lab_host_env "$p" "$n") "$@"
+}
+
+# lab_vsctl PREFIX N ARGS...: ovs-vsctl on host N.
+lab_vsctl() {
+    local p=$1 n=$2
+    shift 2
+    lab_host_exec "$p" "$n" ovs-vsctl --timeout=30 "$@"
+}
+
+# lab_ofctl PREFIX N ARGS...: ovs-ofctl (OpenFlow 1.5) on host N.
+lab_ofctl() {
+    local p=$1 n=$2
+    shift 2
+    lab_host_exec "$p" "$n" ovs-ofctl -O OpenFlow15 "$@"
+}
+
+# lab_appctl PREFIX N TARGET ARGS...: ovs-appctl on host N's daemon TARGET.
+lab_appctl() {
+    local p=$1 n=$2
+    shift 2
+    lab_host_exec "$p" "$n" ovs-appctl --timeout=30 -t "$@"
+}
+
+# lab_start_host PREFIX N: host N's namespace, OVS daemons and bridges.
+lab_start_host() {
+    local p=$1 n=$2 ns d ip mac
+    ns=$(lab_host_ns "$p" "$n")
+    d=$(lab_host_dir "$p" "$n")
+    ip=$(lab_host_ip "$n")
+    mac=$(lab_host_mac "$n")
+
+    mkdir -p "$d/run" "$d/db" "$d/log" "$d/etc"
+    lab_netns_add "$p" "$ns" || return 1
+
+    # Cables to the physical network: the underlay, and the provider VLAN.
+    ip link add eth0 netns "$ns" type veth peer name "h$n" netns "$p-ul" \
+        || return 1
+    ip -n "$p-ul" link set "h$n" master phys up || return 1
+    ip link add eth1 netns "$ns" type veth \
+        peer name "h$n-v$LAB_PROVIDER_VLAN" netns "$p-ul" || return 1
+    ip -n "$p-ul" link set "h$n-v$LAB_PROVIDER_VLAN" \
+        master "vlan$LAB_PROVIDER_VLAN" up || return 1
+    ip -n "$ns" link set eth0 up || return 1
+    ip -n "$ns" link set eth1 up || return 1
+
+    ovsdb-tool create "$d/db/conf.db" "$LAB_OVS_SCHEMA" || return 1
+    lab_host_exec "$p" "$n" ovsdb-server "$d/db/conf.db" \
+        --remote="punix:$d/run/db.sock" \
+        --remote=db:Open_vSwitch,Open_vSwitch,manager_options \
+        --pidfile="$d/run/ovsdb-server.pid" \
+        --log-file="$d/log/ovsdb-server.log" \
+        --detach --no-chdir -vconsole:off 2>>"$d/log/ovsdb-server.stderr" || {
+        lab_die "h$n: ovsdb-server did not start, see $d/log/ovsdb-server.log"
+        return 1
+    }
+    lab_vsctl "$p" "$n" --no-wait -- init \
+        -- set Open_vSwitch . external_ids:system-id="h$n" \
+                              external_ids:hostname="h$n" || return 1
+    lab_host_exec "$p" "$n" ovs-vswitchd "unix:$d/run/db.sock" \
+        --pidfile="$d/run/ovs-vswitchd.pid" \
+        --log-file="$d/log/ovs-vswitchd.log" \
+        --detach --no-chdir -vconsole:off 2>>"$d/log/ovs-vswitchd.stderr" || {
+        lab_die "h$n: ovs-vswitchd did not start, see $d/log/ovs-vswitchd.log"
+        return 1
+    }
+
+    # The uplink bridge: userspace tunnels need the tunnel IP on an OVS
+    # bridge's internal port.
+    lab_vsctl "$p" "$n" \
+        -- add-br br-phy \
+        -- set bridge br-phy datapath_type=netdev \
+                             other_config:hwaddr="\"$mac\"" \
+        -- set port br-phy trunks=0 \
+        -- add-port br-phy eth0 -- set port eth0 trunks=0 \
+        -- add-port br-phy eth1 -- set port eth1 tag="$LAB_PROVIDER_VLAN" \
+        || return 1
+    ip -n "$ns" addr add "$ip/24" dev br-phy || return 1
+    ip -n "$ns" link set br-phy up || return 1
+
+    # The integration bridge: secure, so that only flows someone installed
+    # forward anything.
+    lab_vsctl "$p" "$n" \
+        -- add-br br-int \
+        -- set bridge br-int datapath_type=netdev fail_mode=secure \
+               protocols=OpenFlow13,OpenFlow14,OpenFlow15 \
+               other_config:datapath-id="$(printf '%016x' "$n")" \
+        || return 1
+    ip -n "$ns" link set br-int up || return 1
+}
+
+# lab_seed_neighbours PREFIX: every host's OVS learns every other host's
+# tunnel MAC in advance (a userspace tunnel drops the packet that misses its
+# neighbour cache).
+lab_seed_neighbours() {
+    local p=$1 n i m
+    n=$(lab_n_hosts "$p")
+    for i in $(seq 1 "$n"); do
+        for m in $(seq 1 "$n"); do
+            [ "$i" = "$m" ] && continue
+            lab_appctl "$p" "$i" ovs-vswitchd tnl/arp/set br-phy \
+                "$(lab_host_ip "$m")" "$(lab_host_mac "$m")" >/dev/null \
+                || return 1
+        done
+    done
+}
+
+# lab_start_edge PREFIX: the edge router and the internet behind it.
+lab_start_edge() {
+    local p=$1
+    lab_netns_add "$p" "$p-edge" || return 1
+    lab_netns_add "$p" "$p-inet" || return 1
+
+    # The router's provider-side port: on the provider VLAN's switch.
+    ip link add eth0 netns "$p-edge" type veth peer name edge netns "$p-ul" \
+        || return 1
+    ip -n "$p-ul" link set edge master "vlan$LAB_PROVIDER_VLAN" up || return 1
+    ip -n "$p-edge" addr add "$LAB_PROVIDER_NET.1/24" dev eth0 || return 1
+    ip -n "$p-edge" addr add 2001:db8:cafe::1/64 dev eth0 nodad || return 1
+    ip -n "$p-edge" link set eth0 up || return 1
+
+    ip link add eth1 netns "$p-edge" type veth peer name eth0 netns "$p-inet" \
+        || return 1
+    ip -n "$p-edge" addr add "$LAB_INET_NET.1/24" dev eth1 || return 1
+    ip -n "$p-edge" addr add 2001:db8:ffff::1/64 dev eth1 nodad || return 1
+    ip -n "$p-edge" link set eth1 up || return 1
+    ip netns exec "$p-edge" sysctl -qw net.ipv4.ip_forward=1 \
+        net.ipv6.conf.all.forwarding=1 || return 1
+
+    ip -n "$p-inet" addr add "$LAB_INET_NET.2/24" dev eth0 || return 1
+    ip -n "$p-inet" addr add 2001:db8:ffff::2/64 dev eth0 nodad || return 1
+    ip -n "$p-inet" link set eth0 up || return 1
+    ip -n "$p-inet" route add default via "$LAB_INET_NET.1" || return 1
+    ip -n "$p-inet" -6 route add default via 2001:db8:ffff::1 || return 1
+}
+
+# lab_up PREFIX N_HOSTS [seed]: builds a lab.  On failure, removes what it
+# made and returns 1.
+lab_up() {
+    local p=$1 n=$2 seed=${3:-seed} d i
+    lab_check_prefix "$p" || return 1
+    case $n in
+        ''|*[!0-9]*|0) lab_die "number of hosts must be 1 to 9, not '$n'"
+                       return 1 ;;
+    esac
+    if [ "$n" -gt 9 ]; then
+        lab_die "number of hosts must be 1 to 9, not '$n'"
+        return 1
+    fi
+    d=$(lab_dir "$p")
+    if [ -e "$d" ]; then
+        lab_die "lab '$p' exists already ($d): 'lab down $p' first"
+        return 1
+    fi
+    for cmd in ovsdb-server ovs-vswitchd ovsdb-tool ovs-vsctl ip bridge; do
+        command -v "$cmd" >/dev/null || {
+            lab_die "$cmd not found (Debian packages: openvswitch-switch iproute2)"
+            return 1
+        }
+    done
+    [ -r "$LAB_OVS_SCHEMA" ] || {
+        lab_die "$LAB_OVS_SCHEMA not found (Debian package openvswitch-common)"
+        return 1
+    }
+
+    mkdir -p "$d" || return 1
+    : > "$d/namespaces"
+    echo "$n" > "$d/n_hosts"
+    : > "$d/vms"
+
+    if ! {
+        lab_netns_add "$p" "$p-ul" &&
+        ip -n "$p-ul" link add phys type bridge &&
+        ip -n "$p-ul" link set phys up &&
+        ip -n "$p-ul" link add "vlan$LAB_PROVIDER_VLAN" type bridge &&
+        ip -n "$p-ul" link set "vlan$LAB_PROVIDER_VLAN" up
+    }; then
+        lab_die "cannot create the underlay"
+        lab_down "$p"
+        return 1
+    fi
+    for i in $(seq 1 "$n"); do
+        if ! lab_start_host "$p" "$i"; then
+            lab_die "cannot start host h$i"
+            lab_down "$p"
+            return 1
+        fi
+    done
+    if [ "$seed" = seed ] && ! lab_seed_neighbours "$p"; then
+        lab_die "cannot seed tunnel neighbours"
+        lab_down "$p"
+        return 1
+    fi
+    if ! lab_start_edge "$p"; then
+        lab_die "cannot start the edge router"
+        lab_down "$p"
+        return 1
+    fi
+    date +%s > "$d/up"
+}
+
+# lab_pidfile_pid PIDFILE: prints the pid of PIDFILE if it still belongs to
+# a process started from the pid file's directory (a recycled pid would
+# belong to another program: its command line would not name our directory).
+lab_pidfile_pid() {
+    local f=$1 pid
+    [ -f "$f" ] || return 0
+    pid=$(cat "$f" 2>/dev/null)
+    case $pid in ''|*[!0-9]*) return 0 ;; esac
+    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null \
+        | grep -qF "$(dirname "$f")" && echo "$pid"
+    return 0
+}
+
+# lab_stop_pids PID...: SIGTERM to all, then SIGKILL to those still there
+# after 5 s.  Stopping in parallel matters: ovs-vswitchd takes about a second
+# to exit.
+lab_stop_pids() {
+    local pid i left
+    [ $# -gt 0 ] || return 0
+    kill -TERM "$@" 2>/dev/null
+    for i in $(seq 50); do
+        left=
+        for pid in "$@"; do
+            kill -0 "$pid" 2>/dev/null && left=1
+        done
+        [ -n "$left" ] || return 0
+        sleep 0.1
+    done
+    kill -KILL "$@" 2>/dev/null
+    return 0
+}
+
+# lab_down PREFIX: removes everything lab PREFIX made.  Safe to call on a
+# half-built or half-removed lab.
+lab_down() {
+    local p=$1 d ns pid pids f n
+    lab_check_prefix "$p" || return 1
+    d=$(lab_dir "$p")
+    [ -d "$d" ] || { lab_die "no lab '$p' (nothing in $d)"; return 1; }
+
+    # Daemons by their pid files: every ovs-vswitchd (asked to exit, all
+    # hosts at once: it takes about a second), then the databases (killed:
+    # they are thrown away, and ovsdb-server takes two seconds to exit
+    # politely), then anything else a test recorded in $d/pids.
+    pids=
+    for f in "$d"/h*/run/ovs-vswitchd.pid; do
+        pid=$(lab_pidfile_pid "$f")
+        [ -n "$pid" ] || continue
+        pids="$pids $pid"
+        n=${f#"$d"/h}
+        n=${n%%/*}
+        lab_host_exec "$p" "$n" ovs-appctl --timeout=2 -t ovs-vswitchd exit \
+            >/dev/null 2>&1 &
+    done
+    wait
+    # shellcheck disable=SC2086
+    lab_stop_pids $pids
+    for f in "$d"/h*/run/ovsdb-server.pid; do
+        pid=$(lab_pidfile_pid "$f")
+        [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+    done
+    for f in "$d"/pids/*.pid; do
+        # shellcheck disable=SC2046
+        lab_stop_pids $(lab_pidfile_pid "$f")
+    done
+    # Whatever else still runs inside our namespaces (loss meters, shells).
+    if [ -f "$d/namespaces" ]; then
+        while read -r ns; do
+            [ -n "$ns" ] || continue
+            for pid in $(ip netns pids "$ns" 2>/dev/null); do
+                kill -KILL "$pid" 2>/dev/null
+            done
+        done < "$d/namespaces"
+        while read -r ns; do
+            [ -n "$ns" ] || continue
+            ip netns del "$ns" 2>/dev/null
+        done < "$d/namespaces"
+    fi
+    rm -rf "$d"
+}
+
+# lab_list: the labs that exist.
+lab_list() {
+    local d
+    for d in "$LAB_ROOT"/*/; do
+        [ -f "$d/n_hosts" ] && basename "$d"
+    done
+    return 0
+}
+
+# lab_leftovers PREFIX: prints anything of lab PREFIX that still exists
+# (namespaces, directory, processes); prints nothing if it is all gone.
+lab_leftovers() {
+    local p=$1
+    ip netns list | awk '{print $1}' | grep -E "^$p-" | sed 's/^/namespace /'
+    [ -e "$(lab_dir "$p")" ] && echo "directory $(lab_dir "$p")"
+    # Processes whose command line names our directory.
+    grep -lsF -f <(echo "$(lab_dir "$p")/") /proc/[0-9]*/cmdline 2>/dev/null \
+        | sed 's|/proc/\([0-9]*\)/cmdline|process \1|'
+    return 0
+}
+
+# lab_vm_ns PREFIX VM HOST [TAG]: the namespace of a VM instance.
+lab_vm_ns() {
+    echo "$1-$2-h$3${4:+-$4}"
+}
+
+# lab_vm_add PREFIX VM HOST MAC IP/LEN [options...]: a VM instance on host
+# HOST (a number), attached to br-int with iface-id VM.
+#   --ip6 ADDR/LEN   an IPv6 address too
+#   --gw IP          default route
+#   --iface NAME     host-side interface name (default VM; names must differ
+#                    for two instances on one host)
+#   --tag TAG        instance tag, for a second instance on the same host
+#   --ofport N       OpenFlow port number to request
+lab_vm_add() {
+    local p=$1 vm=$2 h=$3 mac=$4 ip=$5
+    shift 5
+    local ip6='' gw='' iface=$vm tag='' ofport='' ns hns
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --ip6) ip6=$2; shift 2 ;;
+            --gw) gw=$2; shift 2 ;;
+            --iface) iface=$2; shift 2 ;;
+            --tag) tag=$2; shift 2 ;;
+            --ofport) ofport=$2; shift 2 ;;
+            *) lab_die "vm add: unknown option '$1'"; return 1 ;;
+        esac
+    done
+    case $vm in
+        ''|*[!a-zA-Z0-9]*) lab_die "VM name '$vm' must be letters and digits"
+                           return 1 ;;
+    esac
+    if [ ${#iface} -gt 15 ]; then
+        lab_die "interface name '$iface' is longer than 15 characters"
+        return 1
+    fi
+    case $h in
+        ''|*[!0-9]*) lab_die "host must be a number, not '$h'"; return 1 ;;
+    esac
+    if [ "$h" -lt 1 ] || [ "$h" -gt "$(lab_n_hosts "$p")" ]; then
+        lab_die "no host h$h in lab '$p'"
+        return 1
+    fi
+    ns=$(lab_vm_ns "$p" "$vm" "$h" "$tag")
+    hns=$(lab_host_ns "$p" "$h")
+    if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+        lab_die "VM instance $vm on h$h${tag:+ ($tag)} exists already"
+        return 1
+    fi
+
+    lab_netns_add "$p" "$ns" || return 1
+    ip link add eth0 netns "$ns" type veth peer name "$iface" netns "$hns" \
+        || return 1
+    ip -n "$ns" link set eth0 address "$mac" mtu "$LAB_VM_MTU" || return 1
+    ip -n "$ns" addr add "$ip" dev eth0 || return 1
+    if [ -n "$ip6" ]; then
+        ip -n "$ns" addr add "$ip6" dev eth0 nodad || return 1
+    fi
+    # TCP through a veth into a userspace bridge needs checksums computed
+    # by the sender.
+    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1 || return 1
+    ip -n "$ns" link set eth0 up || return 1
+    ip -n "$hns" link set "$iface" mtu "$LAB_VM_MTU" up || return 1
+    if [ -n "$gw" ]; then
+        ip -n "$ns" route add default via "$gw" || return 1
+    fi
+    lab_vsctl "$p" "$h" -- add-port br-int "$iface" \
+        -- set interface "$iface" external_ids:iface-id="$vm" \
+               external_ids:attached-mac="$mac" \
+               ${ofport:+ofport_request=$ofport} || return 1
+    echo "$vm h$h ${tag:--} $ns $iface $mac ${ip%/*}" >> "$(lab_dir "$p")/vms"
+}
+
+# lab_vm_del PREFIX VM HOST [TAG]: removes a VM instance.
+lab_vm_del() {
+    local p=$1 vm=$2 h=$3 tag=${4:-} ns iface d
+    d=$(lab_dir "$p")
+    ns=$(lab_vm_ns "$p" "$vm" "$h" "$tag")
+    iface=$(awk -v ns="$ns" '$4 == ns {print $5}' "$d/vms")
+    [ -n "$iface" ] || { lab_die "no VM instance $vm on h$h"; return 1; }
+    lab_vsctl "$p" "$h" -- --if-exists del-port br-int "$iface"
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do
+        kill -KILL "$pid" 2>/dev/null
+    done
+    ip netns del "$ns"
+    awk -v ns="$ns" '$4 != ns' "$d/vms" > "$d/vms.tmp" && mv "$d/vms.tmp" "$d/vms"
+}
+
+# lab_vm_field PREFIX VM FIELD [HOST]: a field of a VM instance's record:
+# host, ns, iface, mac, ip.  With several instances, HOST picks one.
+lab_vm_field() {
+    local p=$1 vm=$2 field=$3 h=${4:-} col
+    case $field in
+        host) col=2 ;; ns) col=4 ;; iface) col=5 ;; mac) col=6 ;; ip) col=7 ;;
+        *) lab_die "unknown VM field '$field'"; return 1 ;;
+    esac
+    awk -v vm="$vm" -v h="${h:+h$h}" -v col=$col \
+        '$1 == vm && (h == "" || $2 == h) {print $col; exit}' \
+        "$(lab_dir "$p")/vms"
+}
+
+# lab_ns PREFIX TARGET: the namespace of TARGET: hN, ul, edge, inet, or a VM
+# name (its first instance) or VM@hN.
+lab_ns() {
+    local p=$1 t=$2 ns
+    case $t in
+        h[0-9]) [ "${t#h}" -le "$(lab_n_hosts "$p")" ] && echo "$p-$t" && return 0 ;;
+        ul|edge|inet) echo "$p-$t"; return 0 ;;
+        *@h[0-9]) ns=$(lab_vm_field "$p" "${t%@*}" ns "${t#*@h}") ;;
+        *) ns=$(lab_vm_field "$p" "$t" ns) ;;
+    esac
+    [ -n "$ns" ] || { lab_die "no '$t' in lab '$p'"; return 1; }
+    echo "$ns"
+}
+
+# lab_wire PREFIX VM_A VM_B VNI: a point-to-point virtual wire between two
+# VM instances (VM or VM@hN), through a VXLAN tunnel if they are on different
+# hosts: a stand-in for the pipeline, for lab tests and the demo.  Flows carry
+# cookie VNI, so that a test can cut and restore the wire.
+lab_wire() {
+    local p=$1 a=$2 b=$3 vni=$4 ha hb ia ib
+    ha=$(lab_vm_field "$p" "${a%@*}" host "$(lab_wire_host "$a")")
+    hb=$(lab_vm_field "$p" "${b%@*}" host "$(lab_wire_host "$b")")
+    ia=$(lab_vm_field "$p" "${a%@*}" iface "$(lab_wire_host "$a")")
+    ib=$(lab_vm_field "$p" "${b%@*}" iface "$(lab_wire_host "$b")")
+    [ -n "$ha" ] || { lab_die "no VM '$a'"; return 1; }
+    [ -n "$hb" ] || { lab_die "no VM '$b'"; return 1; }
+    ha=${ha#h}
+    hb=${hb#h}
+    if [ "$ha" = "$hb" ]; then
+        lab_ofctl "$p" "$ha" add-flow br-int \
+            "cookie=$vni,priority=100,in_port=$ia,actions=output:$ib" &&
+        lab_ofctl "$p" "$ha" add-flow br-int \
+            "cookie=$vni,priority=100,in_port=$ib,actions=output:$ia"
+        return
+    fi
+    lab_wire_half "$p" "$ha" "$ia" "$hb" "$vni" &&
+    lab_wire_half "$p" "$hb" "$ib" "$ha" "$vni"
+}
+
+lab_wire_host() {
+    case $1 in *@h[0-9]) echo "${1#*@h}" ;; esac
+}
+
+# lab_wire_half PREFIX HOST IFACE PEER_HOST VNI: host HOST's half of a wire.
+lab_wire_half() {
+    local p=$1 h=$2 iface=$3 peer=$4 vni=$5
+    lab_vsctl "$p" "$h" -- --may-exist add-port br-int vxlan0 \
+        -- set interface vxlan0 type=vxlan options:remote_ip=flow \
+               options:key=flow ofport_request=100 || return 1
+    lab_ofctl "$p" "$h" add-flow br-int \
+        "cookie=$vni,priority=100,in_port=$iface,actions=set_field:$vni->tun_id,set_field:$(lab_host_ip "$peer")->tun_dst,output:vxlan0" \
+        || return 1
+    lab_ofctl "$p" "$h" add-flow br-int \
+        "cookie=$vni,priority=100,in_port=vxlan0,tun_id=$vni,actions=output:$iface"
+}
+
+# lab_unwire PREFIX VNI: removes wire VNI's flows from every host.
+lab_unwire() {
+    local p=$1 vni=$2 i
+    for i in $(seq 1 "$(lab_n_hosts "$p")"); do
+        lab_ofctl "$p" "$i" del-flows br-int "cookie=$vni/-1" || return 1
+    done
+}
+
+# lab_status PREFIX: prints the state of every part; returns 1 if a daemon is
+# down.
+lab_status() {
+    local p=$1 d n i hd rc=0 pid daemon
+    d=$(lab_dir "$p")
+    [ -f "$d/n_hosts" ] || { lab_die "no lab '$p'"; return 1; }
+    n=$(lab_n_hosts "$p")
+    echo "lab $p: $n hosts, state in $d"
+    for i in $(seq 1 "$n"); do
+        hd=$(lab_host_dir "$p" "$i")
+        printf '  h%s  ns %-10s tunnel %-14s' "$i" "$(lab_host_ns "$p" "$i")" \
+            "$(lab_host_ip "$i")"
+        for daemon in ovsdb-server ovs-vswitchd; do
+            pid=$(cat "$hd/run/$daemon.pid" 2>/dev/null)
+            if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+                printf ' %s %s' "$daemon" "$pid"
+            else
+                printf ' %s DOWN' "$daemon"
+                rc=1
+            fi
+        done
+        echo
+    done
+    echo "  edge router $p-edge: provider $LAB_PROVIDER_NET.1/24 (VLAN $LAB_PROVIDER_VLAN), internet $LAB_INET_NET.1/24"
+    echo "  internet    $p-inet: $LAB_INET_NET.2/24"
+    if [ -s "$d/vms" ]; then
+        echo "  VMs:"
+        awk '{printf "    %-10s on %-3s ns %-18s iface %-10s %s %s\n", $1, $2, $4, $5, $6, $7}' "$d/vms"
+    fi
+    return $rc
+}
