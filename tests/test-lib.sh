@@ -1,0 +1,146 @@
+# test-lib.sh: helpers for the integration tests (sourced by
+# tests/integration/*.sh).
+#
+# A test prints what it does, calls 'fail' (exit 1) on the first wrong
+# result, 'skip' (exit 77, with the reason on the last line of its log) when
+# the machine lacks something, and exits 0 otherwise.  Everything it starts is
+# removed by the EXIT trap, also when it fails or is interrupted.
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+TEST_NAME=$(basename "$0" .sh)
+LOSSMETER=$top_builddir/tests/harness/cutover-lossmeter
+LAB=$top_srcdir/tests/lab/lab
+
+# shellcheck source=tests/lab/lab.sh
+. "$top_srcdir/tests/lab/lab.sh"
+
+TEST_LABS=()
+TEST_NETNS=()
+TEST_PIDS=()
+TEST_TMP=$(mktemp -d "/tmp/cutover-test-$TEST_NAME.XXXXXX")
+
+test_cleanup() {
+    local rc=$? p pid ns
+    trap - EXIT
+    for pid in "${TEST_PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null
+    done
+    for p in "${TEST_LABS[@]}"; do
+        [ -d "$(lab_dir "$p")" ] && lab_down "$p"
+    done
+    for ns in "${TEST_NETNS[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -KILL "$pid" 2>/dev/null
+        done
+        ip netns del "$ns" 2>/dev/null
+    done
+    rm -rf "$TEST_TMP"
+    exit $rc
+}
+trap test_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+step() {
+    echo "--- $*"
+}
+
+# check DESCRIPTION CMD...: runs CMD, fails the test if it fails.
+check() {
+    local what=$1
+    shift
+    if ! "$@"; then
+        fail "$what (command: $*)"
+    fi
+}
+
+# check_eq DESCRIPTION ACTUAL EXPECTED.
+check_eq() {
+    [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+    echo "ok: $1 = $2"
+}
+
+# check_ge DESCRIPTION ACTUAL MIN (integers).
+check_ge() {
+    [ "$2" -ge "$3" ] 2>/dev/null || fail "$1: got '$2', expected at least $3"
+    echo "ok: $1 = $2 (>= $3)"
+}
+
+# check_le DESCRIPTION ACTUAL MAX (integers).
+check_le() {
+    [ "$2" -le "$3" ] 2>/dev/null || fail "$1: got '$2', expected at most $3"
+    echo "ok: $1 = $2 (<= $3)"
+}
+
+require_root() {
+    [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+}
+
+require_cmds() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null || skip "$c is not installed"
+    done
+}
+
+require_lossmeter() {
+    [ -x "$LOSSMETER" ] || skip "$LOSSMETER is not built"
+}
+
+# test_ns NAME: the name of this test's namespace NAME.
+test_ns() {
+    echo "ct$$-$1"
+}
+
+# test_netns_add NAME: a namespace of this test's own, removed at exit.
+test_netns_add() {
+    local ns
+    ns=$(test_ns "$1")
+    TEST_NETNS+=("$ns")
+    ip netns add "$ns" || fail "cannot create namespace $ns"
+    ip -n "$ns" link set lo up
+}
+
+# test_lab_up N [options]: a lab of N hosts, removed at exit.  Sets LAB_P.
+test_lab_up() {
+    local n=$1
+    shift
+    require_root
+    require_cmds ovsdb-server ovs-vswitchd ovs-vsctl ip bridge ethtool
+    LAB_P=$(lab_new_prefix)
+    TEST_LABS+=("$LAB_P")
+    lab_up "$LAB_P" "$n" "$@" || fail "lab up failed"
+}
+
+# test_bg PID: records a background process to kill at exit.
+test_bg() {
+    TEST_PIDS+=("$1")
+}
+
+# json_get FILE EXPR: evaluates a Python expression over the JSON in FILE
+# (bound to 'j').
+json_get() {
+    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# wait_for FILE [SECONDS]: waits until FILE exists.
+wait_for() {
+    local f=$1 t=${2:-10} i
+    for i in $(seq $((t * 20))); do
+        [ -e "$f" ] && return 0
+        sleep 0.05
+    done
+    fail "timed out waiting for $f"
+}
