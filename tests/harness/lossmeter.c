@@ -752,6 +752,15 @@ find_stream(struct report_stream **streams, size_t *n, uint32_t stream)
 }
 
 static int
+compare_senders(const void *a_, const void *b_)
+{
+    const struct lm_txlog *a = *(const struct lm_txlog *const *) a_;
+    const struct lm_txlog *b = *(const struct lm_txlog *const *) b_;
+
+    return a->first_seq < b->first_seq ? -1 : a->first_seq > b->first_seq;
+}
+
+static int
 compare_streams(const void *a_, const void *b_)
 {
     const struct report_stream *a = a_;
@@ -1058,6 +1067,7 @@ cmd_report(int argc, char *argv[])
         if (have_filter && s->acct.stream != filter) {
             continue;
         }
+        qsort(s->senders, s->n_senders, sizeof *s->senders, compare_senders);
         error = lossacct_compute(&s->acct, &r);
         if (error) {
             ovs_error(0, "stream %"PRIu32": sequence numbers span more "

@@ -328,6 +328,14 @@ lab_pidfile_pid() {
     return 0
 }
 
+# lab_alive PID: true if PID runs (a zombie does not: a daemon that died is
+# a zombie until whoever adopted it reaps it, which may be never).
+lab_alive() {
+    local state
+    state=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # lab_stop_pids PID...: SIGTERM to all, then SIGKILL to those still there
 # after 5 s.  Stopping in parallel matters: ovs-vswitchd takes about a second
 # to exit.
@@ -338,7 +346,7 @@ lab_stop_pids() {
     for i in $(seq 50); do
         left=
         for pid in "$@"; do
-            kill -0 "$pid" 2>/dev/null && left=1
+            lab_alive "$pid" && left=1
         done
         [ -n "$left" ] || return 0
         sleep 0.1
@@ -350,7 +358,7 @@ lab_stop_pids() {
 # lab_down PREFIX: removes everything lab PREFIX made.  Safe to call on a
 # half-built or half-removed lab.
 lab_down() {
-    local p=$1 d ns pid pids f n
+    local p=$1 d ns pid pids f n asked=
     lab_check_prefix "$p" || return 1
     d=$(lab_dir "$p")
     [ -d "$d" ] || { lab_die "no lab '$p' (nothing in $d)"; return 1; }
@@ -368,8 +376,12 @@ lab_down() {
         n=${n%%/*}
         lab_host_exec "$p" "$n" ovs-appctl --timeout=2 -t ovs-vswitchd exit \
             >/dev/null 2>&1 &
+        asked="$asked $!"
     done
-    wait
+    # Only our own requests: a bare 'wait' would also wait for whatever the
+    # caller runs in the background.
+    # shellcheck disable=SC2086
+    [ -z "$asked" ] || wait $asked
     # shellcheck disable=SC2086
     lab_stop_pids $pids
     for f in "$d"/h*/run/ovsdb-server.pid; do
@@ -595,7 +607,7 @@ lab_status() {
             "$(lab_host_ip "$i")"
         for daemon in ovsdb-server ovs-vswitchd; do
             pid=$(cat "$hd/run/$daemon.pid" 2>/dev/null)
-            if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            if [ -n "$pid" ] && lab_alive "$pid"; then
                 printf ' %s %s' "$daemon" "$pid"
             else
                 printf ' %s DOWN' "$daemon"
