@@ -50,7 +50,7 @@ AM_TESTS_ENVIRONMENT = \
 # The lab, the harness scripts and the test library.
 LAB_FILES = \
 	tests/lab/lab \
-	tests/lab/lab.sh \
+	tests/lab/lab-lib.sh \
 	tests/harness/lab-traffic \
 	tests/test-lib.sh \
 	tests/summary

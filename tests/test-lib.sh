@@ -14,8 +14,8 @@ TEST_NAME=$(basename "$0" .sh)
 LOSSMETER=$top_builddir/tests/harness/cutover-lossmeter
 LAB=$top_srcdir/tests/lab/lab
 
-# shellcheck source=tests/lab/lab.sh
-. "$top_srcdir/tests/lab/lab.sh"
+# shellcheck source=tests/lab/lab-lib.sh
+. "$top_srcdir/tests/lab/lab-lib.sh"
 
 TEST_LABS=()
 TEST_NETNS=()

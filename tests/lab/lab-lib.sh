@@ -1,4 +1,4 @@
-# lab.sh: simulated hypervisors with real Open vSwitch, in network namespaces.
+# lab-lib.sh: simulated hypervisors with real Open vSwitch, in network namespaces.
 #
 # A bash library (sourced by tests/lab/lab, the integration tests and the
 # harness).  A lab is:
