@@ -118,9 +118,13 @@ dst_first=$(json_get "$T/dst.tx" 'j["first_seq"]')
 check_eq "destination continued at" "$dst_first" "$src_count"
 sent2=$(json_get "$T/r.json" "$s2[\"sent\"]")
 check_eq "stream 2 sent" "$sent2" $((src_count + $(json_get "$T/dst.tx" 'j["count"]')))
-# The paused VM sent nothing while the wire was cut: little is lost (this
-# catches a destination instance sending nowhere; the lab's own bursts of
-# loss stay well under 10%).
-check_le "stream 2 lost" "$(json_get "$T/r.json" "$s2[\"lost\"]")" $((sent2 / 10))
+# Each instance's packets arrived: at least half of what each sent (the
+# lab's own bursts of loss, worst on a loaded machine, stay well below).
+for inst in src dst; do
+    first=$(json_get "$T/$inst.tx" 'j["first_seq"]')
+    count=$(json_get "$T/$inst.tx" 'j["count"]')
+    lost_in=$(json_get "$T/r.json" "sum(max(0, min(r[1], $first + $count - 1) - max(r[0], $first) + 1) for r in $s2[\"lost_ranges\"])")
+    check_le "stream 2 lost of the $inst instance's $count" "$lost_in" $((count / 2))
+done
 check_ge "stream 2 longest gap (ms)" \
     "$(json_get "$T/r.json" "$s2[\"longest_gap\"][\"ns\"] // 1000000")" 200
