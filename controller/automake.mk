@@ -1,3 +1,8 @@
-# controller/: cutoverd, cutover-hook, cutoverctl.  Nothing is built here
-# yet: see the controller issue.
+# controller/: cutoverd (later), cutover-hook (later), cutoverctl.
+
+# cutoverctl: the operators' command line for the northbound database.
+bin_PROGRAMS += controller/cutoverctl
+controller_cutoverctl_SOURCES = controller/cutoverctl.c
+controller_cutoverctl_LDADD = lib/libcutover.la $(OVS_LIBADD)
+
 EXTRA_DIST += controller/README.md

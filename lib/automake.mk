@@ -1,7 +1,28 @@
 # lib/: what several programs share.
 noinst_LTLIBRARIES += lib/libcutover.la
 lib_libcutover_la_SOURCES = \
+	lib/nb-check.c \
+	lib/nb-check.h \
 	lib/stats.c \
 	lib/stats.h \
 	lib/timing.c \
 	lib/timing.h
+nodist_lib_libcutover_la_SOURCES = \
+	lib/cutover-nb-idl.c \
+	lib/cutover-nb-idl.h
+
+# The northbound database: its schema (installed) and the C bindings that
+# Open vSwitch's ovsdb-idlc generates from it (with the annotations in
+# lib/cutover-nb-idl.ann), as OVN does for its own databases.
+pkgdata_DATA = lib/cutover.ovsschema
+EXTRA_DIST += lib/cutover.ovsschema lib/cutover-nb-idl.ann
+BUILT_SOURCES += lib/cutover-nb-idl.c lib/cutover-nb-idl.h
+CLEANFILES += lib/cutover-nb-idl.c lib/cutover-nb-idl.h lib/cutover-nb-idl.ovsidl
+
+lib/cutover-nb-idl.ovsidl: lib/cutover.ovsschema lib/cutover-nb-idl.ann
+	$(AM_V_GEN)$(OVSDB_IDLC) annotate $(srcdir)/lib/cutover.ovsschema \
+		$(srcdir)/lib/cutover-nb-idl.ann > $@.tmp && mv $@.tmp $@
+lib/cutover-nb-idl.c: lib/cutover-nb-idl.ovsidl
+	$(AM_V_GEN)$(OVSDB_IDLC) c-idl-source $< > $@.tmp && mv $@.tmp $@
+lib/cutover-nb-idl.h: lib/cutover-nb-idl.ovsidl
+	$(AM_V_GEN)$(OVSDB_IDLC) c-idl-header $< > $@.tmp && mv $@.tmp $@

@@ -60,7 +60,9 @@ AC_DEFUN([CUTOVER_CHECK_OVS], [
 
   OVS_LIBDIR=$OVS_BUILDDIR/lib
   OVS_CFLAGS="-I$OVS_SRCDIR/include -I$OVS_BUILDDIR/include -I$OVS_SRCDIR/lib -I$OVS_BUILDDIR/lib -I$OVS_SRCDIR -I$OVS_BUILDDIR"
-  OVS_IDLC="$OVS_BUILDDIR/ovsdb/ovsdb-idlc"
+  if test ! -f "$OVS_SRCDIR/ovsdb/ovsdb-idlc.in"; then
+    AC_MSG_ERROR([$OVS_SRCDIR/ovsdb/ovsdb-idlc.in is missing: cutover generates its database bindings with it])
+  fi
 
   AC_CONFIG_COMMANDS([ovs-config.h],
     [sed -e '/^#define PACKAGE/d' -e '/^#define VERSION/d' \
@@ -76,7 +78,6 @@ AC_DEFUN([CUTOVER_CHECK_OVS], [
   AC_SUBST([OVS_LIBDIR])
   AC_SUBST([OVS_CFLAGS])
   AC_SUBST([OVS_VERSION])
-  AC_SUBST([OVS_IDLC])
 ])
 
 # CUTOVER_CHECK_PKG(VARIABLE-PREFIX, MODULES, DEBIAN-PACKAGES)

@@ -25,7 +25,13 @@ tests_unit_test_lib_SOURCES = tests/unit/test-lib.c
 tests_unit_test_lib_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_lib_LDADD = lib/libcutover.la $(UNIT_LDADD)
 
-UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib
+check_PROGRAMS += tests/unit/test-nb-check
+tests_unit_test_nb_check_SOURCES = tests/unit/test-nb-check.c
+tests_unit_test_nb_check_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_nb_check_LDADD = lib/libcutover.la $(UNIT_LDADD)
+
+UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
+	tests/unit/test-nb-check
 
 # Integration tests: real daemons, real packets, network namespaces.  Each
 # is a bash script run by the automake harness; exit status 77 means
@@ -36,7 +42,8 @@ INTEGRATION_TESTS = \
 	tests/integration/lab-up.sh \
 	tests/integration/lab-two-labs.sh \
 	tests/integration/lab-killed.sh \
-	tests/integration/lab-traffic.sh
+	tests/integration/lab-traffic.sh \
+	tests/integration/cutoverctl.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

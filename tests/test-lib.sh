@@ -144,3 +144,26 @@ wait_for() {
     done
     fail "timed out waiting for $f"
 }
+
+# nb_start: a northbound database of this test's own (a real ovsdb-server
+# with cutover's schema), stopped at exit.  Sets NB_DB and exports
+# CUTOVER_NB_DB.
+nb_start() {
+    local d=$TEST_TMP/nb
+    require_cmds ovsdb-tool ovsdb-server
+    mkdir -p "$d"
+    ovsdb-tool create "$d/nb.db" "$top_srcdir/lib/cutover.ovsschema" \
+        || fail "cannot create the northbound database"
+    ovsdb-server "$d/nb.db" --remote="punix:$d/nb.sock" \
+        --pidfile="$d/nb.pid" --unixctl="$d/nb.ctl" --log-file="$d/nb.log" \
+        --detach --no-chdir -vconsole:off 2>>"$d/nb.stderr" \
+        || fail "cannot start ovsdb-server for the northbound database"
+    test_bg "$(cat "$d/nb.pid")"
+    NB_DB=unix:$d/nb.sock
+    export CUTOVER_NB_DB=$NB_DB
+}
+
+# nb_dump: the northbound database's contents, sorted (to compare states).
+nb_dump() {
+    ovsdb-client dump "$NB_DB" Cutover_Northbound | sort
+}

@@ -1,0 +1,1464 @@
+/* cutoverctl: the operators' command line for cutover's northbound
+ * database (hosts, networks, subnets, ports, elastic IPs, migrations), in
+ * the spirit of ovn-nbctl.
+ *
+ * Each run connects to the database through the OVSDB IDL, waits for its
+ * contents, runs one command and, if the command writes, commits one
+ * transaction (retrying if another client changed the database meanwhile).
+ * Every command checks what it is about to write against the rest of the
+ * database first (duplicate names, MACs and addresses, overlapping subnets,
+ * an address outside its subnet, an elastic IP on two ports...) and refuses
+ * with a message that says what is wrong: nothing is written then. */
+
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command-line.h"
+#include "lib/cutover-nb-idl.h"
+#include "nb-check.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "packets.h"
+#include "table.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(cutoverctl);
+
+#define DEFAULT_DB "unix:/var/run/cutover/nb.sock"
+
+/* Command-line options. */
+static const char *db;
+static int timeout_sec = 10;
+static struct table_style table_style = {
+    TF_TABLE, CF_STRING, true, JSSF_SORT, 0
+};
+
+/* What a command sees. */
+struct ctl_ctx {
+    struct ovsdb_idl *idl;
+    struct ovsdb_idl_txn *txn;  /* NULL for read-only commands. */
+    int argc;                   /* Arguments after the command's name. */
+    char **argv;
+    char *error;                /* Set by ctl_error(); the command failed. */
+};
+
+struct ctl_command {
+    const char *name;
+    int min_args, max_args;     /* Counting KEY=VALUE arguments. */
+    bool writes;
+    void (*run)(struct ctl_ctx *);
+    const char *args;           /* For the usage message. */
+    const char *help;
+};
+
+static void OVS_PRINTF_FORMAT(2, 3)
+ctl_error(struct ctl_ctx *ctx, const char *format, ...)
+{
+    va_list args;
+
+    if (ctx->error) {
+        return;                 /* Keep the first error. */
+    }
+    va_start(args, format);
+    ctx->error = xvasprintf(format, args);
+    va_end(args);
+}
+
+/* Takes ownership of 'error' (may be NULL).  Returns true if it was an
+ * error. */
+static bool
+ctl_check(struct ctl_ctx *ctx, char *error)
+{
+    if (error) {
+        if (!ctx->error) {
+            ctx->error = error;
+        } else {
+            free(error);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* KEY=VALUE arguments. */
+
+struct kv {
+    const char *key;
+    bool repeatable;
+    const char **values;
+    size_t n_values;
+};
+
+/* Parses ctx->argv[first..] as KEY=VALUE pairs whose keys are in 'kvs'.
+ * Returns false (with an error) on an unknown key, a missing '=' or a
+ * repeated key that is not repeatable. */
+static bool
+parse_kvs(struct ctl_ctx *ctx, int first, struct kv *kvs, size_t n_kvs)
+{
+    for (int i = first; i < ctx->argc; i++) {
+        const char *arg = ctx->argv[i];
+        const char *eq = strchr(arg, '=');
+        struct kv *kv = NULL;
+
+        if (!eq || eq == arg) {
+            ctl_error(ctx, "'%s' is not KEY=VALUE", arg);
+            return false;
+        }
+        for (size_t k = 0; k < n_kvs; k++) {
+            if (strlen(kvs[k].key) == eq - arg
+                && !strncmp(kvs[k].key, arg, eq - arg)) {
+                kv = &kvs[k];
+            }
+        }
+        if (!kv) {
+            struct ds keys = DS_EMPTY_INITIALIZER;
+
+            for (size_t k = 0; k < n_kvs; k++) {
+                ds_put_format(&keys, "%s%s", k ? ", " : "", kvs[k].key);
+            }
+            ctl_error(ctx, "unknown option '%.*s' (expected %s)",
+                      (int) (eq - arg), arg,
+                      n_kvs ? ds_cstr(&keys) : "none");
+            ds_destroy(&keys);
+            return false;
+        }
+        if (kv->n_values && !kv->repeatable) {
+            ctl_error(ctx, "option '%s' given twice", kv->key);
+            return false;
+        }
+        kv->values = xrealloc(kv->values,
+                              (kv->n_values + 1) * sizeof *kv->values);
+        kv->values[kv->n_values++] = eq + 1;
+    }
+    return true;
+}
+
+static const char *
+kv_get(const struct kv *kv)
+{
+    return kv->n_values ? kv->values[0] : NULL;
+}
+
+static void
+kvs_destroy(struct kv *kvs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(kvs[i].values);
+    }
+}
+
+/* Lookups. */
+
+static const struct nbrec_host *
+host_find(struct ctl_ctx *ctx, const char *name)
+{
+    const struct nbrec_host *h;
+
+    NBREC_HOST_FOR_EACH (h, ctx->idl) {
+        if (!strcmp(h->name, name)) {
+            return h;
+        }
+    }
+    return NULL;
+}
+
+static const struct nbrec_network *
+network_find(struct ctl_ctx *ctx, const char *name)
+{
+    const struct nbrec_network *n;
+
+    NBREC_NETWORK_FOR_EACH (n, ctx->idl) {
+        if (!strcmp(n->name, name)) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+static const struct nbrec_subnet *
+subnet_find(struct ctl_ctx *ctx, const char *name)
+{
+    const struct nbrec_subnet *s;
+
+    NBREC_SUBNET_FOR_EACH (s, ctx->idl) {
+        if (!strcmp(s->name, name)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static const struct nbrec_port *
+port_find(struct ctl_ctx *ctx, const char *name)
+{
+    const struct nbrec_port *p;
+
+    NBREC_PORT_FOR_EACH (p, ctx->idl) {
+        if (!strcmp(p->name, name)) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static const struct nbrec_eip *
+eip_find(struct ctl_ctx *ctx, const char *address)
+{
+    const struct nbrec_eip *e;
+
+    NBREC_EIP_FOR_EACH (e, ctx->idl) {
+        if (nb_ip_equal(e->address, address)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* The "must exist" forms set an error naming what is missing. */
+#define DEFINE_MUST_FIND(KIND, TYPE, WHAT)                              \
+    static const struct nbrec_##TYPE *                                  \
+    KIND##_must_find(struct ctl_ctx *ctx, const char *name)             \
+    {                                                                   \
+        const struct nbrec_##TYPE *row = KIND##_find(ctx, name);        \
+        if (!row) {                                                     \
+            ctl_error(ctx, "no " WHAT " named '%s'", name);             \
+        }                                                               \
+        return row;                                                     \
+    }
+DEFINE_MUST_FIND(host, host, "host")
+DEFINE_MUST_FIND(network, network, "network")
+DEFINE_MUST_FIND(subnet, subnet, "subnet")
+DEFINE_MUST_FIND(port, port, "port")
+
+/* Finds who uses 'mac' already (a port, a subnet's gateway or an elastic
+ * IP), other than 'self'.  Returns a description to free, or NULL. */
+static char *
+mac_user(struct ctl_ctx *ctx, const char *mac, const void *self)
+{
+    const struct nbrec_port *p;
+    const struct nbrec_eip *e;
+
+    NBREC_PORT_FOR_EACH (p, ctx->idl) {
+        if ((const void *) p != self && nb_mac_equal(p->mac, mac)) {
+            return xasprintf("port %s", p->name);
+        }
+    }
+    NBREC_EIP_FOR_EACH (e, ctx->idl) {
+        if ((const void *) e != self && nb_mac_equal(e->mac, mac)) {
+            return xasprintf("elastic IP %s", e->address);
+        }
+    }
+    return NULL;
+}
+
+static bool
+port_has_ip(const struct nbrec_port *p, const char *ip)
+{
+    for (size_t i = 0; i < p->n_ipv4; i++) {
+        if (nb_ip_equal(p->ipv4[i], ip)) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < p->n_ipv6; i++) {
+        if (nb_ip_equal(p->ipv6[i], ip)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Output helpers. */
+
+static void
+table_cell(struct table *t, const char *format, ...) OVS_PRINTF_FORMAT(2, 3);
+
+static void
+table_cell(struct table *t, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    table_add_cell(t)->text = xvasprintf(format, args);
+    va_end(args);
+}
+
+static const char *
+opt_string(const char *s)
+{
+    return s ? s : "-";
+}
+
+static char *
+join_strings(char **strings, size_t n)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(&s, "%s%s", i ? "," : "", strings[i]);
+    }
+    return n ? ds_steal_cstr(&s) : xstrdup("-");
+}
+
+/* Sorting rows by name for stable output. */
+#define DEFINE_SORTED(TYPE, FIELD)                                      \
+    static int                                                          \
+    compare_##TYPE(const void *a_, const void *b_)                      \
+    {                                                                   \
+        const struct nbrec_##TYPE *const *a = a_;                       \
+        const struct nbrec_##TYPE *const *b = b_;                       \
+        return strcmp((*a)->FIELD, (*b)->FIELD);                        \
+    }                                                                   \
+                                                                        \
+    static const struct nbrec_##TYPE **                                 \
+    sorted_##TYPE(struct ctl_ctx *ctx, size_t *n)                       \
+    {                                                                   \
+        const struct nbrec_##TYPE **rows = NULL;                        \
+        const struct nbrec_##TYPE *row;                                 \
+        size_t allocated = 0;                                           \
+                                                                        \
+        *n = 0;                                                         \
+        NBREC_##FOR_EACH_##TYPE(row, ctx->idl) {                        \
+            if (*n >= allocated) {                                      \
+                rows = x2nrealloc(rows, &allocated, sizeof *rows);      \
+            }                                                           \
+            rows[(*n)++] = row;                                         \
+        }                                                               \
+        if (*n) {                                                       \
+            qsort(rows, *n, sizeof *rows, compare_##TYPE);              \
+        }                                                               \
+        return rows;                                                    \
+    }
+#define NBREC_FOR_EACH_host NBREC_HOST_FOR_EACH
+#define NBREC_FOR_EACH_network NBREC_NETWORK_FOR_EACH
+#define NBREC_FOR_EACH_subnet NBREC_SUBNET_FOR_EACH
+#define NBREC_FOR_EACH_port NBREC_PORT_FOR_EACH
+#define NBREC_FOR_EACH_eip NBREC_EIP_FOR_EACH
+DEFINE_SORTED(host, name)
+DEFINE_SORTED(network, name)
+DEFINE_SORTED(subnet, name)
+DEFINE_SORTED(port, name)
+DEFINE_SORTED(eip, address)
+
+/* Hosts. */
+
+static void
+cmd_host_add(struct ctl_ctx *ctx)
+{
+    struct kv kvs[] = {
+        { .key = "dpid" }, { .key = "openflow" }, { .key = "ovsdb" },
+        { .key = "provider-mac" },
+    };
+    const char *name = ctx->argv[0], *ip = ctx->argv[1];
+    const char *dpid, *openflow, *ovsdb, *mac;
+    const struct nbrec_host *h;
+    struct nbrec_host *row;
+
+    if (!parse_kvs(ctx, 2, kvs, ARRAY_SIZE(kvs))) {
+        goto out;
+    }
+    dpid = kv_get(&kvs[0]);
+    openflow = kv_get(&kvs[1]);
+    ovsdb = kv_get(&kvs[2]);
+    mac = kv_get(&kvs[3]);
+    if (ctl_check(ctx, nb_check_name("host", name))
+        || ctl_check(ctx, nb_check_ipv4("tunnel IP", ip, NULL))
+        || (dpid && ctl_check(ctx, nb_check_datapath_id(dpid)))
+        || (openflow && ctl_check(ctx, nb_check_target("openflow", openflow)))
+        || (ovsdb && ctl_check(ctx, nb_check_target("ovsdb", ovsdb)))
+        || (mac && ctl_check(ctx, nb_check_mac("provider-mac", mac)))) {
+        goto out;
+    }
+    NBREC_HOST_FOR_EACH (h, ctx->idl) {
+        if (!strcmp(h->name, name)) {
+            ctl_error(ctx, "host %s exists already", name);
+        } else if (nb_ip_equal(h->tunnel_ip, ip)) {
+            ctl_error(ctx, "tunnel IP %s is host %s's already", ip, h->name);
+        } else if (dpid && h->datapath_id
+                   && !strcasecmp(h->datapath_id, dpid)) {
+            ctl_error(ctx, "datapath id %s is host %s's already", dpid,
+                      h->name);
+        }
+    }
+    if (ctx->error) {
+        goto out;
+    }
+
+    row = nbrec_host_insert(ctx->txn);
+    nbrec_host_set_name(row, name);
+    nbrec_host_set_tunnel_ip(row, ip);
+    nbrec_host_set_datapath_id(row, dpid);
+    nbrec_host_set_openflow_target(row, openflow);
+    nbrec_host_set_ovsdb_target(row, ovsdb);
+    nbrec_host_set_provider_mac(row, mac);
+out:
+    kvs_destroy(kvs, ARRAY_SIZE(kvs));
+}
+
+static void
+cmd_host_del(struct ctl_ctx *ctx)
+{
+    const struct nbrec_host *h = host_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_migration *m;
+    const struct nbrec_port *p;
+    struct ds users = DS_EMPTY_INITIALIZER;
+
+    if (!h) {
+        return;
+    }
+    NBREC_PORT_FOR_EACH (p, ctx->idl) {
+        if (p->home == h) {
+            ds_put_format(&users, "%s%s", users.length ? ", " : "", p->name);
+        }
+    }
+    if (users.length) {
+        ctl_error(ctx, "host %s is still home to port(s) %s: move or delete "
+                  "them first", h->name, ds_cstr(&users));
+        ds_destroy(&users);
+        return;
+    }
+    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+        if (m->source == h || m->destination == h) {
+            ctl_error(ctx, "host %s takes part in the migration of port %s",
+                      h->name, m->port->name);
+            return;
+        }
+    }
+    nbrec_host_delete(h);
+}
+
+static void
+cmd_host_list(struct ctl_ctx *ctx)
+{
+    struct table t;
+    size_t n;
+    const struct nbrec_host **rows = sorted_host(ctx, &n);
+
+    table_init(&t);
+    table_add_column(&t, "NAME");
+    table_add_column(&t, "TUNNEL_IP");
+    table_add_column(&t, "DATAPATH_ID");
+    table_add_column(&t, "OPENFLOW");
+    table_add_column(&t, "OVSDB");
+    table_add_column(&t, "PROVIDER_MAC");
+    for (size_t i = 0; i < n; i++) {
+        const struct nbrec_host *h = rows[i];
+
+        table_add_row(&t);
+        table_cell(&t, "%s", h->name);
+        table_cell(&t, "%s", h->tunnel_ip);
+        table_cell(&t, "%s", opt_string(h->datapath_id));
+        table_cell(&t, "%s", opt_string(h->openflow_target));
+        table_cell(&t, "%s", opt_string(h->ovsdb_target));
+        table_cell(&t, "%s", opt_string(h->provider_mac));
+    }
+    table_print(&t, &table_style);
+    table_destroy(&t);
+    free(rows);
+}
+
+/* Networks. */
+
+static void
+cmd_net_add(struct ctl_ctx *ctx)
+{
+    const char *name = ctx->argv[0], *kind = ctx->argv[1];
+    const char *id = ctx->argv[2];
+    bool overlay = strcmp(kind, "vlan") != 0;
+    const struct nbrec_network *n;
+    struct nbrec_network *row;
+    int64_t value;
+    char *end;
+
+    if (ctl_check(ctx, nb_check_name("network", name))) {
+        return;
+    }
+    errno = 0;
+    value = strtoll(id, &end, 10);
+    if (!*id || *end || errno) {
+        ctl_error(ctx, "%s '%s' is not a number", overlay ? "VNI" : "VLAN id",
+                  id);
+        return;
+    }
+    if (ctl_check(ctx, nb_check_network(kind, overlay ? value : -1,
+                                        overlay ? -1 : value))) {
+        return;
+    }
+    NBREC_NETWORK_FOR_EACH (n, ctx->idl) {
+        bool n_overlay = strcmp(n->kind, "vlan") != 0;
+
+        if (!strcmp(n->name, name)) {
+            ctl_error(ctx, "network %s exists already", name);
+        } else if (overlay && n_overlay && n->n_vni && n->vni[0] == value) {
+            ctl_error(ctx, "VNI %"PRId64" is network %s's already", value,
+                      n->name);
+        } else if (!overlay && !n_overlay && n->n_vlan
+                   && n->vlan[0] == value) {
+            ctl_error(ctx, "VLAN %"PRId64" is network %s's already", value,
+                      n->name);
+        }
+    }
+    if (ctx->error) {
+        return;
+    }
+    row = nbrec_network_insert(ctx->txn);
+    nbrec_network_set_name(row, name);
+    nbrec_network_set_kind(row, kind);
+    if (overlay) {
+        nbrec_network_set_vni(row, &value, 1);
+    } else {
+        nbrec_network_set_vlan(row, &value, 1);
+    }
+}
+
+static void
+cmd_net_del(struct ctl_ctx *ctx)
+{
+    const struct nbrec_network *n = network_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_subnet *s;
+    const struct nbrec_eip *e;
+    struct ds users = DS_EMPTY_INITIALIZER;
+
+    if (!n) {
+        return;
+    }
+    NBREC_SUBNET_FOR_EACH (s, ctx->idl) {
+        if (s->network == n) {
+            ds_put_format(&users, "%s%s", users.length ? ", " : "", s->name);
+        }
+    }
+    if (users.length) {
+        ctl_error(ctx, "network %s still has subnet(s) %s: delete them "
+                  "first", n->name, ds_cstr(&users));
+        ds_destroy(&users);
+        return;
+    }
+    NBREC_EIP_FOR_EACH (e, ctx->idl) {
+        if (e->network == n) {
+            ctl_error(ctx, "network %s still carries elastic IP %s: delete "
+                      "it first", n->name, e->address);
+            return;
+        }
+    }
+    nbrec_network_delete(n);
+}
+
+static void
+cmd_net_list(struct ctl_ctx *ctx)
+{
+    struct table t;
+    size_t n;
+    const struct nbrec_network **rows = sorted_network(ctx, &n);
+
+    table_init(&t);
+    table_add_column(&t, "NAME");
+    table_add_column(&t, "KIND");
+    table_add_column(&t, "ID");
+    for (size_t i = 0; i < n; i++) {
+        const struct nbrec_network *net = rows[i];
+
+        table_add_row(&t);
+        table_cell(&t, "%s", net->name);
+        table_cell(&t, "%s", net->kind);
+        if (net->n_vni) {
+            table_cell(&t, "vni %"PRId64, net->vni[0]);
+        } else if (net->n_vlan) {
+            table_cell(&t, "vlan %"PRId64, net->vlan[0]);
+        } else {
+            table_cell(&t, "-");
+        }
+    }
+    table_print(&t, &table_style);
+    table_destroy(&t);
+    free(rows);
+}
+
+/* Subnets. */
+
+static void
+cmd_subnet_add(struct ctl_ctx *ctx)
+{
+    struct kv kvs[] = { { .key = "cidr6" }, { .key = "gateway6" } };
+    const char *net_name = ctx->argv[0], *name = ctx->argv[1];
+    const char *cidr = ctx->argv[2], *gw = ctx->argv[3];
+    const char *gw_mac = ctx->argv[4];
+    const char *cidr6, *gw6;
+    const struct nbrec_network *net;
+    const struct nbrec_subnet *s;
+    struct nbrec_subnet *row;
+    struct nb_cidr4 c4;
+    struct nb_cidr6 c6;
+
+    if (!parse_kvs(ctx, 5, kvs, ARRAY_SIZE(kvs))) {
+        goto out;
+    }
+    cidr6 = kv_get(&kvs[0]);
+    gw6 = kv_get(&kvs[1]);
+    net = network_must_find(ctx, net_name);
+    if (!net || ctl_check(ctx, nb_check_name("subnet", name))
+        || ctl_check(ctx, nb_check_subnet(cidr, gw, gw_mac, cidr6, gw6))) {
+        goto out;
+    }
+    nb_check_cidr4(cidr, &c4);
+    if (cidr6) {
+        nb_check_cidr6(cidr6, &c6);
+    }
+    NBREC_SUBNET_FOR_EACH (s, ctx->idl) {
+        struct nb_cidr4 o4;
+        struct nb_cidr6 o6;
+        char *e;
+
+        if (!strcmp(s->name, name)) {
+            ctl_error(ctx, "subnet %s exists already", name);
+            continue;
+        }
+        if (s->network != net) {
+            continue;           /* Networks are isolated: overlaps are fine. */
+        }
+        e = nb_check_cidr4(s->cidr, &o4);
+        if (!e && nb_cidr4_overlap(&c4, &o4)) {
+            ctl_error(ctx, "%s overlaps subnet %s (%s) of network %s", cidr,
+                      s->name, s->cidr, net->name);
+        }
+        free(e);
+        if (cidr6 && s->cidr6) {
+            e = nb_check_cidr6(s->cidr6, &o6);
+            if (!e && nb_cidr6_overlap(&c6, &o6)) {
+                ctl_error(ctx, "%s overlaps subnet %s (%s) of network %s",
+                          cidr6, s->name, s->cidr6, net->name);
+            }
+            free(e);
+        }
+    }
+    if (ctx->error) {
+        goto out;
+    }
+    row = nbrec_subnet_insert(ctx->txn);
+    nbrec_subnet_set_name(row, name);
+    nbrec_subnet_set_network(row, net);
+    nbrec_subnet_set_cidr(row, cidr);
+    nbrec_subnet_set_gateway_ip(row, gw);
+    nbrec_subnet_set_gateway_mac(row, gw_mac);
+    nbrec_subnet_set_cidr6(row, cidr6);
+    nbrec_subnet_set_gateway_ip6(row, gw6);
+out:
+    kvs_destroy(kvs, ARRAY_SIZE(kvs));
+}
+
+static void
+cmd_subnet_del(struct ctl_ctx *ctx)
+{
+    const struct nbrec_subnet *s = subnet_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_port *p;
+    struct ds users = DS_EMPTY_INITIALIZER;
+
+    if (!s) {
+        return;
+    }
+    NBREC_PORT_FOR_EACH (p, ctx->idl) {
+        if (p->subnet == s) {
+            ds_put_format(&users, "%s%s", users.length ? ", " : "", p->name);
+        }
+    }
+    if (users.length) {
+        ctl_error(ctx, "subnet %s still has port(s) %s: delete them first",
+                  s->name, ds_cstr(&users));
+        ds_destroy(&users);
+        return;
+    }
+    nbrec_subnet_delete(s);
+}
+
+static void
+cmd_subnet_list(struct ctl_ctx *ctx)
+{
+    const struct nbrec_network *net = NULL;
+    struct table t;
+    size_t n;
+    const struct nbrec_subnet **rows;
+
+    if (ctx->argc > 0 && !(net = network_must_find(ctx, ctx->argv[0]))) {
+        return;
+    }
+    rows = sorted_subnet(ctx, &n);
+    table_init(&t);
+    table_add_column(&t, "NAME");
+    table_add_column(&t, "NETWORK");
+    table_add_column(&t, "CIDR");
+    table_add_column(&t, "GATEWAY");
+    table_add_column(&t, "GATEWAY_MAC");
+    table_add_column(&t, "CIDR6");
+    table_add_column(&t, "GATEWAY6");
+    for (size_t i = 0; i < n; i++) {
+        const struct nbrec_subnet *s = rows[i];
+
+        if (net && s->network != net) {
+            continue;
+        }
+        table_add_row(&t);
+        table_cell(&t, "%s", s->name);
+        table_cell(&t, "%s", s->network->name);
+        table_cell(&t, "%s", s->cidr);
+        table_cell(&t, "%s", s->gateway_ip);
+        table_cell(&t, "%s", s->gateway_mac);
+        table_cell(&t, "%s", opt_string(s->cidr6));
+        table_cell(&t, "%s", opt_string(s->gateway_ip6));
+    }
+    table_print(&t, &table_style);
+    table_destroy(&t);
+    free(rows);
+}
+
+/* Ports. */
+
+/* Checks that 'ip' may be port 'self''s address in subnet 's': fits the
+ * subnet, and no other port of the same network has it. */
+static bool
+check_port_ip(struct ctl_ctx *ctx, const struct nbrec_subnet *s,
+              const char *ip, const struct nbrec_port *self)
+{
+    const struct nbrec_port *p;
+
+    if (ctl_check(ctx, nb_check_port_ip(ip, s->name, s->cidr, s->gateway_ip,
+                                        s->cidr6, s->gateway_ip6))) {
+        return false;
+    }
+    NBREC_PORT_FOR_EACH (p, ctx->idl) {
+        if (p != self && p->subnet->network == s->network
+            && port_has_ip(p, ip)) {
+            ctl_error(ctx, "address %s is port %s's already (network %s)",
+                      ip, p->name, s->network->name);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+cmd_port_add(struct ctl_ctx *ctx)
+{
+    struct kv kvs[] = {
+        { .key = "ip", .repeatable = true }, { .key = "home" },
+    };
+    const char *name = ctx->argv[0], *mac = ctx->argv[2];
+    const struct nbrec_subnet *s;
+    const struct nbrec_host *home = NULL;
+    struct nbrec_port *row;
+    const char **v4 = NULL, **v6 = NULL;
+    size_t n4 = 0, n6 = 0;
+    char *user;
+
+    if (!parse_kvs(ctx, 3, kvs, ARRAY_SIZE(kvs))
+        || ctl_check(ctx, nb_check_name("port", name))) {
+        goto out;
+    }
+    if (port_find(ctx, name)) {
+        ctl_error(ctx, "port %s exists already", name);
+        goto out;
+    }
+    s = subnet_must_find(ctx, ctx->argv[1]);
+    if (!s || ctl_check(ctx, nb_check_mac("port MAC", mac))) {
+        goto out;
+    }
+    user = mac_user(ctx, mac, NULL);
+    if (user) {
+        ctl_error(ctx, "MAC %s is %s's already", mac, user);
+        free(user);
+        goto out;
+    }
+    if (kv_get(&kvs[1]) && !(home = host_must_find(ctx, kv_get(&kvs[1])))) {
+        goto out;
+    }
+
+    v4 = xmalloc((kvs[0].n_values + 1) * sizeof *v4);
+    v6 = xmalloc((kvs[0].n_values + 1) * sizeof *v6);
+    for (size_t i = 0; i < kvs[0].n_values; i++) {
+        const char *ip = kvs[0].values[i];
+
+        for (size_t k = 0; k < i; k++) {
+            if (nb_ip_equal(ip, kvs[0].values[k])) {
+                ctl_error(ctx, "address %s given twice", ip);
+                goto out;
+            }
+        }
+        if (!check_port_ip(ctx, s, ip, NULL)) {
+            goto out;
+        }
+        if (strchr(ip, ':')) {
+            v6[n6++] = ip;
+        } else {
+            v4[n4++] = ip;
+        }
+    }
+
+    row = nbrec_port_insert(ctx->txn);
+    nbrec_port_set_name(row, name);
+    nbrec_port_set_subnet(row, s);
+    nbrec_port_set_mac(row, mac);
+    nbrec_port_set_ipv4(row, v4, n4);
+    nbrec_port_set_ipv6(row, v6, n6);
+    nbrec_port_set_home(row, home);
+    nbrec_port_set_status(row, "down");
+out:
+    free(v4);
+    free(v6);
+    kvs_destroy(kvs, ARRAY_SIZE(kvs));
+}
+
+static void
+cmd_port_del(struct ctl_ctx *ctx)
+{
+    const struct nbrec_port *p = port_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_migration *m;
+
+    if (!p) {
+        return;
+    }
+    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+        if (m->port == p) {
+            ctl_error(ctx, "port %s has a migration (state %s): finish or "
+                      "abort it first", p->name, m->state);
+            return;
+        }
+    }
+    /* Elastic IPs refer to ports weakly: they simply lose their port. */
+    nbrec_port_delete(p);
+}
+
+static void
+cmd_port_set_home(struct ctl_ctx *ctx)
+{
+    const struct nbrec_port *p = port_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_host *h = NULL;
+    const struct nbrec_migration *m;
+
+    if (!p) {
+        return;
+    }
+    if (strcmp(ctx->argv[1], "-") && !(h = host_must_find(ctx,
+                                                          ctx->argv[1]))) {
+        return;
+    }
+    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+        if (m->port == p) {
+            ctl_error(ctx, "port %s is migrating (state %s): its home "
+                      "changes when the migration completes", p->name,
+                      m->state);
+            return;
+        }
+    }
+    nbrec_port_set_home(p, h);
+}
+
+static void
+cmd_port_list(struct ctl_ctx *ctx)
+{
+    struct table t;
+    size_t n;
+    const struct nbrec_port **rows = sorted_port(ctx, &n);
+
+    table_init(&t);
+    table_add_column(&t, "NAME");
+    table_add_column(&t, "NETWORK");
+    table_add_column(&t, "SUBNET");
+    table_add_column(&t, "MAC");
+    table_add_column(&t, "IPV4");
+    table_add_column(&t, "IPV6");
+    table_add_column(&t, "HOME");
+    table_add_column(&t, "STATUS");
+    for (size_t i = 0; i < n; i++) {
+        const struct nbrec_port *p = rows[i];
+
+        table_add_row(&t);
+        table_cell(&t, "%s", p->name);
+        table_cell(&t, "%s", p->subnet->network->name);
+        table_cell(&t, "%s", p->subnet->name);
+        table_cell(&t, "%s", p->mac);
+        table_add_cell(&t)->text = join_strings(p->ipv4, p->n_ipv4);
+        table_add_cell(&t)->text = join_strings(p->ipv6, p->n_ipv6);
+        table_cell(&t, "%s", p->home ? p->home->name : "-");
+        table_cell(&t, "%s", opt_string(p->status));
+    }
+    table_print(&t, &table_style);
+    table_destroy(&t);
+    free(rows);
+}
+
+/* Elastic IPs. */
+
+/* Checks that elastic IP 'self' (NULL for a new one) may map to 'port''s
+ * address 'private_ip' (NULL: the port's first IPv4 address).  Returns the
+ * private address to use, or NULL with an error. */
+static const char *
+check_eip_port(struct ctl_ctx *ctx, const struct nbrec_eip *self,
+               const char *address, const struct nbrec_port *port,
+               const char *private_ip)
+{
+    const struct nbrec_eip *e;
+
+    if (!private_ip) {
+        if (!port->n_ipv4) {
+            ctl_error(ctx, "port %s has no IPv4 address for elastic IP %s",
+                      port->name, address);
+            return NULL;
+        }
+        private_ip = port->ipv4[0];
+    } else if (strchr(private_ip, ':') || !port_has_ip(port, private_ip)) {
+        ctl_error(ctx, "%s is not an IPv4 address of port %s", private_ip,
+                  port->name);
+        return NULL;
+    }
+    NBREC_EIP_FOR_EACH (e, ctx->idl) {
+        const char *other;
+
+        if (e == self || e->port != port) {
+            continue;
+        }
+        other = e->private_ip ? e->private_ip : port->ipv4[0];
+        if (nb_ip_equal(other, private_ip)) {
+            ctl_error(ctx, "port %s's address %s has elastic IP %s already",
+                      port->name, private_ip, e->address);
+            return NULL;
+        }
+    }
+    return private_ip;
+}
+
+static void
+cmd_eip_add(struct ctl_ctx *ctx)
+{
+    struct kv kvs[] = { { .key = "port" }, { .key = "private-ip" } };
+    const char *address = ctx->argv[0], *mac = ctx->argv[1];
+    const struct nbrec_network *net;
+    const struct nbrec_port *port = NULL;
+    const struct nbrec_subnet *s;
+    const char *private_ip = NULL;
+    struct nbrec_eip *row;
+    ovs_be32 addr;
+    bool fits = false, has_subnet = false;
+    char *user;
+
+    if (!parse_kvs(ctx, 3, kvs, ARRAY_SIZE(kvs))
+        || ctl_check(ctx, nb_check_ipv4("elastic IP", address, &addr))
+        || ctl_check(ctx, nb_check_mac("elastic IP MAC", mac))) {
+        goto out;
+    }
+    if (eip_find(ctx, address)) {
+        ctl_error(ctx, "elastic IP %s exists already", address);
+        goto out;
+    }
+    net = network_must_find(ctx, ctx->argv[2]);
+    if (!net) {
+        goto out;
+    }
+    if (strcmp(net->kind, "vlan")) {
+        ctl_error(ctx, "elastic IPs live on a provider (vlan) network, and "
+                  "%s is a %s overlay", net->name, net->kind);
+        goto out;
+    }
+    NBREC_SUBNET_FOR_EACH (s, ctx->idl) {
+        struct nb_cidr4 c4;
+
+        if (s->network == net && !nb_check_cidr4(s->cidr, &c4)) {
+            has_subnet = true;
+            if (nb_cidr4_contains(&c4, addr)) {
+                fits = true;
+                if (nb_ip_equal(s->gateway_ip, address)) {
+                    ctl_error(ctx, "elastic IP %s is subnet %s's gateway",
+                              address, s->name);
+                    goto out;
+                }
+            }
+        }
+    }
+    if (has_subnet && !fits) {
+        ctl_error(ctx, "elastic IP %s is outside every subnet of network %s",
+                  address, net->name);
+        goto out;
+    }
+    user = mac_user(ctx, mac, NULL);
+    if (user) {
+        ctl_error(ctx, "MAC %s is %s's already", mac, user);
+        free(user);
+        goto out;
+    }
+    if (kv_get(&kvs[0])) {
+        port = port_must_find(ctx, kv_get(&kvs[0]));
+        if (!port
+            || !(private_ip = check_eip_port(ctx, NULL, address, port,
+                                             kv_get(&kvs[1])))) {
+            goto out;
+        }
+    } else if (kv_get(&kvs[1])) {
+        ctl_error(ctx, "private-ip needs port");
+        goto out;
+    }
+
+    row = nbrec_eip_insert(ctx->txn);
+    nbrec_eip_set_address(row, address);
+    nbrec_eip_set_mac(row, mac);
+    nbrec_eip_set_network(row, net);
+    nbrec_eip_set_port(row, port);
+    nbrec_eip_set_private_ip(row, kv_get(&kvs[1]) ? private_ip : NULL);
+out:
+    kvs_destroy(kvs, ARRAY_SIZE(kvs));
+}
+
+static const struct nbrec_eip *
+eip_must_find(struct ctl_ctx *ctx, const char *address)
+{
+    const struct nbrec_eip *e = eip_find(ctx, address);
+
+    if (!e) {
+        ctl_error(ctx, "no elastic IP %s", address);
+    }
+    return e;
+}
+
+static void
+cmd_eip_attach(struct ctl_ctx *ctx)
+{
+    struct kv kvs[] = { { .key = "private-ip" } };
+    const struct nbrec_eip *e;
+    const struct nbrec_port *port;
+    const char *private_ip;
+
+    if (!parse_kvs(ctx, 2, kvs, ARRAY_SIZE(kvs))
+        || !(e = eip_must_find(ctx, ctx->argv[0]))
+        || !(port = port_must_find(ctx, ctx->argv[1]))) {
+        goto out;
+    }
+    if (e->port && e->port != port) {
+        ctl_error(ctx, "elastic IP %s is on port %s: detach it first",
+                  e->address, e->port->name);
+        goto out;
+    }
+    private_ip = check_eip_port(ctx, e, e->address, port, kv_get(&kvs[0]));
+    if (!private_ip) {
+        goto out;
+    }
+    nbrec_eip_set_port(e, port);
+    nbrec_eip_set_private_ip(e, kv_get(&kvs[0]) ? private_ip : NULL);
+out:
+    kvs_destroy(kvs, ARRAY_SIZE(kvs));
+}
+
+static void
+cmd_eip_detach(struct ctl_ctx *ctx)
+{
+    const struct nbrec_eip *e = eip_must_find(ctx, ctx->argv[0]);
+
+    if (e) {
+        nbrec_eip_set_port(e, NULL);
+        nbrec_eip_set_private_ip(e, NULL);
+    }
+}
+
+static void
+cmd_eip_del(struct ctl_ctx *ctx)
+{
+    const struct nbrec_eip *e = eip_must_find(ctx, ctx->argv[0]);
+
+    if (e) {
+        nbrec_eip_delete(e);
+    }
+}
+
+static void
+cmd_eip_list(struct ctl_ctx *ctx)
+{
+    struct table t;
+    size_t n;
+    const struct nbrec_eip **rows = sorted_eip(ctx, &n);
+
+    table_init(&t);
+    table_add_column(&t, "ADDRESS");
+    table_add_column(&t, "MAC");
+    table_add_column(&t, "NETWORK");
+    table_add_column(&t, "PORT");
+    table_add_column(&t, "PRIVATE_IP");
+    for (size_t i = 0; i < n; i++) {
+        const struct nbrec_eip *e = rows[i];
+        const char *private_ip = e->private_ip;
+
+        if (!private_ip && e->port && e->port->n_ipv4) {
+            private_ip = e->port->ipv4[0];
+        }
+        table_add_row(&t);
+        table_cell(&t, "%s", e->address);
+        table_cell(&t, "%s", e->mac);
+        table_cell(&t, "%s", e->network ? e->network->name : "-");
+        table_cell(&t, "%s", e->port ? e->port->name : "-");
+        table_cell(&t, "%s", opt_string(e->port ? private_ip : NULL));
+    }
+    table_print(&t, &table_style);
+    table_destroy(&t);
+    free(rows);
+}
+
+/* Migrations. */
+
+static void
+cmd_migration_list(struct ctl_ctx *ctx)
+{
+    const struct nbrec_migration *m;
+    struct table t;
+
+    table_init(&t);
+    table_add_column(&t, "PORT");
+    table_add_column(&t, "SOURCE");
+    table_add_column(&t, "DESTINATION");
+    table_add_column(&t, "STATE");
+    table_add_column(&t, "ERROR");
+    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+        table_add_row(&t);
+        table_cell(&t, "%s", m->port->name);
+        table_cell(&t, "%s", m->source->name);
+        table_cell(&t, "%s", m->destination->name);
+        table_cell(&t, "%s", m->state);
+        table_cell(&t, "%s", opt_string(m->error));
+    }
+    table_print(&t, &table_style);
+    table_destroy(&t);
+}
+
+/* show: everything as a tree. */
+
+static void
+cmd_show(struct ctl_ctx *ctx)
+{
+    size_t n_nets, n_subnets, n_ports, n_hosts, n_eips;
+    const struct nbrec_network **nets = sorted_network(ctx, &n_nets);
+    const struct nbrec_subnet **subnets = sorted_subnet(ctx, &n_subnets);
+    const struct nbrec_port **ports = sorted_port(ctx, &n_ports);
+    const struct nbrec_host **hosts = sorted_host(ctx, &n_hosts);
+    const struct nbrec_eip **eips = sorted_eip(ctx, &n_eips);
+    const struct nbrec_migration *m;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    for (size_t i = 0; i < n_hosts; i++) {
+        const struct nbrec_host *h = hosts[i];
+
+        ds_put_format(&s, "host %s (tunnel %s", h->name, h->tunnel_ip);
+        if (h->datapath_id) {
+            ds_put_format(&s, ", dpid %s", h->datapath_id);
+        }
+        ds_put_cstr(&s, ")\n");
+    }
+    for (size_t i = 0; i < n_nets; i++) {
+        const struct nbrec_network *net = nets[i];
+
+        if (net->n_vni) {
+            ds_put_format(&s, "network %s (%s, vni %"PRId64")\n", net->name,
+                          net->kind, net->vni[0]);
+        } else {
+            ds_put_format(&s, "network %s (vlan %"PRId64")\n", net->name,
+                          net->n_vlan ? net->vlan[0] : 0);
+        }
+        for (size_t k = 0; k < n_subnets; k++) {
+            const struct nbrec_subnet *sub = subnets[k];
+
+            if (sub->network != net) {
+                continue;
+            }
+            ds_put_format(&s, "    subnet %s %s gateway %s %s", sub->name,
+                          sub->cidr, sub->gateway_ip, sub->gateway_mac);
+            if (sub->cidr6) {
+                ds_put_format(&s, ", %s gateway %s", sub->cidr6,
+                              opt_string(sub->gateway_ip6));
+            }
+            ds_put_char(&s, '\n');
+            for (size_t j = 0; j < n_ports; j++) {
+                const struct nbrec_port *p = ports[j];
+                char *v4, *v6;
+
+                if (p->subnet != sub) {
+                    continue;
+                }
+                v4 = join_strings(p->ipv4, p->n_ipv4);
+                v6 = join_strings(p->ipv6, p->n_ipv6);
+                ds_put_format(&s, "        port %s %s %s", p->name, p->mac,
+                              v4);
+                if (p->n_ipv6) {
+                    ds_put_format(&s, " %s", v6);
+                }
+                ds_put_format(&s, " on %s (%s)\n",
+                              p->home ? p->home->name : "no host",
+                              opt_string(p->status));
+                free(v4);
+                free(v6);
+            }
+        }
+    }
+    for (size_t i = 0; i < n_eips; i++) {
+        const struct nbrec_eip *e = eips[i];
+
+        ds_put_format(&s, "elastic IP %s (%s on %s)", e->address, e->mac,
+                      e->network ? e->network->name : "-");
+        if (e->port) {
+            ds_put_format(&s, " -> port %s %s", e->port->name,
+                          e->private_ip ? e->private_ip
+                          : e->port->n_ipv4 ? e->port->ipv4[0] : "-");
+        }
+        ds_put_char(&s, '\n');
+    }
+    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+        ds_put_format(&s, "migration of %s: %s -> %s, %s\n", m->port->name,
+                      m->source->name, m->destination->name, m->state);
+    }
+    fputs(ds_cstr(&s), stdout);
+    ds_destroy(&s);
+    free(nets);
+    free(subnets);
+    free(ports);
+    free(hosts);
+    free(eips);
+}
+
+static const struct ctl_command commands[] = {
+    { "show", 0, 0, false, cmd_show, "", "everything, as a tree" },
+    { "host-add", 2, 6, true, cmd_host_add,
+      "NAME TUNNEL_IP [dpid=HEX16] [openflow=TARGET] [ovsdb=TARGET] "
+      "[provider-mac=MAC]", "add a hypervisor" },
+    { "host-del", 1, 1, true, cmd_host_del, "NAME", "remove a hypervisor" },
+    { "host-list", 0, 0, false, cmd_host_list, "", "list hypervisors" },
+    { "net-add", 3, 3, true, cmd_net_add,
+      "NAME vxlan|geneve|vlan VNI|VLAN", "add a network (a VPC or a "
+      "provider VLAN)" },
+    { "net-del", 1, 1, true, cmd_net_del, "NAME", "remove a network" },
+    { "net-list", 0, 0, false, cmd_net_list, "", "list networks" },
+    { "subnet-add", 5, 7, true, cmd_subnet_add,
+      "NETWORK NAME CIDR GATEWAY_IP GATEWAY_MAC [cidr6=PREFIX] "
+      "[gateway6=IP]", "add a subnet to a network" },
+    { "subnet-del", 1, 1, true, cmd_subnet_del, "NAME", "remove a subnet" },
+    { "subnet-list", 0, 1, false, cmd_subnet_list, "[NETWORK]",
+      "list subnets" },
+    { "port-add", 3, INT_MAX, true, cmd_port_add,
+      "NAME SUBNET MAC [ip=ADDR]... [home=HOST]",
+      "add a VM port (NAME is its iface-id)" },
+    { "port-del", 1, 1, true, cmd_port_del, "NAME", "remove a port" },
+    { "port-set-home", 2, 2, true, cmd_port_set_home, "NAME HOST|-",
+      "set the host a port lives on" },
+    { "port-list", 0, 0, false, cmd_port_list, "", "list ports" },
+    { "eip-add", 3, 5, true, cmd_eip_add,
+      "ADDRESS MAC NETWORK [port=PORT] [private-ip=IP]",
+      "add an elastic IP on a provider network" },
+    { "eip-attach", 2, 3, true, cmd_eip_attach,
+      "ADDRESS PORT [private-ip=IP]", "map an elastic IP to a port" },
+    { "eip-detach", 1, 1, true, cmd_eip_detach, "ADDRESS",
+      "unmap an elastic IP" },
+    { "eip-del", 1, 1, true, cmd_eip_del, "ADDRESS", "remove an elastic IP" },
+    { "eip-list", 0, 0, false, cmd_eip_list, "", "list elastic IPs" },
+    { "migration-list", 0, 0, false, cmd_migration_list, "",
+      "list migrations" },
+};
+
+static void
+usage(void)
+{
+    printf("\
+%s: the command line for cutover's northbound database\n\
+usage: %s [OPTIONS] COMMAND [ARG...]\n\
+\n\
+Commands:\n", program_name, program_name);
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        printf("  %s %s\n      %s\n", commands[i].name, commands[i].args,
+               commands[i].help);
+    }
+    printf("\n\
+Options:\n\
+  --db=DATABASE        the northbound database (default: $CUTOVER_NB_DB,\n\
+                       else %s)\n\
+  -t, --timeout=SECS   give up after SECS seconds (default 10; 0: never)\n\
+  -f, --format=FORMAT  list output: table (default), list, csv, json, html\n\
+  --no-headings        no column headings\n\
+  -h, --help           this help\n\
+  -V, --version        print the version\n", DEFAULT_DB);
+}
+
+static void OVS_NO_RETURN OVS_PRINTF_FORMAT(1, 2)
+usage_error(const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    fprintf(stderr, "%s: ", program_name);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n",
+            program_name);
+    exit(2);
+}
+
+static const struct ctl_command *
+parse_options(int argc, char *argv[])
+{
+    enum {
+        OPT_DB = UCHAR_MAX + 1,
+        TABLE_OPTION_ENUMS,
+        VLOG_OPTION_ENUMS,
+    };
+    static const struct option long_options[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        TABLE_LONG_OPTIONS,
+        VLOG_LONG_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
+    const char *name;
+
+    /* Stop at the command: its own arguments may start with '-'. */
+    for (;;) {
+        int c = getopt_long(argc, argv, short_options, long_options, NULL);
+        char *end;
+
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case OPT_DB:
+            db = optarg;
+            break;
+        case 't':
+            errno = 0;
+            timeout_sec = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || timeout_sec < 0) {
+                usage_error("--timeout: '%s' is not a number of seconds",
+                            optarg);
+            }
+            break;
+        case 'h':
+            usage();
+            exit(0);
+        case 'V':
+            printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
+            exit(0);
+        TABLE_OPTION_HANDLERS(&table_style)
+        VLOG_OPTION_HANDLERS
+        default:
+            usage_error("invalid option");
+        }
+    }
+    free(short_options);
+
+    if (!db) {
+        db = getenv("CUTOVER_NB_DB");
+        if (!db || !*db) {
+            db = DEFAULT_DB;
+        }
+    }
+    if (optind >= argc) {
+        usage_error("a command is required");
+    }
+    name = argv[optind];
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        const struct ctl_command *cmd = &commands[i];
+        int n = argc - optind - 1;
+
+        if (strcmp(cmd->name, name)) {
+            continue;
+        }
+        if (n < cmd->min_args || n > cmd->max_args) {
+            usage_error("%s takes %s%s", name,
+                        *cmd->args ? "arguments " : "no arguments",
+                        cmd->args);
+        }
+        return cmd;
+    }
+    usage_error("unknown command '%s'", name);
+}
+
+int
+main(int argc, char *argv[])
+{
+    const struct ctl_command *cmd;
+    struct ovsdb_idl *idl;
+    long long int deadline;
+    unsigned int seqno;
+    int status = 0;
+
+    set_program_name(argv[0]);
+    vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
+    vlog_set_levels_from_string_assert("reconnect:emer");
+    vlog_set_levels_from_string_assert("jsonrpc:emer");
+    cmd = parse_options(argc, argv);
+
+    idl = ovsdb_idl_create(db, &nbrec_idl_class, true, true);
+    deadline = timeout_sec ? time_msec() + timeout_sec * 1000LL : LLONG_MAX;
+    seqno = ovsdb_idl_get_seqno(idl);
+    for (;;) {
+        ovsdb_idl_run(idl);
+        if (!ovsdb_idl_is_alive(idl)) {
+            ovs_fatal(0, "%s: the database connection failed (%s)", db,
+                      ovs_retval_to_string(ovsdb_idl_get_last_error(idl)));
+        }
+        if (seqno != ovsdb_idl_get_seqno(idl)
+            && ovsdb_idl_has_ever_connected(idl)) {
+            struct ctl_ctx ctx = {
+                .idl = idl,
+                .argc = argc - optind - 1,
+                .argv = argv + optind + 1,
+            };
+            enum ovsdb_idl_txn_status txn_status;
+
+            seqno = ovsdb_idl_get_seqno(idl);
+            if (cmd->writes) {
+                ctx.txn = ovsdb_idl_txn_create(idl);
+                ovsdb_idl_txn_add_comment(ctx.txn, "cutoverctl: %s",
+                                          cmd->name);
+            }
+            cmd->run(&ctx);
+            if (ctx.error) {
+                fprintf(stderr, "%s: %s: %s\n", program_name, cmd->name,
+                        ctx.error);
+                free(ctx.error);
+                if (ctx.txn) {
+                    ovsdb_idl_txn_destroy(ctx.txn);
+                }
+                status = 1;
+                break;
+            }
+            if (!ctx.txn) {
+                break;
+            }
+            txn_status = ovsdb_idl_txn_commit_block(ctx.txn);
+            if (txn_status == TXN_TRY_AGAIN) {
+                /* Someone else changed the database: check again. */
+                ovsdb_idl_txn_destroy(ctx.txn);
+                continue;
+            }
+            if (txn_status != TXN_SUCCESS && txn_status != TXN_UNCHANGED) {
+                fprintf(stderr, "%s: %s: the database refused the change "
+                        "(%s): %s\n", program_name, cmd->name,
+                        ovsdb_idl_txn_status_to_string(txn_status),
+                        ovsdb_idl_txn_get_error(ctx.txn));
+                status = 1;
+            }
+            ovsdb_idl_txn_destroy(ctx.txn);
+            break;
+        }
+        if (time_msec() >= deadline) {
+            ovs_fatal(0, "cannot reach the northbound database at %s within "
+                      "%d s (%s); is it running? (--db or CUTOVER_NB_DB "
+                      "name it)", db, timeout_sec,
+                      ovs_retval_to_string(ovsdb_idl_get_last_error(idl)));
+        }
+        ovsdb_idl_wait(idl);
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+    ovsdb_idl_destroy(idl);
+    return status;
+}

@@ -1,0 +1,370 @@
+/* Checks of northbound values.  See nb-check.h. */
+
+#include <config.h>
+#include "nb-check.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packets.h"
+#include "util.h"
+
+char *
+nb_check_name(const char *what, const char *name)
+{
+    if (!name[0]) {
+        return xasprintf("%s name is empty", what);
+    }
+    if (strlen(name) > 63) {
+        return xasprintf("%s name '%s' is longer than 63 characters", what,
+                         name);
+    }
+    for (const char *p = name; *p; p++) {
+        if (!isalnum((unsigned char) *p) && !strchr("-_.:", *p)) {
+            return xasprintf("%s name '%s' has '%c': use letters, digits "
+                             "and - _ . :", what, name, *p);
+        }
+    }
+    return NULL;
+}
+
+char *
+nb_check_mac(const char *what, const char *mac)
+{
+    struct eth_addr ea;
+
+    if (!eth_addr_from_string(mac, &ea)) {
+        return xasprintf("%s '%s' is not a MAC address (expected "
+                         "xx:xx:xx:xx:xx:xx)", what, mac);
+    }
+    if (eth_addr_is_zero(ea)) {
+        return xasprintf("%s '%s' is the zero MAC address", what, mac);
+    }
+    if (eth_addr_is_multicast(ea)) {
+        return xasprintf("%s '%s' is a multicast MAC address (its first "
+                         "byte is odd): a port needs a unicast one", what,
+                         mac);
+    }
+    return NULL;
+}
+
+char *
+nb_check_ipv4(const char *what, const char *ip, ovs_be32 *addrp)
+{
+    ovs_be32 addr;
+
+    if (!ip_parse(ip, &addr)) {
+        return xasprintf("%s '%s' is not an IPv4 address", what, ip);
+    }
+    if (!addr || ip_is_multicast(addr) || addr == htonl(0xffffffff)) {
+        return xasprintf("%s '%s' is not a unicast IPv4 address", what, ip);
+    }
+    if (addrp) {
+        *addrp = addr;
+    }
+    return NULL;
+}
+
+char *
+nb_check_ipv6(const char *what, const char *ip, struct in6_addr *addrp)
+{
+    struct in6_addr addr;
+
+    if (!ipv6_parse(ip, &addr)) {
+        return xasprintf("%s '%s' is not an IPv6 address", what, ip);
+    }
+    if (!ipv6_addr_is_set(&addr) || ipv6_addr_is_multicast(&addr)) {
+        return xasprintf("%s '%s' is not a unicast IPv6 address", what, ip);
+    }
+    if (addrp) {
+        *addrp = addr;
+    }
+    return NULL;
+}
+
+char *
+nb_check_datapath_id(const char *dpid)
+{
+    if (strlen(dpid) != 16 || strspn(dpid, "0123456789abcdefABCDEF") != 16) {
+        return xasprintf("datapath id '%s' is not 16 hexadecimal digits",
+                         dpid);
+    }
+    return NULL;
+}
+
+char *
+nb_check_target(const char *what, const char *target)
+{
+    static const char *prefixes[] = {
+        "tcp:", "ssl:", "unix:", "ptcp:", "pssl:", "punix:",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+        size_t n = strlen(prefixes[i]);
+
+        if (!strncmp(target, prefixes[i], n) && target[n]) {
+            return NULL;
+        }
+    }
+    return xasprintf("%s '%s' is not a connection target (expected "
+                     "tcp:IP:PORT, ssl:IP:PORT, unix:FILE or their passive "
+                     "forms ptcp:, pssl:, punix:)", what, target);
+}
+
+char *
+nb_check_cidr4(const char *cidr, struct nb_cidr4 *out)
+{
+    ovs_be32 addr, mask;
+    unsigned int plen;
+    char *error;
+
+    if (!strchr(cidr, '/')) {
+        return xasprintf("'%s' is not an IPv4 CIDR (expected A.B.C.D/LEN)",
+                         cidr);
+    }
+    error = ip_parse_cidr(cidr, &addr, &plen);
+    if (error) {
+        free(error);
+        return xasprintf("'%s' is not an IPv4 CIDR (expected A.B.C.D/LEN)",
+                         cidr);
+    }
+    if (plen < 8 || plen > 30) {
+        return xasprintf("'%s': prefix length %u is out of range (8 to 30)",
+                         cidr, plen);
+    }
+    mask = be32_prefix_mask(plen);
+    if (addr & ~mask) {
+        return xasprintf("'%s' has host bits set: did you mean "
+                         IP_FMT"/%u?", cidr, IP_ARGS(addr & mask), plen);
+    }
+    out->addr = addr;
+    out->plen = plen;
+    return NULL;
+}
+
+char *
+nb_check_cidr6(const char *cidr, struct nb_cidr6 *out)
+{
+    struct in6_addr addr, mask, net;
+    unsigned int plen;
+    char *error;
+
+    if (!strchr(cidr, '/')) {
+        return xasprintf("'%s' is not an IPv6 CIDR (expected ADDR/LEN)",
+                         cidr);
+    }
+    error = ipv6_parse_cidr(cidr, &addr, &plen);
+    if (error) {
+        free(error);
+        return xasprintf("'%s' is not an IPv6 CIDR (expected ADDR/LEN)",
+                         cidr);
+    }
+    if (plen < 8 || plen > 126) {
+        return xasprintf("'%s': prefix length %u is out of range (8 to 126)",
+                         cidr, plen);
+    }
+    mask = ipv6_create_mask(plen);
+    net = ipv6_addr_bitand(&addr, &mask);
+    if (!ipv6_addr_equals(&net, &addr)) {
+        char buf[INET6_ADDRSTRLEN];
+
+        inet_ntop(AF_INET6, &net, buf, sizeof buf);
+        return xasprintf("'%s' has host bits set: did you mean %s/%u?",
+                         cidr, buf, plen);
+    }
+    out->addr = addr;
+    out->plen = plen;
+    return NULL;
+}
+
+char *
+nb_check_network(const char *kind, int64_t vni, int64_t vlan)
+{
+    if (!strcmp(kind, "vxlan") || !strcmp(kind, "geneve")) {
+        if (vni < 1 || vni > 0xffffff) {
+            return xasprintf("a %s network needs a VNI from 1 to 16777215",
+                             kind);
+        }
+        if (vlan >= 0) {
+            return xasprintf("a %s network has a VNI, not a VLAN", kind);
+        }
+        return NULL;
+    }
+    if (!strcmp(kind, "vlan")) {
+        if (vlan < 1 || vlan > 4094) {
+            return xstrdup("a vlan network needs a VLAN id from 1 to 4094");
+        }
+        if (vni >= 0) {
+            return xstrdup("a vlan network has a VLAN id, not a VNI");
+        }
+        return NULL;
+    }
+    return xasprintf("network kind '%s' is unknown (expected vxlan, geneve "
+                     "or vlan)", kind);
+}
+
+char *
+nb_check_subnet(const char *cidr, const char *gateway_ip,
+                const char *gateway_mac, const char *cidr6,
+                const char *gateway_ip6)
+{
+    struct nb_cidr4 c4;
+    ovs_be32 gw, mask;
+    char *error;
+
+    error = nb_check_cidr4(cidr, &c4);
+    if (error) {
+        return error;
+    }
+    error = nb_check_ipv4("gateway", gateway_ip, &gw);
+    if (error) {
+        return error;
+    }
+    mask = be32_prefix_mask(c4.plen);
+    if (!nb_cidr4_contains(&c4, gw)) {
+        return xasprintf("gateway %s is outside %s", gateway_ip, cidr);
+    }
+    if (gw == c4.addr || gw == (c4.addr | ~mask)) {
+        return xasprintf("gateway %s is the network or broadcast address "
+                         "of %s", gateway_ip, cidr);
+    }
+    error = nb_check_mac("gateway MAC", gateway_mac);
+    if (error) {
+        return error;
+    }
+    if (cidr6 || gateway_ip6) {
+        struct nb_cidr6 c6;
+        struct in6_addr gw6;
+
+        if (!cidr6 || !gateway_ip6) {
+            return xstrdup("an IPv6 prefix needs an IPv6 gateway, and the "
+                           "other way round");
+        }
+        error = nb_check_cidr6(cidr6, &c6);
+        if (error) {
+            return error;
+        }
+        error = nb_check_ipv6("IPv6 gateway", gateway_ip6, &gw6);
+        if (error) {
+            return error;
+        }
+        if (!nb_cidr6_contains(&c6, &gw6)) {
+            return xasprintf("IPv6 gateway %s is outside %s", gateway_ip6,
+                             cidr6);
+        }
+    }
+    return NULL;
+}
+
+char *
+nb_check_port_ip(const char *ip, const char *subnet_name, const char *cidr,
+                 const char *gateway_ip, const char *cidr6,
+                 const char *gateway_ip6)
+{
+    char *error;
+
+    if (strchr(ip, ':')) {
+        struct nb_cidr6 c6;
+        struct in6_addr a;
+
+        error = nb_check_ipv6("port address", ip, &a);
+        if (error) {
+            return error;
+        }
+        if (!cidr6 || nb_check_cidr6(cidr6, &c6)) {
+            return xasprintf("port address %s is IPv6 but subnet %s has no "
+                             "IPv6 prefix", ip, subnet_name);
+        }
+        if (!nb_cidr6_contains(&c6, &a)) {
+            return xasprintf("port address %s is outside subnet %s (%s)",
+                             ip, subnet_name, cidr6);
+        }
+        if (gateway_ip6 && nb_ip_equal(ip, gateway_ip6)) {
+            return xasprintf("port address %s is subnet %s's gateway", ip,
+                             subnet_name);
+        }
+        return NULL;
+    }
+
+    struct nb_cidr4 c4;
+    ovs_be32 a, mask;
+
+    error = nb_check_ipv4("port address", ip, &a);
+    if (error) {
+        return error;
+    }
+    error = nb_check_cidr4(cidr, &c4);
+    if (error) {
+        return error;
+    }
+    mask = be32_prefix_mask(c4.plen);
+    if (!nb_cidr4_contains(&c4, a)) {
+        return xasprintf("port address %s is outside subnet %s (%s)", ip,
+                         subnet_name, cidr);
+    }
+    if (a == c4.addr || a == (c4.addr | ~mask)) {
+        return xasprintf("port address %s is the network or broadcast "
+                         "address of subnet %s (%s)", ip, subnet_name, cidr);
+    }
+    if (nb_ip_equal(ip, gateway_ip)) {
+        return xasprintf("port address %s is subnet %s's gateway", ip,
+                         subnet_name);
+    }
+    return NULL;
+}
+
+bool
+nb_cidr4_contains(const struct nb_cidr4 *c, ovs_be32 addr)
+{
+    return (addr & be32_prefix_mask(c->plen)) == c->addr;
+}
+
+bool
+nb_cidr6_contains(const struct nb_cidr6 *c, const struct in6_addr *addr)
+{
+    struct in6_addr mask = ipv6_create_mask(c->plen);
+    struct in6_addr net = ipv6_addr_bitand(addr, &mask);
+
+    return ipv6_addr_equals(&net, &c->addr);
+}
+
+bool
+nb_cidr4_overlap(const struct nb_cidr4 *a, const struct nb_cidr4 *b)
+{
+    /* Two prefixes overlap if and only if the shorter contains the other's
+     * network address. */
+    return a->plen <= b->plen ? nb_cidr4_contains(a, b->addr)
+                              : nb_cidr4_contains(b, a->addr);
+}
+
+bool
+nb_cidr6_overlap(const struct nb_cidr6 *a, const struct nb_cidr6 *b)
+{
+    return a->plen <= b->plen ? nb_cidr6_contains(a, &b->addr)
+                              : nb_cidr6_contains(b, &a->addr);
+}
+
+bool
+nb_ip_equal(const char *a, const char *b)
+{
+    struct in6_addr a6, b6;
+    ovs_be32 a4, b4;
+
+    if (ip_parse(a, &a4) && ip_parse(b, &b4)) {
+        return a4 == b4;
+    }
+    if (ipv6_parse(a, &a6) && ipv6_parse(b, &b6)) {
+        return ipv6_addr_equals(&a6, &b6);
+    }
+    return false;
+}
+
+bool
+nb_mac_equal(const char *a, const char *b)
+{
+    struct eth_addr ea, eb;
+
+    return (eth_addr_from_string(a, &ea) && eth_addr_from_string(b, &eb)
+            && eth_addr_equals(ea, eb));
+}

@@ -1,0 +1,69 @@
+/* Checks of the values that go into the northbound database.
+ *
+ * Pure functions, no database: each takes values as an operator typed them
+ * and returns NULL if they are good, or a message (to free) saying what is
+ * wrong and what was expected.  cutoverctl uses them before it writes; the
+ * checks that compare a row with the others (duplicates, overlaps) use the
+ * parsed forms below. */
+
+#ifndef NB_CHECK_H
+#define NB_CHECK_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "openvswitch/types.h"
+
+/* An IPv4 prefix. */
+struct nb_cidr4 {
+    ovs_be32 addr;              /* Network address (host bits zero). */
+    unsigned int plen;
+};
+
+/* An IPv6 prefix. */
+struct nb_cidr6 {
+    struct in6_addr addr;
+    unsigned int plen;
+};
+
+char *nb_check_name(const char *what, const char *name);
+char *nb_check_mac(const char *what, const char *mac);
+char *nb_check_ipv4(const char *what, const char *ip, ovs_be32 *addr);
+char *nb_check_ipv6(const char *what, const char *ip, struct in6_addr *addr);
+char *nb_check_datapath_id(const char *dpid);
+char *nb_check_target(const char *what, const char *target);
+
+char *nb_check_cidr4(const char *cidr, struct nb_cidr4 *);
+char *nb_check_cidr6(const char *cidr, struct nb_cidr6 *);
+
+/* Network kind "vxlan" or "geneve" needs 'vni' (1 to 2**24 - 1) and no
+ * 'vlan'; "vlan" needs 'vlan' (1 to 4094) and no 'vni'.  Negative means
+ * not given. */
+char *nb_check_network(const char *kind, int64_t vni, int64_t vlan);
+
+/* A subnet: its CIDR, the gateway inside it (not its network or broadcast
+ * address) and the gateway's MAC; optionally an IPv6 prefix and gateway. */
+char *nb_check_subnet(const char *cidr, const char *gateway_ip,
+                      const char *gateway_mac, const char *cidr6,
+                      const char *gateway_ip6);
+
+/* A port's address 'ip' (IPv4 or IPv6, told apart by a ':') fits its
+ * subnet: inside the prefix, not the network, broadcast or gateway
+ * address. */
+char *nb_check_port_ip(const char *ip, const char *subnet_name,
+                       const char *cidr, const char *gateway_ip,
+                       const char *cidr6, const char *gateway_ip6);
+
+bool nb_cidr4_overlap(const struct nb_cidr4 *, const struct nb_cidr4 *);
+bool nb_cidr6_overlap(const struct nb_cidr6 *, const struct nb_cidr6 *);
+bool nb_cidr4_contains(const struct nb_cidr4 *, ovs_be32 addr);
+bool nb_cidr6_contains(const struct nb_cidr6 *, const struct in6_addr *);
+
+/* True if 'a' and 'b' are the same address of the same family, whatever
+ * their spelling ("10.0.0.1" and "010.0.0.1" are not both valid, but
+ * "fd00::1" and "fd00:0::1" are the same). */
+bool nb_ip_equal(const char *a, const char *b);
+bool nb_mac_equal(const char *a, const char *b);
+
+#endif /* nb-check.h */

@@ -1,0 +1,171 @@
+#!/bin/bash
+# cutoverctl against a real ovsdb-server serving cutover's northbound
+# schema: a model of hosts, two VPCs with several subnets, a provider VLAN
+# and elastic IPs is built and shown; every bad request is refused with a
+# message naming what is wrong, and changes nothing.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
+CTL=$top_builddir/controller/cutoverctl
+[ -x "$CTL" ] || skip "$CTL is not built"
+require_cmds ovsdb-client
+nb_start
+
+# ctl ARGS...: cutoverctl that must succeed.
+ctl() {
+    "$CTL" "$@" || fail "cutoverctl $* failed"
+}
+
+# refuse STATUS PATTERN ARGS...: cutoverctl fails with STATUS, says PATTERN,
+# and the database is unchanged.
+refuse() {
+    local status=$1 pattern=$2 before after out rc
+    shift 2
+    before=$(nb_dump)
+    out=$("$CTL" "$@" 2>&1)
+    rc=$?
+    [ "$rc" = "$status" ] || fail "'cutoverctl $*': status $rc, expected $status ($out)"
+    echo "$out" | grep -qF -- "$pattern" \
+        || fail "'cutoverctl $*' said '$out', expected '$pattern'"
+    after=$(nb_dump)
+    [ "$before" = "$after" ] || fail "'cutoverctl $*' changed the database"
+    echo "ok: refused: $out"
+}
+
+step "build a model"
+ctl host-add h1 172.16.0.11 dpid=0000000000000001 \
+    openflow=unix:/tmp/h1/br-int.mgmt ovsdb=unix:/tmp/h1/db.sock
+ctl host-add h2 172.16.0.12 dpid=0000000000000002
+ctl host-add h3 172.16.0.13
+ctl net-add vpc1 vxlan 1001
+ctl net-add vpc2 geneve 1002
+ctl net-add provider vlan 100
+ctl subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01 \
+    cidr6=fd00:1::/64 gateway6=fd00:1::1
+ctl subnet-add vpc1 db 10.0.1.0/24 10.0.1.1 02:00:00:00:01:02
+ctl subnet-add vpc2 app 10.0.0.0/24 10.0.0.1 02:00:00:00:02:01
+ctl subnet-add provider public 203.0.113.0/24 203.0.113.1 02:00:00:00:64:01
+ctl port-add vm1 web 02:00:0a:00:00:01 ip=10.0.0.5 ip=fd00:1::5 home=h1
+ctl port-add vm2 db 02:00:0a:00:01:02 ip=10.0.1.5 home=h2
+ctl port-add vm3 app 02:00:0a:00:02:03 ip=10.0.0.5 home=h3
+ctl port-add vm4 public 02:00:cb:00:71:04 ip=203.0.113.50 home=h1
+ctl eip-add 203.0.113.10 02:00:cb:00:71:0a provider port=vm1
+ctl eip-add 203.0.113.11 02:00:cb:00:71:0b provider
+
+step "show"
+expected='host h1 (tunnel 172.16.0.11, dpid 0000000000000001)
+host h2 (tunnel 172.16.0.12, dpid 0000000000000002)
+host h3 (tunnel 172.16.0.13)
+network provider (vlan 100)
+    subnet public 203.0.113.0/24 gateway 203.0.113.1 02:00:00:00:64:01
+        port vm4 02:00:cb:00:71:04 203.0.113.50 on h1 (down)
+network vpc1 (vxlan, vni 1001)
+    subnet db 10.0.1.0/24 gateway 10.0.1.1 02:00:00:00:01:02
+        port vm2 02:00:0a:00:01:02 10.0.1.5 on h2 (down)
+    subnet web 10.0.0.0/24 gateway 10.0.0.1 02:00:00:00:01:01, fd00:1::/64 gateway fd00:1::1
+        port vm1 02:00:0a:00:00:01 10.0.0.5 fd00:1::5 on h1 (down)
+network vpc2 (geneve, vni 1002)
+    subnet app 10.0.0.0/24 gateway 10.0.0.1 02:00:00:00:02:01
+        port vm3 02:00:0a:00:02:03 10.0.0.5 on h3 (down)
+elastic IP 203.0.113.10 (02:00:cb:00:71:0a on provider) -> port vm1 10.0.0.5
+elastic IP 203.0.113.11 (02:00:cb:00:71:0b on provider)'
+actual=$("$CTL" show)
+[ "$actual" = "$expected" ] || fail "show printed:
+$actual
+expected:
+$expected"
+echo "ok: show"
+check_eq "port-list rows" "$("$CTL" --no-headings -f csv port-list | wc -l)" 4
+check_eq "vm1 as csv" "$("$CTL" --no-headings -f csv port-list | head -1)" \
+    "vm1,vpc1,web,02:00:0a:00:00:01,10.0.0.5,fd00:1::5,h1,down"
+check_eq "eip-list private IP" \
+    "$("$CTL" --no-headings -f csv eip-list | head -1)" \
+    "203.0.113.10,02:00:cb:00:71:0a,provider,vm1,10.0.0.5"
+check_eq "subnet-list vpc1" "$("$CTL" --no-headings -f csv subnet-list vpc1 | cut -d, -f1 | tr '\n' ' ')" "db web "
+
+step "bad requests are refused and change nothing"
+refuse 1 "host h1 exists already" host-add h1 172.16.0.21
+refuse 1 "tunnel IP 172.16.0.11 is host h1's already" host-add h9 172.16.0.11
+refuse 1 "datapath id 0000000000000001 is host h1's already" \
+    host-add h9 172.16.0.19 dpid=0000000000000001
+refuse 1 "tunnel IP '172.16.0' is not an IPv4 address" host-add h9 172.16.0
+refuse 1 "unknown option 'dp' (expected dpid, openflow, ovsdb, provider-mac)" \
+    host-add h9 172.16.0.19 dp=1
+refuse 1 "openflow 'tcp6' is not a connection target" \
+    host-add h9 172.16.0.19 openflow=tcp6
+refuse 1 "VNI 1001 is network vpc1's already" net-add vpc3 vxlan 1001
+refuse 1 "VLAN 100 is network provider's already" net-add prov2 vlan 100
+refuse 1 "network kind 'gre' is unknown" net-add vpc3 gre 7
+refuse 1 "a vlan network needs a VLAN id from 1 to 4094" net-add p vlan 4095
+refuse 1 "10.0.1.128/25 overlaps subnet db (10.0.1.0/24) of network vpc1" \
+    subnet-add vpc1 db2 10.0.1.128/25 10.0.1.129 02:00:00:00:01:03
+refuse 1 "no network named 'vpc9'" \
+    subnet-add vpc9 x 10.9.0.0/24 10.9.0.1 02:00:00:00:09:01
+refuse 1 "gateway 10.2.0.1 is outside 10.0.2.0/24" \
+    subnet-add vpc1 x 10.0.2.0/24 10.2.0.1 02:00:00:00:01:09
+refuse 1 "MAC 02:00:0a:00:00:01 is port vm1's already" \
+    port-add vm9 web 02:00:0a:00:00:01 ip=10.0.0.9
+refuse 1 "MAC 02:00:cb:00:71:0a is elastic IP 203.0.113.10's already" \
+    port-add vm9 web 02:00:cb:00:71:0a ip=10.0.0.9
+refuse 1 "address 10.0.0.5 is port vm1's already (network vpc1)" \
+    port-add vm9 web 02:00:0a:00:00:09 ip=10.0.0.5
+refuse 1 "port address 10.0.1.9 is outside subnet web (10.0.0.0/24)" \
+    port-add vm9 web 02:00:0a:00:00:09 ip=10.0.1.9
+refuse 1 "port address 10.0.0.1 is subnet web's gateway" \
+    port-add vm9 web 02:00:0a:00:00:09 ip=10.0.0.1
+refuse 1 "multicast MAC address" port-add vm9 web 01:00:0a:00:00:09
+refuse 1 "no host named 'h7'" port-add vm9 web 02:00:0a:00:00:09 home=h7
+refuse 1 "port vm1 exists already" port-add vm1 web 02:00:0a:00:00:09
+refuse 1 "port vm1's address 10.0.0.5 has elastic IP 203.0.113.10 already" \
+    eip-attach 203.0.113.11 vm1
+refuse 1 "elastic IP 203.0.113.10 is on port vm1: detach it first" \
+    eip-attach 203.0.113.10 vm2
+refuse 1 "elastic IP 198.51.100.7 is outside every subnet of network provider" \
+    eip-add 198.51.100.7 02:00:cb:00:71:0c provider
+refuse 1 "elastic IPs live on a provider (vlan) network" \
+    eip-add 203.0.113.12 02:00:cb:00:71:0c vpc1
+refuse 1 "elastic IP 203.0.113.10 exists already" \
+    eip-add 203.0.113.10 02:00:cb:00:71:0c provider
+refuse 1 "10.0.0.9 is not an IPv4 address of port vm1" \
+    eip-attach 203.0.113.11 vm1 private-ip=10.0.0.9
+refuse 1 "host h1 is still home to port(s)" host-del h1
+refuse 1 "network vpc2 still has subnet(s) app" net-del vpc2
+refuse 1 "network provider still has subnet(s) public" net-del provider
+refuse 1 "subnet web still has port(s) vm1" subnet-del web
+refuse 1 "no port named 'vm9'" port-del vm9
+refuse 1 "no elastic IP 203.0.113.99" eip-del 203.0.113.99
+refuse 2 "unknown command 'port-ad'" port-ad vm9
+refuse 2 "port-add takes arguments NAME SUBNET MAC" port-add vm9
+refuse 2 "--timeout: 'x' is not a number of seconds" -t x show
+
+step "changes that are allowed"
+ctl eip-attach 203.0.113.11 vm2
+check_eq "vm2's elastic IP" "$("$CTL" --no-headings -f csv eip-list | tail -1)" \
+    "203.0.113.11,02:00:cb:00:71:0b,provider,vm2,10.0.1.5"
+ctl port-del vm2
+check_eq "elastic IP lost its deleted port" \
+    "$("$CTL" --no-headings -f csv eip-list | tail -1)" \
+    "203.0.113.11,02:00:cb:00:71:0b,provider,-,-"
+ctl port-set-home vm1 h2
+check_eq "vm1's new home" "$("$CTL" --no-headings -f csv port-list | head -1 | cut -d, -f7)" h2
+ctl eip-detach 203.0.113.10
+ctl eip-del 203.0.113.10
+ctl subnet-del db
+check_eq "subnets of vpc1" "$("$CTL" --no-headings -f csv subnet-list vpc1 | cut -d, -f1)" web
+
+step "an unreachable database is a clear, bounded error"
+out=$("$CTL" --db=unix:$TEST_TMP/nothing.sock -t 1 show 2>&1)
+rc=$?
+check_eq "status" "$rc" 1
+echo "$out" | grep -q "cannot reach the northbound database at unix:$TEST_TMP/nothing.sock within 1 s" \
+    || fail "unclear error: $out"
+echo "ok: $out"
+
+step "two concurrent writers cannot create one MAC twice"
+"$CTL" port-add r1 web 02:00:0a:00:00:77 ip=10.0.0.77 2>"$TEST_TMP/r1" &
+a=$!
+"$CTL" port-add r2 web 02:00:0a:00:00:77 ip=10.0.0.78 2>"$TEST_TMP/r2" &
+b=$!
+wait $a; ra=$?
+wait $b; rb=$?
+check_eq "writers that succeeded" $(( (ra == 0) + (rb == 0) )) 1
+check_eq "ports with that MAC" \
+    "$("$CTL" --no-headings -f csv port-list | grep -c 02:00:0a:00:00:77)" 1

@@ -1,0 +1,193 @@
+/* Unit tests for lib/nb-check.c: what the northbound database accepts. */
+
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nb-check.h"
+#include "util.h"
+
+/* Asserts that 'error' is NULL. */
+static void
+ok(char *error)
+{
+    if (error) {
+        fail_msg("unexpected error: %s", error);
+    }
+}
+
+/* Asserts that 'error' says 'expected' (a substring), and frees it. */
+static void
+refused(char *error, const char *expected)
+{
+    assert_non_null(error);
+    if (!strstr(error, expected)) {
+        fail_msg("error '%s' does not say '%s'", error, expected);
+    }
+    free(error);
+}
+
+static void
+test_names(void **state OVS_UNUSED)
+{
+    ok(nb_check_name("host", "h1"));
+    ok(nb_check_name("port", "vm-1_a.b:c"));
+    refused(nb_check_name("host", ""), "host name is empty");
+    refused(nb_check_name("port", "vm 1"), "has ' '");
+    refused(nb_check_name("port", "0123456789012345678901234567890123456789"
+                          "012345678901234567890123"), "longer than 63");
+}
+
+static void
+test_macs(void **state OVS_UNUSED)
+{
+    ok(nb_check_mac("MAC", "02:00:0a:00:00:01"));
+    refused(nb_check_mac("MAC", "02:00:0a:00:00"), "is not a MAC address");
+    refused(nb_check_mac("MAC", "00:00:00:00:00:00"), "zero MAC");
+    refused(nb_check_mac("MAC", "01:00:5e:00:00:01"), "multicast");
+    refused(nb_check_mac("MAC", "ff:ff:ff:ff:ff:ff"), "multicast");
+    assert_true(nb_mac_equal("02:00:0A:00:00:01", "02:00:0a:00:00:01"));
+    assert_false(nb_mac_equal("02:00:0a:00:00:01", "02:00:0a:00:00:02"));
+}
+
+static void
+test_addresses(void **state OVS_UNUSED)
+{
+    ok(nb_check_ipv4("tunnel IP", "172.16.0.11", NULL));
+    refused(nb_check_ipv4("tunnel IP", "172.16.0", NULL), "not an IPv4");
+    refused(nb_check_ipv4("tunnel IP", "fd00::1", NULL), "not an IPv4");
+    refused(nb_check_ipv4("tunnel IP", "224.0.0.1", NULL), "not a unicast");
+    refused(nb_check_ipv4("tunnel IP", "0.0.0.0", NULL), "not a unicast");
+    ok(nb_check_ipv6("a", "fd00::1", NULL));
+    refused(nb_check_ipv6("a", "ff02::1", NULL), "not a unicast");
+    refused(nb_check_ipv6("a", "10.0.0.1", NULL), "not an IPv6");
+    assert_true(nb_ip_equal("fd00::1", "fd00:0:0::1"));
+    assert_true(nb_ip_equal("10.0.0.1", "10.0.0.1"));
+    assert_false(nb_ip_equal("10.0.0.1", "10.0.0.2"));
+    assert_false(nb_ip_equal("10.0.0.1", "::ffff:10.0.0.1"));
+}
+
+static void
+test_dpid_and_targets(void **state OVS_UNUSED)
+{
+    ok(nb_check_datapath_id("00000000000000aB"));
+    refused(nb_check_datapath_id("1"), "16 hexadecimal digits");
+    refused(nb_check_datapath_id("000000000000000g"), "16 hexadecimal");
+    ok(nb_check_target("openflow", "tcp:172.16.0.11:6653"));
+    ok(nb_check_target("openflow", "unix:/run/br-int.mgmt"));
+    ok(nb_check_target("openflow", "ptcp:6653"));
+    refused(nb_check_target("openflow", "tcp:"), "not a connection target");
+    refused(nb_check_target("ovsdb", "http://x"), "not a connection target");
+}
+
+static void
+test_cidrs(void **state OVS_UNUSED)
+{
+    struct nb_cidr4 a, b;
+    struct nb_cidr6 c, d;
+
+    ok(nb_check_cidr4("10.0.0.0/24", &a));
+    assert_int_equal(a.plen, 24);
+    refused(nb_check_cidr4("10.0.0.5/24", &a),
+            "has host bits set: did you mean 10.0.0.0/24?");
+    refused(nb_check_cidr4("10.0.0.0", &a), "not an IPv4 CIDR");
+    refused(nb_check_cidr4("10.0.0.0/31", &a), "out of range");
+    refused(nb_check_cidr4("10.0.0.0/33", &a), "not an IPv4 CIDR");
+
+    ok(nb_check_cidr4("10.0.0.0/24", &a));
+    ok(nb_check_cidr4("10.0.0.128/25", &b));
+    assert_true(nb_cidr4_overlap(&a, &b));
+    assert_true(nb_cidr4_overlap(&b, &a));
+    ok(nb_check_cidr4("10.0.1.0/24", &b));
+    assert_false(nb_cidr4_overlap(&a, &b));
+    ok(nb_check_cidr4("10.0.0.0/16", &b));
+    assert_true(nb_cidr4_overlap(&a, &b));
+
+    ok(nb_check_cidr6("fd00:1::/64", &c));
+    ok(nb_check_cidr6("fd00:1:0:0:8000::/65", &d));
+    assert_true(nb_cidr6_overlap(&c, &d));
+    ok(nb_check_cidr6("fd00:2::/64", &d));
+    assert_false(nb_cidr6_overlap(&c, &d));
+    refused(nb_check_cidr6("fd00:1::5/64", &c), "did you mean fd00:1::/64?");
+}
+
+static void
+test_networks(void **state OVS_UNUSED)
+{
+    ok(nb_check_network("vxlan", 1001, -1));
+    ok(nb_check_network("geneve", 16777215, -1));
+    ok(nb_check_network("vlan", -1, 100));
+    refused(nb_check_network("vxlan", 0, -1), "needs a VNI");
+    refused(nb_check_network("geneve", 16777216, -1), "needs a VNI");
+    refused(nb_check_network("vxlan", 5, 100), "not a VLAN");
+    refused(nb_check_network("vlan", -1, 4095), "needs a VLAN id");
+    refused(nb_check_network("vlan", 7, 100), "not a VNI");
+    refused(nb_check_network("gre", 1, -1), "kind 'gre' is unknown");
+}
+
+static void
+test_subnets(void **state OVS_UNUSED)
+{
+    const char *mac = "02:00:00:00:00:01";
+
+    ok(nb_check_subnet("10.0.0.0/24", "10.0.0.1", mac, NULL, NULL));
+    ok(nb_check_subnet("10.0.0.0/24", "10.0.0.1", mac, "fd00::/64",
+                       "fd00::1"));
+    refused(nb_check_subnet("10.0.0.0/24", "10.0.1.1", mac, NULL, NULL),
+            "gateway 10.0.1.1 is outside 10.0.0.0/24");
+    refused(nb_check_subnet("10.0.0.0/24", "10.0.0.0", mac, NULL, NULL),
+            "network or broadcast");
+    refused(nb_check_subnet("10.0.0.0/24", "10.0.0.255", mac, NULL, NULL),
+            "network or broadcast");
+    refused(nb_check_subnet("10.0.0.0/24", "10.0.0.1", "01:00:00:00:00:01",
+                            NULL, NULL), "multicast");
+    refused(nb_check_subnet("10.0.0.0/24", "10.0.0.1", mac, "fd00::/64",
+                            NULL), "needs an IPv6 gateway");
+    refused(nb_check_subnet("10.0.0.0/24", "10.0.0.1", mac, "fd00::/64",
+                            "fd01::1"), "outside fd00::/64");
+}
+
+static void
+test_port_ips(void **state OVS_UNUSED)
+{
+    ok(nb_check_port_ip("10.0.0.5", "web", "10.0.0.0/24", "10.0.0.1",
+                        NULL, NULL));
+    ok(nb_check_port_ip("fd00::5", "web", "10.0.0.0/24", "10.0.0.1",
+                        "fd00::/64", "fd00::1"));
+    refused(nb_check_port_ip("10.0.1.5", "web", "10.0.0.0/24", "10.0.0.1",
+                             NULL, NULL),
+            "port address 10.0.1.5 is outside subnet web (10.0.0.0/24)");
+    refused(nb_check_port_ip("10.0.0.1", "web", "10.0.0.0/24", "10.0.0.1",
+                             NULL, NULL), "is subnet web's gateway");
+    refused(nb_check_port_ip("10.0.0.255", "web", "10.0.0.0/24", "10.0.0.1",
+                             NULL, NULL), "broadcast");
+    refused(nb_check_port_ip("fd00::5", "web", "10.0.0.0/24", "10.0.0.1",
+                             NULL, NULL), "has no IPv6 prefix");
+    refused(nb_check_port_ip("fd00::1", "web", "10.0.0.0/24", "10.0.0.1",
+                             "fd00::/64", "fd00::1"), "gateway");
+    refused(nb_check_port_ip("10.0.0", "web", "10.0.0.0/24", "10.0.0.1",
+                             NULL, NULL), "not an IPv4 address");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_macs),
+        cmocka_unit_test(test_addresses),
+        cmocka_unit_test(test_dpid_and_targets),
+        cmocka_unit_test(test_cidrs),
+        cmocka_unit_test(test_networks),
+        cmocka_unit_test(test_subnets),
+        cmocka_unit_test(test_port_ips),
+    };
+
+    return cmocka_run_group_tests_name("nb-check", tests, NULL, NULL);
+}
