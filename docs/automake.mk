@@ -1,7 +1,8 @@
 # docs/: architecture, man pages, the lab and measurement guides.
-dist_man_MANS += docs/cutover-lossmeter.1
+dist_man_MANS += docs/cutover-lossmeter.1 docs/cutoverctl.8
 EXTRA_DIST += \
 	docs/architecture.md \
 	docs/lab.md \
 	docs/lossmeter.md \
-	docs/benchmarks.md
+	docs/benchmarks.md \
+	docs/northbound.md
