@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitmap.h"
 #include "command-line.h"
 #include "lib/cutover-nb-idl.h"
 #include "nb-check.h"
@@ -743,6 +744,34 @@ check_port_ip(struct ctl_ctx *ctx, const struct nbrec_subnet *s,
     return true;
 }
 
+/* Returns the lowest tunnel key no port has.  Keys identify a port in the
+ * pipeline (registers, flow cookies) on every host, so they must be unique
+ * and stable: the database's index on tunnel_key makes them unique even
+ * between concurrent writers. */
+static int64_t
+port_allocate_key(struct ctl_ctx *ctx)
+{
+    const struct nbrec_port *p;
+    unsigned long *used;
+    size_t n = 0;
+    int64_t key;
+
+    NBREC_PORT_FOR_EACH (p, ctx->idl) {
+        n++;
+    }
+    used = bitmap_allocate(n + 2);
+    NBREC_PORT_FOR_EACH (p, ctx->idl) {
+        if (p->tunnel_key >= 1 && p->tunnel_key <= n + 1) {
+            bitmap_set1(used, p->tunnel_key);
+        }
+    }
+    for (key = 1; key <= n + 1 && bitmap_is_set(used, key); key++) {
+        continue;
+    }
+    free(used);
+    return key;
+}
+
 static void
 cmd_port_add(struct ctl_ctx *ctx)
 {
@@ -802,6 +831,7 @@ cmd_port_add(struct ctl_ctx *ctx)
 
     row = nbrec_port_insert(ctx->txn);
     nbrec_port_set_name(row, name);
+    nbrec_port_set_tunnel_key(row, port_allocate_key(ctx));
     nbrec_port_set_subnet(row, s);
     nbrec_port_set_mac(row, mac);
     nbrec_port_set_ipv4(row, v4, n4);
@@ -868,6 +898,7 @@ cmd_port_list(struct ctl_ctx *ctx)
 
     table_init(&t);
     table_add_column(&t, "NAME");
+    table_add_column(&t, "KEY");
     table_add_column(&t, "NETWORK");
     table_add_column(&t, "SUBNET");
     table_add_column(&t, "MAC");
@@ -880,6 +911,7 @@ cmd_port_list(struct ctl_ctx *ctx)
 
         table_add_row(&t);
         table_cell(&t, "%s", p->name);
+        table_cell(&t, "%"PRId64, p->tunnel_key);
         table_cell(&t, "%s", p->subnet->network->name);
         table_cell(&t, "%s", p->subnet->name);
         table_cell(&t, "%s", p->mac);

@@ -75,7 +75,7 @@ $expected"
 echo "ok: show"
 check_eq "port-list rows" "$("$CTL" --no-headings -f csv port-list | wc -l)" 4
 check_eq "vm1 as csv" "$("$CTL" --no-headings -f csv port-list | head -1)" \
-    "vm1,vpc1,web,02:00:0a:00:00:01,10.0.0.5,fd00:1::5,h1,down"
+    "vm1,1,vpc1,web,02:00:0a:00:00:01,10.0.0.5,fd00:1::5,h1,down"
 check_eq "eip-list private IP" \
     "$("$CTL" --no-headings -f csv eip-list | head -1)" \
     "203.0.113.10,02:00:cb:00:71:0a,provider,vm1,10.0.0.5"
@@ -145,11 +145,16 @@ check_eq "elastic IP lost its deleted port" \
     "$("$CTL" --no-headings -f csv eip-list | tail -1)" \
     "203.0.113.11,02:00:cb:00:71:0b,provider,-,-"
 ctl port-set-home vm1 h2
-check_eq "vm1's new home" "$("$CTL" --no-headings -f csv port-list | head -1 | cut -d, -f7)" h2
+check_eq "vm1's new home" "$("$CTL" --no-headings -f csv port-list | head -1 | cut -d, -f8)" h2
 ctl eip-detach 203.0.113.10
 ctl eip-del 203.0.113.10
 ctl subnet-del db
 check_eq "subnets of vpc1" "$("$CTL" --no-headings -f csv subnet-list vpc1 | cut -d, -f1)" web
+
+step "port keys are unique and reused"
+check_eq "keys" "$("$CTL" --no-headings -f csv port-list | cut -d, -f1,2 | tr '\n' ' ')" "vm1,1 vm3,3 vm4,4 "
+ctl port-add vm5 web 02:00:0a:00:00:05 ip=10.0.0.55
+check_eq "vm5 takes the free key" "$("$CTL" --no-headings -f csv port-list | grep ^vm5 | cut -d, -f2)" 2
 
 step "an unreachable database is a clear, bounded error"
 out=$("$CTL" --db=unix:$TEST_TMP/nothing.sock -t 1 show 2>&1)
