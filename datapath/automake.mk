@@ -1,4 +1,10 @@
-# datapath/: the virtual network as programmed into Open vSwitch (pipeline,
-# flow computation, installer, host provisioning).  Nothing is built here
-# yet: see the pipeline issue.
+# datapath/: the virtual network as programmed into Open vSwitch: flow sets,
+# the pipeline (pure flow computation from the model); later the installer
+# and host provisioning.
+noinst_LTLIBRARIES += datapath/libdatapath.la
+datapath_libdatapath_la_SOURCES = \
+	datapath/flow-set.c \
+	datapath/flow-set.h \
+	datapath/pipeline.c \
+	datapath/pipeline.h
 EXTRA_DIST += datapath/README.md

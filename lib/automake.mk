@@ -1,6 +1,8 @@
 # lib/: what several programs share.
 noinst_LTLIBRARIES += lib/libcutover.la
 lib_libcutover_la_SOURCES = \
+	lib/model.c \
+	lib/model.h \
 	lib/nb-check.c \
 	lib/nb-check.h \
 	lib/stats.c \

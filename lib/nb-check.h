@@ -37,7 +37,11 @@ char *nb_check_target(const char *what, const char *target);
 char *nb_check_cidr4(const char *cidr, struct nb_cidr4 *);
 char *nb_check_cidr6(const char *cidr, struct nb_cidr6 *);
 
-/* Network kind "vxlan" or "geneve" needs 'vni' (1 to 2**24 - 1) and no
+/* The highest VNI of an overlay network: the pipeline carries VLAN networks
+ * between hosts with tunnel keys 0xfff000 + VLAN id (see model.h). */
+#define NB_MAX_VNI 0xffefff
+
+/* Network kind "vxlan" or "geneve" needs 'vni' (1 to NB_MAX_VNI) and no
  * 'vlan'; "vlan" needs 'vlan' (1 to 4094) and no 'vni'.  Negative means
  * not given. */
 char *nb_check_network(const char *kind, int64_t vni, int64_t vlan);

@@ -30,8 +30,14 @@ tests_unit_test_nb_check_SOURCES = tests/unit/test-nb-check.c
 tests_unit_test_nb_check_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_nb_check_LDADD = lib/libcutover.la $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/test-pipeline
+tests_unit_test_pipeline_SOURCES = tests/unit/test-pipeline.c
+tests_unit_test_pipeline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pipeline_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(UNIT_LDADD)
+
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
-	tests/unit/test-nb-check
+	tests/unit/test-nb-check tests/unit/test-pipeline
 
 # Integration tests: real daemons, real packets, network namespaces.  Each
 # is a bash script run by the automake harness; exit status 77 means

@@ -1,0 +1,78 @@
+/* Sets of OpenFlow flows, as the pipeline computes them and as the
+ * installer compares them with what a switch has.
+ *
+ * A flow is identified by (table, priority, match): at most one flow of a
+ * set has a given identity, as in an OpenFlow table.  Matches and actions
+ * are kept as text in ovs-ofctl syntax: that is what the pipeline writes,
+ * what tests compare and what a human debugging a host reads; the installer
+ * parses them (libopenvswitch's parser) when it sends them. */
+
+#ifndef FLOW_SET_H
+#define FLOW_SET_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openvswitch/hmap.h"
+
+struct ds;
+
+struct dp_flow {
+    struct hmap_node node;      /* In dp_flow_set, by identity. */
+    uint8_t table;
+    uint16_t priority;
+    uint64_t cookie;
+    char *match;                /* ovs-ofctl syntax; "" matches all. */
+    char *actions;              /* ovs-ofctl syntax; "drop" drops. */
+};
+
+struct dp_flow_set {
+    struct hmap flows;
+};
+
+void dp_flow_set_init(struct dp_flow_set *);
+void dp_flow_set_destroy(struct dp_flow_set *);
+void dp_flow_set_clear(struct dp_flow_set *);
+size_t dp_flow_set_count(const struct dp_flow_set *);
+
+/* Adds a flow.  Returns the flow, or NULL if the set has a flow with the
+ * same identity already (which the pipeline treats as a bug: two rules
+ * claiming one slot). */
+struct dp_flow *dp_flow_set_add(struct dp_flow_set *, uint8_t table,
+                                uint16_t priority, uint64_t cookie,
+                                const char *match, const char *actions);
+struct dp_flow *dp_flow_set_add_format(struct dp_flow_set *, uint8_t table,
+                                       uint16_t priority, uint64_t cookie,
+                                       const char *actions,
+                                       const char *match_format, ...)
+    OVS_PRINTF_FORMAT(6, 7);
+
+struct dp_flow *dp_flow_set_find(const struct dp_flow_set *, uint8_t table,
+                                 uint16_t priority, const char *match);
+
+/* Flows in a stable order (table, priority descending, match), for output
+ * and tests.  The caller frees the array. */
+const struct dp_flow **dp_flow_set_sorted(const struct dp_flow_set *);
+
+/* Writes a flow as 'ovs-ofctl add-flow' takes it. */
+void dp_flow_format(const struct dp_flow *, struct ds *);
+
+/* What turns 'old' into 'new': flows to add, to modify (same identity,
+ * other actions or cookie; pointers into 'new') and to delete (pointers
+ * into 'old').  The caller frees the arrays. */
+struct dp_flow_diff {
+    const struct dp_flow **add;
+    size_t n_add;
+    const struct dp_flow **modify;
+    size_t n_modify;
+    const struct dp_flow **del;
+    size_t n_del;
+};
+
+void dp_flow_set_diff(const struct dp_flow_set *old,
+                      const struct dp_flow_set *new,
+                      struct dp_flow_diff *);
+void dp_flow_diff_destroy(struct dp_flow_diff *);
+
+#endif /* flow-set.h */

@@ -1,0 +1,429 @@
+/* The pipeline: a host's flows from the model.  See pipeline.h and
+ * docs/pipeline.md. */
+
+#include <config.h>
+#include "pipeline.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "flow-set.h"
+#include "model.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "packets.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(pipeline);
+
+void
+pipeline_ports_init(struct pipeline_ports *ports)
+{
+    memset(ports, 0, sizeof *ports);
+    simap_init(&ports->ifaces);
+}
+
+void
+pipeline_ports_destroy(struct pipeline_ports *ports)
+{
+    simap_destroy(&ports->ifaces);
+}
+
+/* What every flow-adding function needs. */
+struct pipeline_ctx {
+    const struct model *model;
+    const struct model_host *host;
+    const struct pipeline_ports *ports;
+    struct dp_flow_set *flows;
+    size_t n_conflicts;
+};
+
+static void OVS_PRINTF_FORMAT(6, 7)
+add_flow(struct pipeline_ctx *ctx, uint8_t table, uint16_t priority,
+         uint64_t cookie, const char *actions, const char *match_format, ...)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    va_list args;
+    char *match;
+
+    va_start(args, match_format);
+    match = xvasprintf(match_format, args);
+    va_end(args);
+    if (!dp_flow_set_add(ctx->flows, table, priority, cookie, match,
+                         actions)) {
+        VLOG_WARN_RL(&rl, "two flows claim table=%u,priority=%u,%s: the "
+                     "model is inconsistent (duplicate MAC or address?)",
+                     table, priority, match);
+        ctx->n_conflicts++;
+    }
+    free(match);
+}
+
+/* Actions that turn an ARP request into the reply "'ip' is at 'mac'" and
+ * send it back where it came from. */
+static char *
+arp_reply_actions(struct eth_addr mac, ovs_be32 ip)
+{
+    return xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                     "set_field:"ETH_ADDR_FMT"->eth_src,"
+                     "set_field:2->arp_op,"
+                     "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                     "set_field:"ETH_ADDR_FMT"->arp_sha,"
+                     "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                     "set_field:"IP_FMT"->arp_spa,"
+                     "IN_PORT",
+                     ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac), IP_ARGS(ip));
+}
+
+static int
+tunnel_ofport(const struct pipeline_ctx *ctx, const struct model_network *net)
+{
+    return (net->kind == MODEL_NET_GENEVE ? ctx->ports->geneve_ofport
+                                          : ctx->ports->vxlan_ofport);
+}
+
+/* Every table ends in a default. */
+static void
+add_defaults(struct pipeline_ctx *ctx)
+{
+    uint64_t c = PIPELINE_COOKIE(PIPELINE_C_HOST, 0);
+
+    add_flow(ctx, PT_CLASSIFY, 0, c, "drop", "%s", "");
+    add_flow(ctx, PT_ADMISSION, 0, c, "drop", "%s", "");
+    add_flow(ctx, PT_PORT_SECURITY, 0, c, "drop", "%s", "");
+    /* Not an ARP request we answer: on to L3 (an overlay then drops
+     * broadcasts at L2: no flooding). */
+    add_flow(ctx, PT_ARP, 0, c, "goto_table:20", "%s", "");
+    add_flow(ctx, PT_L3, 0, c, "goto_table:30", "%s", "");
+    add_flow(ctx, PT_ROUTE, 0, c, "drop", "%s", "");
+    add_flow(ctx, PT_L2, 0, c, "drop", "%s", "");
+    add_flow(ctx, PT_LOCATION, 0, c, "drop", "%s", "");
+}
+
+/* A network's flows: where its traffic comes in from other hosts and from
+ * the physical network, its gateways, its default at L2. */
+static void
+add_network(struct pipeline_ctx *ctx, const struct model_network *net)
+{
+    uint32_t key = model_network_key(net);
+    uint64_t c = PIPELINE_COOKIE(PIPELINE_C_NETWORK, key);
+    int tunnel = tunnel_ofport(ctx, net);
+    char *actions;
+
+    /* From another host (for a VLAN network: stragglers a host forwards
+     * after a move, always through VXLAN). */
+    if (tunnel) {
+        actions = xasprintf("set_field:%#"PRIx32"->metadata,"
+                            "set_field:%#x->"PIPELINE_REG_FLAGS","
+                            "goto_table:30", key, PIPELINE_F_FROM_TUNNEL);
+        add_flow(ctx, PT_CLASSIFY, 100, c, actions,
+                 "in_port=%d,tun_id=%#"PRIx32, tunnel, key);
+        free(actions);
+    }
+
+    if (net->kind == MODEL_NET_VLAN) {
+        int provider = ctx->ports->provider_ofport;
+
+        if (!provider) {
+            return;
+        }
+        /* From the physical network. */
+        actions = xasprintf("pop_vlan,set_field:%#"PRIx32"->metadata,"
+                            "set_field:%#x->"PIPELINE_REG_FLAGS","
+                            "goto_table:15", key, PIPELINE_F_FROM_PROVIDER);
+        add_flow(ctx, PT_CLASSIFY, 100, c, actions,
+                 "in_port=%d,dl_vlan=%u", provider, net->vlan);
+        free(actions);
+
+        /* A provider network is a real L2 segment: what a local VM sends
+         * to an unknown MAC (the edge router, a broadcast ARP for it) goes
+         * out on the VLAN.  Never what came from the VLAN or a tunnel. */
+        actions = xasprintf("push_vlan:0x8100,set_field:%u->vlan_vid,"
+                            "output:%d", 4096 | net->vlan, provider);
+        add_flow(ctx, PT_L2, 1, c, actions,
+                 "metadata=%#"PRIx32","PIPELINE_REG_FLAGS"=0/%#x", key,
+                 PIPELINE_F_FROM_PROVIDER | PIPELINE_F_FROM_TUNNEL);
+        free(actions);
+        return;
+    }
+
+    /* An overlay's subnets have a distributed gateway: every host answers
+     * ARP for it and routes what is sent to it. */
+    for (size_t i = 0; i < ctx->model->n_subnets; i++) {
+        const struct model_subnet *s = ctx->model->subnets[i];
+
+        if (s->network != net) {
+            continue;
+        }
+        actions = arp_reply_actions(s->gateway_mac, s->gateway_ip);
+        add_flow(ctx, PT_ARP, 100, c, actions,
+                 "metadata=%#"PRIx32",arp,arp_op=1,arp_tpa="IP_FMT, key,
+                 IP_ARGS(s->gateway_ip));
+        free(actions);
+        add_flow(ctx, PT_L3, 100, c, "goto_table:21",
+                 "metadata=%#"PRIx32",ip,dl_dst="ETH_ADDR_FMT, key,
+                 ETH_ADDR_ARGS(s->gateway_mac));
+    }
+}
+
+/* Flows that are the port's wherever it lives. */
+static void
+add_port(struct pipeline_ctx *ctx, const struct model_port *p)
+{
+    const struct model_network *net = p->subnet->network;
+    uint32_t nkey = model_network_key(net);
+    uint64_t c = PIPELINE_COOKIE(PIPELINE_C_PORT, p->key);
+    bool vlan = net->kind == MODEL_NET_VLAN;
+    char *actions;
+
+    /* L2: the port's MAC in its network. */
+    actions = xasprintf("set_field:%#"PRIx32"->"PIPELINE_REG_DST_PORT","
+                        "goto_table:40", p->key);
+    add_flow(ctx, PT_L2, 100, c, actions,
+             "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT, nkey,
+             ETH_ADDR_ARGS(p->mac));
+    free(actions);
+
+    for (size_t i = 0; i < p->n_ipv4; i++) {
+        ovs_be32 ip = p->ipv4[i];
+
+        /* ARP for the port's addresses, answered to local VMs.  (On a
+         * VLAN network the physical network's requests are answered only
+         * where the port lives: see add_location().) */
+        actions = arp_reply_actions(p->mac, ip);
+        if (vlan) {
+            add_flow(ctx, PT_ARP, 100, c, actions,
+                     "metadata=%#"PRIx32","PIPELINE_REG_FLAGS"=0/%#x,arp,"
+                     "arp_op=1,arp_tpa="IP_FMT, nkey,
+                     PIPELINE_F_FROM_PROVIDER, IP_ARGS(ip));
+        } else {
+            add_flow(ctx, PT_ARP, 100, c, actions,
+                     "metadata=%#"PRIx32",arp,arp_op=1,arp_tpa="IP_FMT,
+                     nkey, IP_ARGS(ip));
+        }
+        free(actions);
+
+        /* Routing to the port from another subnet of its VPC. */
+        if (!vlan) {
+            actions = xasprintf("set_field:"ETH_ADDR_FMT"->eth_src,"
+                                "set_field:"ETH_ADDR_FMT"->eth_dst,"
+                                "dec_ttl,goto_table:30",
+                                ETH_ADDR_ARGS(p->subnet->gateway_mac),
+                                ETH_ADDR_ARGS(p->mac));
+            add_flow(ctx, PT_ROUTE, 100, c, actions,
+                     "metadata=%#"PRIx32",ip,nw_dst="IP_FMT, nkey,
+                     IP_ARGS(ip));
+            free(actions);
+        }
+    }
+
+    /* Ingress from the VM's interface, if it is attached here. */
+    const struct simap_node *iface = simap_find(&ctx->ports->ifaces,
+                                                p->name);
+    if (!iface) {
+        return;
+    }
+    actions = xasprintf("set_field:%#"PRIx32"->"PIPELINE_REG_SRC_PORT","
+                        "set_field:%#"PRIx32"->metadata,goto_table:5",
+                        p->key, nkey);
+    add_flow(ctx, PT_CLASSIFY, 100, c, actions, "in_port=%u", iface->data);
+    free(actions);
+
+    /* Port security: the VM's own MAC, and its own addresses in IP and ARP
+     * (ARP requests and replies alike). */
+    for (size_t i = 0; i < p->n_ipv4; i++) {
+        add_flow(ctx, PT_PORT_SECURITY, 100, c, "goto_table:15",
+                 PIPELINE_REG_SRC_PORT"=%#"PRIx32",dl_src="ETH_ADDR_FMT
+                 ",ip,nw_src="IP_FMT, p->key, ETH_ADDR_ARGS(p->mac),
+                 IP_ARGS(p->ipv4[i]));
+        add_flow(ctx, PT_PORT_SECURITY, 100, c, "goto_table:15",
+                 PIPELINE_REG_SRC_PORT"=%#"PRIx32",dl_src="ETH_ADDR_FMT
+                 ",arp,arp_sha="ETH_ADDR_FMT",arp_spa="IP_FMT, p->key,
+                 ETH_ADDR_ARGS(p->mac), ETH_ADDR_ARGS(p->mac),
+                 IP_ARGS(p->ipv4[i]));
+    }
+    for (size_t i = 0; i < p->n_ipv6; i++) {
+        char buf[INET6_ADDRSTRLEN];
+
+        inet_ntop(AF_INET6, &p->ipv6[i], buf, sizeof buf);
+        add_flow(ctx, PT_PORT_SECURITY, 100, c, "goto_table:15",
+                 PIPELINE_REG_SRC_PORT"=%#"PRIx32",dl_src="ETH_ADDR_FMT
+                 ",ipv6,ipv6_src=%s", p->key, ETH_ADDR_ARGS(p->mac), buf);
+    }
+    if (p->n_ipv6) {
+        add_flow(ctx, PT_PORT_SECURITY, 90, c, "goto_table:15",
+                 PIPELINE_REG_SRC_PORT"=%#"PRIx32",dl_src="ETH_ADDR_FMT
+                 ",ipv6,ipv6_src=fe80::/10", p->key, ETH_ADDR_ARGS(p->mac));
+    }
+}
+
+/* The flows that say where the port lives: the only ones a move changes. */
+static void
+add_location(struct pipeline_ctx *ctx, const struct model_port *p)
+{
+    const struct model_network *net = p->subnet->network;
+    const struct model_host *here = ctx->host;
+    uint32_t nkey = model_network_key(net);
+    uint64_t c = PIPELINE_COOKIE(PIPELINE_C_LOCATION, p->key);
+    const struct simap_node *iface = simap_find(&ctx->ports->ifaces,
+                                                p->name);
+    bool active = p->active == here;
+    char *actions;
+
+    /* Admission: the VM interface's ingress is open only where the port
+     * is active (a standby destination's VM must not talk yet; a source's
+     * paused VM cannot). */
+    if (iface) {
+        add_flow(ctx, PT_ADMISSION, 100, c,
+                 active ? "goto_table:10" : "drop",
+                 PIPELINE_REG_SRC_PORT"=%#"PRIx32, p->key);
+    }
+
+    /* Location: deliver here, or send to where the port is active. */
+    if (active) {
+        if (iface) {
+            actions = xasprintf("output:%u", iface->data);
+        } else {
+            /* Active here, but its interface is not attached (yet). */
+            actions = xstrdup("drop");
+        }
+        add_flow(ctx, PT_LOCATION, 100, c, actions,
+                 PIPELINE_REG_DST_PORT"=%#"PRIx32, p->key);
+        free(actions);
+    } else if (p->active) {
+        int tunnel = (net->kind == MODEL_NET_VLAN ? ctx->ports->vxlan_ofport
+                      : tunnel_ofport(ctx, net));
+
+        /* Through a tunnel: for an overlay always; for a VLAN network what
+         * came from the physical network (a switch that has not learned
+         * the move yet: sending it back there could loop). */
+        actions = tunnel
+            ? xasprintf("set_field:0->in_port,"
+                        "set_field:"IP_FMT"->tun_dst,"
+                        "set_field:%#"PRIx32"->tun_id,output:%d",
+                        IP_ARGS(p->active->tunnel_ip), nkey, tunnel)
+            : xstrdup("drop");
+        if (net->kind == MODEL_NET_VLAN) {
+            add_flow(ctx, PT_LOCATION, 110, c, actions,
+                     PIPELINE_REG_DST_PORT"=%#"PRIx32","PIPELINE_REG_FLAGS
+                     "=%#x/%#x", p->key, PIPELINE_F_FROM_PROVIDER,
+                     PIPELINE_F_FROM_PROVIDER);
+            free(actions);
+            actions = ctx->ports->provider_ofport
+                ? xasprintf("push_vlan:0x8100,set_field:%u->vlan_vid,"
+                            "output:%d", 4096 | net->vlan,
+                            ctx->ports->provider_ofport)
+                : xstrdup("drop");
+        }
+        add_flow(ctx, PT_LOCATION, 100, c, actions,
+                 PIPELINE_REG_DST_PORT"=%#"PRIx32, p->key);
+        free(actions);
+    } else {
+        add_flow(ctx, PT_LOCATION, 100, c, "drop",
+                 PIPELINE_REG_DST_PORT"=%#"PRIx32, p->key);
+    }
+
+    /* The physical network's ARP for a VLAN port's addresses, and for the
+     * elastic IPs mapped to the port, is answered by the port's active
+     * host only: the physical switch learns the answer's MAC where it came
+     * from. */
+    if (!active) {
+        return;
+    }
+    if (net->kind == MODEL_NET_VLAN) {
+        for (size_t i = 0; i < p->n_ipv4; i++) {
+            actions = arp_reply_actions(p->mac, p->ipv4[i]);
+            add_flow(ctx, PT_ARP, 100, c, actions,
+                     "metadata=%#"PRIx32","PIPELINE_REG_FLAGS"=%#x/%#x,arp,"
+                     "arp_op=1,arp_tpa="IP_FMT, nkey,
+                     PIPELINE_F_FROM_PROVIDER, PIPELINE_F_FROM_PROVIDER,
+                     IP_ARGS(p->ipv4[i]));
+            free(actions);
+        }
+    }
+    for (size_t i = 0; i < ctx->model->n_eips; i++) {
+        const struct model_eip *e = ctx->model->eips[i];
+
+        if (e->port != p) {
+            continue;
+        }
+        actions = arp_reply_actions(e->mac, e->addr);
+        add_flow(ctx, PT_ARP, 100, c, actions,
+                 "metadata=%#"PRIx32",arp,arp_op=1,arp_tpa="IP_FMT,
+                 model_network_key(e->network), IP_ARGS(e->addr));
+        free(actions);
+    }
+}
+
+/* Elastic IP 1:1 NAT, on every host: inbound from the physical network to
+ * the port's private address (then delivered wherever the port lives), and
+ * outbound from the port to outside its VPC with the elastic IP as
+ * source. */
+static void
+add_eip(struct pipeline_ctx *ctx, const struct model_eip *e)
+{
+    const struct model_port *p = e->port;
+    const struct model_subnet *provider_subnet;
+    uint64_t c = PIPELINE_COOKIE(PIPELINE_C_EIP, ntohl(e->addr));
+    uint32_t pkey = model_network_key(e->network);
+    uint32_t nkey;
+    char *actions;
+
+    if (!p || p->subnet->network->kind == MODEL_NET_VLAN) {
+        return;
+    }
+    nkey = model_network_key(p->subnet->network);
+
+    actions = xasprintf("set_field:"IP_FMT"->ip_dst,"
+                        "set_field:"ETH_ADDR_FMT"->eth_src,"
+                        "set_field:"ETH_ADDR_FMT"->eth_dst,dec_ttl,"
+                        "set_field:%#"PRIx32"->metadata,goto_table:30",
+                        IP_ARGS(e->private_ip),
+                        ETH_ADDR_ARGS(p->subnet->gateway_mac),
+                        ETH_ADDR_ARGS(p->mac), nkey);
+    add_flow(ctx, PT_L3, 110, c, actions,
+             "metadata=%#"PRIx32",ip,nw_dst="IP_FMT, pkey, IP_ARGS(e->addr));
+    free(actions);
+
+    /* Outbound goes to the provider subnet's gateway (the edge router). */
+    provider_subnet = model_subnet_for_ip(ctx->model, e->network, e->addr);
+    if (!provider_subnet) {
+        return;
+    }
+    actions = xasprintf("set_field:"IP_FMT"->ip_src,"
+                        "set_field:"ETH_ADDR_FMT"->eth_src,"
+                        "set_field:"ETH_ADDR_FMT"->eth_dst,dec_ttl,"
+                        "set_field:%#"PRIx32"->metadata,goto_table:30",
+                        IP_ARGS(e->addr), ETH_ADDR_ARGS(e->mac),
+                        ETH_ADDR_ARGS(provider_subnet->gateway_mac), pkey);
+    add_flow(ctx, PT_ROUTE, 50, c, actions,
+             "metadata=%#"PRIx32","PIPELINE_REG_SRC_PORT"=%#"PRIx32","
+             "ip,nw_src="IP_FMT, nkey, p->key, IP_ARGS(e->private_ip));
+    free(actions);
+}
+
+size_t
+pipeline_compute(const struct model *model, const struct model_host *host,
+                 const struct pipeline_ports *ports,
+                 struct dp_flow_set *flows)
+{
+    struct pipeline_ctx ctx = {
+        .model = model,
+        .host = host,
+        .ports = ports,
+        .flows = flows,
+    };
+
+    add_defaults(&ctx);
+    for (size_t i = 0; i < model->n_networks; i++) {
+        add_network(&ctx, model->networks[i]);
+    }
+    for (size_t i = 0; i < model->n_ports; i++) {
+        add_port(&ctx, model->ports[i]);
+        add_location(&ctx, model->ports[i]);
+    }
+    for (size_t i = 0; i < model->n_eips; i++) {
+        add_eip(&ctx, model->eips[i]);
+    }
+    return ctx.n_conflicts;
+}

@@ -1,0 +1,81 @@
+/* The pipeline: the OpenFlow flows a host's integration bridge must have,
+ * computed from the model.
+ *
+ * Pure code: model + host + the host's port numbers in, flow set out.  It
+ * never talks to a switch (datapath/installer does), so it is tested without
+ * one.  docs/pipeline.md describes the tables, registers and cookies.
+ *
+ * The flows that decide where a port lives (its admission flow, its
+ * location flow, and the ARP answers that only the port's active host may
+ * give to the physical network) carry cookie class PIPELINE_C_LOCATION with
+ * the port's key, and nothing else depends on where the port lives: moving a
+ * port changes O(1) flows per host whatever the size of the pipeline. */
+
+#ifndef PIPELINE_H
+#define PIPELINE_H 1
+
+#include <stdint.h>
+
+#include "simap.h"
+
+struct dp_flow_set;
+struct model;
+struct model_host;
+
+/* Tables of br-int. */
+enum pipeline_table {
+    PT_CLASSIFY = 0,            /* Where a packet comes from. */
+    PT_ADMISSION = 5,           /* Is a VM interface's ingress open here? */
+    PT_PORT_SECURITY = 10,      /* A VM sends only with its MAC and IPs. */
+    PT_ARP = 15,                /* ARP answered from the model. */
+    PT_L3 = 20,                 /* To a gateway? Elastic IP DNAT. */
+    PT_ROUTE = 21,              /* Routing inside a VPC, elastic IP SNAT. */
+    PT_L2 = 30,                 /* Destination MAC -> destination port. */
+    PT_LOCATION = 40,           /* Destination port -> where it lives. */
+};
+
+/* Registers.  metadata holds the network key (model_network_key()). */
+#define PIPELINE_REG_SRC_PORT "reg7"    /* Source port key, 0 if none. */
+#define PIPELINE_REG_DST_PORT "reg5"    /* Destination port key. */
+#define PIPELINE_REG_FLAGS "reg4"
+#define PIPELINE_F_FROM_PROVIDER 0x1    /* Came in from the physical VLAN. */
+#define PIPELINE_F_FROM_TUNNEL 0x2      /* Came in from another host. */
+
+/* Cookies: class in the top byte, a key in the next three. */
+enum pipeline_cookie_class {
+    PIPELINE_C_HOST = 1,        /* Table defaults; key 0. */
+    PIPELINE_C_NETWORK = 2,     /* Key: network key. */
+    PIPELINE_C_PORT = 3,        /* Key: port key. */
+    PIPELINE_C_LOCATION = 4,    /* Key: port key. */
+    PIPELINE_C_EIP = 5,         /* Key: low 24 bits of the address. */
+};
+#define PIPELINE_COOKIE(CLASS, KEY) \
+    (((uint64_t) (CLASS) << 56) | ((uint64_t) ((KEY) & 0xffffff) << 32))
+#define PIPELINE_COOKIE_CLASS(COOKIE) ((unsigned int) ((COOKIE) >> 56))
+#define PIPELINE_COOKIE_KEY(COOKIE) ((uint32_t) ((COOKIE) >> 32) & 0xffffff)
+/* Every flow of ours has a non-zero class: cookie=0x0/0xff00000000000000
+ * matches flows someone else installed. */
+#define PIPELINE_COOKIE_CLASS_MASK UINT64_C(0xff00000000000000)
+
+/* What the host's switch has: the OpenFlow port numbers the flows refer
+ * to.  A VM interface is found by its iface-id; a port of the model without
+ * an interface here gets no ingress flows here. */
+struct pipeline_ports {
+    struct simap ifaces;        /* iface-id -> ofport. */
+    int vxlan_ofport;           /* Flow-based VXLAN port; 0 if none. */
+    int geneve_ofport;          /* Flow-based Geneve port; 0 if none. */
+    int provider_ofport;        /* Patch port to the uplink bridge. */
+};
+
+void pipeline_ports_init(struct pipeline_ports *);
+void pipeline_ports_destroy(struct pipeline_ports *);
+
+/* Computes every flow 'host''s integration bridge must have into 'flows'
+ * (which must be empty).  Returns the number of flows that could not be
+ * added because another flow had their identity (0 unless the model is
+ * inconsistent, e.g. two ports with one MAC in a network). */
+size_t pipeline_compute(const struct model *, const struct model_host *host,
+                        const struct pipeline_ports *,
+                        struct dp_flow_set *flows);
+
+#endif /* pipeline.h */

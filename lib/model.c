@@ -1,0 +1,282 @@
+/* The logical model.  See model.h. */
+
+#include <config.h>
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void
+model_init(struct model *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void
+model_destroy(struct model *m)
+{
+    for (size_t i = 0; i < m->n_hosts; i++) {
+        free(m->hosts[i]->name);
+        free(m->hosts[i]);
+    }
+    for (size_t i = 0; i < m->n_networks; i++) {
+        free(m->networks[i]->name);
+        free(m->networks[i]);
+    }
+    for (size_t i = 0; i < m->n_subnets; i++) {
+        free(m->subnets[i]->name);
+        free(m->subnets[i]);
+    }
+    for (size_t i = 0; i < m->n_ports; i++) {
+        free(m->ports[i]->name);
+        free(m->ports[i]->ipv4);
+        free(m->ports[i]->ipv6);
+        free(m->ports[i]);
+    }
+    for (size_t i = 0; i < m->n_eips; i++) {
+        free(m->eips[i]);
+    }
+    free(m->hosts);
+    free(m->networks);
+    free(m->subnets);
+    free(m->ports);
+    free(m->eips);
+    memset(m, 0, sizeof *m);
+}
+
+/* Appends 'p' to the array '*array' of '*n' pointers. */
+#define MODEL_APPEND(ARRAY, N, ALLOCATED, P)                    \
+    do {                                                        \
+        if ((N) >= (ALLOCATED)) {                               \
+            (ARRAY) = x2nrealloc((ARRAY), &(ALLOCATED),         \
+                                 sizeof *(ARRAY));              \
+        }                                                       \
+        (P)->index = (N);                                       \
+        (ARRAY)[(N)++] = (P);                                   \
+    } while (0)
+
+struct model_host *
+model_add_host(struct model *m, const char *name, const char *tunnel_ip,
+               char **errorp)
+{
+    struct model_host *h;
+    ovs_be32 ip;
+
+    if (!ip_parse(tunnel_ip, &ip)) {
+        *errorp = xasprintf("host %s: tunnel IP '%s' is not an IPv4 address",
+                            name, tunnel_ip);
+        return NULL;
+    }
+    h = xzalloc(sizeof *h);
+    h->name = xstrdup(name);
+    h->tunnel_ip = ip;
+    MODEL_APPEND(m->hosts, m->n_hosts, m->allocated_hosts, h);
+    return h;
+}
+
+struct model_network *
+model_add_network(struct model *m, const char *name,
+                  enum model_network_kind kind, uint32_t id, char **errorp)
+{
+    struct model_network *n;
+
+    if (kind == MODEL_NET_VLAN ? !id || id > 4094
+                               : !id || id > MODEL_MAX_VNI) {
+        *errorp = xasprintf("network %s: %s %"PRIu32" is out of range", name,
+                            kind == MODEL_NET_VLAN ? "VLAN" : "VNI", id);
+        return NULL;
+    }
+    n = xzalloc(sizeof *n);
+    n->name = xstrdup(name);
+    n->kind = kind;
+    if (kind == MODEL_NET_VLAN) {
+        n->vlan = id;
+    } else {
+        n->vni = id;
+    }
+    MODEL_APPEND(m->networks, m->n_networks, m->allocated_networks, n);
+    return n;
+}
+
+struct model_subnet *
+model_add_subnet(struct model *m, struct model_network *net,
+                 const char *name, const char *cidr, const char *gateway_ip,
+                 const char *gateway_mac, char **errorp)
+{
+    struct model_subnet *s;
+    struct eth_addr mac;
+    ovs_be32 addr, gw;
+    unsigned int plen;
+    char *error;
+
+    error = ip_parse_cidr(cidr, &addr, &plen);
+    if (error) {
+        *errorp = xasprintf("subnet %s: %s", name, error);
+        free(error);
+        return NULL;
+    }
+    if (!ip_parse(gateway_ip, &gw) || !eth_addr_from_string(gateway_mac,
+                                                            &mac)) {
+        *errorp = xasprintf("subnet %s: bad gateway %s %s", name, gateway_ip,
+                            gateway_mac);
+        return NULL;
+    }
+    s = xzalloc(sizeof *s);
+    s->name = xstrdup(name);
+    s->network = net;
+    s->addr = addr & be32_prefix_mask(plen);
+    s->plen = plen;
+    s->gateway_ip = gw;
+    s->gateway_mac = mac;
+    MODEL_APPEND(m->subnets, m->n_subnets, m->allocated_subnets, s);
+    return s;
+}
+
+struct model_port *
+model_add_port(struct model *m, struct model_subnet *subnet,
+               const char *name, uint32_t key, const char *mac,
+               const char *const *ips, size_t n_ips,
+               struct model_host *active, char **errorp)
+{
+    struct model_port *p;
+    struct eth_addr ea;
+
+    if (!eth_addr_from_string(mac, &ea)) {
+        *errorp = xasprintf("port %s: bad MAC %s", name, mac);
+        return NULL;
+    }
+    if (!key || key > 0xffffff) {
+        *errorp = xasprintf("port %s: key %"PRIu32" is out of range", name,
+                            key);
+        return NULL;
+    }
+    p = xzalloc(sizeof *p);
+    p->name = xstrdup(name);
+    p->key = key;
+    p->subnet = subnet;
+    p->mac = ea;
+    p->ipv4 = xmalloc((n_ips ? n_ips : 1) * sizeof *p->ipv4);
+    p->ipv6 = xmalloc((n_ips ? n_ips : 1) * sizeof *p->ipv6);
+    for (size_t i = 0; i < n_ips; i++) {
+        if (ip_parse(ips[i], &p->ipv4[p->n_ipv4])) {
+            p->n_ipv4++;
+        } else if (ipv6_parse(ips[i], &p->ipv6[p->n_ipv6])) {
+            p->n_ipv6++;
+        } else {
+            *errorp = xasprintf("port %s: bad address %s", name, ips[i]);
+            free(p->name);
+            free(p->ipv4);
+            free(p->ipv6);
+            free(p);
+            return NULL;
+        }
+    }
+    p->active = active;
+    MODEL_APPEND(m->ports, m->n_ports, m->allocated_ports, p);
+    return p;
+}
+
+struct model_eip *
+model_add_eip(struct model *m, struct model_network *net, const char *addr,
+              const char *mac, struct model_port *port,
+              const char *private_ip, char **errorp)
+{
+    struct model_eip *e;
+    ovs_be32 a, priv = 0;
+    struct eth_addr ea;
+
+    if (!ip_parse(addr, &a) || !eth_addr_from_string(mac, &ea)) {
+        *errorp = xasprintf("elastic IP %s: bad address or MAC %s", addr,
+                            mac);
+        return NULL;
+    }
+    if (net->kind != MODEL_NET_VLAN) {
+        *errorp = xasprintf("elastic IP %s: network %s is not a VLAN "
+                            "network", addr, net->name);
+        return NULL;
+    }
+    if (port) {
+        if (private_ip) {
+            if (!ip_parse(private_ip, &priv)) {
+                *errorp = xasprintf("elastic IP %s: bad private IP %s", addr,
+                                    private_ip);
+                return NULL;
+            }
+        } else if (port->n_ipv4) {
+            priv = port->ipv4[0];
+        } else {
+            *errorp = xasprintf("elastic IP %s: port %s has no IPv4 "
+                                "address", addr, port->name);
+            return NULL;
+        }
+    }
+    e = xzalloc(sizeof *e);
+    e->addr = a;
+    e->mac = ea;
+    e->network = net;
+    e->port = port;
+    e->private_ip = priv;
+    MODEL_APPEND(m->eips, m->n_eips, m->allocated_eips, e);
+    return e;
+}
+
+struct model_host *
+model_find_host(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_hosts; i++) {
+        if (!strcmp(m->hosts[i]->name, name)) {
+            return m->hosts[i];
+        }
+    }
+    return NULL;
+}
+
+struct model_port *
+model_find_port(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_ports; i++) {
+        if (!strcmp(m->ports[i]->name, name)) {
+            return m->ports[i];
+        }
+    }
+    return NULL;
+}
+
+uint32_t
+model_network_key(const struct model_network *net)
+{
+    return (net->kind == MODEL_NET_VLAN
+            ? MODEL_VLAN_TUNNEL_BASE + net->vlan
+            : net->vni);
+}
+
+struct model_subnet *
+model_subnet_for_ip(const struct model *m, const struct model_network *net,
+                    ovs_be32 ip)
+{
+    for (size_t i = 0; i < m->n_subnets; i++) {
+        struct model_subnet *s = m->subnets[i];
+
+        if (s->network == net
+            && (ip & be32_prefix_mask(s->plen)) == s->addr) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+const char *
+model_network_kind_to_string(enum model_network_kind kind)
+{
+    switch (kind) {
+    case MODEL_NET_VXLAN:
+        return "vxlan";
+    case MODEL_NET_GENEVE:
+        return "geneve";
+    case MODEL_NET_VLAN:
+        return "vlan";
+    }
+    return "unknown";
+}

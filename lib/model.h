@@ -1,0 +1,139 @@
+/* The logical model: hosts, networks, subnets, ports and elastic IPs, as
+ * plain C structures with parsed addresses.
+ *
+ * The controller fills a model from the northbound database; the pipeline
+ * (datapath/pipeline.c) computes each host's flows from a model, so that it
+ * can be tested without any database or switch.  A model owns everything it
+ * points to. */
+
+#ifndef MODEL_H
+#define MODEL_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "openvswitch/types.h"
+#include "packets.h"
+
+/* VLAN networks travel between hosts' tunnels (stragglers forwarded after a
+ * move) with tunnel key MODEL_VLAN_TUNNEL_BASE + VLAN id, a range overlay
+ * networks may not use. */
+#define MODEL_VLAN_TUNNEL_BASE 0xfff000
+#define MODEL_MAX_VNI (MODEL_VLAN_TUNNEL_BASE - 1)
+
+struct model_host {
+    char *name;
+    ovs_be32 tunnel_ip;
+    size_t index;               /* Position in model->hosts. */
+};
+
+enum model_network_kind {
+    MODEL_NET_VXLAN,
+    MODEL_NET_GENEVE,
+    MODEL_NET_VLAN,
+};
+
+struct model_network {
+    char *name;
+    enum model_network_kind kind;
+    uint32_t vni;               /* Overlays. */
+    uint16_t vlan;              /* VLAN networks. */
+    size_t index;
+};
+
+struct model_subnet {
+    char *name;
+    struct model_network *network;
+    ovs_be32 addr;              /* Network address. */
+    unsigned int plen;
+    ovs_be32 gateway_ip;
+    struct eth_addr gateway_mac;
+    size_t index;
+};
+
+struct model_port {
+    char *name;                 /* The VM interface's iface-id. */
+    uint32_t key;               /* Tunnel key: 1 to 2**24 - 1. */
+    struct model_subnet *subnet;
+    struct eth_addr mac;
+    ovs_be32 *ipv4;
+    size_t n_ipv4;
+    struct in6_addr *ipv6;
+    size_t n_ipv6;
+
+    /* Where the port lives.  'active' forwards to the VM and takes its
+     * traffic in; 'standby' (a migration's destination before the
+     * switchover, or its source after) has the VM interface's pipeline but
+     * its ingress closed.  Either may be NULL (a port nowhere yet). */
+    struct model_host *active;
+    struct model_host *standby;
+    size_t index;
+};
+
+struct model_eip {
+    ovs_be32 addr;
+    struct eth_addr mac;
+    struct model_network *network;     /* A VLAN network. */
+    struct model_port *port;           /* NULL: unmapped. */
+    ovs_be32 private_ip;               /* One of port's IPv4 addresses. */
+    size_t index;
+};
+
+struct model {
+    struct model_host **hosts;
+    size_t n_hosts, allocated_hosts;
+    struct model_network **networks;
+    size_t n_networks, allocated_networks;
+    struct model_subnet **subnets;
+    size_t n_subnets, allocated_subnets;
+    struct model_port **ports;
+    size_t n_ports, allocated_ports;
+    struct model_eip **eips;
+    size_t n_eips, allocated_eips;
+};
+
+void model_init(struct model *);
+void model_destroy(struct model *);
+
+/* Builders.  They take addresses as text and return NULL (with a message in
+ * '*errorp', to free) if one does not parse; the northbound checks
+ * (nb-check.h) have vetted them before in practice. */
+struct model_host *model_add_host(struct model *, const char *name,
+                                  const char *tunnel_ip, char **errorp);
+struct model_network *model_add_network(struct model *, const char *name,
+                                        enum model_network_kind,
+                                        uint32_t vni_or_vlan, char **errorp);
+struct model_subnet *model_add_subnet(struct model *,
+                                      struct model_network *,
+                                      const char *name, const char *cidr,
+                                      const char *gateway_ip,
+                                      const char *gateway_mac,
+                                      char **errorp);
+struct model_port *model_add_port(struct model *, struct model_subnet *,
+                                  const char *name, uint32_t key,
+                                  const char *mac, const char *const *ips,
+                                  size_t n_ips, struct model_host *active,
+                                  char **errorp);
+struct model_eip *model_add_eip(struct model *, struct model_network *,
+                                const char *addr, const char *mac,
+                                struct model_port *, const char *private_ip,
+                                char **errorp);
+
+struct model_host *model_find_host(const struct model *, const char *name);
+struct model_port *model_find_port(const struct model *, const char *name);
+
+/* The key the pipeline uses for 'net' in OpenFlow metadata and, between
+ * hosts, as the tunnel key: the VNI of an overlay, MODEL_VLAN_TUNNEL_BASE +
+ * VLAN id for a VLAN network. */
+uint32_t model_network_key(const struct model_network *);
+
+/* The subnet of 'net' that holds 'ip', or NULL. */
+struct model_subnet *model_subnet_for_ip(const struct model *,
+                                         const struct model_network *,
+                                         ovs_be32 ip);
+
+const char *model_network_kind_to_string(enum model_network_kind);
+
+#endif /* model.h */
