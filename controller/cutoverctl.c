@@ -22,13 +22,17 @@
 
 #include "bitmap.h"
 #include "command-line.h"
+#include "flow-set.h"
 #include "lib/cutover-nb-idl.h"
+#include "model-idl.h"
+#include "model.h"
 #include "nb-check.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "packets.h"
+#include "pipeline.h"
 #include "table.h"
 #include "timeval.h"
 #include "util.h"
@@ -1163,6 +1167,73 @@ cmd_migration_list(struct ctl_ctx *ctx)
     table_destroy(&t);
 }
 
+/* flows: what the pipeline computes for a host. */
+
+static void
+cmd_flows(struct ctl_ctx *ctx)
+{
+    const struct nbrec_host *h = host_must_find(ctx, ctx->argv[0]);
+    struct pipeline_ports ports;
+    const struct model_host *mh;
+    const struct dp_flow **sorted;
+    struct dp_flow_set flows;
+    struct model model;
+    size_t n_conflicts;
+
+    if (!h) {
+        return;
+    }
+    pipeline_ports_init(&ports);
+    for (int i = 1; i < ctx->argc; i++) {
+        const char *arg = ctx->argv[i];
+        const char *eq = strchr(arg, '=');
+        unsigned int ofport;
+        char *name;
+
+        if (!eq || eq == arg || !str_to_uint(eq + 1, 10, &ofport)
+            || !ofport || ofport >= 0xff00) {
+            ctl_error(ctx, "'%s' is not NAME=OFPORT (an iface-id, or vxlan, "
+                      "geneve or provider, and an OpenFlow port number)",
+                      arg);
+            pipeline_ports_destroy(&ports);
+            return;
+        }
+        name = xmemdup0(arg, eq - arg);
+        if (!strcmp(name, "vxlan")) {
+            ports.vxlan_ofport = ofport;
+        } else if (!strcmp(name, "geneve")) {
+            ports.geneve_ofport = ofport;
+        } else if (!strcmp(name, "provider")) {
+            ports.provider_ofport = ofport;
+        } else {
+            simap_put(&ports.ifaces, name, ofport);
+        }
+        free(name);
+    }
+
+    model_init(&model);
+    model_from_idl(&model, ctx->idl);
+    mh = model_find_host(&model, h->name);
+    dp_flow_set_init(&flows);
+    n_conflicts = mh ? pipeline_compute(&model, mh, &ports, &flows) : 0;
+    sorted = dp_flow_set_sorted(&flows);
+    for (size_t i = 0; i < dp_flow_set_count(&flows); i++) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        dp_flow_format(sorted[i], &s);
+        puts(ds_cstr(&s));
+        ds_destroy(&s);
+    }
+    if (n_conflicts) {
+        ctl_error(ctx, "%"PRIuSIZE" flows conflicted: the database is "
+                  "inconsistent (see the warnings)", n_conflicts);
+    }
+    free(sorted);
+    dp_flow_set_destroy(&flows);
+    model_destroy(&model);
+    pipeline_ports_destroy(&ports);
+}
+
 /* show: everything as a tree. */
 
 static void
@@ -1292,6 +1363,11 @@ static const struct ctl_command commands[] = {
     { "eip-list", 0, 0, false, cmd_eip_list, "", "list elastic IPs" },
     { "migration-list", 0, 0, false, cmd_migration_list, "",
       "list migrations" },
+    { "flows", 1, INT_MAX, false, cmd_flows,
+      "HOST [IFACE-ID=OFPORT]... [vxlan=OFPORT] [geneve=OFPORT] "
+      "[provider=OFPORT]",
+      "print the flows HOST's br-int must have (ovs-ofctl add-flows "
+      "format), given its port numbers" },
 };
 
 static void

@@ -60,10 +60,18 @@ add_flow(struct pipeline_ctx *ctx, uint8_t table, uint16_t priority,
 }
 
 /* Actions that turn an ARP request into the reply "'ip' is at 'mac'" and
- * send it back where it came from. */
+ * send it back where it came from; tagged with 'vlan' if nonzero (a request
+ * from the physical network came in tagged, and the classifier popped the
+ * tag). */
 static char *
-arp_reply_actions(struct eth_addr mac, ovs_be32 ip)
+arp_reply_actions(struct eth_addr mac, ovs_be32 ip, uint16_t vlan)
 {
+    char vlan_actions[64] = "";
+
+    if (vlan) {
+        snprintf(vlan_actions, sizeof vlan_actions,
+                 "push_vlan:0x8100,set_field:%u->vlan_vid,", 4096 | vlan);
+    }
     return xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
                      "set_field:"ETH_ADDR_FMT"->eth_src,"
                      "set_field:2->arp_op,"
@@ -71,8 +79,9 @@ arp_reply_actions(struct eth_addr mac, ovs_be32 ip)
                      "set_field:"ETH_ADDR_FMT"->arp_sha,"
                      "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
                      "set_field:"IP_FMT"->arp_spa,"
-                     "IN_PORT",
-                     ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac), IP_ARGS(ip));
+                     "%sIN_PORT",
+                     ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac), IP_ARGS(ip),
+                     vlan_actions);
 }
 
 static int
@@ -155,7 +164,7 @@ add_network(struct pipeline_ctx *ctx, const struct model_network *net)
         if (s->network != net) {
             continue;
         }
-        actions = arp_reply_actions(s->gateway_mac, s->gateway_ip);
+        actions = arp_reply_actions(s->gateway_mac, s->gateway_ip, 0);
         add_flow(ctx, PT_ARP, 100, c, actions,
                  "metadata=%#"PRIx32",arp,arp_op=1,arp_tpa="IP_FMT, key,
                  IP_ARGS(s->gateway_ip));
@@ -190,7 +199,7 @@ add_port(struct pipeline_ctx *ctx, const struct model_port *p)
         /* ARP for the port's addresses, answered to local VMs.  (On a
          * VLAN network the physical network's requests are answered only
          * where the port lives: see add_location().) */
-        actions = arp_reply_actions(p->mac, ip);
+        actions = arp_reply_actions(p->mac, ip, 0);
         if (vlan) {
             add_flow(ctx, PT_ARP, 100, c, actions,
                      "metadata=%#"PRIx32","PIPELINE_REG_FLAGS"=0/%#x,arp,"
@@ -332,7 +341,7 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
     }
     if (net->kind == MODEL_NET_VLAN) {
         for (size_t i = 0; i < p->n_ipv4; i++) {
-            actions = arp_reply_actions(p->mac, p->ipv4[i]);
+            actions = arp_reply_actions(p->mac, p->ipv4[i], net->vlan);
             add_flow(ctx, PT_ARP, 100, c, actions,
                      "metadata=%#"PRIx32","PIPELINE_REG_FLAGS"=%#x/%#x,arp,"
                      "arp_op=1,arp_tpa="IP_FMT, nkey,
@@ -347,10 +356,12 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
         if (e->port != p) {
             continue;
         }
-        actions = arp_reply_actions(e->mac, e->addr);
+        actions = arp_reply_actions(e->mac, e->addr, e->network->vlan);
         add_flow(ctx, PT_ARP, 100, c, actions,
-                 "metadata=%#"PRIx32",arp,arp_op=1,arp_tpa="IP_FMT,
-                 model_network_key(e->network), IP_ARGS(e->addr));
+                 "metadata=%#"PRIx32","PIPELINE_REG_FLAGS"=%#x/%#x,arp,"
+                 "arp_op=1,arp_tpa="IP_FMT, model_network_key(e->network),
+                 PIPELINE_F_FROM_PROVIDER, PIPELINE_F_FROM_PROVIDER,
+                 IP_ARGS(e->addr));
         free(actions);
     }
 }
@@ -373,6 +384,16 @@ add_eip(struct pipeline_ctx *ctx, const struct model_eip *e)
         return;
     }
     nkey = model_network_key(p->subnet->network);
+
+    /* VMs on the provider network itself get the elastic IP's ARP answer
+     * from their own host (the physical network's requests are answered
+     * only where the port lives: see add_location()). */
+    actions = arp_reply_actions(e->mac, e->addr, 0);
+    add_flow(ctx, PT_ARP, 100, c, actions,
+             "metadata=%#"PRIx32","PIPELINE_REG_FLAGS"=0/%#x,arp,arp_op=1,"
+             "arp_tpa="IP_FMT, pkey, PIPELINE_F_FROM_PROVIDER,
+             IP_ARGS(e->addr));
+    free(actions);
 
     actions = xasprintf("set_field:"IP_FMT"->ip_dst,"
                         "set_field:"ETH_ADDR_FMT"->eth_src,"

@@ -3,6 +3,8 @@ noinst_LTLIBRARIES += lib/libcutover.la
 lib_libcutover_la_SOURCES = \
 	lib/model.c \
 	lib/model.h \
+	lib/model-idl.c \
+	lib/model-idl.h \
 	lib/nb-check.c \
 	lib/nb-check.h \
 	lib/stats.c \

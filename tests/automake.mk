@@ -49,7 +49,8 @@ INTEGRATION_TESTS = \
 	tests/integration/lab-two-labs.sh \
 	tests/integration/lab-killed.sh \
 	tests/integration/lab-traffic.sh \
-	tests/integration/cutoverctl.sh
+	tests/integration/cutoverctl.sh \
+	tests/integration/pipeline.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

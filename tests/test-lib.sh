@@ -25,6 +25,11 @@ TEST_TMP=$(mktemp -d "/tmp/cutover-test-$TEST_NAME.XXXXXX")
 test_cleanup() {
     local rc=$? p pid ns
     trap - EXIT
+    if [ -n "${CUTOVER_TEST_KEEP:-}" ]; then
+        # Debugging: leave everything as it is.
+        echo "CUTOVER_TEST_KEEP: kept labs ${TEST_LABS[*]}, files in $TEST_TMP"
+        exit $rc
+    fi
     for pid in "${TEST_PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null
     done

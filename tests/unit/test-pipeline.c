@@ -216,7 +216,15 @@ test_flows_of_h1(void **state OVS_UNUSED)
                 "set_field:0x3ea->tun_id,output:101");
     /* Elastic IP: ARP answered here (vm1 lives here), DNAT, SNAT. */
     assert_flow(&f, PT_ARP, 100,
-                "metadata=0xfff064,arp,arp_op=1,arp_tpa=203.0.113.10", NULL);
+                "metadata=0xfff064,reg4=0x1/0x1,arp,arp_op=1,"
+                "arp_tpa=203.0.113.10",
+                "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                "set_field:02:00:cb:00:71:0a->eth_src,set_field:2->arp_op,"
+                "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                "set_field:02:00:cb:00:71:0a->arp_sha,"
+                "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                "set_field:203.0.113.10->arp_spa,"
+                "push_vlan:0x8100,set_field:4196->vlan_vid,IN_PORT");
     assert_flow(&f, PT_L3, 110, "metadata=0xfff064,ip,nw_dst=203.0.113.10",
                 "set_field:10.0.0.5->ip_dst,"
                 "set_field:02:00:00:00:01:01->eth_src,"
@@ -259,7 +267,12 @@ test_flows_of_h2(void **state OVS_UNUSED)
      * for vm4; h2 forwards vm4's stragglers from the VLAN to h1 by tunnel,
      * and sends its own VMs' traffic to vm4 on the VLAN. */
     assert_no_flow(&f, PT_ARP, 100,
-                   "metadata=0xfff064,arp,arp_op=1,arp_tpa=203.0.113.10");
+                   "metadata=0xfff064,reg4=0x1/0x1,arp,arp_op=1,"
+                   "arp_tpa=203.0.113.10");
+    /* Its own VMs on the VLAN get their answer locally. */
+    assert_flow(&f, PT_ARP, 100,
+                "metadata=0xfff064,reg4=0/0x1,arp,arp_op=1,"
+                "arp_tpa=203.0.113.10", NULL);
     assert_no_flow(&f, PT_ARP, 100, "metadata=0xfff064,reg4=0x1/0x1,arp,"
                    "arp_op=1,arp_tpa=203.0.113.50");
     assert_flow(&f, PT_LOCATION, 110, "reg5=0x4,reg4=0x1/0x1",

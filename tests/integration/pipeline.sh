@@ -1,0 +1,136 @@
+#!/bin/bash
+# The pipeline in real Open vSwitch: a northbound model of 3 hosts, two VPCs
+# (one with two subnets), a provider VLAN and an elastic IP; each host's
+# flows computed by the pipeline ('cutoverctl flows') and loaded into its
+# br-int.  Then real traffic: switching and routing between hosts through
+# VXLAN, isolation between VPCs with overlapping addresses, port security,
+# the provider VLAN through the edge router, the elastic IP from the
+# internet and SNAT on the way out.
+#
+# Until the controller's installer exists, flows are loaded with ovs-ofctl
+# and tunnel and patch ports are made with ovs-vsctl here.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
+CTL=$top_builddir/controller/cutoverctl
+[ -x "$CTL" ] || skip "$CTL is not built"
+require_cmds iperf3 python3
+test_lab_up 3
+P=$LAB_P
+nb_start
+
+step "host plumbing: tunnel ports, patch to the uplink bridge"
+for i in 1 2 3; do
+    check "h$i ports" lab_vsctl "$P" "$i" \
+        -- add-port br-int vxlan0 -- set interface vxlan0 type=vxlan \
+               options:remote_ip=flow options:key=flow \
+        -- add-port br-int geneve0 -- set interface geneve0 type=geneve \
+               options:remote_ip=flow options:key=flow \
+        -- add-port br-int patch-phy -- set interface patch-phy type=patch \
+               options:peer=patch-int \
+        -- add-port br-phy patch-int -- set interface patch-int type=patch \
+               options:peer=patch-phy
+done
+
+step "the model"
+edge_mac=$(ip -n "$P-edge" -o link show eth0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2)
+for i in 1 2 3; do
+    check "host-add h$i" "$CTL" host-add "h$i" "$(lab_host_ip "$i")"
+done
+check "vpc1" "$CTL" net-add vpc1 vxlan 1001
+check "vpc2" "$CTL" net-add vpc2 geneve 1002
+check "provider" "$CTL" net-add provider vlan 100
+check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
+check "db" "$CTL" subnet-add vpc1 db 10.0.1.0/24 10.0.1.1 02:00:00:00:01:02
+check "app" "$CTL" subnet-add vpc2 app 10.0.0.0/24 10.0.0.1 02:00:00:00:02:01
+check "public" "$CTL" subnet-add provider public 203.0.113.0/24 203.0.113.1 "$edge_mac"
+# name subnet mac ip gateway host
+VMS="vm1 web 02:00:0a:00:00:01 10.0.0.5 10.0.0.1 1
+vm2 db 02:00:0a:00:01:02 10.0.1.5 10.0.1.1 2
+vm3 app 02:00:0a:00:02:03 10.0.0.5 10.0.0.1 3
+vm4 web 02:00:0a:00:00:04 10.0.0.6 10.0.0.1 3
+vm5 public 02:00:cb:00:71:05 203.0.113.50 203.0.113.1 2"
+while read -r vm subnet mac ip gw h; do
+    check "port $vm" "$CTL" port-add "$vm" "$subnet" "$mac" "ip=$ip" "home=h$h"
+    check "VM $vm" lab_vm_add "$P" "$vm" "$h" "$mac" "$ip/24" --gw "$gw"
+done <<< "$VMS"
+check "elastic IP" "$CTL" eip-add 203.0.113.10 02:00:cb:00:71:0a provider port=vm1
+
+step "each host's flows, computed by the pipeline, into br-int"
+for i in 1 2 3; do
+    args=()
+    for name in vxlan0 geneve0 patch-phy $(awk -v h="h$i" '$2 == h {print $5}' "$(lab_dir "$P")/vms"); do
+        ofport=$(lab_vsctl "$P" "$i" get interface "$name" ofport)
+        case $name in
+            vxlan0) args+=("vxlan=$ofport") ;;
+            geneve0) args+=("geneve=$ofport") ;;
+            patch-phy) args+=("provider=$ofport") ;;
+            *) args+=("$name=$ofport") ;;
+        esac
+    done
+    "$CTL" flows "h$i" "${args[@]}" > "$TEST_TMP/h$i.flows" \
+        || fail "cutoverctl flows h$i failed"
+    check "load h$i's flows" lab_ofctl "$P" "$i" add-flows br-int "$TEST_TMP/h$i.flows"
+    echo "h$i: $(wc -l < "$TEST_TMP/h$i.flows") flows"
+done
+check_eq "h1 flows installed" \
+    "$(lab_ofctl "$P" 1 dump-flows br-int --no-stats | grep -c cookie=)" \
+    "$(wc -l < "$TEST_TMP/h1.flows")"
+
+# reach FROM TO: FROM (a VM) pings TO.
+reach() {
+    ip netns exec "$(lab_ns "$P" "$1")" ping -c 2 -i 0.2 -W 2 -q "$2" >/dev/null
+}
+
+step "switching and routing through VXLAN"
+check "vm1 (h1) -> vm4 (h3), same subnet" reach vm1 10.0.0.6
+check "vm1 (h1) -> vm2 (h2), routed web -> db" reach vm1 10.0.1.5
+check "vm2 (h2) -> vm4 (h3), routed db -> web" reach vm2 10.0.0.6
+check_eq "vm1's ARP answer for its gateway" \
+    "$(ip -n "$P-vm1-h1" neigh show 10.0.0.1 | awk '{print $5}')" 02:00:00:00:01:01
+echo "ok: pings"
+ip netns exec "$P-vm2-h2" iperf3 -s -1 -D -p 5201 || fail "iperf3 server"
+for _ in $(seq 50); do
+    ip netns exec "$P-vm2-h2" ss -ltn | grep -q ':5201 ' && break
+    sleep 0.1
+done
+check "TCP vm1 -> vm2 across subnets and hosts" ip netns exec "$P-vm1-h1" \
+    iperf3 -c 10.0.1.5 -p 5201 -t 1 >/dev/null
+echo "ok: TCP"
+
+step "isolation: vpc2 shares vpc1's addresses and reaches none of it"
+reach vm3 10.0.0.6 && fail "vm3 (vpc2) reached vm4 (vpc1)"
+echo "ok: vm3 cannot reach 10.0.0.6"
+check "vm4 reaches 10.0.0.5" reach vm4 10.0.0.5
+check_eq "10.0.0.5 for vm4 is vm1, not vm3" \
+    "$(ip -n "$P-vm4-h3" neigh show 10.0.0.5 | awk '{print $5}')" 02:00:0a:00:00:01
+
+step "port security: no other source IP or MAC"
+ip -n "$P-vm1-h1" addr add 10.0.0.99/24 dev eth0
+ip netns exec "$P-vm1-h1" ping -c 2 -i 0.2 -W 1 -q -I 10.0.0.99 10.0.0.6 >/dev/null \
+    && fail "vm1 sent with a source IP not its own"
+ip -n "$P-vm1-h1" addr del 10.0.0.99/24 dev eth0
+echo "ok: spoofed source IP dropped"
+ip -n "$P-vm1-h1" link set eth0 address 02:00:0a:00:00:99
+ip -n "$P-vm4-h3" neigh flush all
+reach vm1 10.0.0.6 && fail "vm1 sent with a MAC not its own"
+ip -n "$P-vm1-h1" link set eth0 address 02:00:0a:00:00:01
+echo "ok: spoofed MAC dropped"
+check "vm1 works again with its own addresses" reach vm1 10.0.0.6
+
+step "the provider VLAN, through the edge router"
+check "vm5 (h2) -> edge router" reach vm5 203.0.113.1
+check "vm5 -> internet" reach vm5 198.51.100.2
+# The edge router must learn vm5's MAC from the answer to its own ARP
+# request (answered tagged, by vm5's host only).
+ip -n "$P-edge" neigh flush dev eth0
+check "internet -> vm5" ip netns exec "$P-inet" ping -c 2 -i 0.2 -W 2 -q 203.0.113.50
+check_eq "the edge router learned vm5's MAC" \
+    "$(ip -n "$P-edge" neigh show 203.0.113.50 | awk '{print $5}')" 02:00:cb:00:71:05
+
+step "the elastic IP: reachable from the internet, SNAT on the way out"
+check "internet -> 203.0.113.10 (vm1)" ip netns exec "$P-inet" \
+    ping -c 2 -i 0.2 -W 2 -q 203.0.113.10
+check_eq "the edge router learned the elastic IP's MAC" \
+    "$(ip -n "$P-edge" neigh show 203.0.113.10 | awk '{print $5}')" 02:00:cb:00:71:0a
+check "vm1 -> internet (leaves as 203.0.113.10)" reach vm1 198.51.100.2
+reach vm2 198.51.100.2 && fail "vm2 (no elastic IP) reached the internet"
+echo "ok: vm2 has no way out"
