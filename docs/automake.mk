@@ -5,4 +5,5 @@ EXTRA_DIST += \
 	docs/lab.md \
 	docs/lossmeter.md \
 	docs/benchmarks.md \
-	docs/northbound.md
+	docs/northbound.md \
+	docs/pipeline.md
