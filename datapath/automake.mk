@@ -5,6 +5,8 @@ noinst_LTLIBRARIES += datapath/libdatapath.la
 datapath_libdatapath_la_SOURCES = \
 	datapath/flow-set.c \
 	datapath/flow-set.h \
+	datapath/installer.c \
+	datapath/installer.h \
 	datapath/pipeline.c \
 	datapath/pipeline.h
 EXTRA_DIST += datapath/README.md

@@ -100,6 +100,33 @@ dp_flow_set_add_format(struct dp_flow_set *set, uint8_t table,
     return f;
 }
 
+void
+dp_flow_set_remove(struct dp_flow_set *set, struct dp_flow *f)
+{
+    hmap_remove(&set->flows, &f->node);
+    free(f->match);
+    free(f->actions);
+    free(f);
+}
+
+void
+dp_flow_set_clone(struct dp_flow_set *dst, const struct dp_flow_set *src)
+{
+    const struct dp_flow *f;
+
+    dp_flow_set_clear(dst);
+    HMAP_FOR_EACH (f, node, &src->flows) {
+        dp_flow_set_add(dst, f->table, f->priority, f->cookie, f->match,
+                        f->actions);
+    }
+}
+
+void
+dp_flow_set_swap(struct dp_flow_set *a, struct dp_flow_set *b)
+{
+    hmap_swap(&a->flows, &b->flows);
+}
+
 static int
 compare_flows(const void *a_, const void *b_)
 {

@@ -12,6 +12,12 @@ tests_harness_cutover_lossmeter_SOURCES = tests/harness/lossmeter.c
 tests_harness_cutover_lossmeter_LDADD = \
 	tests/harness/liblossmeter.la lib/libcutover.la $(OVS_LIBADD) -lm
 
+# install-flows: drives the installer against a real switch (tests).
+noinst_PROGRAMS += tests/harness/install-flows
+tests_harness_install_flows_SOURCES = tests/harness/install-flows.c
+tests_harness_install_flows_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
+
 # Unit tests (cmocka): one driver per module.
 UNIT_LDADD = $(CMOCKA_LIBS) $(OVS_LIBADD) -lm
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tests/harness

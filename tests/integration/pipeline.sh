@@ -7,11 +7,14 @@
 # the provider VLAN through the edge router, the elastic IP from the
 # internet and SNAT on the way out.
 #
-# Until the controller's installer exists, flows are loaded with ovs-ofctl
-# and tunnel and patch ports are made with ovs-vsctl here.
+# Until the controller exists, the installer is driven by the test tool
+# install-flows (one atomic bundle per step, confirmed by a barrier), and
+# tunnel and patch ports are made with ovs-vsctl here.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 CTL=$top_builddir/controller/cutoverctl
+INSTALL=$top_builddir/tests/harness/install-flows
 [ -x "$CTL" ] || skip "$CTL is not built"
+[ -x "$INSTALL" ] || skip "$INSTALL is not built"
 require_cmds iperf3 python3
 test_lab_up 3
 P=$LAB_P
@@ -54,10 +57,12 @@ while read -r vm subnet mac ip gw h; do
 done <<< "$VMS"
 check "elastic IP" "$CTL" eip-add 203.0.113.10 02:00:cb:00:71:0a provider port=vm1
 
-step "each host's flows, computed by the pipeline, into br-int"
-for i in 1 2 3; do
-    args=()
-    for name in vxlan0 geneve0 patch-phy $(awk -v h="h$i" '$2 == h {print $5}' "$(lab_dir "$P")/vms"); do
+# flows_for N [SUFFIX]: host N's flows from the pipeline, given the ofports
+# its switch has, into $TEST_TMP/hN.flowsSUFFIX.
+flows_for() {
+    local i=$1 args=() name ofport
+    for name in vxlan0 geneve0 patch-phy \
+                $(awk -v h="h$i" '$2 == h {print $5}' "$(lab_dir "$P")/vms"); do
         ofport=$(lab_vsctl "$P" "$i" get interface "$name" ofport)
         case $name in
             vxlan0) args+=("vxlan=$ofport") ;;
@@ -66,14 +71,33 @@ for i in 1 2 3; do
             *) args+=("$name=$ofport") ;;
         esac
     done
-    "$CTL" flows "h$i" "${args[@]}" > "$TEST_TMP/h$i.flows" \
+    "$CTL" flows "h$i" "${args[@]}" > "$TEST_TMP/h$i.flows${2:-}" \
         || fail "cutoverctl flows h$i failed"
-    check "load h$i's flows" lab_ofctl "$P" "$i" add-flows br-int "$TEST_TMP/h$i.flows"
-    echo "h$i: $(wc -l < "$TEST_TMP/h$i.flows") flows"
+}
+
+mgmt() {
+    echo "unix:$(lab_host_dir "$P" "$1")/run/br-int.mgmt"
+}
+
+step "each host's flows, computed by the pipeline, installed in one bundle"
+# Someone else's flow: the first (full) bundle must remove it.
+check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
+    "cookie=0x1234,table=7,priority=5,actions=drop"
+for i in 1 2 3; do
+    flows_for "$i"
+    out=$("$INSTALL" "$(mgmt "$i")" "$TEST_TMP/h$i.flows" "$TEST_TMP/h$i.flows") \
+        || fail "installing h$i's flows failed: $out"
+    echo "$out"
+    # The second, identical desired state costs no flow mod.
+    echo "$out" | tail -1 | grep -q ", 0 flow mods," \
+        || fail "re-installing the same flows sent flow mods: $out"
 done
 check_eq "h1 flows installed" \
     "$(lab_ofctl "$P" 1 dump-flows br-int --no-stats | grep -c cookie=)" \
     "$(wc -l < "$TEST_TMP/h1.flows")"
+lab_ofctl "$P" 1 dump-flows br-int | grep -q "cookie=0x1234" \
+    && fail "the foreign flow survived the full bundle"
+echo "ok: foreign flow removed"
 
 # reach FROM TO: FROM (a VM) pings TO.
 reach() {
@@ -134,3 +158,18 @@ check_eq "the edge router learned the elastic IP's MAC" \
 check "vm1 -> internet (leaves as 203.0.113.10)" reach vm1 198.51.100.2
 reach vm2 198.51.100.2 && fail "vm2 (no elastic IP) reached the internet"
 echo "ok: vm2 has no way out"
+
+step "moving a port costs a few flow mods per host, in one bundle each"
+check "vm1's home becomes h2" "$CTL" port-set-home vm1 h2
+for i in 1 2 3; do
+    flows_for "$i" .moved
+    out=$("$INSTALL" "$(mgmt "$i")" "$TEST_TMP/h$i.flows" "$TEST_TMP/h$i.flows.moved") \
+        || fail "h$i: $out"
+    mods=$(echo "$out" | tail -1 | sed 's/.*flows, \([0-9]*\) flow mods.*/\1/')
+    echo "h$i: $(echo "$out" | tail -1)"
+    check_le "h$i flow mods for the move" "$mods" 3
+    check_ge "h$i flow mods for the move" "$mods" 1
+done
+check_eq "h3 now tunnels vm1's traffic to h2" \
+    "$(lab_ofctl "$P" 3 dump-flows br-int --no-stats table=40,reg5=1 | grep -o 'set_field:[0-9.]*->tun_dst')" \
+    "set_field:172.16.0.12->tun_dst"

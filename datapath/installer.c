@@ -1,0 +1,488 @@
+/* The installer: one switch's flow table made what the pipeline wants.  See
+ * installer.h.
+ *
+ * One transaction at a time: [bundle open] [bundle add: flow mod]...
+ * [bundle commit] [barrier], sent back to back.  The transaction carries a
+ * copy of the desired set it installs; when the barrier's reply arrives
+ * with no error for any of the transaction's messages, that copy becomes
+ * the installed set.  An error (or a disconnection) makes the next
+ * transaction a full one: delete everything, add everything, atomically. */
+
+#include <config.h>
+#include "installer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow-set.h"
+#include "openflow/openflow.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-util.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/rconn.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(installer);
+
+/* After a bundle fails, wait this long before the next full attempt, so that
+ * a flow the switch keeps refusing does not make us spin. */
+#define RETRY_MSEC 1000
+
+struct installer {
+    char *name;
+    char *target;
+    struct rconn *rconn;
+    unsigned int conn_seqno;    /* rconn connection we last synced with. */
+    bool need_full;             /* Next transaction replaces everything. */
+    uint32_t next_bundle_id;
+
+    struct dp_flow_set desired;
+    uint64_t desired_seqno;
+    struct dp_flow_set installed;       /* Confirmed by the switch. */
+    uint64_t confirmed_seqno;
+
+    /* The transaction in flight, if any. */
+    bool in_flight;
+    uint32_t first_xid, barrier_xid;
+    uint64_t txn_seqno;
+    struct dp_flow_set txn_flows;
+    bool txn_error;
+    long long int txn_start_usec;
+    size_t txn_flow_mods;
+
+    long long int retry_at;     /* No transaction before (msec), or 0. */
+    char *last_error;
+    struct installer_stats stats;
+};
+
+struct installer *
+installer_create(const char *name)
+{
+    struct installer *inst = xzalloc(sizeof *inst);
+
+    inst->name = xstrdup(name);
+    inst->rconn = rconn_create(5, 4, 0, ((1u << OFP14_VERSION)
+                                         | (1u << OFP15_VERSION)));
+    dp_flow_set_init(&inst->desired);
+    dp_flow_set_init(&inst->installed);
+    dp_flow_set_init(&inst->txn_flows);
+    inst->need_full = true;
+    return inst;
+}
+
+void
+installer_destroy(struct installer *inst)
+{
+    if (inst) {
+        rconn_destroy(inst->rconn);
+        dp_flow_set_destroy(&inst->desired);
+        dp_flow_set_destroy(&inst->installed);
+        dp_flow_set_destroy(&inst->txn_flows);
+        free(inst->name);
+        free(inst->target);
+        free(inst->last_error);
+        free(inst);
+    }
+}
+
+void
+installer_set_target(struct installer *inst, const char *target)
+{
+    if (nullable_string_is_equal(target, inst->target)) {
+        return;
+    }
+    free(inst->target);
+    inst->target = nullable_xstrdup(target);
+    inst->in_flight = false;
+    inst->need_full = true;
+    if (target) {
+        VLOG_INFO("%s: connecting to %s", inst->name, target);
+        rconn_connect(inst->rconn, target, inst->name);
+    } else {
+        rconn_disconnect(inst->rconn);
+    }
+}
+
+uint64_t
+installer_set_desired(struct installer *inst, struct dp_flow_set *desired)
+{
+    dp_flow_set_clear(&inst->desired);
+    dp_flow_set_swap(&inst->desired, desired);
+    return ++inst->desired_seqno;
+}
+
+bool
+installer_is_connected(const struct installer *inst)
+{
+    return rconn_is_connected(inst->rconn);
+}
+
+uint64_t
+installer_confirmed_seqno(const struct installer *inst)
+{
+    return inst->confirmed_seqno;
+}
+
+uint64_t
+installer_desired_seqno(const struct installer *inst)
+{
+    return inst->desired_seqno;
+}
+
+const struct installer_stats *
+installer_get_stats(const struct installer *inst)
+{
+    return &inst->stats;
+}
+
+const char *
+installer_last_error(const struct installer *inst)
+{
+    return inst->last_error;
+}
+
+static uint32_t
+msg_xid(const struct ofpbuf *msg)
+{
+    const struct ofp_header *oh = msg->data;
+
+    return ntohl(oh->xid);
+}
+
+static bool
+send_msg(struct installer *inst, struct ofpbuf *msg)
+{
+    int error = rconn_send(inst->rconn, msg, NULL);
+
+    if (error) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        VLOG_WARN_RL(&rl, "%s: send failed (%s)", inst->name,
+                     ovs_strerror(error));
+        return false;
+    }
+    return true;
+}
+
+/* Parses 'text' as a flow mod with 'command' and adds it to bundle 'bc'.
+ * Returns false if it does not parse (counted and logged) or cannot be
+ * sent. */
+static bool
+bundle_add_flow(struct installer *inst, const struct ofputil_bundle_ctrl_msg
+                *bc, enum ofputil_protocol protocol, int command,
+                const char *text, bool *sent)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    enum ofp_version version = ofputil_protocol_to_ofp_version(protocol);
+    enum ofputil_protocol usable;
+    struct ofputil_flow_mod fm;
+    struct ofputil_bundle_add_msg bam;
+    struct ofpbuf *fm_msg;
+    char *error;
+
+    *sent = true;
+    error = parse_ofp_flow_mod_str(&fm, text, NULL, NULL, command, &usable);
+    if (error) {
+        VLOG_WARN_RL(&rl, "%s: leaving out a flow that does not parse "
+                     "(%s): %s", inst->name, error, text);
+        free(error);
+        inst->stats.bad_flows++;
+        return false;
+    }
+    fm_msg = ofputil_encode_flow_mod(&fm, protocol);
+    minimatch_destroy(&fm.match);
+    free(CONST_CAST(struct ofpact *, fm.ofpacts));
+    ofpmsg_update_length(fm_msg);
+
+    bam.bundle_id = bc->bundle_id;
+    bam.flags = bc->flags;
+    bam.msg = fm_msg->data;
+    *sent = send_msg(inst, ofputil_encode_bundle_add(version, &bam));
+    ofpbuf_delete(fm_msg);
+    inst->txn_flow_mods++;
+    return true;
+}
+
+static char *
+flow_text(const struct dp_flow *f, bool with_actions)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    ds_put_format(&s, "table=%u,priority=%u", f->table, f->priority);
+    if (with_actions) {
+        ds_put_format(&s, ",cookie=%#"PRIx64, f->cookie);
+    }
+    if (f->match[0]) {
+        ds_put_format(&s, ",%s", f->match);
+    }
+    if (with_actions) {
+        ds_put_format(&s, ",actions=%s", f->actions);
+    }
+    return ds_steal_cstr(&s);
+}
+
+/* Sends the transaction that turns the switch's table into the desired
+ * set. */
+static void
+send_txn(struct installer *inst)
+{
+    enum ofp_version version = rconn_get_version(inst->rconn);
+    enum ofputil_protocol protocol = ofputil_protocol_from_ofp_version(version);
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = ++inst->next_bundle_id,
+        .type = OFPBCT_OPEN_REQUEST,
+        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+    };
+    bool full = inst->need_full;
+    struct ofpbuf *msg;
+    bool ok = true, sent;
+
+    dp_flow_set_clone(&inst->txn_flows, &inst->desired);
+    inst->txn_seqno = inst->desired_seqno;
+    inst->txn_error = false;
+    inst->txn_flow_mods = 0;
+    inst->txn_start_usec = time_usec();
+
+    msg = ofputil_encode_bundle_ctrl_request(version, &bc);
+    inst->first_xid = msg_xid(msg);
+    ok = send_msg(inst, msg);
+
+    /* Flows that do not parse are left out, and out of what the switch
+     * will be believed to have. */
+    const struct dp_flow **bad = NULL;
+    size_t n_bad = 0;
+
+    if (full) {
+        const struct dp_flow *f;
+
+        bundle_add_flow(inst, &bc, protocol, OFPFC_DELETE, "", &sent);
+        ok = ok && sent;
+        HMAP_FOR_EACH (f, node, &inst->txn_flows.flows) {
+            char *text = flow_text(f, true);
+
+            if (!bundle_add_flow(inst, &bc, protocol, OFPFC_ADD, text,
+                                 &sent)) {
+                bad = xrealloc(bad, (n_bad + 1) * sizeof *bad);
+                bad[n_bad++] = f;
+            }
+            free(text);
+            if (!(ok = ok && sent)) {
+                break;
+            }
+        }
+    } else {
+        struct dp_flow_diff d;
+
+        dp_flow_set_diff(&inst->installed, &inst->txn_flows, &d);
+        for (size_t i = 0; ok && i < d.n_del; i++) {
+            char *text = flow_text(d.del[i], false);
+
+            bundle_add_flow(inst, &bc, protocol, OFPFC_DELETE_STRICT, text,
+                            &sent);
+            ok = sent;
+            free(text);
+        }
+        for (size_t i = 0; ok && i < d.n_add + d.n_modify; i++) {
+            const struct dp_flow *f = (i < d.n_add ? d.add[i]
+                                       : d.modify[i - d.n_add]);
+            char *text = flow_text(f, true);
+
+            /* An add replaces a flow with the same identity. */
+            if (!bundle_add_flow(inst, &bc, protocol, OFPFC_ADD, text,
+                                 &sent)) {
+                bad = xrealloc(bad, (n_bad + 1) * sizeof *bad);
+                bad[n_bad++] = f;
+            }
+            ok = sent;
+            free(text);
+        }
+        dp_flow_diff_destroy(&d);
+    }
+    for (size_t i = 0; i < n_bad; i++) {
+        dp_flow_set_remove(&inst->txn_flows, CONST_CAST(struct dp_flow *,
+                                                        bad[i]));
+    }
+    free(bad);
+
+    bc.type = OFPBCT_COMMIT_REQUEST;
+    ok = ok && send_msg(inst, ofputil_encode_bundle_ctrl_request(version,
+                                                                 &bc));
+    msg = ofputil_encode_barrier_request(version);
+    inst->barrier_xid = msg_xid(msg);
+    ok = ok && send_msg(inst, msg);
+
+    if (ok) {
+        inst->in_flight = true;
+        inst->need_full = false;
+        VLOG_DBG("%s: sent %s bundle %"PRIu32" with %"PRIuSIZE" flow mods "
+                 "(desired state %"PRIu64")", inst->name,
+                 full ? "full" : "incremental", bc.bundle_id,
+                 inst->txn_flow_mods, inst->txn_seqno);
+    } else {
+        /* The connection broke: start over once it is back. */
+        inst->need_full = true;
+    }
+}
+
+static bool
+xid_in_txn(const struct installer *inst, uint32_t xid)
+{
+    return xid - inst->first_xid <= inst->barrier_xid - inst->first_xid;
+}
+
+static void
+finish_txn(struct installer *inst)
+{
+    inst->in_flight = false;
+    if (inst->txn_error) {
+        inst->stats.failed_txns++;
+        inst->need_full = true;
+        inst->retry_at = time_msec() + RETRY_MSEC;
+        return;
+    }
+    dp_flow_set_swap(&inst->installed, &inst->txn_flows);
+    dp_flow_set_clear(&inst->txn_flows);
+    inst->confirmed_seqno = inst->txn_seqno;
+    inst->stats.txns++;
+    inst->stats.flow_mods += inst->txn_flow_mods;
+    inst->stats.last_flow_mods = inst->txn_flow_mods;
+    inst->stats.last_usec = time_usec() - inst->txn_start_usec;
+    free(inst->last_error);
+    inst->last_error = NULL;
+    VLOG_DBG("%s: desired state %"PRIu64" confirmed: %"PRIuSIZE" flows, "
+             "%"PRIu64" flow mods in %"PRIu64" us", inst->name,
+             inst->confirmed_seqno, dp_flow_set_count(&inst->installed),
+             inst->stats.last_flow_mods, inst->stats.last_usec);
+}
+
+static void
+handle_msg(struct installer *inst, struct ofpbuf *msg)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    const struct ofp_header *oh = msg->data;
+    uint32_t xid = ntohl(oh->xid);
+    enum ofptype type;
+
+    if (ofptype_decode(&type, oh)) {
+        return;
+    }
+    switch (type) {
+    case OFPTYPE_ECHO_REQUEST:
+        send_msg(inst, ofputil_encode_echo_reply(oh));
+        break;
+
+    case OFPTYPE_ERROR:
+        if (inst->in_flight && xid_in_txn(inst, xid)) {
+            struct ofpbuf payload;
+            enum ofperr error = ofperr_decode_msg(oh, &payload);
+
+            inst->txn_error = true;
+            free(inst->last_error);
+            inst->last_error = xasprintf("the switch refused bundle "
+                                         "message xid %#"PRIx32": %s",
+                                         xid, ofperr_to_string(error));
+            VLOG_WARN_RL(&rl, "%s: %s", inst->name, inst->last_error);
+        } else {
+            VLOG_DBG_RL(&rl, "%s: unexpected error message xid %#"PRIx32,
+                        inst->name, xid);
+        }
+        break;
+
+    case OFPTYPE_BARRIER_REPLY:
+        if (inst->in_flight && xid == inst->barrier_xid) {
+            finish_txn(inst);
+        }
+        break;
+
+    default:
+        break;
+    }
+}
+
+void
+installer_run(struct installer *inst)
+{
+    unsigned int seqno;
+
+    rconn_run(inst->rconn);
+    seqno = rconn_get_connection_seqno(inst->rconn);
+    if (seqno != inst->conn_seqno) {
+        /* A new connection (or a lost one): whatever was in flight is
+         * gone, and the switch's table is unknown. */
+        inst->conn_seqno = seqno;
+        inst->in_flight = false;
+        inst->need_full = true;
+        inst->retry_at = 0;
+        if (rconn_is_connected(inst->rconn)) {
+            inst->stats.connections++;
+            VLOG_INFO("%s: connected (OpenFlow 0x%02x)", inst->name,
+                      rconn_get_version(inst->rconn));
+        }
+    }
+
+    for (int i = 0; i < 50; i++) {
+        struct ofpbuf *msg = rconn_recv(inst->rconn);
+
+        if (!msg) {
+            break;
+        }
+        handle_msg(inst, msg);
+        ofpbuf_delete(msg);
+    }
+
+    if (rconn_is_connected(inst->rconn) && !inst->in_flight
+        && (!inst->retry_at || time_msec() >= inst->retry_at)
+        && (inst->need_full
+            || inst->confirmed_seqno != inst->desired_seqno)) {
+        inst->retry_at = 0;
+        send_txn(inst);
+    }
+}
+
+void
+installer_wait(struct installer *inst)
+{
+    rconn_run_wait(inst->rconn);
+    rconn_recv_wait(inst->rconn);
+    if (rconn_is_connected(inst->rconn) && !inst->in_flight
+        && (inst->need_full
+            || inst->confirmed_seqno != inst->desired_seqno)) {
+        if (inst->retry_at) {
+            poll_timer_wait_until(inst->retry_at);
+        } else {
+            poll_immediate_wake();
+        }
+    }
+}
+
+void
+installer_format_status(const struct installer *inst, struct ds *s)
+{
+    const struct installer_stats *st = &inst->stats;
+
+    ds_put_format(s, "%s: %s %s, %"PRIuSIZE" flows installed (state %"PRIu64
+                  " of %"PRIu64"), %"PRIu64" bundles (%"PRIu64" failed), "
+                  "last %"PRIu64" flow mods in %"PRIu64" us",
+                  inst->name,
+                  rconn_is_connected(inst->rconn) ? "connected to"
+                  : "not connected to",
+                  inst->target ? inst->target : "(nothing)",
+                  dp_flow_set_count(&inst->installed),
+                  inst->confirmed_seqno, inst->desired_seqno, st->txns,
+                  st->failed_txns, st->last_flow_mods, st->last_usec);
+    if (st->bad_flows) {
+        ds_put_format(s, ", %"PRIu64" flows did not parse", st->bad_flows);
+    }
+    if (inst->last_error) {
+        ds_put_format(s, ", last error: %s", inst->last_error);
+    }
+}

@@ -1,0 +1,73 @@
+/* The installer: makes one switch's flow table what the pipeline wants.
+ *
+ * One installer per host's integration bridge.  It keeps an OpenFlow
+ * connection (rconn: TCP, SSL or unix socket, reconnecting with backoff) and
+ * the set of flows the switch has confirmed.  Whenever the desired set
+ * differs, it sends the difference as one atomic bundle (OpenFlow 1.4+:
+ * open, the flow mods, commit) followed by a barrier, and counts the
+ * desired state as installed only when the barrier's reply comes back with
+ * no error.
+ *
+ * After every (re)connection, to a restarted ovs-vswitchd as much as to one
+ * that kept its flows while we were away (fail_mode=secure), the first
+ * bundle deletes every flow and adds every desired flow: atomically, so
+ * traffic never sees a half-installed table, and afterwards the switch has
+ * exactly our flows (anything someone else added is gone).
+ *
+ * The flows are text (flow-set.h); they are parsed with libopenvswitch's
+ * own parser, which checks actions against matches as the switch would, so
+ * a bundle does not fail half way for a malformed flow: a flow that does not
+ * parse is left out and reported. */
+
+#ifndef INSTALLER_H
+#define INSTALLER_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct dp_flow_set;
+struct ds;
+
+struct installer_stats {
+    uint64_t connections;       /* Successful (re)connections. */
+    uint64_t txns;              /* Bundles committed and confirmed. */
+    uint64_t failed_txns;       /* Bundles the switch refused. */
+    uint64_t flow_mods;         /* Flow mods in confirmed bundles. */
+    uint64_t bad_flows;         /* Desired flows that did not parse. */
+    uint64_t last_flow_mods;    /* In the last confirmed bundle. */
+    uint64_t last_usec;         /* Its time from first send to the
+                                 * barrier's reply. */
+};
+
+struct installer *installer_create(const char *name);
+void installer_destroy(struct installer *);
+
+/* Connects to 'target' (an OpenFlow connection method such as
+ * "unix:/var/run/openvswitch/br-int.mgmt" or "tcp:IP:PORT"), or disconnects
+ * if NULL.  Does nothing if the target is unchanged. */
+void installer_set_target(struct installer *, const char *target);
+
+/* Makes 'desired' the flows the switch must have: takes its flows (leaving
+ * it empty).  Returns a sequence number for this desired state; see
+ * installer_confirmed_seqno(). */
+uint64_t installer_set_desired(struct installer *, struct dp_flow_set *desired);
+
+void installer_run(struct installer *);
+void installer_wait(struct installer *);
+
+bool installer_is_connected(const struct installer *);
+
+/* The sequence number of the newest desired state the switch has confirmed
+ * (0 before the first).  The switch has exactly the flows of desired state
+ * N once this returns N or more. */
+uint64_t installer_confirmed_seqno(const struct installer *);
+uint64_t installer_desired_seqno(const struct installer *);
+
+const struct installer_stats *installer_get_stats(const struct installer *);
+
+/* Why the last bundle failed, or NULL. */
+const char *installer_last_error(const struct installer *);
+
+void installer_format_status(const struct installer *, struct ds *);
+
+#endif /* installer.h */
