@@ -18,6 +18,13 @@ tests_harness_install_flows_SOURCES = tests/harness/install-flows.c
 tests_harness_install_flows_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
 
+# Benchmarks: print figures, assert nothing (docs/benchmarks.md).
+noinst_PROGRAMS += tests/bench/bench-pipeline
+tests_bench_bench_pipeline_SOURCES = tests/bench/bench-pipeline.c
+tests_bench_bench_pipeline_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD) -lm
+EXTRA_DIST += tests/bench/bench-install
+
 # Unit tests (cmocka): one driver per module.
 UNIT_LDADD = $(CMOCKA_LIBS) $(OVS_LIBADD) -lm
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tests/harness
