@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bitmap.h"
+#include "cli.h"
 #include "command-line.h"
 #include "flow-set.h"
 #include "lib/cutover-nb-idl.h"
@@ -164,57 +165,24 @@ kvs_destroy(struct kv *kvs, size_t n)
 
 /* Lookups. */
 
-static const struct nbrec_host *
-host_find(struct ctl_ctx *ctx, const char *name)
-{
-    const struct nbrec_host *h;
-
-    NBREC_HOST_FOR_EACH (h, ctx->idl) {
-        if (!strcmp(h->name, name)) {
-            return h;
-        }
+/* KIND_find(ctx, name): the row of table TYPE named 'name', or NULL. */
+#define DEFINE_FIND(KIND, TYPE, FOR_EACH)                               \
+    static const struct nbrec_##TYPE *                                  \
+    KIND##_find(struct ctl_ctx *ctx, const char *name)                  \
+    {                                                                   \
+        const struct nbrec_##TYPE *row;                                 \
+                                                                        \
+        FOR_EACH (row, ctx->idl) {                                      \
+            if (!strcmp(row->name, name)) {                             \
+                return row;                                             \
+            }                                                           \
+        }                                                               \
+        return NULL;                                                    \
     }
-    return NULL;
-}
-
-static const struct nbrec_network *
-network_find(struct ctl_ctx *ctx, const char *name)
-{
-    const struct nbrec_network *n;
-
-    NBREC_NETWORK_FOR_EACH (n, ctx->idl) {
-        if (!strcmp(n->name, name)) {
-            return n;
-        }
-    }
-    return NULL;
-}
-
-static const struct nbrec_subnet *
-subnet_find(struct ctl_ctx *ctx, const char *name)
-{
-    const struct nbrec_subnet *s;
-
-    NBREC_SUBNET_FOR_EACH (s, ctx->idl) {
-        if (!strcmp(s->name, name)) {
-            return s;
-        }
-    }
-    return NULL;
-}
-
-static const struct nbrec_port *
-port_find(struct ctl_ctx *ctx, const char *name)
-{
-    const struct nbrec_port *p;
-
-    NBREC_PORT_FOR_EACH (p, ctx->idl) {
-        if (!strcmp(p->name, name)) {
-            return p;
-        }
-    }
-    return NULL;
-}
+DEFINE_FIND(host, host, NBREC_HOST_FOR_EACH)
+DEFINE_FIND(network, network, NBREC_NETWORK_FOR_EACH)
+DEFINE_FIND(subnet, subnet, NBREC_SUBNET_FOR_EACH)
+DEFINE_FIND(port, port, NBREC_PORT_FOR_EACH)
 
 static const struct nbrec_eip *
 eip_find(struct ctl_ctx *ctx, const char *address)
@@ -1175,7 +1143,6 @@ cmd_flows(struct ctl_ctx *ctx)
     const struct nbrec_host *h = host_must_find(ctx, ctx->argv[0]);
     struct pipeline_ports ports;
     const struct model_host *mh;
-    const struct dp_flow **sorted;
     struct dp_flow_set flows;
     struct model model;
     size_t n_conflicts;
@@ -1216,19 +1183,11 @@ cmd_flows(struct ctl_ctx *ctx)
     mh = model_find_host(&model, h->name);
     dp_flow_set_init(&flows);
     n_conflicts = mh ? pipeline_compute(&model, mh, &ports, &flows) : 0;
-    sorted = dp_flow_set_sorted(&flows);
-    for (size_t i = 0; i < dp_flow_set_count(&flows); i++) {
-        struct ds s = DS_EMPTY_INITIALIZER;
-
-        dp_flow_format(sorted[i], &s);
-        puts(ds_cstr(&s));
-        ds_destroy(&s);
-    }
+    dp_flow_set_print(&flows, stdout);
     if (n_conflicts) {
         ctl_error(ctx, "%"PRIuSIZE" flows conflicted: the database is "
                   "inconsistent (see the warnings)", n_conflicts);
     }
-    free(sorted);
     dp_flow_set_destroy(&flows);
     model_destroy(&model);
     pipeline_ports_destroy(&ports);
@@ -1393,20 +1352,6 @@ Options:\n\
   -V, --version        print the version\n", DEFAULT_DB);
 }
 
-static void OVS_NO_RETURN OVS_PRINTF_FORMAT(1, 2)
-usage_error(const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    fprintf(stderr, "%s: ", program_name);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fprintf(stderr, "\nTry '%s --help' for more information.\n",
-            program_name);
-    exit(2);
-}
-
 static const struct ctl_command *
 parse_options(int argc, char *argv[])
 {
@@ -1443,7 +1388,7 @@ parse_options(int argc, char *argv[])
             errno = 0;
             timeout_sec = strtol(optarg, &end, 10);
             if (!*optarg || *end || errno || timeout_sec < 0) {
-                usage_error("--timeout: '%s' is not a number of seconds",
+                cli_usage_error("--timeout: '%s' is not a number of seconds",
                             optarg);
             }
             break;
@@ -1456,7 +1401,7 @@ parse_options(int argc, char *argv[])
         TABLE_OPTION_HANDLERS(&table_style)
         VLOG_OPTION_HANDLERS
         default:
-            usage_error("invalid option");
+            cli_usage_error("invalid option");
         }
     }
     free(short_options);
@@ -1468,7 +1413,7 @@ parse_options(int argc, char *argv[])
         }
     }
     if (optind >= argc) {
-        usage_error("a command is required");
+        cli_usage_error("a command is required");
     }
     name = argv[optind];
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
@@ -1479,13 +1424,13 @@ parse_options(int argc, char *argv[])
             continue;
         }
         if (n < cmd->min_args || n > cmd->max_args) {
-            usage_error("%s takes %s%s", name,
+            cli_usage_error("%s takes %s%s", name,
                         *cmd->args ? "arguments " : "no arguments",
                         cmd->args);
         }
         return cmd;
     }
-    usage_error("unknown command '%s'", name);
+    cli_usage_error("unknown command '%s'", name);
 }
 
 int

@@ -167,6 +167,21 @@ dp_flow_format(const struct dp_flow *f, struct ds *s)
     ds_put_format(s, " actions=%s", f->actions);
 }
 
+void
+dp_flow_set_print(const struct dp_flow_set *set, FILE *stream)
+{
+    const struct dp_flow **sorted = dp_flow_set_sorted(set);
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    for (size_t i = 0; i < dp_flow_set_count(set); i++) {
+        ds_clear(&s);
+        dp_flow_format(sorted[i], &s);
+        fprintf(stream, "%s\n", ds_cstr(&s));
+    }
+    ds_destroy(&s);
+    free(sorted);
+}
+
 static void
 append(const struct dp_flow ***array, size_t *n, const struct dp_flow *f)
 {

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "openvswitch/hmap.h"
 
@@ -66,6 +67,10 @@ const struct dp_flow **dp_flow_set_sorted(const struct dp_flow_set *);
 
 /* Writes a flow as 'ovs-ofctl add-flow' takes it. */
 void dp_flow_format(const struct dp_flow *, struct ds *);
+
+/* Writes every flow of 'set', one a line, in the stable order of
+ * dp_flow_set_sorted(): what 'ovs-ofctl add-flows' reads. */
+void dp_flow_set_print(const struct dp_flow_set *, FILE *);
 
 /* What turns 'old' into 'new': flows to add, to modify (same identity,
  * other actions or cookie; pointers into 'new') and to delete (pointers

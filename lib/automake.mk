@@ -1,6 +1,8 @@
 # lib/: what several programs share.
 noinst_LTLIBRARIES += lib/libcutover.la
 lib_libcutover_la_SOURCES = \
+	lib/cli.c \
+	lib/cli.h \
 	lib/model.c \
 	lib/model.h \
 	lib/model-idl.c \
@@ -12,6 +14,8 @@ lib_libcutover_la_SOURCES = \
 	lib/timing.c \
 	lib/timing.h
 nodist_lib_libcutover_la_SOURCES = \
+	lib/cli.c \
+	lib/cli.h \
 	lib/cutover-nb-idl.c \
 	lib/cutover-nb-idl.h
 

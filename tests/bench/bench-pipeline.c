@@ -111,20 +111,11 @@ print_flows(size_t n, int host)
 {
     struct model_host *hosts[N_HOSTS];
     struct dp_flow_set flows;
-    const struct dp_flow **sorted;
     struct model m;
 
     build(&m, n, hosts);
     compute(&m, hosts[host - 1], &flows);
-    sorted = dp_flow_set_sorted(&flows);
-    for (size_t i = 0; i < dp_flow_set_count(&flows); i++) {
-        struct ds s = DS_EMPTY_INITIALIZER;
-
-        dp_flow_format(sorted[i], &s);
-        puts(ds_cstr(&s));
-        ds_destroy(&s);
-    }
-    free(sorted);
+    dp_flow_set_print(&flows, stdout);
     dp_flow_set_destroy(&flows);
     model_destroy(&m);
 }

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "command-line.h"
 #include "lossacct.h"
 #include "lossmeter-log.h"
@@ -72,21 +73,6 @@ install_stop_handlers(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Reports a usage error and exits with status 2. */
-static void OVS_NO_RETURN OVS_PRINTF_FORMAT(1, 2)
-usage_error(const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    fprintf(stderr, "%s: ", program_name);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fprintf(stderr, "\nTry '%s --help' for more information.\n",
-            program_name);
-    exit(2);
-}
-
 static uint64_t
 parse_uint_arg(const char *option, const char *arg, uint64_t min,
                uint64_t max)
@@ -97,7 +83,7 @@ parse_uint_arg(const char *option, const char *arg, uint64_t min,
     errno = 0;
     v = strtoull(arg, &end, 0);
     if (!*arg || *end || errno || arg[0] == '-' || v < min || v > max) {
-        usage_error("%s: '%s' is not an integer from %"PRIu64" to %"PRIu64,
+        cli_usage_error("%s: '%s' is not an integer from %"PRIu64" to %"PRIu64,
                     option, arg, min, max);
     }
     return v;
@@ -109,7 +95,7 @@ parse_duration_arg(const char *option, const char *arg)
     uint64_t ns;
 
     if (timing_parse_duration(arg, &ns) || !ns) {
-        usage_error("%s: '%s' is not a positive duration (examples: 30, "
+        cli_usage_error("%s: '%s' is not a positive duration (examples: 30, "
                     "2.5s, 500ms)", option, arg);
     }
     return ns;
@@ -135,7 +121,7 @@ parse_address_arg(const char *option, const char *arg, bool passive,
     }
     if (!inet_parse_active(arg, -1, ss, false, &dns_failure)
         || !ss_get_port(ss)) {
-        usage_error("%s: '%s' is not an address and port (expected "
+        cli_usage_error("%s: '%s' is not an address and port (expected "
                     "IP:PORT or [IPv6]:PORT%s)", option, arg,
                     passive ? " or PORT" : "");
     }
@@ -299,7 +285,7 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
         case OPT_BIND:
             o->have_bind = true;
             if (!inet_parse_active(optarg, 0, &o->bind, false, NULL)) {
-                usage_error("--bind: '%s' is not an address (expected IP, "
+                cli_usage_error("--bind: '%s' is not an address (expected IP, "
                             "IP:PORT or [IPv6]:PORT)", optarg);
             }
             break;
@@ -319,19 +305,19 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
             send_usage();
             exit(0);
         default:
-            usage_error("send: invalid option");
+            cli_usage_error("send: invalid option");
         }
     }
     free(short_options);
 
     if (optind < argc) {
-        usage_error("send: unexpected argument '%s'", argv[optind]);
+        cli_usage_error("send: unexpected argument '%s'", argv[optind]);
     }
     if (!o->dest_name) {
-        usage_error("send: --dest is required");
+        cli_usage_error("send: --dest is required");
     }
     if (o->duration_ns && o->limit) {
-        usage_error("send: give --duration or --count, not both");
+        cli_usage_error("send: give --duration or --count, not both");
     }
     if (o->duration_ns) {
         o->limit = MAX(1, (uint64_t) ((double) o->duration_ns / 1e9
@@ -342,7 +328,7 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
         char *error;
 
         if (have_start) {
-            usage_error("send: give --resume or --start-seq, not both");
+            cli_usage_error("send: give --resume or --start-seq, not both");
         }
         if (lm_log_read(resume, &log, &error)) {
             ovs_fatal(0, "--resume: %s", error);
@@ -352,7 +338,7 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
                       resume);
         }
         if (have_stream && o->stream != log.tx.stream) {
-            usage_error("send: --stream %"PRIu32" differs from stream "
+            cli_usage_error("send: --stream %"PRIu32" differs from stream "
                         "%"PRIu32" of %s", o->stream, log.tx.stream, resume);
         }
         o->stream = log.tx.stream;
@@ -570,7 +556,7 @@ cmd_recv(int argc, char *argv[])
             break;
         case OPT_LABEL:
             if (strlen(optarg) >= LM_LABEL_MAX) {
-                usage_error("--label: '%s' is longer than %d bytes", optarg,
+                cli_usage_error("--label: '%s' is longer than %d bytes", optarg,
                             LM_LABEL_MAX - 1);
             }
             label = optarg;
@@ -585,18 +571,18 @@ cmd_recv(int argc, char *argv[])
             recv_usage();
             exit(0);
         default:
-            usage_error("recv: invalid option");
+            cli_usage_error("recv: invalid option");
         }
     }
     free(short_options);
     if (optind < argc) {
-        usage_error("recv: unexpected argument '%s'", argv[optind]);
+        cli_usage_error("recv: unexpected argument '%s'", argv[optind]);
     }
     if (!listen_name) {
-        usage_error("recv: --listen is required");
+        cli_usage_error("recv: --listen is required");
     }
     if (!log_name) {
-        usage_error("recv: --log is required");
+        cli_usage_error("recv: --log is required");
     }
 
     install_stop_handlers();
@@ -1003,12 +989,12 @@ cmd_report(int argc, char *argv[])
             report_usage();
             exit(0);
         default:
-            usage_error("report: invalid option");
+            cli_usage_error("report: invalid option");
         }
     }
     free(short_options);
     if (optind >= argc) {
-        usage_error("report: no log files given");
+        cli_usage_error("report: no log files given");
     }
 
     n_logs = argc - optind;
@@ -1134,7 +1120,7 @@ cmd_dump(int argc, char *argv[])
                    program_name);
             exit(0);
         }
-        usage_error("dump: expected exactly one log file");
+        cli_usage_error("dump: expected exactly one log file");
     }
 
     struct lm_log log;
@@ -1197,7 +1183,7 @@ main(int argc, char *argv[])
                     VLF_ANY_DESTINATION, VLL_OFF);
 
     if (argc < 2) {
-        usage_error("a command is required (send, recv, report, dump)");
+        cli_usage_error("a command is required (send, recv, report, dump)");
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage();
@@ -1212,6 +1198,6 @@ main(int argc, char *argv[])
             return commands[i].handler(argc - 1, argv + 1);
         }
     }
-    usage_error("unknown command '%s' (expected send, recv, report, dump)",
+    cli_usage_error("unknown command '%s' (expected send, recv, report, dump)",
                 argv[1]);
 }
