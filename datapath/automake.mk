@@ -8,5 +8,7 @@ datapath_libdatapath_la_SOURCES = \
 	datapath/installer.c \
 	datapath/installer.h \
 	datapath/pipeline.c \
-	datapath/pipeline.h
+	datapath/pipeline.h \
+	datapath/provision.c \
+	datapath/provision.h
 EXTRA_DIST += datapath/README.md

@@ -25,6 +25,12 @@ tests_bench_bench_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD) -lm
 EXTRA_DIST += tests/bench/bench-install
 
+# provision-host: drives host provisioning against a real ovsdb-server.
+noinst_PROGRAMS += tests/harness/provision-host
+tests_harness_provision_host_SOURCES = tests/harness/provision-host.c
+tests_harness_provision_host_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
+
 # Unit tests (cmocka): one driver per module.
 UNIT_LDADD = $(CMOCKA_LIBS) $(OVS_LIBADD) -lm
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tests/harness

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The pipeline in real Open vSwitch: a northbound model of 3 hosts, two VPCs
+# The pipeline in real Open vSwitch: hosts provisioned over OVSDB; a
+# northbound model of 3 hosts, two VPCs
 # (one with two subnets), a provider VLAN and an elastic IP; each host's
 # flows computed by the pipeline ('cutoverctl flows') and loaded into its
 # br-int.  Then real traffic: switching and routing between hosts through
@@ -7,31 +8,37 @@
 # the provider VLAN through the edge router, the elastic IP from the
 # internet and SNAT on the way out.
 #
-# Until the controller exists, the installer is driven by the test tool
-# install-flows (one atomic bundle per step, confirmed by a barrier), and
-# tunnel and patch ports are made with ovs-vsctl here.
+# Until the controller exists, provisioning and the installer are driven
+# by the test tools provision-host (OVSDB) and install-flows (one atomic
+# bundle per step, confirmed by a barrier).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 CTL=$top_builddir/controller/cutoverctl
 INSTALL=$top_builddir/tests/harness/install-flows
+PROVISION=$top_builddir/tests/harness/provision-host
 [ -x "$CTL" ] || skip "$CTL is not built"
 [ -x "$INSTALL" ] || skip "$INSTALL is not built"
+[ -x "$PROVISION" ] || skip "$PROVISION is not built"
 require_cmds iperf3 python3
 test_lab_up 3
 P=$LAB_P
 nb_start
 
-step "host plumbing: tunnel ports, patch to the uplink bridge"
+step "host provisioning over OVSDB: tunnel ports, patch to the uplink bridge"
+# br-int as the lab made it, but not secure: provisioning must fix that.
+check "fail_mode off" lab_vsctl "$P" 1 set bridge br-int fail_mode=standalone
 for i in 1 2 3; do
-    check "h$i ports" lab_vsctl "$P" "$i" \
-        -- add-port br-int vxlan0 -- set interface vxlan0 type=vxlan \
-               options:remote_ip=flow options:key=flow \
-        -- add-port br-int geneve0 -- set interface geneve0 type=geneve \
-               options:remote_ip=flow options:key=flow \
-        -- add-port br-int patch-phy -- set interface patch-phy type=patch \
-               options:peer=patch-int \
-        -- add-port br-phy patch-int -- set interface patch-int type=patch \
-               options:peer=patch-phy
+    out=$("$PROVISION" "unix:$(lab_host_dir "$P" "$i")/run/db.sock") \
+        || fail "provisioning h$i failed: $out"
+    echo "h$i: $out"
 done
+for i in 1 2 3; do
+    check_eq "h$i vxlan0" "$(lab_vsctl "$P" "$i" get interface vxlan0 type options:remote_ip options:key | tr '\n' ' ')" 'vxlan flow flow '
+    check_eq "h$i geneve0" "$(lab_vsctl "$P" "$i" get interface geneve0 type)" geneve
+    check_eq "h$i patch" "$(lab_vsctl "$P" "$i" get interface patch-int options:peer)" patch-phy
+done
+check_eq "h1 br-int fail_mode" "$(lab_vsctl "$P" 1 get bridge br-int fail_mode)" secure
+second=$("$PROVISION" "unix:$(lab_host_dir "$P" 1)/run/db.sock")
+check_eq "provisioning again changes nothing" "$(lab_vsctl "$P" 1 list-ports br-int | tr '\n' ' ')" "geneve0 patch-phy vxlan0 "
 
 step "the model"
 edge_mac=$(ip -n "$P-edge" -o link show eth0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2)
@@ -58,20 +65,13 @@ done <<< "$VMS"
 check "elastic IP" "$CTL" eip-add 203.0.113.10 02:00:cb:00:71:0a provider port=vm1
 
 # flows_for N [SUFFIX]: host N's flows from the pipeline, given the ofports
-# its switch has, into $TEST_TMP/hN.flowsSUFFIX.
+# provisioning reports for its switch, into $TEST_TMP/hN.flowsSUFFIX.
 flows_for() {
-    local i=$1 args=() name ofport
-    for name in vxlan0 geneve0 patch-phy \
-                $(awk -v h="h$i" '$2 == h {print $5}' "$(lab_dir "$P")/vms"); do
-        ofport=$(lab_vsctl "$P" "$i" get interface "$name" ofport)
-        case $name in
-            vxlan0) args+=("vxlan=$ofport") ;;
-            geneve0) args+=("geneve=$ofport") ;;
-            patch-phy) args+=("provider=$ofport") ;;
-            *) args+=("$name=$ofport") ;;
-        esac
-    done
-    "$CTL" flows "h$i" "${args[@]}" > "$TEST_TMP/h$i.flows${2:-}" \
+    local i=$1 ports
+    ports=$("$PROVISION" "unix:$(lab_host_dir "$P" "$i")/run/db.sock") \
+        || fail "provisioning h$i: $ports"
+    # shellcheck disable=SC2086
+    "$CTL" flows "h$i" $ports > "$TEST_TMP/h$i.flows${2:-}" \
         || fail "cutoverctl flows h$i failed"
 }
 

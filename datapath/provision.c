@@ -1,0 +1,305 @@
+/* Host provisioning over OVSDB.  See provision.h. */
+
+#include <config.h>
+#include "provision.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/vswitch-idl.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "pipeline.h"
+#include "smap.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(provision);
+
+struct provision {
+    char *name;
+    struct ovsdb_idl *idl;
+    struct ovsdb_idl_txn *txn;  /* Our changes, while being made. */
+    struct ovsdb_idl_txn *committing;   /* Our changes, being committed. */
+    bool changing;              /* The last reconciliation changed things. */
+    char *integration_bridge;
+    char *uplink_bridge;
+    char *datapath_type;
+    char *last_error;
+};
+
+struct provision *
+provision_create(const char *name, const char *target,
+                 const struct provision_config *cfg)
+{
+    struct provision *p = xzalloc(sizeof *p);
+
+    p->name = xstrdup(name);
+    p->idl = ovsdb_idl_create(target, &ovsrec_idl_class, true, true);
+    p->integration_bridge = xstrdup(cfg && cfg->integration_bridge
+                                    ? cfg->integration_bridge : "br-int");
+    p->uplink_bridge = nullable_xstrdup(cfg ? cfg->uplink_bridge : "br-phy");
+    p->datapath_type = xstrdup(cfg && cfg->datapath_type
+                               ? cfg->datapath_type : "");
+    return p;
+}
+
+void
+provision_destroy(struct provision *p)
+{
+    if (p) {
+        if (p->committing) {
+            ovsdb_idl_txn_destroy(p->committing);
+        }
+        ovsdb_idl_destroy(p->idl);
+        free(p->name);
+        free(p->integration_bridge);
+        free(p->uplink_bridge);
+        free(p->datapath_type);
+        free(p->last_error);
+        free(p);
+    }
+}
+
+static const struct ovsrec_bridge *
+find_bridge(const struct provision *p, const char *name)
+{
+    const struct ovsrec_bridge *br;
+
+    OVSREC_BRIDGE_FOR_EACH (br, p->idl) {
+        if (!strcmp(br->name, name)) {
+            return br;
+        }
+    }
+    return NULL;
+}
+
+static const struct ovsrec_interface *
+find_iface(const struct ovsrec_bridge *br, const char *name)
+{
+    for (size_t i = 0; i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+
+        for (size_t k = 0; k < port->n_interfaces; k++) {
+            if (!strcmp(port->interfaces[k]->name, name)) {
+                return port->interfaces[k];
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Makes sure 'br' has a port 'name' with one interface of 'type' and
+ * 'options'.  Returns true if it had to change something. */
+static bool
+ensure_port(struct provision *p, const struct ovsrec_bridge *br,
+            const char *name, const char *type, const struct smap *options)
+{
+    const struct ovsrec_interface *iface = find_iface(br, name);
+    struct ovsrec_interface *new_iface;
+    struct ovsrec_port *port;
+
+    if (iface) {
+        if (strcmp(iface->type, type) || !smap_equal(&iface->options,
+                                                     options)) {
+            ovsrec_interface_set_type(iface, type);
+            ovsrec_interface_set_options(iface, options);
+            return true;
+        }
+        return false;
+    }
+    new_iface = ovsrec_interface_insert(p->txn);
+    ovsrec_interface_set_name(new_iface, name);
+    ovsrec_interface_set_type(new_iface, type);
+    ovsrec_interface_set_options(new_iface, options);
+    port = ovsrec_port_insert(p->txn);
+    ovsrec_port_set_name(port, name);
+    ovsrec_port_set_interfaces(port, &new_iface, 1);
+    ovsrec_bridge_update_ports_addvalue(br, port);
+    return true;
+}
+
+/* Compares what the host has with what it must have, and makes a
+ * transaction of the difference (p->txn), or none if there is none. */
+static void
+provision_reconcile(struct provision *p)
+{
+    const struct ovsrec_open_vswitch *ovs
+        = ovsrec_open_vswitch_first(p->idl);
+    const struct ovsrec_bridge *br, *uplink;
+    static const char *protocols[] = {
+        "OpenFlow13", "OpenFlow14", "OpenFlow15",
+    };
+    struct smap tunnel = SMAP_INITIALIZER(&tunnel);
+    struct smap patch = SMAP_INITIALIZER(&patch);
+    bool changed = false;
+
+    p->changing = false;
+    if (!ovs) {
+        return;                 /* Not initialized yet ('ovs-vsctl init'). */
+    }
+
+    br = find_bridge(p, p->integration_bridge);
+    if (!br) {
+        struct ovsrec_bridge *new_br = ovsrec_bridge_insert(p->txn);
+        struct ovsrec_interface *iface = ovsrec_interface_insert(p->txn);
+        struct ovsrec_port *port = ovsrec_port_insert(p->txn);
+
+        ovsrec_interface_set_name(iface, p->integration_bridge);
+        ovsrec_interface_set_type(iface, "internal");
+        ovsrec_port_set_name(port, p->integration_bridge);
+        ovsrec_port_set_interfaces(port, &iface, 1);
+        ovsrec_bridge_set_name(new_br, p->integration_bridge);
+        ovsrec_bridge_set_ports(new_br, &port, 1);
+        ovsrec_bridge_set_datapath_type(new_br, p->datapath_type);
+        ovsrec_bridge_set_fail_mode(new_br, "secure");
+        ovsrec_bridge_set_protocols(new_br, protocols,
+                                    ARRAY_SIZE(protocols));
+        ovsrec_open_vswitch_update_bridges_addvalue(ovs, new_br);
+        VLOG_INFO("%s: creating bridge %s", p->name, p->integration_bridge);
+        changed = true;
+        goto done;              /* The ports follow once it exists. */
+    }
+    if (!br->fail_mode || strcmp(br->fail_mode, "secure")) {
+        ovsrec_bridge_set_fail_mode(br, "secure");
+        changed = true;
+    }
+    if (br->n_protocols != ARRAY_SIZE(protocols)) {
+        ovsrec_bridge_set_protocols(br, protocols, ARRAY_SIZE(protocols));
+        changed = true;
+    }
+
+    smap_add(&tunnel, "remote_ip", "flow");
+    smap_add(&tunnel, "key", "flow");
+    changed |= ensure_port(p, br, PROVISION_VXLAN_PORT, "vxlan", &tunnel);
+    changed |= ensure_port(p, br, PROVISION_GENEVE_PORT, "geneve", &tunnel);
+
+    uplink = p->uplink_bridge ? find_bridge(p, p->uplink_bridge) : NULL;
+    if (uplink) {
+        smap_add(&patch, "peer", PROVISION_PATCH_PEER);
+        changed |= ensure_port(p, br, PROVISION_PATCH_PORT, "patch", &patch);
+        smap_clear(&patch);
+        smap_add(&patch, "peer", PROVISION_PATCH_PORT);
+        changed |= ensure_port(p, uplink, PROVISION_PATCH_PEER, "patch",
+                               &patch);
+    }
+    if (changed) {
+        VLOG_INFO("%s: provisioning %s's tunnel and patch ports", p->name,
+                  p->integration_bridge);
+    }
+
+done:
+    smap_destroy(&tunnel);
+    smap_destroy(&patch);
+    if (changed) {
+        ovsdb_idl_txn_add_comment(p->txn, "cutover: provisioning %s",
+                                  p->name);
+    }
+    p->changing = changed;
+}
+
+void
+provision_run(struct provision *p)
+{
+    ovsdb_idl_run(p->idl);
+    if (p->committing) {
+        enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(p->committing);
+
+        if (status == TXN_INCOMPLETE) {
+            return;
+        }
+        if (status != TXN_SUCCESS && status != TXN_UNCHANGED
+            && status != TXN_TRY_AGAIN) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+            free(p->last_error);
+            p->last_error = xasprintf("provisioning transaction %s: %s",
+                                      ovsdb_idl_txn_status_to_string(status),
+                                      ovsdb_idl_txn_get_error(p->committing));
+            VLOG_WARN_RL(&rl, "%s: %s", p->name, p->last_error);
+        }
+        ovsdb_idl_txn_destroy(p->committing);
+        p->committing = NULL;
+        return;                 /* Look again with what the IDL has now. */
+    }
+    if (!ovsdb_idl_has_ever_connected(p->idl)) {
+        return;
+    }
+    p->txn = ovsdb_idl_txn_create(p->idl);
+    provision_reconcile(p);
+    if (p->changing) {
+        ovsdb_idl_txn_commit(p->txn);
+        p->committing = p->txn;
+    } else {
+        ovsdb_idl_txn_destroy(p->txn);
+    }
+    p->txn = NULL;
+}
+
+void
+provision_wait(struct provision *p)
+{
+    ovsdb_idl_wait(p->idl);
+    if (p->committing) {
+        ovsdb_idl_txn_wait(p->committing);
+    }
+}
+
+static int
+iface_ofport(const struct ovsrec_interface *iface)
+{
+    return iface && iface->n_ofport && iface->ofport[0] > 0
+           && iface->ofport[0] < 0xff00 ? iface->ofport[0] : 0;
+}
+
+bool
+provision_get_ports(const struct provision *p, struct pipeline_ports *ports)
+{
+    const struct ovsrec_bridge *br = find_bridge(p, p->integration_bridge);
+
+    if (!br || p->changing || p->committing) {
+        return false;
+    }
+    ports->vxlan_ofport = iface_ofport(find_iface(br, PROVISION_VXLAN_PORT));
+    ports->geneve_ofport = iface_ofport(find_iface(br,
+                                                   PROVISION_GENEVE_PORT));
+    ports->provider_ofport = iface_ofport(find_iface(br,
+                                                     PROVISION_PATCH_PORT));
+    if (!ports->vxlan_ofport || !ports->geneve_ofport
+        || (p->uplink_bridge && find_bridge(p, p->uplink_bridge)
+            && !ports->provider_ofport)) {
+        return false;           /* Ours are not all there yet. */
+    }
+    simap_clear(&ports->ifaces);
+    for (size_t i = 0; i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+
+        for (size_t k = 0; k < port->n_interfaces; k++) {
+            const struct ovsrec_interface *iface = port->interfaces[k];
+            const char *id = smap_get(&iface->external_ids, "iface-id");
+            int ofport = iface_ofport(iface);
+
+            if (id && ofport) {
+                simap_put(&ports->ifaces, id, ofport);
+            }
+        }
+    }
+    return true;
+}
+
+unsigned int
+provision_seqno(const struct provision *p)
+{
+    return ovsdb_idl_get_seqno(p->idl);
+}
+
+void
+provision_format_status(const struct provision *p, struct ds *s)
+{
+    ds_put_format(s, "%s: OVSDB %s", p->name,
+                  ovsdb_idl_is_connected(p->idl) ? "connected"
+                  : "not connected");
+    if (p->last_error) {
+        ds_put_format(s, ", last error: %s", p->last_error);
+    }
+}

@@ -1,0 +1,47 @@
+/* Host provisioning over OVSDB: what a host's Open vSwitch must have for the
+ * pipeline, and the OpenFlow port numbers the pipeline's flows refer to.
+ *
+ * One per host, with its own IDL connection (Open vSwitch's own schema) to
+ * the host's ovsdb-server.  It makes sure the integration bridge exists
+ * (fail_mode=secure, OpenFlow 1.3 to 1.5), with one flow-based VXLAN port
+ * and one flow-based Geneve port (remote_ip=flow, key=flow) and, if the host
+ * has an uplink bridge, a patch port pair to it; and it reads, as VM
+ * interfaces come and go, the map from external_ids:iface-id to ofport. */
+
+#ifndef PROVISION_H
+#define PROVISION_H 1
+
+#include <stdbool.h>
+
+struct ds;
+struct pipeline_ports;
+
+struct provision_config {
+    const char *integration_bridge;     /* Default "br-int". */
+    const char *uplink_bridge;          /* Default "br-phy"; NULL: none. */
+    const char *datapath_type;          /* For a new integration bridge. */
+};
+
+/* Port names on the integration bridge. */
+#define PROVISION_VXLAN_PORT "vxlan0"
+#define PROVISION_GENEVE_PORT "geneve0"
+#define PROVISION_PATCH_PORT "patch-phy"        /* On the integration bridge. */
+#define PROVISION_PATCH_PEER "patch-int"        /* On the uplink bridge. */
+
+struct provision *provision_create(const char *name, const char *target,
+                                   const struct provision_config *);
+void provision_destroy(struct provision *);
+
+void provision_run(struct provision *);
+void provision_wait(struct provision *);
+
+/* Once everything is in place and every port of ours has its ofport, fills
+ * 'ports' (initialized) and returns true. */
+bool provision_get_ports(const struct provision *, struct pipeline_ports *);
+
+/* Changes whenever what provision_get_ports() would return may have. */
+unsigned int provision_seqno(const struct provision *);
+
+void provision_format_status(const struct provision *, struct ds *);
+
+#endif /* provision.h */
