@@ -322,6 +322,30 @@ DEFINE_SORTED(subnet, name)
 DEFINE_SORTED(port, name)
 DEFINE_SORTED(eip, address)
 
+/* Adds 'name' to the comma-separated list 'users'. */
+static void
+users_add(struct ds *users, const char *name)
+{
+    ds_put_format(users, "%s%s", users->length ? ", " : "", name);
+}
+
+/* If 'users' names anything, refuses with "KIND NAME RELATION USERS:
+ * REMEDY" (e.g. "subnet web still has port(s) vm1, vm2: delete them
+ * first") and returns true.  Frees 'users' either way. */
+static bool
+refuse_if_used(struct ctl_ctx *ctx, struct ds *users, const char *kind,
+               const char *name, const char *relation, const char *remedy)
+{
+    bool used = users->length > 0;
+
+    if (used) {
+        ctl_error(ctx, "%s %s %s %s: %s", kind, name, relation,
+                  ds_cstr(users), remedy);
+    }
+    ds_destroy(users);
+    return used;
+}
+
 /* Hosts. */
 
 static void
@@ -390,13 +414,12 @@ cmd_host_del(struct ctl_ctx *ctx)
     }
     NBREC_PORT_FOR_EACH (p, ctx->idl) {
         if (p->home == h) {
-            ds_put_format(&users, "%s%s", users.length ? ", " : "", p->name);
+            users_add(&users, p->name);
         }
     }
-    if (users.length) {
-        ctl_error(ctx, "host %s is still home to port(s) %s: move or delete "
-                  "them first", h->name, ds_cstr(&users));
-        ds_destroy(&users);
+    if (refuse_if_used(ctx, &users, "host", h->name,
+                       "is still home to port(s)",
+                       "move or delete them first")) {
         return;
     }
     NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
@@ -506,13 +529,11 @@ cmd_net_del(struct ctl_ctx *ctx)
     }
     NBREC_SUBNET_FOR_EACH (s, ctx->idl) {
         if (s->network == n) {
-            ds_put_format(&users, "%s%s", users.length ? ", " : "", s->name);
+            users_add(&users, s->name);
         }
     }
-    if (users.length) {
-        ctl_error(ctx, "network %s still has subnet(s) %s: delete them "
-                  "first", n->name, ds_cstr(&users));
-        ds_destroy(&users);
+    if (refuse_if_used(ctx, &users, "network", n->name,
+                       "still has subnet(s)", "delete them first")) {
         return;
     }
     NBREC_EIP_FOR_EACH (e, ctx->idl) {
@@ -639,13 +660,11 @@ cmd_subnet_del(struct ctl_ctx *ctx)
     }
     NBREC_PORT_FOR_EACH (p, ctx->idl) {
         if (p->subnet == s) {
-            ds_put_format(&users, "%s%s", users.length ? ", " : "", p->name);
+            users_add(&users, p->name);
         }
     }
-    if (users.length) {
-        ctl_error(ctx, "subnet %s still has port(s) %s: delete them first",
-                  s->name, ds_cstr(&users));
-        ds_destroy(&users);
+    if (refuse_if_used(ctx, &users, "subnet", s->name,
+                       "still has port(s)", "delete them first")) {
         return;
     }
     nbrec_subnet_delete(s);

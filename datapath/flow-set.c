@@ -110,18 +110,6 @@ dp_flow_set_remove(struct dp_flow_set *set, struct dp_flow *f)
 }
 
 void
-dp_flow_set_clone(struct dp_flow_set *dst, const struct dp_flow_set *src)
-{
-    const struct dp_flow *f;
-
-    dp_flow_set_clear(dst);
-    HMAP_FOR_EACH (f, node, &src->flows) {
-        dp_flow_set_add(dst, f->table, f->priority, f->cookie, f->match,
-                        f->actions);
-    }
-}
-
-void
 dp_flow_set_swap(struct dp_flow_set *a, struct dp_flow_set *b)
 {
     hmap_swap(&a->flows, &b->flows);

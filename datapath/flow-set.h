@@ -52,9 +52,6 @@ struct dp_flow *dp_flow_set_add_format(struct dp_flow_set *, uint8_t table,
 /* Removes and frees 'flow', which must be in 'set'. */
 void dp_flow_set_remove(struct dp_flow_set *, struct dp_flow *flow);
 
-/* Makes 'dst' (initialized) a copy of 'src'. */
-void dp_flow_set_clone(struct dp_flow_set *dst, const struct dp_flow_set *src);
-
 /* Exchanges the flows of 'a' and 'b'. */
 void dp_flow_set_swap(struct dp_flow_set *a, struct dp_flow_set *b);
 

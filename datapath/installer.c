@@ -2,10 +2,10 @@
  * installer.h.
  *
  * One transaction at a time: [bundle open] [bundle add: flow mod]...
- * [bundle commit] [barrier], sent back to back.  The transaction carries a
- * copy of the desired set it installs; when the barrier's reply arrives
- * with no error for any of the transaction's messages, that copy becomes
- * the installed set.  An error (or a disconnection) makes the next
+ * [bundle commit] [barrier], sent back to back.  The transaction keeps a
+ * copy of what it changes (only that: a port move copies a few flows, not
+ * the table); when the barrier's reply arrives with no error for any of the
+ * transaction's messages, those changes are applied to the installed set.  An error (or a disconnection) makes the next
  * transaction a full one: delete everything, add everything, atomically. */
 
 #include <config.h>
@@ -54,7 +54,9 @@ struct installer {
     bool in_flight;
     uint32_t first_xid, barrier_xid;
     uint64_t txn_seqno;
-    struct dp_flow_set txn_flows;
+    bool txn_full;              /* 'txn_add' is the whole table. */
+    struct dp_flow_set txn_add; /* Flows the transaction adds or replaces. */
+    struct dp_flow_set txn_del; /* Flows it deletes (incremental only). */
     bool txn_error;
     long long int txn_start_usec;
     size_t txn_flow_mods;
@@ -74,7 +76,8 @@ installer_create(const char *name)
                                          | (1u << OFP15_VERSION)));
     dp_flow_set_init(&inst->desired);
     dp_flow_set_init(&inst->installed);
-    dp_flow_set_init(&inst->txn_flows);
+    dp_flow_set_init(&inst->txn_add);
+    dp_flow_set_init(&inst->txn_del);
     inst->need_full = true;
     return inst;
 }
@@ -86,7 +89,8 @@ installer_destroy(struct installer *inst)
         rconn_destroy(inst->rconn);
         dp_flow_set_destroy(&inst->desired);
         dp_flow_set_destroy(&inst->installed);
-        dp_flow_set_destroy(&inst->txn_flows);
+        dp_flow_set_destroy(&inst->txn_add);
+        dp_flow_set_destroy(&inst->txn_del);
         free(inst->name);
         free(inst->target);
         free(inst->last_error);
@@ -173,45 +177,6 @@ send_msg(struct installer *inst, struct ofpbuf *msg)
     return true;
 }
 
-/* Parses 'text' as a flow mod with 'command' and adds it to bundle 'bc'.
- * Returns false if it does not parse (counted and logged) or cannot be
- * sent. */
-static bool
-bundle_add_flow(struct installer *inst, const struct ofputil_bundle_ctrl_msg
-                *bc, enum ofputil_protocol protocol, int command,
-                const char *text, bool *sent)
-{
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    enum ofp_version version = ofputil_protocol_to_ofp_version(protocol);
-    enum ofputil_protocol usable;
-    struct ofputil_flow_mod fm;
-    struct ofputil_bundle_add_msg bam;
-    struct ofpbuf *fm_msg;
-    char *error;
-
-    *sent = true;
-    error = parse_ofp_flow_mod_str(&fm, text, NULL, NULL, command, &usable);
-    if (error) {
-        VLOG_WARN_RL(&rl, "%s: leaving out a flow that does not parse "
-                     "(%s): %s", inst->name, error, text);
-        free(error);
-        inst->stats.bad_flows++;
-        return false;
-    }
-    fm_msg = ofputil_encode_flow_mod(&fm, protocol);
-    minimatch_destroy(&fm.match);
-    free(CONST_CAST(struct ofpact *, fm.ofpacts));
-    ofpmsg_update_length(fm_msg);
-
-    bam.bundle_id = bc->bundle_id;
-    bam.flags = bc->flags;
-    bam.msg = fm_msg->data;
-    *sent = send_msg(inst, ofputil_encode_bundle_add(version, &bam));
-    ofpbuf_delete(fm_msg);
-    inst->txn_flow_mods++;
-    return true;
-}
-
 static char *
 flow_text(const struct dp_flow *f, bool with_actions)
 {
@@ -230,8 +195,57 @@ flow_text(const struct dp_flow *f, bool with_actions)
     return ds_steal_cstr(&s);
 }
 
+/* Adds to bundle 'bc' a flow mod with 'command' for flow 'f' (NULL: every
+ * flow, for a delete) and, if it was sent, records a copy of 'f' in
+ * 'record'.  A flow that does not parse is left out, counted and logged:
+ * the switch will not be believed to have it.  Returns false if the
+ * connection failed. */
+static bool
+send_flow_mod(struct installer *inst, const struct ofputil_bundle_ctrl_msg
+              *bc, enum ofputil_protocol protocol, int command,
+              const struct dp_flow *f, struct dp_flow_set *record)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    enum ofp_version version = ofputil_protocol_to_ofp_version(protocol);
+    char *text = f ? flow_text(f, command == OFPFC_ADD) : xstrdup("");
+    enum ofputil_protocol usable;
+    struct ofputil_bundle_add_msg bam;
+    struct ofputil_flow_mod fm;
+    struct ofpbuf *fm_msg;
+    char *error;
+    bool sent;
+
+    error = parse_ofp_flow_mod_str(&fm, text, NULL, NULL, command, &usable);
+    if (error) {
+        VLOG_WARN_RL(&rl, "%s: leaving out a flow that does not parse "
+                     "(%s): %s", inst->name, error, text);
+        free(error);
+        free(text);
+        inst->stats.bad_flows++;
+        return true;
+    }
+    free(text);
+    fm_msg = ofputil_encode_flow_mod(&fm, protocol);
+    minimatch_destroy(&fm.match);
+    free(CONST_CAST(struct ofpact *, fm.ofpacts));
+    ofpmsg_update_length(fm_msg);
+
+    bam.bundle_id = bc->bundle_id;
+    bam.flags = bc->flags;
+    bam.msg = fm_msg->data;
+    sent = send_msg(inst, ofputil_encode_bundle_add(version, &bam));
+    ofpbuf_delete(fm_msg);
+    inst->txn_flow_mods++;
+    if (sent && f && record) {
+        dp_flow_set_add(record, f->table, f->priority, f->cookie, f->match,
+                        f->actions);
+    }
+    return sent;
+}
+
 /* Sends the transaction that turns the switch's table into the desired
- * set. */
+ * set: everything after a (re)connection or a failure, else the
+ * difference from what the switch confirmed. */
 static void
 send_txn(struct installer *inst)
 {
@@ -242,11 +256,12 @@ send_txn(struct installer *inst)
         .type = OFPBCT_OPEN_REQUEST,
         .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
     };
-    bool full = inst->need_full;
     struct ofpbuf *msg;
-    bool ok = true, sent;
+    bool ok;
 
-    dp_flow_set_clone(&inst->txn_flows, &inst->desired);
+    dp_flow_set_clear(&inst->txn_add);
+    dp_flow_set_clear(&inst->txn_del);
+    inst->txn_full = inst->need_full;
     inst->txn_seqno = inst->desired_seqno;
     inst->txn_error = false;
     inst->txn_flow_mods = 0;
@@ -256,62 +271,35 @@ send_txn(struct installer *inst)
     inst->first_xid = msg_xid(msg);
     ok = send_msg(inst, msg);
 
-    /* Flows that do not parse are left out, and out of what the switch
-     * will be believed to have. */
-    const struct dp_flow **bad = NULL;
-    size_t n_bad = 0;
-
-    if (full) {
+    if (inst->txn_full) {
         const struct dp_flow *f;
 
-        bundle_add_flow(inst, &bc, protocol, OFPFC_DELETE, "", &sent);
-        ok = ok && sent;
-        HMAP_FOR_EACH (f, node, &inst->txn_flows.flows) {
-            char *text = flow_text(f, true);
-
-            if (!bundle_add_flow(inst, &bc, protocol, OFPFC_ADD, text,
-                                 &sent)) {
-                bad = xrealloc(bad, (n_bad + 1) * sizeof *bad);
-                bad[n_bad++] = f;
-            }
-            free(text);
-            if (!(ok = ok && sent)) {
+        ok = ok && send_flow_mod(inst, &bc, protocol, OFPFC_DELETE, NULL,
+                                 NULL);
+        HMAP_FOR_EACH (f, node, &inst->desired.flows) {
+            if (!ok) {
                 break;
             }
+            ok = send_flow_mod(inst, &bc, protocol, OFPFC_ADD, f,
+                               &inst->txn_add);
         }
     } else {
         struct dp_flow_diff d;
 
-        dp_flow_set_diff(&inst->installed, &inst->txn_flows, &d);
+        dp_flow_set_diff(&inst->installed, &inst->desired, &d);
         for (size_t i = 0; ok && i < d.n_del; i++) {
-            char *text = flow_text(d.del[i], false);
-
-            bundle_add_flow(inst, &bc, protocol, OFPFC_DELETE_STRICT, text,
-                            &sent);
-            ok = sent;
-            free(text);
+            ok = send_flow_mod(inst, &bc, protocol, OFPFC_DELETE_STRICT,
+                               d.del[i], &inst->txn_del);
         }
+        /* An add replaces a flow with the same identity. */
         for (size_t i = 0; ok && i < d.n_add + d.n_modify; i++) {
-            const struct dp_flow *f = (i < d.n_add ? d.add[i]
-                                       : d.modify[i - d.n_add]);
-            char *text = flow_text(f, true);
-
-            /* An add replaces a flow with the same identity. */
-            if (!bundle_add_flow(inst, &bc, protocol, OFPFC_ADD, text,
-                                 &sent)) {
-                bad = xrealloc(bad, (n_bad + 1) * sizeof *bad);
-                bad[n_bad++] = f;
-            }
-            ok = sent;
-            free(text);
+            ok = send_flow_mod(inst, &bc, protocol, OFPFC_ADD,
+                               i < d.n_add ? d.add[i]
+                                           : d.modify[i - d.n_add],
+                               &inst->txn_add);
         }
         dp_flow_diff_destroy(&d);
     }
-    for (size_t i = 0; i < n_bad; i++) {
-        dp_flow_set_remove(&inst->txn_flows, CONST_CAST(struct dp_flow *,
-                                                        bad[i]));
-    }
-    free(bad);
 
     bc.type = OFPBCT_COMMIT_REQUEST;
     ok = ok && send_msg(inst, ofputil_encode_bundle_ctrl_request(version,
@@ -325,7 +313,7 @@ send_txn(struct installer *inst)
         inst->need_full = false;
         VLOG_DBG("%s: sent %s bundle %"PRIu32" with %"PRIuSIZE" flow mods "
                  "(desired state %"PRIu64")", inst->name,
-                 full ? "full" : "incremental", bc.bundle_id,
+                 inst->txn_full ? "full" : "incremental", bc.bundle_id,
                  inst->txn_flow_mods, inst->txn_seqno);
     } else {
         /* The connection broke: start over once it is back. */
@@ -349,8 +337,30 @@ finish_txn(struct installer *inst)
         inst->retry_at = time_msec() + RETRY_MSEC;
         return;
     }
-    dp_flow_set_swap(&inst->installed, &inst->txn_flows);
-    dp_flow_set_clear(&inst->txn_flows);
+    if (inst->txn_full) {
+        dp_flow_set_swap(&inst->installed, &inst->txn_add);
+    } else {
+        const struct dp_flow *f;
+
+        HMAP_FOR_EACH (f, node, &inst->txn_del.flows) {
+            struct dp_flow *old = dp_flow_set_find(&inst->installed, f->table,
+                                                   f->priority, f->match);
+            if (old) {
+                dp_flow_set_remove(&inst->installed, old);
+            }
+        }
+        HMAP_FOR_EACH (f, node, &inst->txn_add.flows) {
+            struct dp_flow *old = dp_flow_set_find(&inst->installed, f->table,
+                                                   f->priority, f->match);
+            if (old) {
+                dp_flow_set_remove(&inst->installed, old);
+            }
+            dp_flow_set_add(&inst->installed, f->table, f->priority,
+                            f->cookie, f->match, f->actions);
+        }
+    }
+    dp_flow_set_clear(&inst->txn_add);
+    dp_flow_set_clear(&inst->txn_del);
     inst->confirmed_seqno = inst->txn_seqno;
     inst->stats.txns++;
     inst->stats.flow_mods += inst->txn_flow_mods;

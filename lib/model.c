@@ -53,7 +53,6 @@ model_destroy(struct model *m)
             (ARRAY) = x2nrealloc((ARRAY), &(ALLOCATED),         \
                                  sizeof *(ARRAY));              \
         }                                                       \
-        (P)->index = (N);                                       \
         (ARRAY)[(N)++] = (P);                                   \
     } while (0)
 

@@ -26,7 +26,6 @@
 struct model_host {
     char *name;
     ovs_be32 tunnel_ip;
-    size_t index;               /* Position in model->hosts. */
 };
 
 enum model_network_kind {
@@ -40,7 +39,6 @@ struct model_network {
     enum model_network_kind kind;
     uint32_t vni;               /* Overlays. */
     uint16_t vlan;              /* VLAN networks. */
-    size_t index;
 };
 
 struct model_subnet {
@@ -50,7 +48,6 @@ struct model_subnet {
     unsigned int plen;
     ovs_be32 gateway_ip;
     struct eth_addr gateway_mac;
-    size_t index;
 };
 
 struct model_port {
@@ -69,7 +66,6 @@ struct model_port {
      * its ingress closed.  Either may be NULL (a port nowhere yet). */
     struct model_host *active;
     struct model_host *standby;
-    size_t index;
 };
 
 struct model_eip {
@@ -78,7 +74,6 @@ struct model_eip {
     struct model_network *network;     /* A VLAN network. */
     struct model_port *port;           /* NULL: unmapped. */
     ovs_be32 private_ip;               /* One of port's IPv4 addresses. */
-    size_t index;
 };
 
 struct model {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "packets.h"
+#include "stream.h"
 #include "util.h"
 
 char *
@@ -96,16 +97,14 @@ nb_check_datapath_id(const char *dpid)
 char *
 nb_check_target(const char *what, const char *target)
 {
-    static const char *prefixes[] = {
-        "tcp:", "ssl:", "unix:", "ptcp:", "pssl:", "punix:",
-    };
+    const char *colon = strchr(target, ':');
 
-    for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
-        size_t n = strlen(prefixes[i]);
-
-        if (!strncmp(target, prefixes[i], n) && target[n]) {
-            return NULL;
-        }
+    /* Open vSwitch's own stream classes say which types exist (tcp, ssl,
+     * unix and their passive forms); the part after the type must not be
+     * empty. */
+    if (colon && colon[1]
+        && (!stream_verify_name(target) || !pstream_verify_name(target))) {
+        return NULL;
     }
     return xasprintf("%s '%s' is not a connection target (expected "
                      "tcp:IP:PORT, ssl:IP:PORT, unix:FILE or their passive "

@@ -26,8 +26,11 @@ test_cleanup() {
     local rc=$? p pid ns
     trap - EXIT
     if [ -n "${CUTOVER_TEST_KEEP:-}" ]; then
-        # Debugging: leave everything as it is.
-        echo "CUTOVER_TEST_KEEP: kept labs ${TEST_LABS[*]}, files in $TEST_TMP"
+        # Debugging: leave everything as it is, and say how to remove it.
+        echo "CUTOVER_TEST_KEEP: kept labs ${TEST_LABS[*]}, processes" \
+             "${TEST_PIDS[*]}, files in $TEST_TMP; remove them with:"
+        echo "  kill ${TEST_PIDS[*]}; tests/lab/lab down ${TEST_LABS[*]};" \
+             "rm -rf $TEST_TMP"
         exit $rc
     fi
     for pid in "${TEST_PIDS[@]}"; do
