@@ -1,4 +1,13 @@
-# controller/: cutoverd (later), cutover-hook (later), cutoverctl.
+# controller/: cutoverd (the controller), cutover-hook (later), cutoverctl.
+
+# cutoverd: follows the northbound database and programs every host.
+sbin_PROGRAMS += controller/cutoverd
+controller_cutoverd_SOURCES = \
+	controller/cutoverd.c \
+	controller/hostctl.c \
+	controller/hostctl.h
+controller_cutoverd_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
 
 # cutoverctl: the operators' command line for the northbound database.
 bin_PROGRAMS += controller/cutoverctl

@@ -348,6 +348,18 @@ refuse_if_used(struct ctl_ctx *ctx, struct ds *users, const char *kind,
 
 /* Hosts. */
 
+/* The controller connects to a host's switch: only active targets will do
+ * (nb_openflow_listener() says where the switch must listen then). */
+static char *
+check_openflow_target(const char *target)
+{
+    char *listener;
+    char *error = nb_openflow_listener(target, &listener);
+
+    free(listener);
+    return error;
+}
+
 static void
 cmd_host_add(struct ctl_ctx *ctx)
 {
@@ -371,6 +383,7 @@ cmd_host_add(struct ctl_ctx *ctx)
         || ctl_check(ctx, nb_check_ipv4("tunnel IP", ip, NULL))
         || (dpid && ctl_check(ctx, nb_check_datapath_id(dpid)))
         || (openflow && ctl_check(ctx, nb_check_target("openflow", openflow)))
+        || (openflow && ctl_check(ctx, check_openflow_target(openflow)))
         || (ovsdb && ctl_check(ctx, nb_check_target("ovsdb", ovsdb)))
         || (mac && ctl_check(ctx, nb_check_mac("provider-mac", mac)))) {
         goto out;

@@ -156,18 +156,25 @@ dp_flow_format(const struct dp_flow *f, struct ds *s)
 }
 
 void
-dp_flow_set_print(const struct dp_flow_set *set, FILE *stream)
+dp_flow_set_format(const struct dp_flow_set *set, struct ds *s)
 {
     const struct dp_flow **sorted = dp_flow_set_sorted(set);
-    struct ds s = DS_EMPTY_INITIALIZER;
 
     for (size_t i = 0; i < dp_flow_set_count(set); i++) {
-        ds_clear(&s);
-        dp_flow_format(sorted[i], &s);
-        fprintf(stream, "%s\n", ds_cstr(&s));
+        dp_flow_format(sorted[i], s);
+        ds_put_char(s, '\n');
     }
-    ds_destroy(&s);
     free(sorted);
+}
+
+void
+dp_flow_set_print(const struct dp_flow_set *set, FILE *stream)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    dp_flow_set_format(set, &s);
+    fputs(ds_cstr(&s), stream);
+    ds_destroy(&s);
 }
 
 static void

@@ -68,6 +68,7 @@ void dp_flow_format(const struct dp_flow *, struct ds *);
 /* Writes every flow of 'set', one a line, in the stable order of
  * dp_flow_set_sorted(): what 'ovs-ofctl add-flows' reads. */
 void dp_flow_set_print(const struct dp_flow_set *, FILE *);
+void dp_flow_set_format(const struct dp_flow_set *, struct ds *);
 
 /* What turns 'old' into 'new': flows to add, to modify (same identity,
  * other actions or cookie; pointers into 'new') and to delete (pointers

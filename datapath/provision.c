@@ -9,6 +9,7 @@
 #include "lib/vswitch-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "openvswitch/poll-loop.h"
 #include "ovsdb-idl.h"
 #include "pipeline.h"
 #include "smap.h"
@@ -25,6 +26,7 @@ struct provision {
     char *integration_bridge;
     char *uplink_bridge;
     char *datapath_type;
+    char *controller;           /* Bridge controller target, or NULL. */
     char *last_error;
 };
 
@@ -56,6 +58,7 @@ provision_destroy(struct provision *p)
         free(p->integration_bridge);
         free(p->uplink_bridge);
         free(p->datapath_type);
+        free(p->controller);
         free(p->last_error);
         free(p);
     }
@@ -119,6 +122,35 @@ ensure_port(struct provision *p, const struct ovsrec_bridge *br,
     return true;
 }
 
+void
+provision_set_controller(struct provision *p, const char *target)
+{
+    if (!nullable_string_is_equal(p->controller, target)) {
+        free(p->controller);
+        p->controller = nullable_xstrdup(target);
+        poll_immediate_wake();
+    }
+}
+
+/* Makes sure 'br''s only controller is 'target'.  Returns true if it had to
+ * change something. */
+static bool
+ensure_controller(struct provision *p, const struct ovsrec_bridge *br,
+                  const char *target)
+{
+    struct ovsrec_controller *ctl;
+
+    if (br->n_controller == 1 && !strcmp(br->controller[0]->target, target)) {
+        return false;
+    }
+    ctl = ovsrec_controller_insert(p->txn);
+    ovsrec_controller_set_target(ctl, target);
+    ovsrec_bridge_set_controller(br, &ctl, 1);
+    VLOG_INFO("%s: %s's controller target becomes %s", p->name, br->name,
+              target);
+    return true;
+}
+
 /* Compares what the host has with what it must have, and makes a
  * transaction of the difference (p->txn), or none if there is none. */
 static void
@@ -167,6 +199,10 @@ provision_reconcile(struct provision *p)
     if (br->n_protocols != ARRAY_SIZE(protocols)) {
         ovsrec_bridge_set_protocols(br, protocols, ARRAY_SIZE(protocols));
         changed = true;
+    }
+
+    if (p->controller) {
+        changed |= ensure_controller(p, br, p->controller);
     }
 
     smap_add(&tunnel, "remote_ip", "flow");

@@ -32,6 +32,13 @@ struct provision *provision_create(const char *name, const char *target,
                                    const struct provision_config *);
 void provision_destroy(struct provision *);
 
+/* Makes 'target' (a passive OpenFlow connection method such as
+ * "ptcp:6653:192.0.2.1" or "punix:/run/cutover/br-int.sock") the integration
+ * bridge's only controller, so that the switch listens where the controller
+ * will connect; NULL leaves the bridge's controllers alone (the bridge's
+ * own management socket, unix:RUNDIR/BRIDGE.mgmt, needs none). */
+void provision_set_controller(struct provision *, const char *target);
+
 void provision_run(struct provision *);
 void provision_wait(struct provision *);
 

@@ -112,6 +112,34 @@ nb_check_target(const char *what, const char *target)
 }
 
 char *
+nb_openflow_listener(const char *target, char **listenerp)
+{
+    const char *colon;
+    size_t len = strlen(target);
+
+    *listenerp = NULL;
+    if (!strncmp(target, "unix:", 5)) {
+        if (len > 5 && !strcmp(target + len - 5, ".mgmt")) {
+            return NULL;        /* Every bridge listens there anyway. */
+        }
+        *listenerp = xasprintf("punix:%s", target + 5);
+        return NULL;
+    }
+    colon = strrchr(target, ':');
+    if ((!strncmp(target, "tcp:", 4) || !strncmp(target, "ssl:", 4))
+        && colon > target + 4 && colon[1]) {
+        /* tcp:IP:PORT -> ptcp:PORT:IP (an IPv6 address keeps its
+         * brackets, which ptcp: accepts). */
+        *listenerp = xasprintf("p%.3s:%s:%.*s", target, colon + 1,
+                               (int) (colon - target - 4), target + 4);
+        return NULL;
+    }
+    return xasprintf("OpenFlow target '%s' is not one the controller can "
+                     "connect to (expected tcp:IP:PORT, ssl:IP:PORT or "
+                     "unix:FILE)", target);
+}
+
+char *
 nb_check_cidr4(const char *cidr, struct nb_cidr4 *out)
 {
     ovs_be32 addr, mask;

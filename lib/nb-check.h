@@ -34,6 +34,15 @@ char *nb_check_ipv6(const char *what, const char *ip, struct in6_addr *addr);
 char *nb_check_datapath_id(const char *dpid);
 char *nb_check_target(const char *what, const char *target);
 
+/* A host's integration bridge must listen where the controller connects to
+ * it, Host.openflow_target: for "tcp:IP:PORT" it listens on "ptcp:PORT:IP"
+ * (likewise ssl), for "unix:FILE" on "punix:FILE" unless FILE is the
+ * bridge's own management socket (FILE ending in ".mgmt"), where every
+ * bridge listens anyway.  Stores the passive target, or NULL if none is
+ * needed, in '*listenerp' (to free) and returns NULL, or returns an error
+ * message (to free) if 'target' is not one the controller can connect to. */
+char *nb_openflow_listener(const char *target, char **listenerp);
+
 char *nb_check_cidr4(const char *cidr, struct nb_cidr4 *);
 char *nb_check_cidr6(const char *cidr, struct nb_cidr6 *);
 

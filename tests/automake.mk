@@ -69,7 +69,8 @@ INTEGRATION_TESTS = \
 	tests/integration/lab-killed.sh \
 	tests/integration/lab-traffic.sh \
 	tests/integration/cutoverctl.sh \
-	tests/integration/pipeline.sh
+	tests/integration/pipeline.sh \
+	tests/integration/cutoverd.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

@@ -20,6 +20,7 @@ LAB=$top_srcdir/tests/lab/lab
 TEST_LABS=()
 TEST_NETNS=()
 TEST_PIDS=()
+TEST_LOGS=()
 TEST_TMP=$(mktemp -d "/tmp/cutover-test-$TEST_NAME.XXXXXX")
 
 test_cleanup() {
@@ -57,7 +58,12 @@ skip() {
 }
 
 fail() {
+    local log
     echo "FAIL: $*"
+    for log in "${TEST_LOGS[@]}"; do
+        echo "--- last lines of $log:"
+        tail -n 30 "$log" 2>/dev/null
+    done
     exit 1
 }
 
@@ -169,6 +175,42 @@ nb_start() {
     test_bg "$(cat "$d/nb.pid")"
     NB_DB=unix:$d/nb.sock
     export CUTOVER_NB_DB=$NB_DB
+}
+
+# wait_until SECONDS DESCRIPTION CMD...: waits until CMD succeeds; fails
+# the test (naming DESCRIPTION) if it has not within SECONDS.
+wait_until() {
+    local t=$1 what=$2 i
+    shift 2
+    for i in $(seq $((t * 10))); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    fail "timed out after $t s waiting for $what (command: $*)"
+}
+
+# cutoverd_start [OPTIONS]: the controller on this test's northbound
+# database (nb_start first), stopped at exit.  Sets CUTOVERD_CTL (its
+# control socket) and CUTOVERD_LOG, whose end 'fail' prints.
+cutoverd_start() {
+    local d=$TEST_TMP/cutoverd
+    mkdir -p "$d"
+    CUTOVERD_CTL=$d/cutoverd.ctl
+    CUTOVERD_LOG=$d/cutoverd.log
+    rm -f "$d/cutoverd.pid"
+    "$top_builddir/controller/cutoverd" --db="$NB_DB" \
+        --unixctl="$CUTOVERD_CTL" --pidfile="$d/cutoverd.pid" \
+        --log-file="$CUTOVERD_LOG" --detach --no-chdir -vconsole:off \
+        -vfile:info "$@" 2>>"$d/cutoverd.stderr" \
+        || fail "cutoverd did not start: $(cat "$d/cutoverd.stderr")"
+    CUTOVERD_PID=$(cat "$d/cutoverd.pid")
+    test_bg "$CUTOVERD_PID"
+    TEST_LOGS+=("$CUTOVERD_LOG")
+}
+
+# cutoverd_ctl COMMAND [ARGS...]: a control command to cutoverd.
+cutoverd_ctl() {
+    ovs-appctl --timeout=30 -t "$CUTOVERD_CTL" "$@"
 }
 
 # nb_dump: the northbound database's contents, sorted (to compare states).

@@ -138,6 +138,40 @@ lab_appctl() {
     lab_host_exec "$p" "$n" ovs-appctl --timeout=30 -t "$@"
 }
 
+# lab_start_vswitchd PREFIX N: host N's ovs-vswitchd.  Its control socket
+# has a fixed name, run/ovs-vswitchd.ctl, so that it stays the same across
+# restarts.
+lab_start_vswitchd() {
+    local p=$1 n=$2 d
+    d=$(lab_host_dir "$p" "$n")
+    lab_host_exec "$p" "$n" ovs-vswitchd "unix:$d/run/db.sock" \
+        --pidfile="$d/run/ovs-vswitchd.pid" \
+        --unixctl="$d/run/ovs-vswitchd.ctl" \
+        --log-file="$d/log/ovs-vswitchd.log" \
+        --detach --no-chdir -vconsole:off 2>>"$d/log/ovs-vswitchd.stderr" || {
+        lab_die "h$n: ovs-vswitchd did not start, see $d/log/ovs-vswitchd.log"
+        return 1
+    }
+    # 'ovs-appctl -t ovs-vswitchd' looks for ovs-vswitchd.PID.ctl.
+    ln -sf ovs-vswitchd.ctl \
+        "$d/run/ovs-vswitchd.$(cat "$d/run/ovs-vswitchd.pid").ctl"
+}
+
+# lab_restart_vswitchd PREFIX N: stops host N's ovs-vswitchd the hard way
+# (SIGKILL: a crash, nothing cleaned up) and starts it again.  It comes back
+# with an empty flow table and empty tunnel neighbour cache.
+lab_restart_vswitchd() {
+    local p=$1 n=$2 d pid
+    d=$(lab_host_dir "$p" "$n")
+    pid=$(lab_pidfile_pid "$d/run/ovs-vswitchd.pid")
+    [ -n "$pid" ] || { lab_die "h$n: ovs-vswitchd is not running"; return 1; }
+    kill -KILL "$pid"
+    while lab_alive "$pid"; do sleep 0.05; done
+    rm -f "$d/run/ovs-vswitchd.pid" "$d/run/ovs-vswitchd.ctl" \
+        "$d/run/ovs-vswitchd.$pid.ctl"
+    lab_start_vswitchd "$p" "$n"
+}
+
 # lab_start_host PREFIX N: host N's namespace, OVS daemons and bridges.
 lab_start_host() {
     local p=$1 n=$2 ns d ip mac
@@ -173,13 +207,7 @@ lab_start_host() {
     lab_vsctl "$p" "$n" --no-wait -- init \
         -- set Open_vSwitch . external_ids:system-id="h$n" \
                               external_ids:hostname="h$n" || return 1
-    lab_host_exec "$p" "$n" ovs-vswitchd "unix:$d/run/db.sock" \
-        --pidfile="$d/run/ovs-vswitchd.pid" \
-        --log-file="$d/log/ovs-vswitchd.log" \
-        --detach --no-chdir -vconsole:off 2>>"$d/log/ovs-vswitchd.stderr" || {
-        lab_die "h$n: ovs-vswitchd did not start, see $d/log/ovs-vswitchd.log"
-        return 1
-    }
+    lab_start_vswitchd "$p" "$n" || return 1
 
     # The uplink bridge: userspace tunnels need the tunnel IP on an OVS
     # bridge's internal port.

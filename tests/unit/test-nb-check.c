@@ -176,6 +176,40 @@ test_port_ips(void **state OVS_UNUSED)
                              NULL, NULL), "not an IPv4 address");
 }
 
+/* Where an integration bridge listens for a given Host.openflow_target. */
+static void
+listener_is(const char *target, const char *expected)
+{
+    char *listener;
+    char *error = nb_openflow_listener(target, &listener);
+
+    assert_null(error);
+    if (expected) {
+        assert_non_null(listener);
+        assert_string_equal(listener, expected);
+    } else {
+        assert_null(listener);
+    }
+    free(listener);
+}
+
+static void
+test_openflow_listener(void **state OVS_UNUSED)
+{
+    char *listener;
+
+    listener_is("tcp:192.0.2.1:6653", "ptcp:6653:192.0.2.1");
+    listener_is("ssl:192.0.2.1:6653", "pssl:6653:192.0.2.1");
+    listener_is("tcp:[2001:db8::1]:6653", "ptcp:6653:[2001:db8::1]");
+    listener_is("unix:/run/h1/br-int.cutover", "punix:/run/h1/br-int.cutover");
+    listener_is("unix:/run/h1/br-int.mgmt", NULL);
+    refused(nb_openflow_listener("ptcp:6653", &listener),
+            "not one the controller can connect to");
+    assert_null(listener);
+    refused(nb_openflow_listener("tcp:6653", &listener),
+            "expected tcp:IP:PORT");
+}
+
 int
 main(void)
 {
@@ -188,6 +222,7 @@ main(void)
         cmocka_unit_test(test_networks),
         cmocka_unit_test(test_subnets),
         cmocka_unit_test(test_port_ips),
+        cmocka_unit_test(test_openflow_listener),
     };
 
     return cmocka_run_group_tests_name("nb-check", tests, NULL, NULL);

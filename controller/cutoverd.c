@@ -1,0 +1,460 @@
+/* cutoverd: the controller.
+ *
+ * It follows the northbound database (lib/cutover.ovsschema) through its
+ * IDL, builds the logical model from it (lib/model-idl.h) and, for every
+ * host that says how to reach its Open vSwitch, keeps a hostctl
+ * (controller/hostctl.h): provisioning over OVSDB and an installer that
+ * keeps the integration bridge's flows what the pipeline computes.
+ *
+ * One thread, one poll loop (OVS's poll_block()): nothing here blocks on a
+ * peer.  The model is rebuilt, and every managed host's flows computed
+ * again, whenever the database changes; a host's flows are also computed
+ * again when its ports change (a VM interface comes or goes).  The
+ * installers send only what differs, so an unrelated change costs each
+ * host a computation and no flow mod.
+ *
+ * Control commands (ovs-appctl -t SOCKET COMMAND): cutoverd/status,
+ * cutoverd/flows HOST, cutoverd/recompute, exit. */
+
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "command-line.h"
+#include "daemon.h"
+#include "fatal-signal.h"
+#include "hostctl.h"
+#include "lib/cutover-nb-idl.h"
+#include "model-idl.h"
+#include "model.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "provision.h"
+#include "stream-ssl.h"
+#include "stream.h"
+#include "timing.h"
+#include "unixctl.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(cutoverd);
+
+#define DEFAULT_DB "unix:/var/run/cutover/nb.sock"
+#define DEFAULT_UNIXCTL "/var/run/cutover/cutoverd.ctl"
+
+/* Options. */
+static const char *nb_db;
+static const char *unixctl_path;
+static struct provision_config provision_cfg = {
+    .integration_bridge = "br-int",
+    .uplink_bridge = "br-phy",
+    .datapath_type = "",
+};
+
+/* The controller's state. */
+struct cutoverd {
+    struct ovsdb_idl *idl;
+    unsigned int nb_seqno;      /* IDL seqno the model was built at. */
+    struct model model;
+    int n_skipped;              /* Rows model_from_idl() could not use. */
+    uint64_t model_usec;        /* How long building the model took. */
+    uint64_t n_builds;          /* Times the model was built. */
+
+    struct shash hosts;         /* Host name -> struct hostctl. */
+    struct shash host_errors;   /* Host name -> error text (to free). */
+    bool recompute;             /* Compute every host's flows again. */
+    bool exiting;
+};
+
+static void
+usage(void)
+{
+    printf("\
+%s: the cutover controller\n\
+usage: %s [OPTIONS]\n\
+\n\
+Follows the northbound database and keeps, on every host that has an\n\
+ovsdb_target and an openflow_target, the integration bridge provisioned and\n\
+its flows what the pipeline computes.\n\
+\n\
+Options:\n\
+  --db=DATABASE              northbound database (default: $CUTOVER_NB_DB or\n\
+                             %s)\n\
+  --unixctl=SOCKET           control socket (default: %s)\n\
+  --integration-bridge=NAME  default: br-int\n\
+  --uplink-bridge=NAME       bridge patched to br-int for provider networks\n\
+                             (default: br-phy; empty: none)\n\
+  --datapath-type=TYPE       for integration bridges it creates (e.g. netdev)\n",
+           program_name, program_name, DEFAULT_DB, DEFAULT_UNIXCTL);
+    daemon_usage();
+    vlog_usage();
+    printf("\
+  -h, --help                 print this help\n\
+  -V, --version              print the version\n");
+}
+
+static void
+parse_options(int argc, char *argv[])
+{
+    enum {
+        OPT_DB = UCHAR_MAX + 1,
+        OPT_UNIXCTL,
+        OPT_INTEGRATION_BRIDGE,
+        OPT_UPLINK_BRIDGE,
+        OPT_DATAPATH_TYPE,
+        VLOG_OPTION_ENUMS,
+        DAEMON_OPTION_ENUMS,
+        SSL_OPTION_ENUMS,
+    };
+    static const struct option long_options[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        {"integration-bridge", required_argument, NULL,
+         OPT_INTEGRATION_BRIDGE},
+        {"uplink-bridge", required_argument, NULL, OPT_UPLINK_BRIDGE},
+        {"datapath-type", required_argument, NULL, OPT_DATAPATH_TYPE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        VLOG_LONG_OPTIONS,
+        DAEMON_LONG_OPTIONS,
+        STREAM_SSL_LONG_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
+
+    for (;;) {
+        int c = getopt_long(argc, argv, short_options, long_options, NULL);
+
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case OPT_DB:
+            nb_db = optarg;
+            break;
+        case OPT_UNIXCTL:
+            unixctl_path = optarg;
+            break;
+        case OPT_INTEGRATION_BRIDGE:
+            if (!*optarg) {
+                cli_usage_error("--integration-bridge needs a bridge name");
+            }
+            provision_cfg.integration_bridge = optarg;
+            break;
+        case OPT_UPLINK_BRIDGE:
+            provision_cfg.uplink_bridge = *optarg ? optarg : NULL;
+            break;
+        case OPT_DATAPATH_TYPE:
+            provision_cfg.datapath_type = optarg;
+            break;
+        case 'h':
+            usage();
+            exit(EXIT_SUCCESS);
+        case 'V':
+            printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
+            exit(EXIT_SUCCESS);
+        VLOG_OPTION_HANDLERS
+        DAEMON_OPTION_HANDLERS
+        STREAM_SSL_OPTION_HANDLERS
+        default:
+            cli_usage_error("invalid option");
+        }
+    }
+    free(short_options);
+
+    if (optind < argc) {
+        cli_usage_error("unexpected argument '%s' (cutoverd takes only "
+                        "options)", argv[optind]);
+    }
+    if (!nb_db) {
+        nb_db = getenv("CUTOVER_NB_DB");
+        if (!nb_db || !*nb_db) {
+            nb_db = DEFAULT_DB;
+        }
+    }
+    if (stream_verify_name(nb_db)) {
+        cli_usage_error("--db: '%s' is not a connection target (expected "
+                        "tcp:IP:PORT, ssl:IP:PORT or unix:FILE)", nb_db);
+    }
+    if (!unixctl_path) {
+        unixctl_path = DEFAULT_UNIXCTL;
+    }
+}
+
+/* Remembers 'error' (taking it) as why host 'name' is not managed, logging
+ * it when it is new. */
+static void
+set_host_error(struct cutoverd *d, const char *name, char *error)
+{
+    char *old = shash_find_data(&d->host_errors, name);
+
+    if (old && error && !strcmp(old, error)) {
+        free(error);
+        return;
+    }
+    free(shash_find_and_delete(&d->host_errors, name));
+    if (error) {
+        VLOG_WARN("host %s: %s", name, error);
+        shash_add(&d->host_errors, name, error);
+    }
+}
+
+/* Makes the set of hostctls match the database's hosts. */
+static void
+sync_hosts(struct cutoverd *d)
+{
+    const struct nbrec_host *h;
+    struct shash_node *node;
+    struct shash seen = SHASH_INITIALIZER(&seen);
+
+    NBREC_HOST_FOR_EACH (h, d->idl) {
+        struct hostctl *hc = shash_find_data(&d->hosts, h->name);
+        char *error;
+
+        shash_add_once(&seen, h->name, NULL);
+        if (!h->ovsdb_target || !h->openflow_target) {
+            if (hc) {
+                VLOG_INFO("host %s: no longer managed", h->name);
+                hostctl_destroy(shash_find_and_delete(&d->hosts, h->name));
+            }
+            set_host_error(d, h->name,
+                           xasprintf("not managed: it needs an %s",
+                                     !h->ovsdb_target ? "ovsdb_target"
+                                     : "openflow_target"));
+            continue;
+        }
+        if (!hc) {
+            hc = hostctl_create(h->name, &provision_cfg);
+            shash_add(&d->hosts, h->name, hc);
+            VLOG_INFO("host %s: managing it (OVSDB %s, OpenFlow %s)",
+                      h->name, h->ovsdb_target, h->openflow_target);
+        }
+        error = hostctl_set_targets(hc, h->ovsdb_target, h->openflow_target);
+        if (error) {
+            /* Better not managed at all than programmed through targets
+             * the database no longer says. */
+            hostctl_destroy(shash_find_and_delete(&d->hosts, h->name));
+        }
+        set_host_error(d, h->name, error);
+    }
+    SHASH_FOR_EACH_SAFE (node, &d->hosts) {
+        if (!shash_find(&seen, node->name)) {
+            VLOG_INFO("host %s: deleted from the database", node->name);
+            hostctl_destroy(node->data);
+            shash_delete(&d->hosts, node);
+        }
+    }
+    SHASH_FOR_EACH_SAFE (node, &d->host_errors) {
+        if (!shash_find(&seen, node->name)) {
+            free(node->data);
+            shash_delete(&d->host_errors, node);
+        }
+    }
+    shash_destroy(&seen);
+}
+
+/* Builds the model again from what the IDL holds. */
+static void
+build_model(struct cutoverd *d)
+{
+    uint64_t start = timing_mono_ns();
+
+    model_destroy(&d->model);
+    model_init(&d->model);
+    d->n_skipped = model_from_idl(&d->model, d->idl);
+    d->model_usec = (timing_mono_ns() - start) / 1000;
+    d->n_builds++;
+}
+
+static void
+cutoverd_run(struct cutoverd *d)
+{
+    struct shash_node *node;
+    unsigned int seqno;
+
+    ovsdb_idl_run(d->idl);
+    seqno = ovsdb_idl_get_seqno(d->idl);
+    if (seqno != d->nb_seqno && ovsdb_idl_has_ever_connected(d->idl)) {
+        d->nb_seqno = seqno;
+        sync_hosts(d);
+        build_model(d);
+        d->recompute = true;
+    }
+
+    SHASH_FOR_EACH (node, &d->hosts) {
+        struct hostctl *hc = node->data;
+
+        if (hostctl_run(hc) || d->recompute) {
+            hostctl_compute(hc, &d->model);
+        }
+    }
+    d->recompute = false;
+}
+
+static void
+cutoverd_wait(struct cutoverd *d)
+{
+    struct shash_node *node;
+
+    ovsdb_idl_wait(d->idl);
+    SHASH_FOR_EACH (node, &d->hosts) {
+        hostctl_wait(node->data);
+    }
+}
+
+/* Control commands. */
+
+static void
+cutoverd_unixctl_exit(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                      const char *argv[] OVS_UNUSED, void *d_)
+{
+    struct cutoverd *d = d_;
+
+    d->exiting = true;
+    unixctl_command_reply(conn, NULL);
+}
+
+static void
+cutoverd_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                        const char *argv[] OVS_UNUSED, void *d_)
+{
+    struct cutoverd *d = d_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const struct shash_node **sorted;
+    size_t n_synced = 0;
+
+    ds_put_format(&s, "northbound %s: %s, %"PRIuSIZE" hosts, %"PRIuSIZE
+                  " networks, %"PRIuSIZE" ports, %"PRIuSIZE" elastic IPs "
+                  "(model built %"PRIu64" times, last in %"PRIu64" us)\n",
+                  nb_db, (ovsdb_idl_is_connected(d->idl) ? "connected"
+                          : "not connected"),
+                  d->model.n_hosts, d->model.n_networks, d->model.n_ports,
+                  d->model.n_eips, d->n_builds, d->model_usec);
+    if (d->n_skipped) {
+        ds_put_format(&s, "  %d rows skipped (see the log)\n", d->n_skipped);
+    }
+
+    sorted = shash_sort(&d->hosts);
+    for (size_t i = 0; i < shash_count(&d->hosts); i++) {
+        n_synced += hostctl_is_synced(sorted[i]->data);
+    }
+    ds_put_format(&s, "hosts: %"PRIuSIZE" managed, %"PRIuSIZE" in sync\n",
+                  shash_count(&d->hosts), n_synced);
+    for (size_t i = 0; i < shash_count(&d->hosts); i++) {
+        hostctl_format_status(sorted[i]->data, &s);
+    }
+    free(sorted);
+
+    sorted = shash_sort(&d->host_errors);
+    for (size_t i = 0; i < shash_count(&d->host_errors); i++) {
+        ds_put_format(&s, "host %s: %s\n", sorted[i]->name,
+                      (const char *) sorted[i]->data);
+    }
+    free(sorted);
+
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+cutoverd_unixctl_flows(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                       const char *argv[], void *d_)
+{
+    struct cutoverd *d = d_;
+    const struct hostctl *hc = shash_find_data(&d->hosts, argv[1]);
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!hc) {
+        const char *why = shash_find_data(&d->host_errors, argv[1]);
+
+        ds_put_format(&s, "host %s: %s", argv[1],
+                      why ? why : "no such host in the northbound database");
+        unixctl_command_reply_error(conn, ds_cstr(&s));
+    } else if (!hostctl_format_flows(hc, &d->model, &s)) {
+        unixctl_command_reply_error(conn, "its ports are not known yet "
+                                    "(see cutoverd/status)");
+    } else {
+        unixctl_command_reply(conn, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
+static void
+cutoverd_unixctl_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                           const char *argv[] OVS_UNUSED, void *d_)
+{
+    struct cutoverd *d = d_;
+
+    build_model(d);
+    d->recompute = true;
+    poll_immediate_wake();
+    unixctl_command_reply(conn, NULL);
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct unixctl_server *unixctl;
+    struct cutoverd d;
+    struct shash_node *node;
+    int error;
+
+    ovs_cmdl_proctitle_init(argc, argv);
+    set_program_name(argv[0]);
+    service_start(&argc, &argv);
+    parse_options(argc, argv);
+    fatal_ignore_sigpipe();
+
+    daemonize_start(false);
+    error = unixctl_server_create(unixctl_path, &unixctl);
+    if (error) {
+        ovs_fatal(error, "cannot listen on control socket %s", unixctl_path);
+    }
+
+    memset(&d, 0, sizeof d);
+    model_init(&d.model);
+    shash_init(&d.hosts);
+    shash_init(&d.host_errors);
+    d.idl = ovsdb_idl_create(nb_db, &nbrec_idl_class, true, true);
+    ovsdb_idl_set_leader_only(d.idl, false);
+
+    unixctl_command_register("exit", "", 0, 0, cutoverd_unixctl_exit, &d);
+    unixctl_command_register("cutoverd/status", "", 0, 0,
+                             cutoverd_unixctl_status, &d);
+    unixctl_command_register("cutoverd/flows", "HOST", 1, 1,
+                             cutoverd_unixctl_flows, &d);
+    unixctl_command_register("cutoverd/recompute", "", 0, 0,
+                             cutoverd_unixctl_recompute, &d);
+    daemonize_complete();
+    VLOG_INFO("following the northbound database %s", nb_db);
+
+    while (!d.exiting) {
+        cutoverd_run(&d);
+        unixctl_server_run(unixctl);
+        if (d.exiting) {
+            break;
+        }
+        cutoverd_wait(&d);
+        unixctl_server_wait(unixctl);
+        poll_block();
+    }
+
+    SHASH_FOR_EACH (node, &d.hosts) {
+        hostctl_destroy(node->data);
+    }
+    shash_destroy(&d.hosts);
+    shash_destroy_free_data(&d.host_errors);
+    model_destroy(&d.model);
+    ovsdb_idl_destroy(d.idl);
+    unixctl_server_destroy(unixctl);
+    service_stop();
+    return 0;
+}

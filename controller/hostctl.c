@@ -1,0 +1,252 @@
+/* One host as the controller manages it.  See hostctl.h. */
+
+#include <config.h>
+#include "hostctl.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow-set.h"
+#include "installer.h"
+#include "model.h"
+#include "nb-check.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "pipeline.h"
+#include "provision.h"
+#include "timing.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(hostctl);
+
+struct hostctl {
+    char *name;
+    const struct provision_config *cfg; /* The caller's; may be NULL. */
+
+    char *ovsdb_target;
+    char *openflow_target;
+    struct provision *provision;        /* NULL without an OVSDB target. */
+    struct installer *installer;
+
+    /* The host's ports ('have_ports' false until provisioning first knew
+     * them), and the provisioning seqno they were last read at. */
+    struct pipeline_ports ports;
+    bool have_ports;
+    unsigned int ports_seqno;
+
+    uint64_t computed_seqno;    /* Installer seqno of the newest flows. */
+    size_t n_flows;             /* How many flows that was. */
+    size_t n_conflicts;         /* Flows left out (inconsistent model). */
+    uint64_t compute_usec;      /* How long computing them took. */
+};
+
+struct hostctl *
+hostctl_create(const char *name, const struct provision_config *cfg)
+{
+    struct hostctl *hc = xzalloc(sizeof *hc);
+
+    hc->name = xstrdup(name);
+    hc->cfg = cfg;
+    hc->installer = installer_create(name);
+    pipeline_ports_init(&hc->ports);
+    return hc;
+}
+
+void
+hostctl_destroy(struct hostctl *hc)
+{
+    if (hc) {
+        provision_destroy(hc->provision);
+        installer_destroy(hc->installer);
+        pipeline_ports_destroy(&hc->ports);
+        free(hc->ovsdb_target);
+        free(hc->openflow_target);
+        free(hc->name);
+        free(hc);
+    }
+}
+
+const char *
+hostctl_name(const struct hostctl *hc)
+{
+    return hc->name;
+}
+
+char *
+hostctl_set_targets(struct hostctl *hc, const char *ovsdb_target,
+                    const char *openflow_target)
+{
+    char *listener = NULL;
+
+    if (openflow_target) {
+        char *error = nb_openflow_listener(openflow_target, &listener);
+
+        if (error) {
+            return error;
+        }
+    }
+
+    if (!nullable_string_is_equal(hc->ovsdb_target, ovsdb_target)) {
+        provision_destroy(hc->provision);
+        hc->provision = (ovsdb_target
+                         ? provision_create(hc->name, ovsdb_target, hc->cfg)
+                         : NULL);
+        free(hc->ovsdb_target);
+        hc->ovsdb_target = nullable_xstrdup(ovsdb_target);
+        hc->have_ports = false;
+        hc->ports_seqno = 0;
+    }
+    if (hc->provision) {
+        provision_set_controller(hc->provision, listener);
+    }
+    if (!nullable_string_is_equal(hc->openflow_target, openflow_target)) {
+        installer_set_target(hc->installer, openflow_target);
+        free(hc->openflow_target);
+        hc->openflow_target = nullable_xstrdup(openflow_target);
+    }
+    free(listener);
+    return NULL;
+}
+
+static bool
+pipeline_ports_equal(const struct pipeline_ports *a,
+                     const struct pipeline_ports *b)
+{
+    return (a->vxlan_ofport == b->vxlan_ofport
+            && a->geneve_ofport == b->geneve_ofport
+            && a->provider_ofport == b->provider_ofport
+            && simap_equal(&a->ifaces, &b->ifaces));
+}
+
+/* Reads the host's ports from provisioning when its database changed.
+ * Returns true if they differ from those the flows were last computed
+ * with.  (The database changes often for nothing of ours: interface
+ * statistics, for one.) */
+static bool
+hostctl_update_ports(struct hostctl *hc)
+{
+    unsigned int seqno = provision_seqno(hc->provision);
+    struct pipeline_ports ports;
+    bool changed = false;
+
+    if (seqno == hc->ports_seqno) {
+        return false;
+    }
+    pipeline_ports_init(&ports);
+    if (provision_get_ports(hc->provision, &ports)) {
+        hc->ports_seqno = seqno;
+        if (!hc->have_ports || !pipeline_ports_equal(&ports, &hc->ports)) {
+            simap_swap(&ports.ifaces, &hc->ports.ifaces);
+            hc->ports.vxlan_ofport = ports.vxlan_ofport;
+            hc->ports.geneve_ofport = ports.geneve_ofport;
+            hc->ports.provider_ofport = ports.provider_ofport;
+            hc->have_ports = true;
+            changed = true;
+        }
+    }
+    pipeline_ports_destroy(&ports);
+    return changed;
+}
+
+bool
+hostctl_run(struct hostctl *hc)
+{
+    installer_run(hc->installer);
+    if (!hc->provision) {
+        return false;
+    }
+    provision_run(hc->provision);
+    return hostctl_update_ports(hc);
+}
+
+void
+hostctl_wait(struct hostctl *hc)
+{
+    installer_wait(hc->installer);
+    if (hc->provision) {
+        provision_wait(hc->provision);
+    }
+}
+
+bool
+hostctl_compute(struct hostctl *hc, const struct model *model)
+{
+    const struct model_host *mh = model_find_host(model, hc->name);
+    struct dp_flow_set flows;
+    uint64_t start;
+
+    if (!mh || !hc->have_ports) {
+        return false;
+    }
+    start = timing_mono_ns();
+    dp_flow_set_init(&flows);
+    hc->n_conflicts = pipeline_compute(model, mh, &hc->ports, &flows);
+    hc->n_flows = dp_flow_set_count(&flows);
+    hc->compute_usec = (timing_mono_ns() - start) / 1000;
+    hc->computed_seqno = installer_set_desired(hc->installer, &flows);
+    dp_flow_set_destroy(&flows);
+    if (hc->n_conflicts) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        VLOG_WARN_RL(&rl, "%s: %"PRIuSIZE" flows conflicted and were left "
+                     "out: the northbound database is inconsistent",
+                     hc->name, hc->n_conflicts);
+    }
+    return true;
+}
+
+bool
+hostctl_is_synced(const struct hostctl *hc)
+{
+    return (hc->computed_seqno
+            && installer_confirmed_seqno(hc->installer) >= hc->computed_seqno);
+}
+
+bool
+hostctl_format_flows(const struct hostctl *hc, const struct model *model,
+                     struct ds *s)
+{
+    const struct model_host *mh = model_find_host(model, hc->name);
+    struct dp_flow_set flows;
+
+    if (!mh || !hc->have_ports) {
+        return false;
+    }
+    dp_flow_set_init(&flows);
+    pipeline_compute(model, mh, &hc->ports, &flows);
+    dp_flow_set_format(&flows, s);
+    dp_flow_set_destroy(&flows);
+    return true;
+}
+
+void
+hostctl_format_status(const struct hostctl *hc, struct ds *s)
+{
+    ds_put_format(s, "host %s: ", hc->name);
+    if (!hc->provision) {
+        ds_put_cstr(s, "no OVSDB target\n");
+    } else if (!hc->have_ports) {
+        ds_put_cstr(s, "waiting for its ports\n");
+    } else if (!hc->computed_seqno) {
+        ds_put_cstr(s, "not computed\n");
+    } else {
+        ds_put_format(s, "%s, %"PRIuSIZE" flows computed in %"PRIu64" us, "
+                      "%"PRIuSIZE" VM interfaces\n",
+                      hostctl_is_synced(hc) ? "in sync" : "installing",
+                      hc->n_flows, hc->compute_usec,
+                      simap_count(&hc->ports.ifaces));
+    }
+    if (hc->n_conflicts) {
+        ds_put_format(s, "  %"PRIuSIZE" flows conflicted (inconsistent "
+                      "database)\n", hc->n_conflicts);
+    }
+    if (hc->provision) {
+        ds_put_cstr(s, "  provision ");
+        provision_format_status(hc->provision, s);
+        ds_put_char(s, '\n');
+    }
+    ds_put_cstr(s, "  installer ");
+    installer_format_status(hc->installer, s);
+    ds_put_char(s, '\n');
+}

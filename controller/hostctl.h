@@ -1,0 +1,60 @@
+/* One host as the controller manages it.
+ *
+ * A host of the northbound database that says how to reach its Open vSwitch
+ * (Host.ovsdb_target and Host.openflow_target) gets a hostctl: host
+ * provisioning over OVSDB (datapath/provision.h), which also tells the
+ * OpenFlow port numbers of its VM interfaces and tunnels, and an installer
+ * (datapath/installer.h) that keeps the integration bridge's flows what the
+ * pipeline computes for this host (datapath/pipeline.h).
+ *
+ * The controller calls hostctl_compute() whenever the model or the host's
+ * ports change; a hostctl never reads the northbound database itself. */
+
+#ifndef HOSTCTL_H
+#define HOSTCTL_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ds;
+struct model;
+struct provision_config;
+
+/* 'cfg' (NULL for provisioning's defaults) must outlive the hostctl. */
+struct hostctl *hostctl_create(const char *name,
+                               const struct provision_config *cfg);
+void hostctl_destroy(struct hostctl *);
+
+/* Sets how to reach the host's Open vSwitch.  A changed OVSDB target
+ * reconnects provisioning, a changed OpenFlow target the installer (which
+ * then replaces every flow, as after any reconnection).  Returns NULL, or an
+ * error message (to free) if the OpenFlow target is not one the controller
+ * can connect to, and then changes nothing. */
+char *hostctl_set_targets(struct hostctl *, const char *ovsdb_target,
+                          const char *openflow_target);
+
+/* Runs provisioning and the installer.  Returns true if the host's ports
+ * changed since the last hostctl_compute(), so that its flows must be
+ * computed again. */
+bool hostctl_run(struct hostctl *);
+void hostctl_wait(struct hostctl *);
+
+/* Computes the host's flows from 'model' and hands them to the installer.
+ * Does nothing (and returns false) until provisioning knows the host's
+ * ports, or if the host is not in 'model'. */
+bool hostctl_compute(struct hostctl *, const struct model *);
+
+/* Whether the switch has confirmed the newest flows computed for it. */
+bool hostctl_is_synced(const struct hostctl *);
+
+/* Appends the flows hostctl_compute() would give the host now, in
+ * ovs-ofctl syntax, one per line.  Returns false if the host's ports are not
+ * known yet. */
+bool hostctl_format_flows(const struct hostctl *, const struct model *,
+                          struct ds *);
+
+void hostctl_format_status(const struct hostctl *, struct ds *);
+
+const char *hostctl_name(const struct hostctl *);
+
+#endif /* hostctl.h */

@@ -1,0 +1,164 @@
+#!/bin/bash
+# cutoverd, the controller, in the lab: it follows the northbound database
+# and programs 3 hosts' Open vSwitch (provisioning over OVSDB, the
+# controller listener, flows through atomic bundles).  Real traffic shows
+# the flows are right; then the things a controller must survive: VM
+# interfaces that come and go, a port that moves, an ovs-vswitchd that
+# crashes and comes back empty, the controller itself stopped (flows stay:
+# fail_mode=secure) and restarted, a host it cannot program.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
+CTL=$top_builddir/controller/cutoverctl
+[ -x "$CTL" ] || skip "$CTL is not built"
+[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
+test_lab_up 3
+P=$LAB_P
+nb_start
+cutoverd_start
+
+hd() { lab_host_dir "$P" "$1"; }
+
+# Flows on host N's br-int (ours have a non-zero cookie class).
+n_flows() {
+    lab_ofctl "$P" "$1" dump-flows br-int --no-stats | grep -c cookie=
+}
+# What cutoverd computes for host N.
+n_desired() {
+    cutoverd_ctl cutoverd/flows "h$1" | grep -c cookie=
+}
+# True once every managed host has confirmed its newest flows.
+all_synced() {
+    cutoverd_ctl cutoverd/status | grep -q "^hosts: $1 managed, $1 in sync"
+}
+# Host N's line of cutoverd/status.
+host_status() {
+    cutoverd_ctl cutoverd/status | grep "^host h$1:"
+}
+reach() {
+    ip netns exec "$(lab_ns "$P" "$1")" ping -c 1 -W 1 -q "$2" >/dev/null
+}
+# Pings until one answer comes (the first packets after a change may meet
+# an empty neighbour cache), within 10 s.
+reach_soon() {
+    wait_until 10 "$1 to reach $2" reach "$1" "$2"
+}
+
+step "hosts: h1 and h2 listen where cutoverd connects, h3 through br-int.mgmt"
+check "h1" "$CTL" host-add h1 "$(lab_host_ip 1)" \
+    "ovsdb=unix:$(hd 1)/run/db.sock" "openflow=unix:$(hd 1)/run/br-int.cutover"
+check "h2" "$CTL" host-add h2 "$(lab_host_ip 2)" \
+    "ovsdb=unix:$(hd 2)/run/db.sock" "openflow=unix:$(hd 2)/run/br-int.cutover"
+check "h3" "$CTL" host-add h3 "$(lab_host_ip 3)" \
+    "ovsdb=unix:$(hd 3)/run/db.sock" "openflow=unix:$(hd 3)/run/br-int.mgmt"
+# A foreign flow on h1: the controller's first bundle removes it.
+check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
+    "cookie=0x1234,table=7,priority=5,actions=drop"
+wait_until 30 "3 hosts in sync" all_synced 3
+check_eq "h1's controller target" \
+    "$(lab_vsctl "$P" 1 get controller br-int target)" \
+    "\"punix:$(hd 1)/run/br-int.cutover\""
+check_eq "h3 has no controller target" \
+    "$(lab_vsctl "$P" 3 get bridge br-int controller)" "[]"
+for i in 1 2 3; do
+    check_eq "h$i tunnel ports" \
+        "$(lab_vsctl "$P" "$i" list-ports br-int | tr '\n' ' ')" \
+        "geneve0 patch-phy vxlan0 "
+done
+lab_ofctl "$P" 1 dump-flows br-int | grep -q "cookie=0x1234" \
+    && fail "the foreign flow survived the controller's first bundle"
+echo "ok: foreign flow removed"
+
+step "the model: one VPC, two subnets; VMs come after their ports"
+check "vpc1" "$CTL" net-add vpc1 vxlan 1001
+check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
+check "db" "$CTL" subnet-add vpc1 db 10.0.1.0/24 10.0.1.1 02:00:00:00:01:02
+VMS="vm1 web 02:00:0a:00:00:01 10.0.0.5 10.0.0.1 1
+vm2 db 02:00:0a:00:01:02 10.0.1.5 10.0.1.1 2
+vm3 web 02:00:0a:00:00:03 10.0.0.6 10.0.0.1 3"
+while read -r vm subnet mac ip gw h; do
+    check "port $vm" "$CTL" port-add "$vm" "$subnet" "$mac" "ip=$ip" "home=h$h"
+    check "VM $vm" lab_vm_add "$P" "$vm" "$h" "$mac" "$ip/24" --gw "$gw"
+done <<< "$VMS"
+wait_until 30 "hosts in sync with 3 VM interfaces" eval \
+    'all_synced 3 && host_status 3 | grep -q "1 VM interfaces"'
+for i in 1 2 3; do
+    check_eq "h$i: flows in the switch = flows computed" "$(n_flows "$i")" \
+        "$(n_desired "$i")"
+done
+check "vm1 (h1) -> vm3 (h3), same subnet" reach_soon vm1 10.0.0.6
+check "vm1 (h1) -> vm2 (h2), routed" reach_soon vm1 10.0.1.5
+check "vm3 (h3) -> vm2 (h2), routed" reach_soon vm3 10.0.1.5
+
+step "a VM interface that goes away and comes back (new ofport)"
+before=$(n_flows 2)
+check "vm2 goes" lab_vm_del "$P" vm2 2
+wait_until 30 "h2 without VM interfaces" eval \
+    'host_status 2 | grep -q "in sync, .* 0 VM interfaces"'
+check_le "h2 flows without vm2's interface" "$(n_flows 2)" $((before - 1))
+reach vm1 10.0.1.5 && fail "vm1 reached vm2 with its interface gone"
+check "vm2 is back" lab_vm_add "$P" vm2 2 02:00:0a:00:01:02 10.0.1.5/24 \
+    --gw 10.0.1.1
+wait_until 30 "h2 with vm2's interface again" eval \
+    'host_status 2 | grep -q "in sync, .* 1 VM interfaces"'
+check_eq "h2 flows with vm2's interface again" "$(n_flows 2)" "$before"
+check "vm1 -> vm2 again" reach_soon vm1 10.0.1.5
+
+step "a port moves: its VM now lives on h1"
+check "vm3 leaves h3" lab_vm_del "$P" vm3 3
+check "vm3 on h1" lab_vm_add "$P" vm3 1 02:00:0a:00:00:03 10.0.0.6/24 \
+    --gw 10.0.0.1
+check "home h1" "$CTL" port-set-home vm3 h1
+wait_until 30 "hosts in sync after the move" eval \
+    'all_synced 3 && host_status 1 | grep -q "2 VM interfaces"'
+check "vm2 (h2) -> vm3 (now h1)" reach_soon vm2 10.0.0.6
+check "vm1 -> vm3, both on h1" reach_soon vm1 10.0.0.6
+# h2 only learns where vm3 lives: its location flow, one flow mod.
+check "h2's last bundle" eval 'host_status 2 >/dev/null'
+h2_mods=$(cutoverd_ctl cutoverd/status | sed -n '/^host h2:/,/^host /p' \
+          | grep -o 'last [0-9]* flow mods' | grep -o '[0-9]*')
+check_eq "flow mods on h2 for vm3's move" "$h2_mods" 1
+
+step "ovs-vswitchd on h2 crashes and restarts with an empty flow table"
+check "h2 ovs-vswitchd restarted" lab_restart_vswitchd "$P" 2
+wait_until 30 "h2 reconnected and refilled" eval \
+    '[ "$(n_flows 2)" -gt 0 ] && all_synced 3'
+check_eq "h2: flows refilled" "$(n_flows 2)" "$(n_desired 2)"
+check "vm1 -> vm2 after the restart" reach_soon vm1 10.0.1.5
+check "vm2 -> vm3 after the restart" reach_soon vm2 10.0.0.6
+
+step "cutoverd stops: flows stay (fail_mode=secure), traffic goes on"
+h1_flows=$(n_desired 1)
+check "exit" cutoverd_ctl exit
+wait_until 10 "cutoverd to exit" eval '! lab_alive "$CUTOVERD_PID"'
+sleep 1
+check_eq "h1 keeps its flows a second later" "$(n_flows 1)" "$h1_flows"
+check "vm1 -> vm2 without a controller" reach vm1 10.0.1.5
+check "a port while it is away" "$CTL" port-add vm4 web \
+    02:00:0a:00:00:04 ip=10.0.0.7 home=h3
+cutoverd_start
+wait_until 30 "hosts in sync after the controller's restart" all_synced 3
+check_eq "h1: vm4's location flow arrived" \
+    "$(lab_ofctl "$P" 1 dump-flows br-int | grep -c 'dl_dst=02:00:0a:00:00:04')" 1
+check "vm1 -> vm2 with the controller back" reach vm1 10.0.1.5
+
+step "a host it cannot program is reported, the others carry on"
+"$CTL" host-add h4 172.16.0.99 openflow=ptcp:6653 2>&1 \
+    | grep -q "OpenFlow target 'ptcp:6653' is not one the controller can connect to" \
+    || fail "cutoverctl took a passive OpenFlow target"
+# Written by something other than cutoverctl: cutoverd says what is wrong.
+check "h4 listens passively" ovsdb-client transact "$NB_DB" \
+    '["Cutover_Northbound", {"op": "insert", "table": "Host", "row":
+      {"name": "h4", "tunnel_ip": "172.16.0.99",
+       "ovsdb_target": "unix:/nonexistent/db.sock",
+       "openflow_target": "ptcp:6653"}}]' >/dev/null
+wait_until 10 "h4's error in the status" eval \
+    'cutoverd_ctl cutoverd/status | grep -q "^host h4: OpenFlow target .ptcp:6653. is not one the controller can connect to"'
+cutoverd_ctl cutoverd/flows h4 2>&1 | grep -q "not one the controller can connect to" \
+    || fail "cutoverd/flows h4 does not say why"
+cutoverd_ctl cutoverd/flows nosuch 2>&1 | grep -q "no such host" \
+    || fail "cutoverd/flows nosuch does not say so"
+check "h5 without targets" "$CTL" host-add h5 172.16.0.98
+wait_until 10 "h5 reported unmanaged" eval \
+    'cutoverd_ctl cutoverd/status | grep -q "^host h5: not managed: it needs an ovsdb_target"'
+check "vm1 -> vm2 still" reach vm1 10.0.1.5
+cutoverd_ctl cutoverd/status
+echo "PASS"
