@@ -365,10 +365,10 @@ cmd_host_add(struct ctl_ctx *ctx)
 {
     struct kv kvs[] = {
         { .key = "dpid" }, { .key = "openflow" }, { .key = "ovsdb" },
-        { .key = "provider-mac" },
+        { .key = "provider-mac" }, { .key = "vswitchd" }, { .key = "netns" },
     };
     const char *name = ctx->argv[0], *ip = ctx->argv[1];
-    const char *dpid, *openflow, *ovsdb, *mac;
+    const char *dpid, *openflow, *ovsdb, *mac, *vswitchd, *netns;
     const struct nbrec_host *h;
     struct nbrec_host *row;
 
@@ -379,13 +379,17 @@ cmd_host_add(struct ctl_ctx *ctx)
     openflow = kv_get(&kvs[1]);
     ovsdb = kv_get(&kvs[2]);
     mac = kv_get(&kvs[3]);
+    vswitchd = kv_get(&kvs[4]);
+    netns = kv_get(&kvs[5]);
     if (ctl_check(ctx, nb_check_name("host", name))
         || ctl_check(ctx, nb_check_ipv4("tunnel IP", ip, NULL))
         || (dpid && ctl_check(ctx, nb_check_datapath_id(dpid)))
         || (openflow && ctl_check(ctx, nb_check_target("openflow", openflow)))
         || (openflow && ctl_check(ctx, check_openflow_target(openflow)))
         || (ovsdb && ctl_check(ctx, nb_check_target("ovsdb", ovsdb)))
-        || (mac && ctl_check(ctx, nb_check_mac("provider-mac", mac)))) {
+        || (mac && ctl_check(ctx, nb_check_mac("provider-mac", mac)))
+        || (vswitchd && ctl_check(ctx, nb_check_unixctl(vswitchd)))
+        || (netns && ctl_check(ctx, nb_check_name("netns", netns)))) {
         goto out;
     }
     NBREC_HOST_FOR_EACH (h, ctx->idl) {
@@ -410,6 +414,8 @@ cmd_host_add(struct ctl_ctx *ctx)
     nbrec_host_set_openflow_target(row, openflow);
     nbrec_host_set_ovsdb_target(row, ovsdb);
     nbrec_host_set_provider_mac(row, mac);
+    nbrec_host_set_vswitchd_unixctl(row, vswitchd);
+    nbrec_host_set_netns(row, netns);
 out:
     kvs_destroy(kvs, ARRAY_SIZE(kvs));
 }
@@ -459,6 +465,8 @@ cmd_host_list(struct ctl_ctx *ctx)
     table_add_column(&t, "OPENFLOW");
     table_add_column(&t, "OVSDB");
     table_add_column(&t, "PROVIDER_MAC");
+    table_add_column(&t, "VSWITCHD");
+    table_add_column(&t, "NETNS");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_host *h = rows[i];
 
@@ -469,6 +477,8 @@ cmd_host_list(struct ctl_ctx *ctx)
         table_cell(&t, "%s", opt_string(h->openflow_target));
         table_cell(&t, "%s", opt_string(h->ovsdb_target));
         table_cell(&t, "%s", opt_string(h->provider_mac));
+        table_cell(&t, "%s", opt_string(h->vswitchd_unixctl));
+        table_cell(&t, "%s", opt_string(h->netns));
     }
     table_print(&t, &table_style);
     table_destroy(&t);
@@ -1320,9 +1330,10 @@ cmd_show(struct ctl_ctx *ctx)
 
 static const struct ctl_command commands[] = {
     { "show", 0, 0, false, cmd_show, "", "everything, as a tree" },
-    { "host-add", 2, 6, true, cmd_host_add,
+    { "host-add", 2, 8, true, cmd_host_add,
       "NAME TUNNEL_IP [dpid=HEX16] [openflow=TARGET] [ovsdb=TARGET] "
-      "[provider-mac=MAC]", "add a hypervisor" },
+      "[provider-mac=MAC] [vswitchd=SOCKET] [netns=NAME]",
+      "add a hypervisor" },
     { "host-del", 1, 1, true, cmd_host_del, "NAME", "remove a hypervisor" },
     { "host-list", 0, 0, false, cmd_host_list, "", "list hypervisors" },
     { "net-add", 3, 3, true, cmd_net_add,

@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "fatal-signal.h"
 #include "hostctl.h"
+#include "kernel-neigh.h"
 #include "lib/cutover-nb-idl.h"
 #include "model-idl.h"
 #include "model.h"
@@ -38,6 +39,7 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "packets.h"
 #include "provision.h"
 #include "stream-ssl.h"
 #include "stream.h"
@@ -207,6 +209,30 @@ set_host_error(struct cutoverd *d, const char *name, char *error)
     }
 }
 
+/* The tunnel peers of host 'self': every other host whose tunnel IP and
+ * provider MAC parse.  The caller frees '*peersp'. */
+static size_t
+host_peers(struct cutoverd *d, const struct nbrec_host *self,
+           struct kernel_neigh **peersp)
+{
+    const struct nbrec_host *h;
+    size_t n = 0;
+
+    *peersp = NULL;
+    NBREC_HOST_FOR_EACH (h, d->idl) {
+        struct kernel_neigh peer;
+
+        if (h == self || !h->provider_mac
+            || !ip_parse(h->tunnel_ip, &peer.ip)
+            || !eth_addr_from_string(h->provider_mac, &peer.mac)) {
+            continue;
+        }
+        *peersp = xrealloc(*peersp, (n + 1) * sizeof **peersp);
+        (*peersp)[n++] = peer;
+    }
+    return n;
+}
+
 /* Makes the set of hostctls match the database's hosts. */
 static void
 sync_hosts(struct cutoverd *d)
@@ -242,6 +268,13 @@ sync_hosts(struct cutoverd *d)
             /* Better not managed at all than programmed through targets
              * the database no longer says. */
             hostctl_destroy(shash_find_and_delete(&d->hosts, h->name));
+        } else {
+            struct kernel_neigh *peers;
+            size_t n = host_peers(d, h, &peers);
+
+            hostctl_set_neighbours(hc, h->vswitchd_unixctl, h->netns,
+                                   peers, n);
+            free(peers);
         }
         set_host_error(d, h->name, error);
     }

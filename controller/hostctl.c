@@ -9,8 +9,10 @@
 
 #include "flow-set.h"
 #include "installer.h"
+#include "kernel-neigh.h"
 #include "model.h"
 #include "nb-check.h"
+#include "neighbours.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "pipeline.h"
@@ -28,6 +30,7 @@ struct hostctl {
     char *openflow_target;
     struct provision *provision;        /* NULL without an OVSDB target. */
     struct installer *installer;
+    struct neighbours *neighbours;
 
     /* The host's ports ('have_ports' false until provisioning first knew
      * them), and the provisioning seqno they were last read at. */
@@ -49,6 +52,9 @@ hostctl_create(const char *name, const struct provision_config *cfg)
     hc->name = xstrdup(name);
     hc->cfg = cfg;
     hc->installer = installer_create(name);
+    hc->neighbours = neighbours_create(name, (cfg && cfg->uplink_bridge
+                                              ? cfg->uplink_bridge
+                                              : "br-phy"));
     pipeline_ports_init(&hc->ports);
     return hc;
 }
@@ -59,6 +65,7 @@ hostctl_destroy(struct hostctl *hc)
     if (hc) {
         provision_destroy(hc->provision);
         installer_destroy(hc->installer);
+        neighbours_destroy(hc->neighbours);
         pipeline_ports_destroy(&hc->ports);
         free(hc->ovsdb_target);
         free(hc->openflow_target);
@@ -149,10 +156,22 @@ hostctl_update_ports(struct hostctl *hc)
     return changed;
 }
 
+void
+hostctl_set_neighbours(struct hostctl *hc, const char *vswitchd_unixctl,
+                       const char *netns, const struct kernel_neigh *peers,
+                       size_t n)
+{
+    neighbours_set_config(hc->neighbours,
+                          hc->cfg && !hc->cfg->uplink_bridge
+                          ? NULL : vswitchd_unixctl, netns);
+    neighbours_set_peers(hc->neighbours, peers, n);
+}
+
 bool
 hostctl_run(struct hostctl *hc)
 {
     installer_run(hc->installer);
+    neighbours_run(hc->neighbours);
     if (!hc->provision) {
         return false;
     }
@@ -164,6 +183,7 @@ void
 hostctl_wait(struct hostctl *hc)
 {
     installer_wait(hc->installer);
+    neighbours_wait(hc->neighbours);
     if (hc->provision) {
         provision_wait(hc->provision);
     }
@@ -248,5 +268,7 @@ hostctl_format_status(const struct hostctl *hc, struct ds *s)
     }
     ds_put_cstr(s, "  installer ");
     installer_format_status(hc->installer, s);
+    ds_put_cstr(s, "\n  neighbours ");
+    neighbours_format_status(hc->neighbours, s);
     ds_put_char(s, '\n');
 }

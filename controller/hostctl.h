@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 struct ds;
+struct kernel_neigh;
 struct model;
 struct provision_config;
 
@@ -32,6 +33,13 @@ void hostctl_destroy(struct hostctl *);
  * can connect to, and then changes nothing. */
 char *hostctl_set_targets(struct hostctl *, const char *ovsdb_target,
                           const char *openflow_target);
+
+/* Underlay neighbour pre-resolution (datapath/neighbours.h): the host's
+ * ovs-vswitchd control socket (NULL: none), its kernel's network namespace
+ * (NULL: the controller's), and the tunnel peers. */
+void hostctl_set_neighbours(struct hostctl *, const char *vswitchd_unixctl,
+                            const char *netns,
+                            const struct kernel_neigh *peers, size_t n);
 
 /* Runs provisioning and the installer.  Returns true if the host's ports
  * changed since the last hostctl_compute(), so that its flows must be

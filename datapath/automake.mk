@@ -7,6 +7,8 @@ datapath_libdatapath_la_SOURCES = \
 	datapath/flow-set.h \
 	datapath/installer.c \
 	datapath/installer.h \
+	datapath/neighbours.c \
+	datapath/neighbours.h \
 	datapath/pipeline.c \
 	datapath/pipeline.h \
 	datapath/provision.c \

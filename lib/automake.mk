@@ -3,6 +3,8 @@ noinst_LTLIBRARIES += lib/libcutover.la
 lib_libcutover_la_SOURCES = \
 	lib/cli.c \
 	lib/cli.h \
+	lib/kernel-neigh.c \
+	lib/kernel-neigh.h \
 	lib/model.c \
 	lib/model.h \
 	lib/model-idl.c \
@@ -14,14 +16,15 @@ lib_libcutover_la_SOURCES = \
 	lib/timing.c \
 	lib/timing.h
 nodist_lib_libcutover_la_SOURCES = \
-	lib/cli.c \
-	lib/cli.h \
 	lib/cutover-nb-idl.c \
 	lib/cutover-nb-idl.h
 
 # The northbound database: its schema (installed) and the C bindings that
 # Open vSwitch's ovsdb-idlc generates from it (with the annotations in
 # lib/cutover-nb-idl.ann), as OVN does for its own databases.
+lib_libcutover_la_CPPFLAGS = $(AM_CPPFLAGS) $(NL_CFLAGS)
+lib_libcutover_la_LIBADD = $(NL_LIBS)
+
 pkgdata_DATA = lib/cutover.ovsschema
 EXTRA_DIST += lib/cutover.ovsschema lib/cutover-nb-idl.ann
 BUILT_SOURCES += lib/cutover-nb-idl.c lib/cutover-nb-idl.h

@@ -112,6 +112,17 @@ nb_check_target(const char *what, const char *target)
 }
 
 char *
+nb_check_unixctl(const char *path)
+{
+    if (path[0] != '/' || strstr(path, "/../") || path[1] == '\0') {
+        return xasprintf("vswitchd '%s' is not the absolute file name of "
+                         "ovs-vswitchd's control socket (e.g. "
+                         "/var/run/openvswitch/ovs-vswitchd.ctl)", path);
+    }
+    return NULL;
+}
+
+char *
 nb_openflow_listener(const char *target, char **listenerp)
 {
     const char *colon;

@@ -34,6 +34,9 @@ char *nb_check_ipv6(const char *what, const char *ip, struct in6_addr *addr);
 char *nb_check_datapath_id(const char *dpid);
 char *nb_check_target(const char *what, const char *target);
 
+/* Host.vswitchd_unixctl: an absolute file name. */
+char *nb_check_unixctl(const char *path);
+
 /* A host's integration bridge must listen where the controller connects to
  * it, Host.openflow_target: for "tcp:IP:PORT" it listens on "ptcp:PORT:IP"
  * (likewise ssl), for "unix:FILE" on "punix:FILE" unless FILE is the

@@ -4,13 +4,15 @@
 # controller listener, flows through atomic bundles).  Real traffic shows
 # the flows are right; then the things a controller must survive: VM
 # interfaces that come and go, a port that moves, an ovs-vswitchd that
-# crashes and comes back empty, the controller itself stopped (flows stay:
+# crashes and comes back empty (flows and tunnel neighbours restored: the
+# lab seeds no neighbours, cutoverd resolves them in advance, so even the
+# first packet through a tunnel arrives), the controller itself stopped (flows stay:
 # fail_mode=secure) and restarted, a host it cannot program.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 CTL=$top_builddir/controller/cutoverctl
 [ -x "$CTL" ] || skip "$CTL is not built"
 [ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
-test_lab_up 3
+test_lab_up 3 --no-neigh
 P=$LAB_P
 nb_start
 cutoverd_start
@@ -34,7 +36,20 @@ host_status() {
     cutoverd_ctl cutoverd/status | grep "^host h$1:"
 }
 reach() {
-    ip netns exec "$(lab_ns "$P" "$1")" ping -c 1 -W 1 -q "$2" >/dev/null
+    ip netns exec "$(lab_ns "$P" "$1")" ping -c 1 -W 2 -q "$2" >/dev/null
+}
+# True once host N's tunnel neighbours are set on both sides, in more than
+# MIN rounds (a round per connection to its ovs-vswitchd or change of
+# peers).
+neigh_synced() {
+    host_neigh "$1" | grep -q "2 peers, ovs-vswitchd connected: 2 set (.*), kernel in [^:]*: 2 set$" \
+        && [ "$(neigh_rounds "$1")" -gt "$2" ]
+}
+neigh_rounds() {
+    host_neigh "$1" | grep -o '[0-9]* rounds' | grep -o '[0-9]*'
+}
+host_neigh() {
+    cutoverd_ctl cutoverd/status | grep "^  neighbours h$1:"
 }
 # Pings until one answer comes (the first packets after a change may meet
 # an empty neighbour cache), within 10 s.
@@ -43,12 +58,19 @@ reach_soon() {
 }
 
 step "hosts: h1 and h2 listen where cutoverd connects, h3 through br-int.mgmt"
-check "h1" "$CTL" host-add h1 "$(lab_host_ip 1)" \
-    "ovsdb=unix:$(hd 1)/run/db.sock" "openflow=unix:$(hd 1)/run/br-int.cutover"
-check "h2" "$CTL" host-add h2 "$(lab_host_ip 2)" \
-    "ovsdb=unix:$(hd 2)/run/db.sock" "openflow=unix:$(hd 2)/run/br-int.cutover"
-check "h3" "$CTL" host-add h3 "$(lab_host_ip 3)" \
-    "ovsdb=unix:$(hd 3)/run/db.sock" "openflow=unix:$(hd 3)/run/br-int.mgmt"
+# host_add N OPENFLOW-SOCKET: host N, its ovs-vswitchd's control socket and
+# network namespace for neighbour pre-resolution.
+host_add() {
+    "$CTL" host-add "h$1" "$(lab_host_ip "$1")" \
+        "ovsdb=unix:$(hd "$1")/run/db.sock" \
+        "openflow=unix:$(hd "$1")/run/$2" \
+        "provider-mac=$(lab_host_mac "$1")" \
+        "vswitchd=$(hd "$1")/run/ovs-vswitchd.ctl" \
+        "netns=$(lab_host_ns "$P" "$1")"
+}
+check "h1" host_add 1 br-int.cutover
+check "h2" host_add 2 br-int.cutover
+check "h3" host_add 3 br-int.mgmt
 # A foreign flow on h1: the controller's first bundle removes it.
 check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
     "cookie=0x1234,table=7,priority=5,actions=drop"
@@ -58,6 +80,16 @@ check_eq "h1's controller target" \
     "\"punix:$(hd 1)/run/br-int.cutover\""
 check_eq "h3 has no controller target" \
     "$(lab_vsctl "$P" 3 get bridge br-int controller)" "[]"
+for i in 1 2 3; do
+    wait_until 10 "h$i's neighbours" neigh_synced "$i" 0
+done
+host_neigh 1
+lab_appctl "$P" 1 ovs-vswitchd tnl/arp/show | grep -Eq "^$(lab_host_ip 2) +$(lab_host_mac 2) +br-phy" \
+    || fail "h1's ovs-vswitchd has no neighbour entry for h2: $(lab_appctl "$P" 1 ovs-vswitchd tnl/arp/show)"
+check_eq "h1's kernel neighbour for h3" \
+    "$(ip -n "$P-h1" neigh show "$(lab_host_ip 3)" dev br-phy | xargs)" \
+    "$(lab_host_ip 3) lladdr $(lab_host_mac 3) PERMANENT"
+echo "ok: tunnel neighbours resolved in advance"
 for i in 1 2 3; do
     check_eq "h$i tunnel ports" \
         "$(lab_vsctl "$P" "$i" list-ports br-int | tr '\n' ' ')" \
@@ -84,9 +116,11 @@ for i in 1 2 3; do
     check_eq "h$i: flows in the switch = flows computed" "$(n_flows "$i")" \
         "$(n_desired "$i")"
 done
-check "vm1 (h1) -> vm3 (h3), same subnet" reach_soon vm1 10.0.0.6
-check "vm1 (h1) -> vm2 (h2), routed" reach_soon vm1 10.0.1.5
-check "vm3 (h3) -> vm2 (h2), routed" reach_soon vm3 10.0.1.5
+# One packet each way, no retry: with the neighbours known in advance the
+# first packet through each tunnel arrives.
+check "vm1 (h1) -> vm3 (h3), same subnet, first ping" reach vm1 10.0.0.6
+check "vm1 (h1) -> vm2 (h2), routed, first ping" reach vm1 10.0.1.5
+check "vm3 (h3) -> vm2 (h2), routed, first ping" reach vm3 10.0.1.5
 
 step "a VM interface that goes away and comes back (new ofport)"
 before=$(n_flows 2)
@@ -118,12 +152,15 @@ h2_mods=$(cutoverd_ctl cutoverd/status | sed -n '/^host h2:/,/^host /p' \
 check_eq "flow mods on h2 for vm3's move" "$h2_mods" 1
 
 step "ovs-vswitchd on h2 crashes and restarts with an empty flow table"
+rounds=$(neigh_rounds 2)
 check "h2 ovs-vswitchd restarted" lab_restart_vswitchd "$P" 2
 wait_until 30 "h2 reconnected and refilled" eval \
     '[ "$(n_flows 2)" -gt 0 ] && all_synced 3'
 check_eq "h2: flows refilled" "$(n_flows 2)" "$(n_desired 2)"
-check "vm1 -> vm2 after the restart" reach_soon vm1 10.0.1.5
-check "vm2 -> vm3 after the restart" reach_soon vm2 10.0.0.6
+wait_until 30 "h2's neighbours set again" neigh_synced 2 "$rounds"
+host_neigh 2
+check "vm1 -> vm2 after the restart, first ping" reach vm1 10.0.1.5
+check "vm2 -> vm3 after the restart, first ping" reach vm2 10.0.0.6
 
 step "cutoverd stops: flows stay (fail_mode=secure), traffic goes on"
 h1_flows=$(n_desired 1)

@@ -1,0 +1,259 @@
+/* Underlay neighbour pre-resolution.  See neighbours.h. */
+
+#include <config.h>
+#include "neighbours.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonrpc.h"
+#include "kernel-neigh.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(neighbours);
+
+/* How long to wait before trying the kernel side again after a failure. */
+#define KERNEL_RETRY_MSEC 5000
+
+struct neighbours {
+    char *name;                 /* The host's, for logs. */
+    char *bridge;               /* Where the tunnel IP lives. */
+    char *vswitchd;             /* Control socket file, or NULL: off. */
+    char *netns;                /* Kernel side's namespace, NULL: ours. */
+    struct kernel_neigh *peers;
+    size_t n_peers;
+
+    /* ovs-vswitchd side. */
+    struct jsonrpc_session *session;
+    unsigned int sent_seqno;    /* Session seqno the peers were sent at. */
+    bool ovs_dirty;             /* Peers changed since they were sent. */
+    size_t ovs_pending;         /* Requests without replies. */
+    size_t ovs_set;             /* Confirmed by the last round. */
+    uint64_t ovs_rounds;        /* Rounds sent (one per (re)connection or
+                                 * change of peers). */
+    char *ovs_error;            /* Last error reply, or NULL. */
+
+    /* Kernel side. */
+    bool kernel_dirty;
+    long long int kernel_retry; /* When to try again after an error. */
+    size_t kernel_set;
+    char *kernel_error;
+};
+
+struct neighbours *
+neighbours_create(const char *name, const char *bridge)
+{
+    struct neighbours *nb = xzalloc(sizeof *nb);
+
+    nb->name = xstrdup(name);
+    nb->bridge = xstrdup(bridge);
+    return nb;
+}
+
+void
+neighbours_destroy(struct neighbours *nb)
+{
+    if (nb) {
+        jsonrpc_session_close(nb->session);
+        free(nb->name);
+        free(nb->bridge);
+        free(nb->vswitchd);
+        free(nb->netns);
+        free(nb->peers);
+        free(nb->ovs_error);
+        free(nb->kernel_error);
+        free(nb);
+    }
+}
+
+void
+neighbours_set_config(struct neighbours *nb, const char *vswitchd,
+                      const char *netns)
+{
+    if (!nullable_string_is_equal(nb->vswitchd, vswitchd)) {
+        char *target;
+
+        jsonrpc_session_close(nb->session);
+        nb->session = NULL;
+        free(nb->vswitchd);
+        nb->vswitchd = nullable_xstrdup(vswitchd);
+        if (vswitchd) {
+            target = xasprintf("unix:%s", vswitchd);
+            nb->session = jsonrpc_session_open(target, true);
+            /* ovs-vswitchd's control server answers no echo requests. */
+            jsonrpc_session_set_probe_interval(nb->session, 0);
+            free(target);
+        }
+        nb->ovs_set = nb->ovs_pending = 0;
+        nb->ovs_dirty = nb->kernel_dirty = true;
+    }
+    if (!nullable_string_is_equal(nb->netns, netns)) {
+        free(nb->netns);
+        nb->netns = nullable_xstrdup(netns);
+        nb->kernel_dirty = true;
+    }
+}
+
+void
+neighbours_set_peers(struct neighbours *nb, const struct kernel_neigh *peers,
+                     size_t n)
+{
+    if (n == nb->n_peers && (!n || !memcmp(peers, nb->peers,
+                                           n * sizeof *peers))) {
+        return;
+    }
+    free(nb->peers);
+    nb->peers = n ? xmemdup(peers, n * sizeof *peers) : NULL;
+    nb->n_peers = n;
+    nb->ovs_dirty = nb->kernel_dirty = true;
+}
+
+/* Sends 'tnl/arp/set BRIDGE IP MAC' for every peer. */
+static void
+send_ovs_round(struct neighbours *nb)
+{
+    nb->ovs_set = 0;
+    nb->ovs_pending = 0;
+    for (size_t i = 0; i < nb->n_peers; i++) {
+        struct json *params = json_array_create_empty();
+        struct jsonrpc_msg *request;
+
+        json_array_add(params, json_string_create(nb->bridge));
+        json_array_add(params, json_string_create_nocopy(
+                           xasprintf(IP_FMT, IP_ARGS(nb->peers[i].ip))));
+        json_array_add(params, json_string_create_nocopy(
+                           xasprintf(ETH_ADDR_FMT,
+                                     ETH_ADDR_ARGS(nb->peers[i].mac))));
+        request = jsonrpc_create_request("tnl/arp/set", params, NULL);
+        if (!jsonrpc_session_send(nb->session, request)) {
+            nb->ovs_pending++;
+        }
+    }
+    nb->ovs_rounds++;
+    nb->ovs_dirty = false;
+    nb->sent_seqno = jsonrpc_session_get_seqno(nb->session);
+}
+
+static void
+run_ovs(struct neighbours *nb)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+    jsonrpc_session_run(nb->session);
+    for (int i = 0; i < 50; i++) {
+        struct jsonrpc_msg *msg = jsonrpc_session_recv(nb->session);
+
+        if (!msg) {
+            break;
+        }
+        if (msg->type == JSONRPC_REPLY && nb->ovs_pending) {
+            nb->ovs_pending--;
+            nb->ovs_set++;
+        } else if (msg->type == JSONRPC_ERROR && nb->ovs_pending) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            nb->ovs_pending--;
+            json_to_ds(msg->error, 0, &s);
+            free(nb->ovs_error);
+            nb->ovs_error = ds_steal_cstr(&s);
+            VLOG_WARN_RL(&rl, "%s: tnl/arp/set refused: %s", nb->name,
+                         nb->ovs_error);
+        }
+        jsonrpc_msg_destroy(msg);
+    }
+
+    if (jsonrpc_session_is_connected(nb->session)
+        && (nb->ovs_dirty
+            || jsonrpc_session_get_seqno(nb->session) != nb->sent_seqno)) {
+        if (jsonrpc_session_get_seqno(nb->session) != nb->sent_seqno) {
+            /* A new ovs-vswitchd (or a first connection): its cache is
+             * empty.  The kernel side may have been reset too. */
+            nb->kernel_dirty = true;
+        }
+        send_ovs_round(nb);
+    }
+}
+
+static void
+run_kernel(struct neighbours *nb)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    char *error;
+
+    if (!nb->kernel_dirty || time_msec() < nb->kernel_retry) {
+        return;
+    }
+    nb->kernel_set = 0;
+    free(nb->kernel_error);
+    nb->kernel_error = NULL;
+    if (kernel_neigh_set(nb->netns, nb->bridge, nb->peers, nb->n_peers,
+                         &error)) {
+        nb->kernel_error = error;
+        nb->kernel_retry = time_msec() + KERNEL_RETRY_MSEC;
+        VLOG_WARN_RL(&rl, "%s: kernel neighbours: %s", nb->name, error);
+        return;
+    }
+    nb->kernel_set = nb->n_peers;
+    nb->kernel_dirty = false;
+    nb->kernel_retry = 0;
+}
+
+void
+neighbours_run(struct neighbours *nb)
+{
+    if (!nb->session) {
+        return;
+    }
+    run_ovs(nb);
+    run_kernel(nb);
+}
+
+void
+neighbours_wait(struct neighbours *nb)
+{
+    if (!nb->session) {
+        return;
+    }
+    jsonrpc_session_wait(nb->session);
+    jsonrpc_session_recv_wait(nb->session);
+    if (nb->kernel_dirty) {
+        poll_timer_wait_until(nb->kernel_retry);
+    }
+}
+
+bool
+neighbours_is_synced(const struct neighbours *nb)
+{
+    return (nb->session && !nb->ovs_dirty && !nb->ovs_pending
+            && nb->ovs_set == nb->n_peers && !nb->kernel_dirty
+            && jsonrpc_session_get_seqno(nb->session) == nb->sent_seqno);
+}
+
+void
+neighbours_format_status(const struct neighbours *nb, struct ds *s)
+{
+    if (!nb->session) {
+        ds_put_format(s, "%s: not pre-resolved (no vswitchd_unixctl)",
+                      nb->name);
+        return;
+    }
+    ds_put_format(s, "%s: %"PRIuSIZE" peers, ovs-vswitchd %s: %"PRIuSIZE
+                  " set (%"PRIu64" rounds), kernel%s%s: %"PRIuSIZE" set",
+                  nb->name, nb->n_peers,
+                  jsonrpc_session_is_connected(nb->session) ? "connected"
+                  : "not connected", nb->ovs_set, nb->ovs_rounds,
+                  nb->netns ? " in " : "", nb->netns ? nb->netns : "",
+                  nb->kernel_set);
+    if (nb->ovs_error) {
+        ds_put_format(s, ", last ovs-vswitchd error: %s", nb->ovs_error);
+    }
+    if (nb->kernel_error) {
+        ds_put_format(s, ", kernel error: %s", nb->kernel_error);
+    }
+}
