@@ -59,19 +59,35 @@ add_flow(struct pipeline_ctx *ctx, uint8_t table, uint16_t priority,
     free(match);
 }
 
+/* Which packets an answer from the model is for, in a match: those of local
+ * VMs and the physical network alike (overlays), only those of local VMs, or
+ * only those of the physical network (VLAN networks: see add_location()). */
+#define FROM_ANY ""
+#define FROM_VMS PIPELINE_REG_FLAGS"=0/0x1,"
+#define FROM_PROVIDER PIPELINE_REG_FLAGS"=0x1/0x1,"
+BUILD_ASSERT_DECL(PIPELINE_F_FROM_PROVIDER == 0x1);
+
+/* Puts into 'buf' the actions that tag an answer with 'vlan' if nonzero (a
+ * request from the physical network came in tagged, and the classifier
+ * popped the tag), else nothing. */
+static void
+vlan_tag_actions(uint16_t vlan, char buf[64])
+{
+    buf[0] = '\0';
+    if (vlan) {
+        snprintf(buf, 64, "push_vlan:0x8100,set_field:%u->vlan_vid,",
+                 4096 | vlan);
+    }
+}
+
 /* Actions that turn an ARP request into the reply "'ip' is at 'mac'" and
- * send it back where it came from; tagged with 'vlan' if nonzero (a request
- * from the physical network came in tagged, and the classifier popped the
- * tag). */
+ * send it back where it came from; tagged with 'vlan' if nonzero. */
 static char *
 arp_reply_actions(struct eth_addr mac, ovs_be32 ip, uint16_t vlan)
 {
-    char vlan_actions[64] = "";
+    char vlan_actions[64];
 
-    if (vlan) {
-        snprintf(vlan_actions, sizeof vlan_actions,
-                 "push_vlan:0x8100,set_field:%u->vlan_vid,", 4096 | vlan);
-    }
+    vlan_tag_actions(vlan, vlan_actions);
     return xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
                      "set_field:"ETH_ADDR_FMT"->eth_src,"
                      "set_field:2->arp_op,"
@@ -82,6 +98,56 @@ arp_reply_actions(struct eth_addr mac, ovs_be32 ip, uint16_t vlan)
                      "%sIN_PORT",
                      ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac), IP_ARGS(ip),
                      vlan_actions);
+}
+
+/* Neighbor Advertisement flags (RFC 4861 4.4), the first 32 bits after the
+ * ICMPv6 checksum: OpenFlow's nd_reserved. */
+#define ND_RSO_ROUTER 0x80000000
+#define ND_RSO_SOLICITED 0x40000000
+#define ND_RSO_OVERRIDE 0x20000000
+
+/* Adds to table PT_ARP the answer to IPv6 neighbour discovery for 'ip6' in
+ * network 'nkey': a Neighbor Solicitation for it (from the packets 'from'
+ * says, one of the FROM_* above), turned into the solicited advertisement
+ * "'ip6' is at 'mac'" (with the router flag if 'router') and sent back where
+ * it came from, tagged with 'vlan' if nonzero.
+ *
+ * Open vSwitch 3.1 cannot do it in one flow: the advertisement's target
+ * link-layer address (nd_tll) may only be set by a flow that matches an
+ * advertisement, and setting the solicitation's source link-layer address
+ * (nd_sll) before changing the option's type to 2 does not work in the
+ * userspace datapath (it commits the new type before the address, then
+ * writes the address into the option of the type it finds).  So this flow
+ * makes the packet an advertisement, with the option's type changed, and
+ * goes on to PT_ND_REPLY, whose one flow copies the answer's MAC (now the
+ * Ethernet source) into nd_tll and sends it back.  Open vSwitch recomputes
+ * the ICMPv6 checksum; the hop limit is 255, as RFC 4861 7.1.2 requires. */
+static void
+add_nd_answer(struct pipeline_ctx *ctx, uint64_t cookie, uint32_t nkey,
+              const char *from, struct eth_addr mac,
+              const struct in6_addr *ip6, bool router, uint16_t vlan)
+{
+    char vlan_actions[64];
+    char ip6s[INET6_ADDRSTRLEN];
+    char *actions;
+
+    vlan_tag_actions(vlan, vlan_actions);
+    ipv6_string_mapped(ip6s, ip6);
+    actions = xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                        "set_field:"ETH_ADDR_FMT"->eth_src,"
+                        "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+                        "set_field:%s->ipv6_src,set_field:255->nw_ttl,"
+                        "set_field:136->icmpv6_type,"
+                        "set_field:%#"PRIx32"->nd_reserved,"
+                        "set_field:2->nd_options_type,%sgoto_table:%d",
+                        ETH_ADDR_ARGS(mac), ip6s,
+                        (uint32_t) ((router ? ND_RSO_ROUTER : 0)
+                                    | ND_RSO_SOLICITED | ND_RSO_OVERRIDE),
+                        vlan_actions, PT_ND_REPLY);
+    add_flow(ctx, PT_ARP, 100, cookie, actions,
+             "metadata=%#"PRIx32",%sicmp6,icmp_type=135,icmp_code=0,"
+             "nd_target=%s", nkey, from, ip6s);
+    free(actions);
 }
 
 static int
@@ -100,9 +166,33 @@ add_defaults(struct pipeline_ctx *ctx)
     add_flow(ctx, PT_CLASSIFY, 0, c, "drop", "%s", "");
     add_flow(ctx, PT_ADMISSION, 0, c, "drop", "%s", "");
     add_flow(ctx, PT_PORT_SECURITY, 0, c, "drop", "%s", "");
-    /* Not an ARP request we answer: on to L3 (an overlay then drops
-     * broadcasts at L2: no flooding). */
+
+    /* Neighbour discovery from a VM: a solicitation or advertisement that
+     * no flow of the VM's port allows is a lie (add_port()); a VM is
+     * neither a router (advertisements) nor redirects anyone.  Anything
+     * else goes on. */
+    add_flow(ctx, PT_ND_SECURITY, 0, c, "goto_table:15", "%s", "");
+    add_flow(ctx, PT_ND_SECURITY, 50, c, "drop", "%s",
+             "icmp6,icmp_type=135");
+    add_flow(ctx, PT_ND_SECURITY, 50, c, "drop", "%s",
+             "icmp6,icmp_type=136");
+    add_flow(ctx, PT_ND_SECURITY, 50, c, "drop", "%s",
+             "icmp6,icmp_type=134");
+    add_flow(ctx, PT_ND_SECURITY, 50, c, "drop", "%s",
+             "icmp6,icmp_type=137");
+
+    /* Not an ARP request or Neighbor Solicitation we answer: on to L3 (an
+     * overlay then drops broadcasts and multicasts at L2: no flooding).  A
+     * solicitation without a source link-layer address option (a unicast
+     * one, RFC 4861 7.2.2) is not answered here: add_nd_answer()'s actions
+     * need the option; it goes to its destination, which answers. */
     add_flow(ctx, PT_ARP, 0, c, "goto_table:20", "%s", "");
+    add_flow(ctx, PT_ARP, 110, c, "goto_table:20", "%s",
+             "icmp6,icmp_type=135,icmp_code=0,nd_sll=00:00:00:00:00:00");
+    add_flow(ctx, PT_ND_REPLY, 0, c, "drop", "%s", "");
+    add_flow(ctx, PT_ND_REPLY, 100, c,
+             "move:NXM_OF_ETH_SRC[]->NXM_NX_ND_TLL[],IN_PORT", "%s",
+             "icmp6,icmp_type=136,icmp_code=0");
     add_flow(ctx, PT_L3, 0, c, "goto_table:30", "%s", "");
     add_flow(ctx, PT_ROUTE, 0, c, "drop", "%s", "");
     add_flow(ctx, PT_L2, 0, c, "drop", "%s", "");
@@ -157,7 +247,7 @@ add_network(struct pipeline_ctx *ctx, const struct model_network *net)
     }
 
     /* An overlay's subnets have a distributed gateway: every host answers
-     * ARP for it and routes what is sent to it. */
+     * ARP and IPv6 ND for it and routes what is sent to it. */
     for (size_t i = 0; i < ctx->model->n_subnets; i++) {
         const struct model_subnet *s = ctx->model->subnets[i];
 
@@ -172,6 +262,13 @@ add_network(struct pipeline_ctx *ctx, const struct model_network *net)
         add_flow(ctx, PT_L3, 100, c, "goto_table:21",
                  "metadata=%#"PRIx32",ip,dl_dst="ETH_ADDR_FMT, key,
                  ETH_ADDR_ARGS(s->gateway_mac));
+        if (s->has_ipv6) {
+            add_nd_answer(ctx, c, key, FROM_ANY, s->gateway_mac,
+                          &s->gateway_ip6, true, 0);
+            add_flow(ctx, PT_L3, 100, c, "goto_table:21",
+                     "metadata=%#"PRIx32",ipv6,dl_dst="ETH_ADDR_FMT, key,
+                     ETH_ADDR_ARGS(s->gateway_mac));
+        }
     }
 }
 
@@ -183,6 +280,7 @@ add_port(struct pipeline_ctx *ctx, const struct model_port *p)
     uint32_t nkey = model_network_key(net);
     uint64_t c = PIPELINE_COOKIE(PIPELINE_C_PORT, p->key);
     bool vlan = net->kind == MODEL_NET_VLAN;
+    char *route_actions;
     char *actions;
 
     /* L2: the port's MAC in its network. */
@@ -193,6 +291,13 @@ add_port(struct pipeline_ctx *ctx, const struct model_port *p)
              ETH_ADDR_ARGS(p->mac));
     free(actions);
 
+    /* What routing to the port does (below, for IPv4 and IPv6 alike): the
+     * port's subnet's gateway sends it to the port's MAC. */
+    route_actions = xasprintf("set_field:"ETH_ADDR_FMT"->eth_src,"
+                              "set_field:"ETH_ADDR_FMT"->eth_dst,"
+                              "dec_ttl,goto_table:30",
+                              ETH_ADDR_ARGS(p->subnet->gateway_mac),
+                              ETH_ADDR_ARGS(p->mac));
     for (size_t i = 0; i < p->n_ipv4; i++) {
         ovs_be32 ip = p->ipv4[i];
 
@@ -214,17 +319,24 @@ add_port(struct pipeline_ctx *ctx, const struct model_port *p)
 
         /* Routing to the port from another subnet of its VPC. */
         if (!vlan) {
-            actions = xasprintf("set_field:"ETH_ADDR_FMT"->eth_src,"
-                                "set_field:"ETH_ADDR_FMT"->eth_dst,"
-                                "dec_ttl,goto_table:30",
-                                ETH_ADDR_ARGS(p->subnet->gateway_mac),
-                                ETH_ADDR_ARGS(p->mac));
-            add_flow(ctx, PT_ROUTE, 100, c, actions,
+            add_flow(ctx, PT_ROUTE, 100, c, route_actions,
                      "metadata=%#"PRIx32",ip,nw_dst="IP_FMT, nkey,
                      IP_ARGS(ip));
-            free(actions);
         }
     }
+    for (size_t i = 0; i < p->n_ipv6; i++) {
+        char ip6s[INET6_ADDRSTRLEN];
+
+        /* Neighbour discovery for the port's addresses, as ARP above. */
+        add_nd_answer(ctx, c, nkey, vlan ? FROM_VMS : FROM_ANY, p->mac,
+                      &p->ipv6[i], false, 0);
+        if (!vlan) {
+            ipv6_string_mapped(ip6s, &p->ipv6[i]);
+            add_flow(ctx, PT_ROUTE, 100, c, route_actions,
+                     "metadata=%#"PRIx32",ipv6,ipv6_dst=%s", nkey, ip6s);
+        }
+    }
+    free(route_actions);
 
     /* Ingress from the VM's interface, if it is attached here. */
     const struct simap_node *iface = simap_find(&ctx->ports->ifaces,
@@ -251,18 +363,34 @@ add_port(struct pipeline_ctx *ctx, const struct model_port *p)
                  ETH_ADDR_ARGS(p->mac), ETH_ADDR_ARGS(p->mac),
                  IP_ARGS(p->ipv4[i]));
     }
+    /* In IPv6 its own addresses or link-local, then on to the checks of
+     * neighbour discovery: a solicitation only with the VM's MAC as source
+     * link-layer address (or none), an advertisement only for one of its
+     * addresses and with its MAC as target link-layer address (or none). */
     for (size_t i = 0; i < p->n_ipv6; i++) {
         char buf[INET6_ADDRSTRLEN];
 
-        inet_ntop(AF_INET6, &p->ipv6[i], buf, sizeof buf);
-        add_flow(ctx, PT_PORT_SECURITY, 100, c, "goto_table:15",
+        ipv6_string_mapped(buf, &p->ipv6[i]);
+        add_flow(ctx, PT_PORT_SECURITY, 100, c, "goto_table:11",
                  PIPELINE_REG_SRC_PORT"=%#"PRIx32",dl_src="ETH_ADDR_FMT
                  ",ipv6,ipv6_src=%s", p->key, ETH_ADDR_ARGS(p->mac), buf);
+        for (int own = 0; own < 2; own++) {
+            add_flow(ctx, PT_ND_SECURITY, 100, c, "goto_table:15",
+                     PIPELINE_REG_SRC_PORT"=%#"PRIx32",icmp6,icmp_type=136,"
+                     "icmp_code=0,nd_target=%s,nd_tll="ETH_ADDR_FMT, p->key,
+                     buf, ETH_ADDR_ARGS(own ? p->mac : eth_addr_zero));
+        }
     }
     if (p->n_ipv6) {
-        add_flow(ctx, PT_PORT_SECURITY, 90, c, "goto_table:15",
+        add_flow(ctx, PT_PORT_SECURITY, 90, c, "goto_table:11",
                  PIPELINE_REG_SRC_PORT"=%#"PRIx32",dl_src="ETH_ADDR_FMT
                  ",ipv6,ipv6_src=fe80::/10", p->key, ETH_ADDR_ARGS(p->mac));
+        for (int own = 0; own < 2; own++) {
+            add_flow(ctx, PT_ND_SECURITY, 100, c, "goto_table:15",
+                     PIPELINE_REG_SRC_PORT"=%#"PRIx32",icmp6,icmp_type=135,"
+                     "icmp_code=0,nd_sll="ETH_ADDR_FMT, p->key,
+                     ETH_ADDR_ARGS(own ? p->mac : eth_addr_zero));
+        }
     }
 }
 
@@ -332,10 +460,10 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
                  PIPELINE_REG_DST_PORT"=%#"PRIx32, p->key);
     }
 
-    /* The physical network's ARP for a VLAN port's addresses, and for the
-     * elastic IPs mapped to the port, is answered by the port's active
-     * host only: the physical switch learns the answer's MAC where it came
-     * from. */
+    /* The physical network's ARP and ND for a VLAN port's addresses, and
+     * ARP for the elastic IPs mapped to the port, are answered by the
+     * port's active host only: the physical switch learns the answer's MAC
+     * where it came from. */
     if (!active) {
         return;
     }
@@ -348,6 +476,10 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
                      PIPELINE_F_FROM_PROVIDER, PIPELINE_F_FROM_PROVIDER,
                      IP_ARGS(p->ipv4[i]));
             free(actions);
+        }
+        for (size_t i = 0; i < p->n_ipv6; i++) {
+            add_nd_answer(ctx, c, nkey, FROM_PROVIDER, p->mac, &p->ipv6[i],
+                          false, net->vlan);
         }
     }
     for (size_t i = 0; i < ctx->model->n_eips; i++) {

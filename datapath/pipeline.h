@@ -6,10 +6,11 @@
  * one.  docs/pipeline.md describes the tables, registers and cookies.
  *
  * The flows that decide where a port lives (its admission flow, its
- * location flow, and the ARP answers that only the port's active host may
- * give to the physical network) carry cookie class PIPELINE_C_LOCATION with
- * the port's key, and nothing else depends on where the port lives: moving a
- * port changes O(1) flows per host whatever the size of the pipeline. */
+ * location flow, and the ARP and ND answers that only the port's active host
+ * may give to the physical network) carry cookie class PIPELINE_C_LOCATION
+ * with the port's key, and nothing else depends on where the port lives:
+ * moving a port changes O(1) flows per host whatever the size of the
+ * pipeline. */
 
 #ifndef PIPELINE_H
 #define PIPELINE_H 1
@@ -27,7 +28,9 @@ enum pipeline_table {
     PT_CLASSIFY = 0,            /* Where a packet comes from. */
     PT_ADMISSION = 5,           /* Is a VM interface's ingress open here? */
     PT_PORT_SECURITY = 10,      /* A VM sends only with its MAC and IPs. */
-    PT_ARP = 15,                /* ARP answered from the model. */
+    PT_ND_SECURITY = 11,        /* A VM's neighbour discovery tells truth. */
+    PT_ARP = 15,                /* ARP and IPv6 ND answered from the model. */
+    PT_ND_REPLY = 16,           /* Finishes an ND answer begun in 15. */
     PT_L3 = 20,                 /* To a gateway? Elastic IP DNAT. */
     PT_ROUTE = 21,              /* Routing inside a VPC, elastic IP SNAT. */
     PT_L2 = 30,                 /* Destination MAC -> destination port. */

@@ -78,6 +78,11 @@ model_from_idl(struct model *m, struct ovsdb_idl *idl)
             SKIP("skipping subnet: %s", error);
             continue;
         }
+        if (s->cidr6 && s->gateway_ip6
+            && model_subnet_set_ipv6(ms, s->cidr6, s->gateway_ip6, &error)) {
+            /* The subnet is still good for IPv4. */
+            SKIP("skipping IPv6 of subnet %s: %s", s->name, error);
+        }
         shash_add(&subnets, s->name, ms);
     }
     NBREC_PORT_FOR_EACH (p, idl) {

@@ -3,6 +3,7 @@
 #include <config.h>
 #include "model.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,37 @@ model_add_subnet(struct model *m, struct model_network *net,
     s->gateway_mac = mac;
     MODEL_APPEND(m->subnets, m->n_subnets, m->allocated_subnets, s);
     return s;
+}
+
+/* Gives 's' the IPv6 prefix 'cidr6' with gateway 'gateway_ip6' (whose MAC
+ * is the subnet's gateway MAC, as for IPv4).  Returns 0, or EINVAL with a
+ * message in '*errorp' (to free) if one does not parse; 's' is unchanged
+ * then. */
+int
+model_subnet_set_ipv6(struct model_subnet *s, const char *cidr6,
+                      const char *gateway_ip6, char **errorp)
+{
+    struct in6_addr addr, gw, mask;
+    unsigned int plen;
+    char *error;
+
+    error = ipv6_parse_cidr(cidr6, &addr, &plen);
+    if (error) {
+        *errorp = xasprintf("subnet %s: %s", s->name, error);
+        free(error);
+        return EINVAL;
+    }
+    if (!ipv6_parse(gateway_ip6, &gw)) {
+        *errorp = xasprintf("subnet %s: bad IPv6 gateway %s", s->name,
+                            gateway_ip6);
+        return EINVAL;
+    }
+    mask = ipv6_create_mask(plen);
+    s->has_ipv6 = true;
+    s->addr6 = ipv6_addr_bitand(&addr, &mask);
+    s->plen6 = plen;
+    s->gateway_ip6 = gw;
+    return 0;
 }
 
 struct model_port *

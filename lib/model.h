@@ -47,7 +47,13 @@ struct model_subnet {
     ovs_be32 addr;              /* Network address. */
     unsigned int plen;
     ovs_be32 gateway_ip;
-    struct eth_addr gateway_mac;
+    struct eth_addr gateway_mac;       /* For IPv4 and IPv6 alike. */
+
+    /* An optional IPv6 prefix and gateway (model_subnet_set_ipv6()). */
+    bool has_ipv6;
+    struct in6_addr addr6;             /* Network prefix. */
+    unsigned int plen6;
+    struct in6_addr gateway_ip6;
 };
 
 struct model_port {
@@ -106,6 +112,8 @@ struct model_subnet *model_add_subnet(struct model *,
                                       const char *gateway_ip,
                                       const char *gateway_mac,
                                       char **errorp);
+int model_subnet_set_ipv6(struct model_subnet *, const char *cidr6,
+                          const char *gateway_ip6, char **errorp);
 struct model_port *model_add_port(struct model *, struct model_subnet *,
                                   const char *name, uint32_t key,
                                   const char *mac, const char *const *ips,

@@ -86,6 +86,7 @@ LAB_FILES = \
 	tests/lab/lab \
 	tests/lab/lab-lib.sh \
 	tests/harness/lab-traffic \
+	tests/harness/nd-frame \
 	tests/test-lib.sh \
 	tests/summary
 EXTRA_DIST += $(LAB_FILES) $(INTEGRATION_TESTS)

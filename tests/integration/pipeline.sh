@@ -6,7 +6,8 @@
 # br-int.  Then real traffic: switching and routing between hosts through
 # VXLAN, isolation between VPCs with overlapping addresses, port security,
 # the provider VLAN through the edge router, the elastic IP from the
-# internet and SNAT on the way out.
+# internet and SNAT on the way out; and all of it again in IPv6, with
+# neighbour discovery answered by the pipeline and lies in it dropped.
 #
 # Until the controller exists, provisioning and the installer are driven
 # by the test tools provision-host (OVSDB) and install-flows (one atomic
@@ -15,6 +16,7 @@
 CTL=$top_builddir/controller/cutoverctl
 INSTALL=$top_builddir/tests/harness/install-flows
 PROVISION=$top_builddir/tests/harness/provision-host
+NDFRAME=$top_srcdir/tests/harness/nd-frame
 [ -x "$CTL" ] || skip "$CTL is not built"
 [ -x "$INSTALL" ] || skip "$INSTALL is not built"
 [ -x "$PROVISION" ] || skip "$PROVISION is not built"
@@ -48,19 +50,28 @@ done
 check "vpc1" "$CTL" net-add vpc1 vxlan 1001
 check "vpc2" "$CTL" net-add vpc2 geneve 1002
 check "provider" "$CTL" net-add provider vlan 100
-check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
-check "db" "$CTL" subnet-add vpc1 db 10.0.1.0/24 10.0.1.1 02:00:00:00:01:02
-check "app" "$CTL" subnet-add vpc2 app 10.0.0.0/24 10.0.0.1 02:00:00:00:02:01
-check "public" "$CTL" subnet-add provider public 203.0.113.0/24 203.0.113.1 "$edge_mac"
-# name subnet mac ip gateway host
-VMS="vm1 web 02:00:0a:00:00:01 10.0.0.5 10.0.0.1 1
-vm2 db 02:00:0a:00:01:02 10.0.1.5 10.0.1.1 2
-vm3 app 02:00:0a:00:02:03 10.0.0.5 10.0.0.1 3
-vm4 web 02:00:0a:00:00:04 10.0.0.6 10.0.0.1 3
-vm5 public 02:00:cb:00:71:05 203.0.113.50 203.0.113.1 2"
-while read -r vm subnet mac ip gw h; do
-    check "port $vm" "$CTL" port-add "$vm" "$subnet" "$mac" "ip=$ip" "home=h$h"
-    check "VM $vm" lab_vm_add "$P" "$vm" "$h" "$mac" "$ip/24" --gw "$gw"
+check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01 \
+    cidr6=fd00:0:0:1::/64 gateway6=fd00:0:0:1::1
+check "db" "$CTL" subnet-add vpc1 db 10.0.1.0/24 10.0.1.1 02:00:00:00:01:02 \
+    cidr6=fd00:0:0:2::/64 gateway6=fd00:0:0:2::1
+check "app" "$CTL" subnet-add vpc2 app 10.0.0.0/24 10.0.0.1 02:00:00:00:02:01 \
+    cidr6=fd00:0:0:1::/64 gateway6=fd00:0:0:1::1
+# The edge router has 2001:db8:cafe::1 on the provider VLAN.
+check "public" "$CTL" subnet-add provider public 203.0.113.0/24 203.0.113.1 \
+    "$edge_mac" cidr6=2001:db8:cafe::/64 gateway6=2001:db8:cafe::1
+# name subnet mac ip gateway ip6 gateway6 host
+VMS="vm1 web 02:00:0a:00:00:01 10.0.0.5 10.0.0.1 fd00:0:0:1::5 fd00:0:0:1::1 1
+vm2 db 02:00:0a:00:01:02 10.0.1.5 10.0.1.1 fd00:0:0:2::5 fd00:0:0:2::1 2
+vm3 app 02:00:0a:00:02:03 10.0.0.5 10.0.0.1 fd00:0:0:1::5 fd00:0:0:1::1 3
+vm4 web 02:00:0a:00:00:04 10.0.0.6 10.0.0.1 fd00:0:0:1::6 fd00:0:0:1::1 3
+vm5 public 02:00:cb:00:71:05 203.0.113.50 203.0.113.1 2001:db8:cafe::50 2001:db8:cafe::1 2"
+while read -r vm subnet mac ip gw ip6 gw6 h; do
+    check "port $vm" "$CTL" port-add "$vm" "$subnet" "$mac" "ip=$ip" \
+        "ip=$ip6" "home=h$h"
+    check "VM $vm" lab_vm_add "$P" "$vm" "$h" "$mac" "$ip/24" --gw "$gw" \
+        --ip6 "$ip6/64"
+    check "VM $vm IPv6 route" ip -n "$(lab_ns "$P" "$vm")" -6 route add \
+        default via "$gw6"
 done <<< "$VMS"
 check "elastic IP" "$CTL" eip-add 203.0.113.10 02:00:cb:00:71:0a provider port=vm1
 
@@ -158,6 +169,142 @@ check_eq "the edge router learned the elastic IP's MAC" \
 check "vm1 -> internet (leaves as 203.0.113.10)" reach vm1 198.51.100.2
 reach vm2 198.51.100.2 && fail "vm2 (no elastic IP) reached the internet"
 echo "ok: vm2 has no way out"
+
+# reach6 FROM TO: FROM (a VM) pings TO over IPv6.  Neighbour discovery
+# comes first; a loaded machine may take its time: up to 3 tries.
+reach6() {
+    local i
+    for i in 1 2 3; do
+        ip netns exec "$(lab_ns "$P" "$1")" ping -6 -c 2 -i 0.2 -W 2 -q "$2" \
+            >/dev/null && return 0
+    done
+    return 1
+}
+
+# no_reach6 FROM TO [PING OPTIONS]: FROM's pings to TO get no answer.
+no_reach6() {
+    local from=$1 to=$2
+    shift 2
+    ! ip netns exec "$(lab_ns "$P" "$from")" ping -6 -c 2 -i 0.2 -W 1 -q \
+        "$@" "$to" >/dev/null
+}
+
+# neigh6 VM ADDR: the MAC VM's neighbour cache has for ADDR.
+neigh6() {
+    ip -n "$(lab_ns "$P" "$1")" -6 neigh show "$2" | awk '{print $5}'
+}
+
+step "IPv6: neighbour discovery answered by the pipeline, switching, routing"
+check "vm1 (h1) -> vm4 (h3) over IPv6, same subnet" reach6 vm1 fd00:0:0:1::6
+check_eq "vm1's neighbour entry for vm4" "$(neigh6 vm1 fd00:0:0:1::6)" \
+    02:00:0a:00:00:04
+check "vm1 (h1) -> vm2 (h2) over IPv6, routed web -> db" \
+    reach6 vm1 fd00:0:0:2::5
+check_eq "vm1's neighbour entry for its IPv6 gateway" \
+    "$(neigh6 vm1 fd00:0:0:1::1)" 02:00:00:00:01:01
+ip -n "$P-vm1-h1" -6 neigh show fd00:0:0:1::1 | grep -qw router \
+    || fail "the gateway's advertisement had no router flag"
+echo "ok: the gateway is a router"
+check "vm2 (h2) -> vm4 (h3) over IPv6, routed db -> web" \
+    reach6 vm2 fd00:0:0:1::6
+check_eq "vm2's neighbour entry for its IPv6 gateway" \
+    "$(neigh6 vm2 fd00:0:0:2::1)" 02:00:00:00:01:02
+# The routed packets had their hop limit decremented once (64 -> 63).
+hops=$(ip netns exec "$P-vm1-h1" ping -6 -c 1 -W 2 fd00:0:0:2::5 \
+    | grep -o 'ttl=[0-9]*')
+check_eq "hop limit of vm2's answer, routed once" "$hops" ttl=63
+
+step "IPv6 isolation: vpc2 shares vpc1's prefix and reaches none of it"
+check "vm3 (vpc2) has no way to vm4 (vpc1)" no_reach6 vm3 fd00:0:0:1::6
+check_eq "the MAC vm3 learned for vm4's address" \
+    "$(neigh6 vm3 fd00:0:0:1::6)" ""
+check "vm3 (vpc2) has no way to vm2 (vpc1)" no_reach6 vm3 fd00:0:0:2::5
+echo "ok: vm3 reaches nothing of vpc1"
+check "vm4 reaches fd00:0:0:1::5" reach6 vm4 fd00:0:0:1::5
+check_eq "fd00:0:0:1::5 for vm4 is vm1, not vm3" \
+    "$(neigh6 vm4 fd00:0:0:1::5)" 02:00:0a:00:00:01
+
+step "IPv6 port security: no other source, no lies in neighbour discovery"
+ip -n "$P-vm1-h1" addr add fd00:0:0:1::99/64 dev eth0 nodad
+check "vm1 sends with an IPv6 source not its own" \
+    no_reach6 vm1 fd00:0:0:1::6 -I fd00:0:0:1::99
+ip -n "$P-vm1-h1" addr del fd00:0:0:1::99/64 dev eth0
+echo "ok: spoofed IPv6 source dropped"
+
+# nd_watch VM STOP_TARGET STOP_LLADDR: watches VM's neighbour discovery
+# frames (in the background, into $TEST_TMP/VM.nd) until one about
+# STOP_TARGET with link-layer address STOP_LLADDR arrives.
+nd_watch() {
+    rm -f "$TEST_TMP/$1.ready"
+    ip netns exec "$(lab_ns "$P" "$1")" python3 "$NDFRAME" watch eth0 20 \
+        "$TEST_TMP/$1.ready" "$2" "$3" > "$TEST_TMP/$1.nd" &
+    ND_WATCH=$!
+    test_bg "$ND_WATCH"
+    wait_for "$TEST_TMP/$1.ready"
+}
+
+# nd_send VM ARGS...: VM sends a neighbour discovery frame (nd-frame send).
+nd_send() {
+    local vm=$1
+    shift
+    ip netns exec "$(lab_ns "$P" "$vm")" python3 "$NDFRAME" send eth0 "$@"
+}
+
+# vm1 and vm4 forget their neighbours, so that their own kernels stay
+# quiet (no solicitations, no answers to them) while they are watched; vm4
+# keeps one stale entry: its gateway, what a lie below tries to change.
+ip -n "$P-vm1-h1" -6 neigh flush all
+ip -n "$P-vm4-h3" -6 neigh flush all
+check "vm4's gateway entry" ip -n "$P-vm4-h3" -6 neigh replace fd00:0:0:1::1 \
+    lladdr 02:00:00:00:01:01 dev eth0 nud stale
+
+# Lying advertisements from vm1, to vm4 (on h3): "the gateway is at vm1's
+# MAC", "vm1's address is at vm2's MAC"; then a true one, "fd00:0:0:1::5
+# (vm1) is at vm1's MAC", that must arrive, and after the lies if they got
+# through.
+nd_watch vm4 fd00:0:0:1::5 02:00:0a:00:00:01
+check "vm1 sends a lying advertisement" nd_send vm1 02:00:0a:00:00:04 \
+    fd00:0:0:1::5 fd00:0:0:1::6 na fd00:0:0:1::1 02:00:0a:00:00:01
+check "vm1 sends a lying advertisement (another's MAC)" nd_send vm1 \
+    02:00:0a:00:00:04 fd00:0:0:1::5 fd00:0:0:1::6 na fd00:0:0:1::5 \
+    02:00:0a:00:01:02
+check "vm1 sends a true advertisement" nd_send vm1 02:00:0a:00:00:04 \
+    fd00:0:0:1::5 fd00:0:0:1::6 na fd00:0:0:1::5 02:00:0a:00:00:01
+wait "$ND_WATCH" \
+    || fail "vm4 did not get vm1's true advertisement:" \
+            "$(cat "$TEST_TMP/vm4.nd")"
+check_eq "what vm4 got of vm1's advertisements" \
+    "$(grep -v '^ns' "$TEST_TMP/vm4.nd" | tr '\n' ' ')" \
+    "na fd00:0:0:1::5 02:00:0a:00:00:01 "
+check_eq "vm4's neighbour entry for its gateway" \
+    "$(neigh6 vm4 fd00:0:0:1::1)" 02:00:00:00:01:01
+
+# A solicitation from vm1 with vm2's MAC as its source link-layer address:
+# dropped, so the pipeline does not answer it; then a true one, answered.
+nd_watch vm1 fd00:0:0:1::6 02:00:0a:00:00:04
+check "vm1 sends a solicitation with another's MAC" nd_send vm1 \
+    33:33:ff:00:00:05 fd00:0:0:1::5 ff02::1:ff00:5 ns fd00:0:0:2::5 \
+    02:00:0a:00:01:02
+check "vm1 sends a true solicitation" nd_send vm1 33:33:ff:00:00:06 \
+    fd00:0:0:1::5 ff02::1:ff00:6 ns fd00:0:0:1::6 02:00:0a:00:00:01
+wait "$ND_WATCH" || fail "the pipeline did not answer vm1's solicitation:" \
+    "$(cat "$TEST_TMP/vm1.nd")"
+check_eq "the answers vm1 got" \
+    "$(grep '^na' "$TEST_TMP/vm1.nd" | tr '\n' ' ')" \
+    "na fd00:0:0:1::6 02:00:0a:00:00:04 "
+check "vm1 works again over IPv6" reach6 vm1 fd00:0:0:1::6
+
+step "IPv6 on the provider VLAN, through the edge router"
+check "vm5 (h2) -> edge router over IPv6" reach6 vm5 2001:db8:cafe::1
+check "vm5 -> internet over IPv6" reach6 vm5 2001:db8:ffff::2
+# The edge router learns vm5's MAC from the answer to its own solicitation
+# (answered tagged, by vm5's host only).
+ip -n "$P-edge" -6 neigh flush dev eth0
+check "internet -> vm5 over IPv6" ip netns exec "$P-inet" \
+    ping -6 -c 2 -i 0.2 -W 2 -q 2001:db8:cafe::50
+check_eq "the edge router learned vm5's MAC" \
+    "$(ip -n "$P-edge" -6 neigh show 2001:db8:cafe::50 | awk '{print $5}')" \
+    02:00:cb:00:71:05
 
 step "moving a port costs a few flow mods per host, in one bundle each"
 check "vm1's home becomes h2" "$CTL" port-set-home vm1 h2

@@ -1,11 +1,13 @@
 /* Unit tests for the pipeline (datapath/pipeline.c) and flow sets: the flows
  * a host gets from a model, isolation between VPCs, port security only where
- * a VM is attached, and the property the whole project rests on: moving a
- * port changes only its location flows, O(1) per host whatever the number of
- * ports. */
+ * a VM is attached, IPv6 neighbour discovery and routing, and the property
+ * the whole project rests on: moving a port changes only its location flows,
+ * O(1) per host whatever the number of ports.  Some tests look packets up in
+ * the computed flows, parsed by libopenvswitch as the switch parses them. */
 
 #include <config.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,9 @@
 #include "flow-set.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-flow.h"
+#include "packets.h"
 #include "pipeline.h"
 #include "util.h"
 
@@ -28,8 +33,9 @@
 /* The lab's world: 3 hosts, VPC vpc1 (VXLAN 1001: subnets web and db),
  * VPC vpc2 (Geneve 1002: subnet app, overlapping web), provider VLAN 100
  * (subnet public), ports vm1 (web, h1), vm2 (db, h2), vm3 (app, h3), vm4
- * (public, h1), elastic IP 203.0.113.10 on vm1.  'extra' more ports in web,
- * spread over the hosts. */
+ * (public, h1), elastic IP 203.0.113.10 on vm1.  Every subnet and port has
+ * an IPv6 address too (app and vm3 overlap web and vm1 again).  'extra' more
+ * ports in web, spread over the hosts. */
 struct world {
     struct model m;
     struct model_host *h[3];
@@ -50,7 +56,7 @@ world_init(struct world *w, size_t extra)
     struct model_network *vpc1, *vpc2, *prov;
     struct model_subnet *web, *db, *app, *pub;
     char *error = NULL;
-    const char *ip;
+    const char *ips[2];
 
     model_init(&w->m);
     for (int i = 0; i < 3; i++) {
@@ -77,31 +83,46 @@ world_init(struct world *w, size_t extra)
     must(pub = model_add_subnet(&w->m, prov, "public", "203.0.113.0/24",
                                 "203.0.113.1", "02:00:cb:00:71:01", &error),
          error);
-    ip = "10.0.0.5";
+    assert_int_equal(model_subnet_set_ipv6(web, "fd00:0:0:1::/64",
+                                           "fd00:0:0:1::1", &error), 0);
+    assert_int_equal(model_subnet_set_ipv6(db, "fd00:0:0:2::/64",
+                                           "fd00:0:0:2::1", &error), 0);
+    assert_int_equal(model_subnet_set_ipv6(app, "fd00:0:0:1::/64",
+                                           "fd00:0:0:1::1", &error), 0);
+    assert_int_equal(model_subnet_set_ipv6(pub, "2001:db8:cafe::/64",
+                                           "2001:db8:cafe::1", &error), 0);
+    ips[0] = "10.0.0.5";
+    ips[1] = "fd00:0:0:1::5";
     must(w->vm1 = model_add_port(&w->m, web, "vm1", 1, "02:00:0a:00:00:01",
-                                 &ip, 1, w->h[0], &error), error);
-    ip = "10.0.1.5";
+                                 ips, 2, w->h[0], &error), error);
+    ips[0] = "10.0.1.5";
+    ips[1] = "fd00:0:0:2::5";
     must(w->vm2 = model_add_port(&w->m, db, "vm2", 2, "02:00:0a:00:01:02",
-                                 &ip, 1, w->h[1], &error), error);
-    ip = "10.0.0.5";
+                                 ips, 2, w->h[1], &error), error);
+    ips[0] = "10.0.0.5";
+    ips[1] = "fd00:0:0:1::5";
     must(w->vm3 = model_add_port(&w->m, app, "vm3", 3, "02:00:0a:00:02:03",
-                                 &ip, 1, w->h[2], &error), error);
-    ip = "203.0.113.50";
+                                 ips, 2, w->h[2], &error), error);
+    ips[0] = "203.0.113.50";
+    ips[1] = "2001:db8:cafe::50";
     must(w->vm4 = model_add_port(&w->m, pub, "vm4", 4, "02:00:cb:00:71:04",
-                                 &ip, 1, w->h[0], &error), error);
+                                 ips, 2, w->h[0], &error), error);
     must(model_add_eip(&w->m, prov, "203.0.113.10", "02:00:cb:00:71:0a",
                        w->vm1, NULL, &error), error);
     for (size_t i = 0; i < extra; i++) {
-        char name[16], mac[32], addr[32];
+        char name[16], mac[32], addr[32], addr6[32];
 
         snprintf(name, sizeof name, "x%"PRIuSIZE, i);
         snprintf(mac, sizeof mac, "02:00:0b:00:%02x:%02x",
                  (unsigned) (i >> 8), (unsigned) (i & 0xff));
         snprintf(addr, sizeof addr, "10.0.0.%"PRIuSIZE, 10 + i % 240);
-        ip = addr;
-        /* Keep addresses unique: extra ports beyond 240 have none. */
-        must(model_add_port(&w->m, web, name, 100 + i, mac, &ip,
-                            i < 240 ? 1 : 0, w->h[i % 3], &error), error);
+        snprintf(addr6, sizeof addr6, "fd00:0:0:1::%"PRIxSIZE, 0x1000 + i);
+        /* Keep addresses unique: extra ports beyond 240 have only an IPv6
+         * address. */
+        ips[0] = i < 240 ? addr : addr6;
+        ips[1] = addr6;
+        must(model_add_port(&w->m, web, name, 100 + i, mac, ips,
+                            i < 240 ? 2 : 1, w->h[i % 3], &error), error);
     }
 }
 
@@ -163,6 +184,95 @@ assert_no_flow(const struct dp_flow_set *flows, uint8_t table,
         fail_msg("unexpected flow table=%u,priority=%u,%s", table, priority,
                  match);
     }
+}
+
+/* Parses 'f' as the switch would (actions checked against the match);
+ * fails the test if it does not parse.  The caller must destroy
+ * 'fm->match' and free 'fm->ofpacts'. */
+static void
+parse_flow(const struct dp_flow *f, struct ofputil_flow_mod *fm)
+{
+    enum ofputil_protocol usable;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    char *error;
+
+    dp_flow_format(f, &s);
+    error = parse_ofp_flow_mod_str(fm, ds_cstr(&s), NULL, NULL, OFPFC_ADD,
+                                   &usable);
+    if (error) {
+        fail_msg("flow does not parse (%s): %s", error, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
+/* The flow of 'flows' in 'table' that packet 'pkt' hits: the one of the
+ * highest priority that matches (flows of one priority must not overlap),
+ * or NULL. */
+static const struct dp_flow *
+lookup(const struct dp_flow_set *flows, uint8_t table, const struct flow *pkt)
+{
+    const struct dp_flow *best = NULL, *f;
+
+    HMAP_FOR_EACH (f, node, &flows->flows) {
+        struct ofputil_flow_mod fm;
+
+        if (f->table != table || (best && f->priority < best->priority)) {
+            continue;
+        }
+        parse_flow(f, &fm);
+        if (minimatch_matches_flow(&fm.match, pkt)) {
+            if (best && best->priority == f->priority) {
+                fail_msg("two flows of priority %u in table %u match: %s "
+                         "and %s", f->priority, table, best->match,
+                         f->match);
+            }
+            best = f;
+        }
+        minimatch_destroy(&fm.match);
+        free(CONST_CAST(struct ofpact *, fm.ofpacts));
+    }
+    return best;
+}
+
+/* Asserts that 'pkt' hits a flow in 'table' with actions 'actions'. */
+static void
+assert_lookup(const struct dp_flow_set *flows, uint8_t table,
+              const struct flow *pkt, const char *actions)
+{
+    const struct dp_flow *f = lookup(flows, table, pkt);
+
+    if (!f) {
+        fail_msg("no flow in table %u for the packet", table);
+    }
+    if (strcmp(f->actions, actions)) {
+        fail_msg("the packet hits table=%u,priority=%u,%s with actions\n"
+                 "  %s\nexpected\n  %s", table, f->priority, f->match,
+                 f->actions, actions);
+    }
+}
+
+/* An ICMPv6 neighbour discovery packet ('type' 135 or 136) from port 'p'
+ * (reg7, its MAC), from 'src' about 'target', with link-layer address 'lla'
+ * (source for a solicitation, target for an advertisement). */
+static struct flow
+nd_packet(const struct model_port *p, const char *src, int type,
+          const char *target, const char *lla)
+{
+    struct flow f;
+
+    memset(&f, 0, sizeof f);
+    f.regs[7] = p->key;
+    f.metadata = htonll(model_network_key(p->subnet->network));
+    f.dl_src = p->mac;
+    f.dl_type = htons(ETH_TYPE_IPV6);
+    f.nw_proto = IPPROTO_ICMPV6;
+    f.nw_ttl = 255;
+    f.tp_src = htons(type);
+    assert_true(ipv6_parse(src, &f.ipv6_src));
+    assert_true(ipv6_parse(target, &f.nd_target));
+    assert_true(eth_addr_from_string(lla, type == 135 ? &f.arp_sha
+                                                      : &f.arp_tha));
+    return f;
 }
 
 static void
@@ -333,24 +443,306 @@ test_isolation(void **state OVS_UNUSED)
     model_destroy(&w.m);
 }
 
-/* Diffs every host's flows before and after moving vm1 from h1 to h2 (h1
- * standby) with 'extra' other ports; checks only vm1's location flows
- * change, and returns how many changed on each host. */
+/* A subnet's IPv6 prefix: normalized, and refused whole when bad. */
 static void
-move_vm1(size_t extra, size_t changes[3])
+test_model_ipv6(void **state OVS_UNUSED)
+{
+    struct world w;
+    struct model_subnet *s;
+    struct in6_addr want;
+    char *error = NULL;
+
+    world_init(&w, 0);
+    s = w.vm1->subnet;
+    must(s = model_add_subnet(&w.m, s->network, "more", "10.0.9.0/24",
+                              "10.0.9.1", "02:00:00:00:01:09", &error),
+         error);
+    assert_int_equal(model_subnet_set_ipv6(s, "fd00:0:0:9::/64", "10.0.9.1",
+                                           &error), EINVAL);
+    assert_non_null(strstr(error, "bad IPv6 gateway"));
+    free(error);
+    assert_int_equal(model_subnet_set_ipv6(s, "fd00:0:0:9::/129",
+                                           "fd00:0:0:9::1", &error), EINVAL);
+    free(error);
+    assert_false(s->has_ipv6);
+    assert_int_equal(model_subnet_set_ipv6(s, "fd00:0:0:9::5/64",
+                                           "fd00:0:0:9::1", &error), 0);
+    assert_true(s->has_ipv6);
+    assert_true(ipv6_parse("fd00:0:0:9::", &want));
+    assert_true(ipv6_addr_equals(&s->addr6, &want));
+    assert_int_equal(s->plen6, 64);
+    model_destroy(&w.m);
+}
+
+/* Every flow of every host parses as the switch parses it: matches are
+ * well formed and actions meet their prerequisites (e.g. nd_tll only where
+ * the packet is an advertisement). */
+static void
+test_flows_parse(void **state OVS_UNUSED)
+{
+    struct world w;
+
+    world_init(&w, 20);
+    for (int h = 0; h < 3; h++) {
+        const struct dp_flow *flow;
+        struct dp_flow_set f;
+
+        compute(&w, w.h[h], &f);
+        HMAP_FOR_EACH (flow, node, &f.flows) {
+            struct ofputil_flow_mod fm;
+
+            parse_flow(flow, &fm);
+            minimatch_destroy(&fm.match);
+            free(CONST_CAST(struct ofpact *, fm.ofpacts));
+        }
+        dp_flow_set_destroy(&f);
+    }
+    model_destroy(&w.m);
+}
+
+/* IPv6 neighbour discovery answered from the model, as ARP is. */
+static void
+test_nd_answers(void **state OVS_UNUSED)
+{
+    struct world w;
+    struct dp_flow_set f1, f2;
+    struct flow ns;
+
+    world_init(&w, 0);
+    compute(&w, w.h[0], &f1);
+    compute(&w, w.h[1], &f2);
+
+    /* The distributed gateway of db, on every host, with the router
+     * flag. */
+    assert_flow(&f2, PT_ARP, 100,
+                "metadata=0x3e9,icmp6,icmp_type=135,icmp_code=0,"
+                "nd_target=fd00:0:0:2::1",
+                "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                "set_field:02:00:00:00:01:02->eth_src,"
+                "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+                "set_field:fd00:0:0:2::1->ipv6_src,set_field:255->nw_ttl,"
+                "set_field:136->icmpv6_type,"
+                "set_field:0xe0000000->nd_reserved,"
+                "set_field:2->nd_options_type,goto_table:16");
+    /* vm2's address, on h1 (vm2 lives on h2): solicited, override. */
+    assert_flow(&f1, PT_ARP, 100,
+                "metadata=0x3e9,icmp6,icmp_type=135,icmp_code=0,"
+                "nd_target=fd00:0:0:2::5",
+                "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                "set_field:02:00:0a:00:01:02->eth_src,"
+                "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+                "set_field:fd00:0:0:2::5->ipv6_src,set_field:255->nw_ttl,"
+                "set_field:136->icmpv6_type,"
+                "set_field:0x60000000->nd_reserved,"
+                "set_field:2->nd_options_type,goto_table:16");
+    /* The answer is finished in table 16: its MAC as target link-layer
+     * address, back where the solicitation came from. */
+    assert_flow(&f1, PT_ND_REPLY, 100, "icmp6,icmp_type=136,icmp_code=0",
+                "move:NXM_OF_ETH_SRC[]->NXM_NX_ND_TLL[],IN_PORT");
+    assert_flow(&f1, PT_ND_REPLY, 0, "", "drop");
+
+    /* vm1's solicitation for vm2 is answered; one without a source
+     * link-layer address option goes on to be delivered. */
+    ns = nd_packet(w.vm1, "fd00:0:0:1::5", 135, "fd00:0:0:2::5",
+                   "02:00:0a:00:00:01");
+    assert_lookup(&f1, PT_ND_SECURITY, &ns, "goto_table:15");
+    assert_true(strstr(lookup(&f1, PT_ARP, &ns)->actions,
+                       "set_field:02:00:0a:00:01:02->eth_src"));
+    ns.arp_sha = eth_addr_zero;
+    assert_lookup(&f1, PT_ND_SECURITY, &ns, "goto_table:15");
+    assert_lookup(&f1, PT_ARP, &ns, "goto_table:20");
+    /* Nothing else is answered, and an overlay floods nothing. */
+    ns = nd_packet(w.vm1, "fd00:0:0:1::5", 135, "fd00:0:0:1::77",
+                   "02:00:0a:00:00:01");
+    assert_lookup(&f1, PT_ARP, &ns, "goto_table:20");
+
+    /* vpc1 and vpc2 share fd00:0:0:1::5: each answers with its own. */
+    assert_true(strstr(dp_flow_set_find(&f1, PT_ARP, 100,
+                                        "metadata=0x3ea,icmp6,icmp_type=135,"
+                                        "icmp_code=0,"
+                                        "nd_target=fd00:0:0:1::5")->actions,
+                       "set_field:02:00:0a:00:02:03->eth_src"));
+    assert_true(strstr(dp_flow_set_find(&f1, PT_ARP, 100,
+                                        "metadata=0x3e9,icmp6,icmp_type=135,"
+                                        "icmp_code=0,"
+                                        "nd_target=fd00:0:0:1::5")->actions,
+                       "set_field:02:00:0a:00:00:01->eth_src"));
+
+    /* The VLAN port vm4: its host's VMs get an answer everywhere; the
+     * physical network's solicitation only where vm4 lives (h1), tagged. */
+    assert_flow(&f2, PT_ARP, 100,
+                "metadata=0xfff064,reg4=0/0x1,icmp6,icmp_type=135,"
+                "icmp_code=0,nd_target=2001:db8:cafe::50", NULL);
+    assert_flow(&f1, PT_ARP, 100,
+                "metadata=0xfff064,reg4=0x1/0x1,icmp6,icmp_type=135,"
+                "icmp_code=0,nd_target=2001:db8:cafe::50",
+                "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                "set_field:02:00:cb:00:71:04->eth_src,"
+                "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+                "set_field:2001:db8:cafe::50->ipv6_src,"
+                "set_field:255->nw_ttl,set_field:136->icmpv6_type,"
+                "set_field:0x60000000->nd_reserved,"
+                "set_field:2->nd_options_type,"
+                "push_vlan:0x8100,set_field:4196->vlan_vid,goto_table:16");
+    assert_true(PIPELINE_COOKIE_CLASS(dp_flow_set_find(
+                    &f1, PT_ARP, 100, "metadata=0xfff064,reg4=0x1/0x1,icmp6,"
+                    "icmp_type=135,icmp_code=0,"
+                    "nd_target=2001:db8:cafe::50")->cookie)
+                == PIPELINE_C_LOCATION);
+    assert_no_flow(&f2, PT_ARP, 100,
+                   "metadata=0xfff064,reg4=0x1/0x1,icmp6,icmp_type=135,"
+                   "icmp_code=0,nd_target=2001:db8:cafe::50");
+    /* The provider's gateway is the edge router: not answered by us. */
+    assert_no_flow(&f1, PT_ARP, 100,
+                   "metadata=0xfff064,icmp6,icmp_type=135,icmp_code=0,"
+                   "nd_target=2001:db8:cafe::1");
+
+    dp_flow_set_destroy(&f1);
+    dp_flow_set_destroy(&f2);
+    model_destroy(&w.m);
+}
+
+/* A VM's neighbour discovery: only about itself, with its own MAC. */
+static void
+test_nd_port_security(void **state OVS_UNUSED)
+{
+    struct world w;
+    struct dp_flow_set f;
+    struct flow pkt;
+
+    world_init(&w, 0);
+    compute(&w, w.h[0], &f);
+
+    /* IPv6 from its addresses and link-local goes on to the ND checks. */
+    assert_flow(&f, PT_PORT_SECURITY, 100,
+                "reg7=0x1,dl_src=02:00:0a:00:00:01,ipv6,"
+                "ipv6_src=fd00:0:0:1::5", "goto_table:11");
+    assert_flow(&f, PT_PORT_SECURITY, 90,
+                "reg7=0x1,dl_src=02:00:0a:00:00:01,ipv6,ipv6_src=fe80::/10",
+                "goto_table:11");
+    pkt = nd_packet(w.vm1, "fd00:0:0:1::99", 135, "fd00:0:0:1::1",
+                    "02:00:0a:00:00:01");
+    assert_lookup(&f, PT_PORT_SECURITY, &pkt, "drop");
+    /* Not from :: either (duplicate address detection is not answered:
+     * the VM's own probes never come back as a conflict). */
+    pkt = nd_packet(w.vm1, "::", 135, "fd00:0:0:1::5", "00:00:00:00:00:00");
+    assert_lookup(&f, PT_PORT_SECURITY, &pkt, "drop");
+
+    /* Solicitations: with its MAC as source link-layer address. */
+    pkt = nd_packet(w.vm1, "fe80::1", 135, "fd00:0:0:1::1",
+                    "02:00:0a:00:00:01");
+    assert_lookup(&f, PT_PORT_SECURITY, &pkt, "goto_table:11");
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "goto_table:15");
+    pkt.arp_sha = w.vm2->mac;
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "drop");
+
+    /* Advertisements: for its own address, with its MAC. */
+    pkt = nd_packet(w.vm1, "fd00:0:0:1::5", 136, "fd00:0:0:1::5",
+                    "02:00:0a:00:00:01");
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "goto_table:15");
+    pkt.arp_tha = eth_addr_zero;
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "goto_table:15");
+    pkt.arp_tha = w.vm2->mac;
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "drop");
+    pkt = nd_packet(w.vm1, "fd00:0:0:1::5", 136, "fd00:0:0:1::1",
+                    "02:00:0a:00:00:01");
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "drop");
+    pkt = nd_packet(w.vm1, "fd00:0:0:1::5", 136, "fd00:0:0:2::5",
+                    "02:00:0a:00:00:01");
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "drop");
+    /* Another port's rules are not vm1's: vm4 (also on h1) may not claim
+     * vm1's address. */
+    pkt = nd_packet(w.vm4, "2001:db8:cafe::50", 136, "fd00:0:0:1::5",
+                    "02:00:cb:00:71:04");
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "drop");
+
+    /* No router advertisements or redirects from a VM. */
+    pkt = nd_packet(w.vm1, "fe80::1", 134, "::", "00:00:00:00:00:00");
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "drop");
+    pkt.tp_src = htons(137);
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "drop");
+    /* Anything else goes on. */
+    pkt.tp_src = htons(128);
+    assert_lookup(&f, PT_ND_SECURITY, &pkt, "goto_table:15");
+
+    dp_flow_set_destroy(&f);
+    model_destroy(&w.m);
+}
+
+/* IPv6 routing between the subnets of a VPC, through the gateway's MAC as
+ * for IPv4. */
+static void
+test_ipv6_routing(void **state OVS_UNUSED)
+{
+    struct world w;
+    struct dp_flow_set f;
+    struct flow pkt;
+
+    world_init(&w, 0);
+    compute(&w, w.h[0], &f);
+
+    assert_flow(&f, PT_L3, 100,
+                "metadata=0x3e9,ipv6,dl_dst=02:00:00:00:01:01",
+                "goto_table:21");
+    assert_flow(&f, PT_ROUTE, 100,
+                "metadata=0x3e9,ipv6,ipv6_dst=fd00:0:0:2::5",
+                "set_field:02:00:00:00:01:02->eth_src,"
+                "set_field:02:00:0a:00:01:02->eth_dst,dec_ttl,goto_table:30");
+    assert_flow(&f, PT_ROUTE, 100,
+                "metadata=0x3e9,ipv6,ipv6_dst=fd00:0:0:1::5",
+                "set_field:02:00:00:00:01:01->eth_src,"
+                "set_field:02:00:0a:00:00:01->eth_dst,dec_ttl,goto_table:30");
+
+    /* vm1 to vm2's address through web's gateway: routed. */
+    memset(&pkt, 0, sizeof pkt);
+    pkt.metadata = htonll(0x3e9);
+    pkt.dl_dst = w.vm1->subnet->gateway_mac;
+    pkt.dl_type = htons(ETH_TYPE_IPV6);
+    pkt.nw_proto = IPPROTO_ICMPV6;
+    pkt.tp_src = htons(128);
+    assert_true(ipv6_parse("fd00:0:0:1::5", &pkt.ipv6_src));
+    assert_true(ipv6_parse("fd00:0:0:2::5", &pkt.ipv6_dst));
+    assert_lookup(&f, PT_L3, &pkt, "goto_table:21");
+    assert_true(strstr(lookup(&f, PT_ROUTE, &pkt)->actions, "dec_ttl"));
+    /* To an address no port of vpc1 has: no route. */
+    assert_true(ipv6_parse("fd00:0:0:1::6", &pkt.ipv6_dst));
+    assert_lookup(&f, PT_ROUTE, &pkt, "drop");
+    /* Nor from vpc2 to vpc1's addresses. */
+    pkt.metadata = htonll(0x3ea);
+    pkt.dl_dst = w.vm3->subnet->gateway_mac;
+    assert_true(ipv6_parse("fd00:0:0:2::5", &pkt.ipv6_dst));
+    assert_lookup(&f, PT_ROUTE, &pkt, "drop");
+    /* No IPv6 routing on the provider VLAN: the edge router routes. */
+    assert_no_flow(&f, PT_ROUTE, 100,
+                   "metadata=0xfff064,ipv6,ipv6_dst=2001:db8:cafe::50");
+
+    dp_flow_set_destroy(&f);
+    model_destroy(&w.m);
+}
+
+/* Diffs every host's flows before and after moving port 'name' (which lives
+ * on h1) to h2 (h1 standby) with 'extra' other ports; checks only that
+ * port's location flows change, and returns how many changed on each
+ * host. */
+static void
+move_port(size_t extra, const char *name, size_t changes[3])
 {
     struct world w;
     struct dp_flow_set before[3], after[3];
+    struct model_port *p;
 
     world_init(&w, extra);
-    /* Prepared: the destination h2 has vm1's interface, standby. */
-    w.vm1->standby = w.h[1];
+    p = model_find_port(&w.m, name);
+    assert_non_null(p);
+    assert_ptr_equal(p->active, w.h[0]);
+    /* Prepared: the destination h2 has the port's interface, standby. */
+    p->standby = w.h[1];
     for (int h = 0; h < 3; h++) {
         compute(&w, w.h[h], &before[h]);
     }
     /* Switched over: active on h2, h1 standby. */
-    w.vm1->active = w.h[1];
-    w.vm1->standby = w.h[0];
+    p->active = w.h[1];
+    p->standby = w.h[0];
     for (int h = 0; h < 3; h++) {
         struct dp_flow_diff d;
         const struct dp_flow **all[3];
@@ -369,12 +761,12 @@ move_vm1(size_t extra, size_t changes[3])
                 const struct dp_flow *f = all[k][i];
 
                 if (PIPELINE_COOKIE_CLASS(f->cookie) != PIPELINE_C_LOCATION
-                    || PIPELINE_COOKIE_KEY(f->cookie) != w.vm1->key) {
+                    || PIPELINE_COOKIE_KEY(f->cookie) != p->key) {
                     struct ds s = DS_EMPTY_INITIALIZER;
 
                     dp_flow_format(f, &s);
-                    fail_msg("h%d: moving vm1 changed a flow that is not "
-                             "vm1's location: %s", h + 1, ds_cstr(&s));
+                    fail_msg("h%d: moving %s changed a flow that is not "
+                             "its location: %s", h + 1, name, ds_cstr(&s));
                 }
             }
         }
@@ -391,8 +783,9 @@ test_move_changes_only_location(void **state OVS_UNUSED)
 {
     size_t small[3], large[3];
 
-    move_vm1(10, small);
-    move_vm1(500, large);
+    /* vm1 (IPv4 and IPv6 addresses, an elastic IP) in an overlay. */
+    move_port(10, "vm1", small);
+    move_port(500, "vm1", large);
     for (int h = 0; h < 3; h++) {
         /* O(1): the same few flows whatever the number of ports. */
         assert_int_equal(small[h], large[h]);
@@ -404,6 +797,20 @@ test_move_changes_only_location(void **state OVS_UNUSED)
      * ARP answer comes.  h3: location's tunnel now points at h2. */
     assert_int_equal(small[0], 3);
     assert_int_equal(small[1], 3);
+    assert_int_equal(small[2], 1);
+
+    /* vm4 (IPv4 and IPv6 addresses) on the provider VLAN.  h1: admission
+     * closes, location becomes the VLAN, stragglers from the VLAN now go by
+     * tunnel, the physical network's ARP and ND answers go.  h2: the
+     * reverse.  h3: the stragglers' tunnel now points at h2 (the VLAN
+     * location does not change). */
+    move_port(10, "vm4", small);
+    move_port(500, "vm4", large);
+    for (int h = 0; h < 3; h++) {
+        assert_int_equal(small[h], large[h]);
+    }
+    assert_int_equal(small[0], 5);
+    assert_int_equal(small[1], 5);
     assert_int_equal(small[2], 1);
 }
 
@@ -504,6 +911,11 @@ main(void)
         cmocka_unit_test(test_standby_admission),
         cmocka_unit_test(test_move_changes_only_location),
         cmocka_unit_test(test_conflicts_reported),
+        cmocka_unit_test(test_model_ipv6),
+        cmocka_unit_test(test_flows_parse),
+        cmocka_unit_test(test_nd_answers),
+        cmocka_unit_test(test_nd_port_security),
+        cmocka_unit_test(test_ipv6_routing),
     };
 
     return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
