@@ -161,6 +161,41 @@ check "internet -> vm5" ip netns exec "$P-inet" ping -c 2 -i 0.2 -W 2 -q 203.0.1
 check_eq "the edge router learned vm5's MAC" \
     "$(ip -n "$P-edge" neigh show 203.0.113.50 | awk '{print $5}')" 02:00:cb:00:71:05
 
+step "port security for ARP: lies to the edge router are dropped"
+# arp_request VM SENDER_MAC SENDER_IP: VM sends the edge router an ARP
+# request for 203.0.113.1 from its own Ethernet address, with the given
+# sender addresses inside.  The router's kernel makes a neighbour entry for
+# the sender of a request for its address: the lie would stick.
+arp_request() {
+    ip netns exec "$(lab_ns "$P" "$1")" python3 - "$2" "$3" <<'PY'
+import socket, sys
+mac = lambda m: bytes(int(x, 16) for x in m.split(':'))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('eth0', 0))
+own = s.getsockname()[4]
+arp = (b'\x00\x01\x08\x00\x06\x04\x00\x01' + mac(sys.argv[1])
+       + socket.inet_aton(sys.argv[2]) + b'\0' * 6
+       + socket.inet_aton('203.0.113.1'))
+s.send(b'\xff' * 6 + own + b'\x08\x06' + arp)
+PY
+}
+edge_neigh() {
+    ip -n "$P-edge" neigh show "$1" dev eth0 | awk '{print $3}'
+}
+ip -n "$P-edge" neigh flush dev eth0
+check "vm5 claims 203.0.113.77" arp_request vm5 02:00:cb:00:71:05 203.0.113.77
+check "vm5 claims .50 for another MAC" arp_request vm5 02:00:cb:00:71:99 203.0.113.50
+sleep 0.5
+check_eq "the edge router has no entry for the stolen address" \
+    "$(edge_neigh 203.0.113.77)" ""
+check_eq "the edge router has no entry from the forged sender MAC" \
+    "$(edge_neigh 203.0.113.50)" ""
+# The same frame with the truth arrives: the checks above can fail.
+check "vm5 tells the truth" arp_request vm5 02:00:cb:00:71:05 203.0.113.50
+wait_until 5 "the edge router to learn vm5 from its request" eval \
+    '[ "$(edge_neigh 203.0.113.50)" = 02:00:cb:00:71:05 ]'
+echo "ok: spoofed ARP dropped, genuine ARP passes"
+
 step "the elastic IP: reachable from the internet, SNAT on the way out"
 check "internet -> 203.0.113.10 (vm1)" ip netns exec "$P-inet" \
     ping -c 2 -i 0.2 -W 2 -q 203.0.113.10
