@@ -70,7 +70,10 @@ INTEGRATION_TESTS = \
 	tests/integration/lab-killed.sh \
 	tests/integration/lab-traffic.sh \
 	tests/integration/cutoverctl.sh \
-	tests/integration/pipeline.sh
+	tests/integration/pipeline.sh \
+	tests/integration/announce-cli.sh \
+	tests/integration/announce-frames.sh \
+	tests/integration/announce-peers.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
