@@ -107,18 +107,28 @@ check_eq "NAs" "$(fields plain 'icmpv6.type == 136' frame.len eth.dst \
 86 33:33:00:00:00:01 fd00::1 ff02::1 255 0 0 0 1 fd00::1 2 1 $MAC 1"
 echo "(icmpv6.checksum.status 1 = Good)"
 
+# Rounds never go out before their time (0, 20, 70, 130 ms): by the
+# sender's clock (its report, read after each send), and as captured on the
+# far end, where a first round that left late may shorten the gaps by its
+# lateness (5 ms allowed).  No upper bound is asserted
+# (docs/architecture.md: the machine may be loaded).
 step "rounds at QEMU's schedule (delays 20, 50, 60 ms)"
-times=$(tshark -r "$TEST_TMP/plain.pcap" -Y 'eth.type == 0x8035' -T fields \
-    -e frame.time_relative 2>/dev/null)
-set -- $times
-check_eq "RARP rounds" "$#" 4
+reported=$(sed -n 's|^round \([0-9]\)/4 at +\(.*\): 5 frames sent$|\1 \2|p' \
+    "$TEST_TMP/plain.out")
+captured=$(tshark -r "$TEST_TMP/plain.pcap" -Y 'eth.type == 0x8035' -T fields \
+    -e frame.time_relative 2>/dev/null | tr '\n' ' ')
+check_eq "RARP rounds captured" "$(echo $captured | wc -w)" 4
 i=0
-for want in 20 50 60; do
-    got=$(python3 -c "print(round(($2 - $1) * 1000))")
-    check_ge "delay before round $((i + 2)) (ms)" "$got" $((want - 1))
-    check_le "delay before round $((i + 2)) (ms)" "$got" $((want + 250))
-    shift
+for want in 0 20 70 130; do
     i=$((i + 1))
+    got=$(echo "$reported" | awk -v r=$i '$1 == r {
+        v = $2; u = $3
+        if (u == "us") v /= 1000; else if (u == "ns") v /= 1e6
+        else if (u == "s") v *= 1000
+        printf "%d", v }')
+    check_ge "round $i sent at (ms, sender's clock)" "$got" $want
+    got=$(python3 -c "t = '$captured'.split(); print(round((float(t[$i - 1]) - float(t[0])) * 1000))")
+    check_ge "round $i captured at (ms after round 1)" "$got" $((want - 5))
 done
 
 step "802.1Q tag, ARP reply form, Router flag"

@@ -11,7 +11,7 @@
 #   - the RARP moves the MAC's FDB entry to the new port;
 #   - a gratuitous ARP (request, and reply form) moves an existing
 #     neighbour entry to the new MAC at once, whatever arp_accept, even
-#     within locktime; it creates a missing entry only with arp_accept=1
+#     within locktime, and completes one being resolved; it creates a missing entry only with arp_accept=1
 #     (any address) or 2 (addresses in the interface's subnets);
 #   - an unsolicited NA moves an existing IPv6 entry, unless
 #     drop_unsolicited_na=1; it creates a missing entry only on a router
@@ -95,6 +95,16 @@ settle() {
     sleep 0.3
 }
 
+# neigh_mac ADDR: the MAC of the router's entry for ADDR, whatever its state.
+neigh_mac() {
+    neigh "$1" | cut -d' ' -f1
+}
+
+# neigh_state ADDR: the state of the router's entry for ADDR.
+neigh_state() {
+    ip -n "$RT" neigh show to "$1" dev eth0 | awk '{print $NF}'
+}
+
 # fdb_port MAC: the bridge port MAC was learned on.
 fdb_port() {
     bridge -n "$SW" fdb show br br0 \
@@ -118,9 +128,8 @@ check "rt -> old (IPv4)" ip netns exec "$RT" ping -c 1 -W 2 -q 192.0.2.10 \
 check "rt -> old (IPv6)" ip netns exec "$RT" ping -c 1 -W 2 -q 2001:db8::10 \
     >/dev/null
 check_eq "FDB port of $M_OLD" "$(fdb_port $M_OLD)" p-old
-check_eq "router's 192.0.2.10" "$(neigh 192.0.2.10 | cut -d' ' -f1)" $M_OLD
-check_eq "router's 2001:db8::10" "$(neigh 2001:db8::10 | cut -d' ' -f1)" \
-    $M_OLD
+check_eq "router's 192.0.2.10" "$(neigh_mac 192.0.2.10)" $M_OLD
+check_eq "router's 2001:db8::10" "$(neigh_mac 2001:db8::10)" $M_OLD
 
 step "RARP from the new port: the bridge moves the MAC"
 announce $M_OLD
@@ -151,6 +160,13 @@ expect "arp_accept=2, 192.0.2.22" "neigh 192.0.2.22" "$M_NEW STALE"
 check_eq "arp_accept=2, 198.51.100.22 (other subnet)" \
     "$(neigh 198.51.100.22)" none
 rt_sysctl ipv4.conf.eth0.arp_accept=0
+
+step "gratuitous ARP, entry being resolved (INCOMPLETE), arp_accept=0"
+ip netns exec "$RT" ping -c 1 -W 1 -q 192.0.2.60 >/dev/null 2>&1 &
+test_bg $!
+expect "router's 192.0.2.60 before" "neigh_state 192.0.2.60" INCOMPLETE
+announce $M_NEW --no-rarp --ip 192.0.2.60
+expect "router's 192.0.2.60 MAC" "neigh_mac 192.0.2.60" $M_NEW
 
 step "unsolicited NA, existing entry: moved, unless drop_unsolicited_na"
 announce $M_NEW --no-rarp --ip 2001:db8::10
