@@ -34,6 +34,9 @@ VLOG_DEFINE_THIS_MODULE(announce);
 /* Addresses one announcement may carry. */
 #define MAX_ADDRS 64
 
+/* Round times the plan lists before it skips to the last. */
+#define PLAN_MAX_TIMES 12
+
 struct options {
     const char *iface;
     const char *emitter;
@@ -221,8 +224,7 @@ parse_options(int argc, char *argv[], struct options *o)
             usage();
             exit(0);
         case 'V':
-            printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
-            exit(0);
+            cli_print_version();
         VLOG_OPTION_HANDLERS
         default:
             cli_usage_error("invalid option");
@@ -267,6 +269,11 @@ print_plan(const struct options *o, const struct frame *frames, size_t n)
                   n, n == 1 ? "" : "s",
                   o->sched.rounds, o->sched.rounds == 1 ? "" : "s");
     for (size_t i = 0; i < n_times; i++) {
+        /* A long schedule: the first rounds, then the last. */
+        if (n_times > PLAN_MAX_TIMES && i == PLAN_MAX_TIMES - 1) {
+            ds_put_cstr(&s, ", ...");
+            i = n_times - 1;
+        }
         ds_put_format(&s, "%s %"PRIu64, i ? "," : "", times[i]);
     }
     ds_put_cstr(&s, " ms\n");

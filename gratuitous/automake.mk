@@ -30,7 +30,7 @@ check_PROGRAMS += \
 	tests/unit/test-frames \
 	tests/unit/test-schedule \
 	tests/unit/test-emitter
-tests_unit_test_frames_SOURCES = tests/unit/test-frames.c
+tests_unit_test_frames_SOURCES = tests/unit/test-frames.c tests/unit/unit-util.h
 tests_unit_test_frames_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_frames_LDADD = $(GRATUITOUS_UNIT_LDADD)
 tests_unit_test_schedule_SOURCES = tests/unit/test-schedule.c

@@ -385,46 +385,41 @@ not_an_address(const char *s, const char *expected)
     return xasprintf("'%s' is not an %s address", s, expected);
 }
 
-char *
-frames_parse_ipv4(const char *s, ovs_be32 *ip)
+/* Parses 's' as an address of family 'af' (AF_INET or AF_INET6) into 'ip'
+ * (an ovs_be32 or a struct in6_addr). */
+static char *
+parse_ip(const char *s, int af, void *ip)
 {
-    struct in6_addr ip6;
+    const bool v4 = af == AF_INET;
+    const char *name = v4 ? "IPv4" : "IPv6";
+    struct in6_addr other;
     const char *why;
 
-    if (inet_pton(AF_INET, s, ip) != 1) {
-        if (inet_pton(AF_INET6, s, &ip6) == 1) {
-            return xasprintf("'%s' is an IPv6 address where an IPv4 "
-                             "address is needed", s);
+    if (inet_pton(af, s, ip) != 1) {
+        if (inet_pton(v4 ? AF_INET6 : AF_INET, s, &other) == 1) {
+            return xasprintf("'%s' is an %s address where an %s address is "
+                             "needed", s, v4 ? "IPv6" : "IPv4", name);
         }
-        return not_an_address(s, "IPv4");
+        return not_an_address(s, name);
     }
-    why = frames_check_ipv4(*ip);
+    why = v4 ? frames_check_ipv4(*(ovs_be32 *) ip) : frames_check_ipv6(ip);
     if (why) {
-        return xasprintf("address %s %s (expected a unicast IPv4 address)",
-                         s, why);
+        return xasprintf("address %s %s (expected a unicast %s address)",
+                         s, why, name);
     }
     return NULL;
 }
 
 char *
+frames_parse_ipv4(const char *s, ovs_be32 *ip)
+{
+    return parse_ip(s, AF_INET, ip);
+}
+
+char *
 frames_parse_ipv6(const char *s, struct in6_addr *ip)
 {
-    ovs_be32 ip4;
-    const char *why;
-
-    if (inet_pton(AF_INET6, s, ip) != 1) {
-        if (inet_pton(AF_INET, s, &ip4) == 1) {
-            return xasprintf("'%s' is an IPv4 address where an IPv6 "
-                             "address is needed", s);
-        }
-        return not_an_address(s, "IPv6");
-    }
-    why = frames_check_ipv6(ip);
-    if (why) {
-        return xasprintf("address %s %s (expected a unicast IPv6 address)",
-                         s, why);
-    }
-    return NULL;
+    return parse_ip(s, AF_INET6, ip);
 }
 
 char *

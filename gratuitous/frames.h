@@ -99,9 +99,9 @@ struct frames_spec {
 size_t frames_count(const struct frames_spec *);
 
 /* Builds the frames of 'spec' into 'frames' (room for 'max'): the RARP
- * first, then the gratuitous ARPs, then the NAs, each in the order given.  Stores their
- * number in '*n' and returns 0, or returns the first builder's error (EINVAL
- * or ENOBUFS, if 'max' is too small). */
+ * first, then the gratuitous ARPs, then the NAs, each in the order given.
+ * Stores their number in '*n' and returns 0, or returns the first builder's
+ * error (EINVAL, or ENOBUFS if 'max' is too small). */
 int frames_build_all(const struct frames_spec *, struct frame *frames,
                      size_t max, size_t *n);
 

@@ -25,6 +25,13 @@ cli_usage_error(const char *format, ...)
     exit(2);
 }
 
+void
+cli_print_version(void)
+{
+    printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
+    exit(0);
+}
+
 uint64_t
 cli_parse_uint(const char *option, const char *arg, uint64_t min,
                uint64_t max)

@@ -12,6 +12,9 @@
 void cli_usage_error(const char *format, ...)
     OVS_NO_RETURN OVS_PRINTF_FORMAT(1, 2);
 
+/* Prints "PROGRAM (cutover) VERSION" on stdout and exits with status 0. */
+void cli_print_version(void) OVS_NO_RETURN;
+
 /* Parses 'arg', the argument of command-line option 'option', as an
  * integer from 'min' to 'max' (decimal, or hex with 0x) and returns it;
  * exits through cli_usage_error() naming the option and the range if it is

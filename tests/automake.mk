@@ -45,7 +45,7 @@ tests_unit_test_lib_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_lib_LDADD = lib/libcutover.la $(UNIT_LDADD)
 
 check_PROGRAMS += tests/unit/test-nb-check
-tests_unit_test_nb_check_SOURCES = tests/unit/test-nb-check.c
+tests_unit_test_nb_check_SOURCES = tests/unit/test-nb-check.c tests/unit/unit-util.h
 tests_unit_test_nb_check_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_nb_check_LDADD = lib/libcutover.la $(UNIT_LDADD)
 

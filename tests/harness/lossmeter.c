@@ -1174,8 +1174,7 @@ main(int argc, char *argv[])
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
-        return 0;
+        cli_print_version();
     }
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         if (!strcmp(argv[1], commands[i].name)) {

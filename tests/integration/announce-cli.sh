@@ -5,22 +5,13 @@
 # and --dry-run --hex prints the frames byte for byte (QEMU's RARP) and the
 # schedule (QEMU's defaults) without sending anything.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-ANNOUNCE=$top_builddir/gratuitous/cutover-announce
-[ -x "$ANNOUNCE" ] || skip "$ANNOUNCE is not built"
+require_announce
 MAC=02:00:0a:00:00:01
 
 # expect STATUS PATTERN ARGS...: cutover-announce exits with STATUS and says
 # something matching PATTERN on stderr.
 expect() {
-    local status=$1 pattern=$2 out rc
-    shift 2
-    out=$("$ANNOUNCE" "$@" 2>&1 >/dev/null)
-    rc=$?
-    [ "$rc" = "$status" ] \
-        || fail "'$*': exit status $rc, expected $status (said: $out)"
-    echo "$out" | grep -qE -- "$pattern" \
-        || fail "'$*': said '$out', expected /$pattern/"
-    echo "ok: $* -> $rc: $(echo "$out" | head -1)"
+    expect_exit "$ANNOUNCE" "$@"
 }
 
 step "usage errors"
@@ -103,3 +94,8 @@ check_eq "plan" "$out" \
 "announcing $MAC: 2 frames a round, 8 rounds at 0, 10, 40, 90, 140, 190, 240, 290 ms
   frame 1: gratuitous ARP reply 192.0.2.1 is-at $MAC, vlan 7, 64 bytes
   frame 2: unsolicited NA 2001:db8::1 is-at $MAC (RO), vlan 7, 90 bytes"
+
+step "a long schedule: the first rounds, then the last (capped at 550 ms)"
+check_eq "plan" \
+    "$("$ANNOUNCE" -n --mac $MAC --rounds 20 | head -1)" \
+    "announcing $MAC: 1 frame a round, 20 rounds at 0, 50, 200, 450, 800, 1250, 1800, 2350, 2900, 3450, 4000, ..., 8950 ms"

@@ -8,8 +8,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_root
 require_cmds tcpdump tshark ip
-ANNOUNCE=$top_builddir/gratuitous/cutover-announce
-[ -x "$ANNOUNCE" ] || skip "$ANNOUNCE is not built"
+require_announce
 
 MAC=02:00:0a:00:00:01
 TX=$(test_ns tx)

@@ -19,8 +19,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_root
 require_cmds ip bridge ping
-ANNOUNCE=$top_builddir/gratuitous/cutover-announce
-[ -x "$ANNOUNCE" ] || skip "$ANNOUNCE is not built"
+require_announce
 
 M_OLD=02:00:0a:00:01:01
 M_NEW=02:00:0a:00:02:02
