@@ -1439,8 +1439,7 @@ parse_options(int argc, char *argv[])
             usage();
             exit(0);
         case 'V':
-            printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
-            exit(0);
+            cli_print_version();
         TABLE_OPTION_HANDLERS(&table_style)
         VLOG_OPTION_HANDLERS
         default:

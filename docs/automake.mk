@@ -1,9 +1,11 @@
 # docs/: architecture, man pages, the lab and measurement guides.
-dist_man_MANS += docs/cutover-lossmeter.1 docs/cutoverctl.8 docs/cutoverd.8
+dist_man_MANS += docs/cutover-lossmeter.1 docs/cutoverctl.8 docs/cutoverd.8 \
+	docs/cutover-announce.8
 EXTRA_DIST += \
 	docs/architecture.md \
 	docs/lab.md \
 	docs/lossmeter.md \
 	docs/benchmarks.md \
 	docs/northbound.md \
-	docs/pipeline.md
+	docs/pipeline.md \
+	docs/announcements.md

@@ -3,6 +3,8 @@
 #include <config.h>
 #include "cli.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,4 +23,27 @@ cli_usage_error(const char *format, ...)
     fprintf(stderr, "\nTry '%s --help' for more information.\n",
             program_name);
     exit(2);
+}
+
+void
+cli_print_version(void)
+{
+    printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
+    exit(0);
+}
+
+uint64_t
+cli_parse_uint(const char *option, const char *arg, uint64_t min,
+               uint64_t max)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(arg, &end, 0);
+    if (!*arg || *end || errno || arg[0] == '-' || v < min || v > max) {
+        cli_usage_error("%s: '%s' is not an integer from %"PRIu64" to %"PRIu64,
+                        option, arg, min, max);
+    }
+    return v;
 }

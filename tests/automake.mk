@@ -45,7 +45,7 @@ tests_unit_test_lib_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_lib_LDADD = lib/libcutover.la $(UNIT_LDADD)
 
 check_PROGRAMS += tests/unit/test-nb-check
-tests_unit_test_nb_check_SOURCES = tests/unit/test-nb-check.c
+tests_unit_test_nb_check_SOURCES = tests/unit/test-nb-check.c tests/unit/unit-util.h
 tests_unit_test_nb_check_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_nb_check_LDADD = lib/libcutover.la $(UNIT_LDADD)
 
@@ -56,7 +56,8 @@ tests_unit_test_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(UNIT_LDADD)
 
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
-	tests/unit/test-nb-check tests/unit/test-pipeline
+	tests/unit/test-nb-check tests/unit/test-pipeline \
+	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter
 
 # Integration tests: real daemons, real packets, network namespaces.  Each
 # is a bash script run by the automake harness; exit status 77 means
@@ -70,7 +71,10 @@ INTEGRATION_TESTS = \
 	tests/integration/lab-traffic.sh \
 	tests/integration/cutoverctl.sh \
 	tests/integration/pipeline.sh \
-	tests/integration/cutoverd.sh
+	tests/integration/cutoverd.sh \
+	tests/integration/announce-cli.sh \
+	tests/integration/announce-frames.sh \
+	tests/integration/announce-peers.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

@@ -12,6 +12,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 TEST_NAME=$(basename "$0" .sh)
 LOSSMETER=$top_builddir/tests/harness/cutover-lossmeter
+ANNOUNCE=$top_builddir/gratuitous/cutover-announce
 LAB=$top_srcdir/tests/lab/lab
 
 # shellcheck source=tests/lab/lab-lib.sh
@@ -111,6 +112,25 @@ require_cmds() {
 
 require_lossmeter() {
     [ -x "$LOSSMETER" ] || skip "$LOSSMETER is not built"
+}
+
+require_announce() {
+    [ -x "$ANNOUNCE" ] || skip "$ANNOUNCE is not built"
+}
+
+# expect_exit PROGRAM STATUS PATTERN ARGS...: PROGRAM ARGS exits with STATUS
+# and says something matching PATTERN (an extended regular expression) on
+# stderr.
+expect_exit() {
+    local program=$1 status=$2 pattern=$3 out rc
+    shift 3
+    out=$("$program" "$@" 2>&1 >/dev/null)
+    rc=$?
+    [ "$rc" = "$status" ] \
+        || fail "'$*': exit status $rc, expected $status (said: $out)"
+    echo "$out" | grep -qE -- "$pattern" \
+        || fail "'$*': said '$out', expected /$pattern/"
+    echo "ok: $* -> $rc: $(echo "$out" | head -1)"
 }
 
 # test_ns NAME: the name of this test's namespace NAME.

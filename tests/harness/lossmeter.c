@@ -74,22 +74,6 @@ install_stop_handlers(void)
 }
 
 static uint64_t
-parse_uint_arg(const char *option, const char *arg, uint64_t min,
-               uint64_t max)
-{
-    char *end;
-    unsigned long long v;
-
-    errno = 0;
-    v = strtoull(arg, &end, 0);
-    if (!*arg || *end || errno || arg[0] == '-' || v < min || v > max) {
-        cli_usage_error("%s: '%s' is not an integer from %"PRIu64" to %"PRIu64,
-                    option, arg, min, max);
-    }
-    return v;
-}
-
-static uint64_t
 parse_duration_arg(const char *option, const char *arg)
 {
     uint64_t ns;
@@ -111,7 +95,7 @@ parse_address_arg(const char *option, const char *arg, bool passive,
 
     if (passive && arg[strspn(arg, "0123456789")] == '\0') {
         struct sockaddr_in6 *sin6 = ALIGNED_CAST(struct sockaddr_in6 *, ss);
-        uint64_t port = parse_uint_arg(option, arg, 1, 65535);
+        uint64_t port = cli_parse_uint(option, arg, 1, 65535);
 
         memset(ss, 0, sizeof *ss);
         sin6->sin6_family = AF_INET6;
@@ -252,20 +236,20 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
             parse_address_arg("--dest", optarg, false, &o->dest);
             break;
         case 'r':
-            o->rate = parse_uint_arg("--rate", optarg, 1, MAX_RATE);
+            o->rate = cli_parse_uint("--rate", optarg, 1, MAX_RATE);
             break;
         case 't':
             o->duration_ns = parse_duration_arg("--duration", optarg);
             break;
         case 'n':
-            o->limit = parse_uint_arg("--count", optarg, 1, UINT64_MAX / 2);
+            o->limit = cli_parse_uint("--count", optarg, 1, UINT64_MAX / 2);
             break;
         case 's':
-            o->stream = parse_uint_arg("--stream", optarg, 0, UINT32_MAX);
+            o->stream = cli_parse_uint("--stream", optarg, 0, UINT32_MAX);
             have_stream = true;
             break;
         case OPT_START_SEQ:
-            o->first_seq = parse_uint_arg("--start-seq", optarg, 0,
+            o->first_seq = cli_parse_uint("--start-seq", optarg, 0,
                                           UINT64_MAX / 2);
             have_start = true;
             break;
@@ -273,7 +257,7 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
             resume = optarg;
             break;
         case OPT_SIZE:
-            o->size = parse_uint_arg("--size", optarg, LM_PACKET_MIN_SIZE,
+            o->size = cli_parse_uint("--size", optarg, LM_PACKET_MIN_SIZE,
                                      MAX_SIZE);
             break;
         case 'o':
@@ -979,10 +963,10 @@ cmd_report(int argc, char *argv[])
             json_file = optarg;
             break;
         case OPT_RANGES:
-            max_ranges = parse_uint_arg("--ranges", optarg, 0, SIZE_MAX / 2);
+            max_ranges = cli_parse_uint("--ranges", optarg, 0, SIZE_MAX / 2);
             break;
         case 's':
-            filter = parse_uint_arg("--stream", optarg, 0, UINT32_MAX);
+            filter = cli_parse_uint("--stream", optarg, 0, UINT32_MAX);
             have_filter = true;
             break;
         case 'h':
@@ -1190,8 +1174,7 @@ main(int argc, char *argv[])
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
-        return 0;
+        cli_print_version();
     }
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         if (!strcmp(argv[1], commands[i].name)) {

@@ -8,15 +8,7 @@ require_lossmeter
 # expect STATUS PATTERN ARGS...: the loss meter exits with STATUS and says
 # something matching PATTERN on stderr.
 expect() {
-    local status=$1 pattern=$2 out rc
-    shift 2
-    out=$("$LOSSMETER" "$@" 2>&1 >/dev/null)
-    rc=$?
-    [ "$rc" = "$status" ] \
-        || fail "'$*': exit status $rc, expected $status (said: $out)"
-    echo "$out" | grep -qE -- "$pattern" \
-        || fail "'$*': said '$out', expected /$pattern/"
-    echo "ok: $* -> $rc: $(echo "$out" | head -1)"
+    expect_exit "$LOSSMETER" "$@"
 }
 
 step "usage errors"

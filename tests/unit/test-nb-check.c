@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "nb-check.h"
+#include "unit-util.h"
 #include "util.h"
 
 /* Asserts that 'error' is NULL. */
@@ -20,17 +21,6 @@ ok(char *error)
     if (error) {
         fail_msg("unexpected error: %s", error);
     }
-}
-
-/* Asserts that 'error' says 'expected' (a substring), and frees it. */
-static void
-refused(char *error, const char *expected)
-{
-    assert_non_null(error);
-    if (!strstr(error, expected)) {
-        fail_msg("error '%s' does not say '%s'", error, expected);
-    }
-    free(error);
 }
 
 static void

@@ -1,0 +1,55 @@
+/* Emitters: what puts announcement frames on a wire.
+ *
+ * An emitter is opened on a target (for AF_PACKET, a kernel interface's
+ * name), sends batches of frames built by frames.h, and is closed.  That is
+ * the whole interface, so that the emitters are twins behind it:
+ *
+ *   af_packet   a raw AF_PACKET socket on a kernel interface
+ *               (emit-af-packet.c; needs CAP_NET_RAW);
+ *   dpdk        the fast path of cutover-announcer (later);
+ *   packet-out  OpenFlow packet-out through the integration bridge (later).
+ *
+ * A new emitter is a struct emitter_class (emitter-provider.h) and one line
+ * in emitter.c's table.  An emitter is used by one thread at a time. */
+
+#ifndef GRATUITOUS_EMITTER_H
+#define GRATUITOUS_EMITTER_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "openvswitch/compiler.h"
+
+struct ds;
+struct emitter;
+struct frame;
+
+/* The name of the emitter used when none is asked for. */
+#define EMITTER_DEFAULT "af_packet"
+
+/* Opens an emitter of type 'type' (e.g. "af_packet") on 'target' and stores
+ * it in '*emitterp'.  Returns 0 or a positive errno: EAFNOSUPPORT for an
+ * unknown type, ENODEV for a target that does not exist, ... */
+int emitter_open(const char *type, const char *target,
+                 struct emitter **emitterp) OVS_WARN_UNUSED_RESULT;
+
+/* Sends the 'n' frames of 'frames', in order.  Stores how many were sent in
+ * '*n_sent' and returns 0 if all were, otherwise the error that stopped the
+ * first frame not sent (the others after it are not tried). */
+int emitter_send(struct emitter *, const struct frame *frames, size_t n,
+                 size_t *n_sent);
+
+/* Closes 'emitter' (which may be NULL). */
+void emitter_close(struct emitter *);
+
+/* The type and target 'emitter' was opened with. */
+const char *emitter_type(const struct emitter *);
+const char *emitter_target(const struct emitter *);
+
+/* Whether 'type' names an emitter this build has. */
+bool emitter_has_type(const char *type);
+
+/* Appends the types of emitter this build has to 'ds', separated by ", ". */
+void emitter_format_types(struct ds *);
+
+#endif /* emitter.h */
