@@ -161,8 +161,7 @@ parse_options(int argc, char *argv[])
             usage();
             exit(EXIT_SUCCESS);
         case 'V':
-            printf("%s (cutover) %s\n", program_name, PACKAGE_VERSION);
-            exit(EXIT_SUCCESS);
+            cli_print_version();
         VLOG_OPTION_HANDLERS
         DAEMON_OPTION_HANDLERS
         STREAM_SSL_OPTION_HANDLERS
@@ -457,6 +456,8 @@ main(int argc, char *argv[])
     shash_init(&d.hosts);
     shash_init(&d.host_errors);
     d.idl = ovsdb_idl_create(nb_db, &nbrec_idl_class, true, true);
+    /* Reading is all cutoverd does: any member of a clustered database
+     * will do. */
     ovsdb_idl_set_leader_only(d.idl, false);
 
     unixctl_command_register("exit", "", 0, 0, cutoverd_unixctl_exit, &d);

@@ -74,12 +74,6 @@ hostctl_destroy(struct hostctl *hc)
     }
 }
 
-const char *
-hostctl_name(const struct hostctl *hc)
-{
-    return hc->name;
-}
-
 char *
 hostctl_set_targets(struct hostctl *hc, const char *ovsdb_target,
                     const char *openflow_target)
@@ -220,7 +214,8 @@ bool
 hostctl_is_synced(const struct hostctl *hc)
 {
     return (hc->computed_seqno
-            && installer_confirmed_seqno(hc->installer) >= hc->computed_seqno);
+            && installer_confirmed_seqno(hc->installer) >= hc->computed_seqno
+            && neighbours_is_synced(hc->neighbours));
 }
 
 bool

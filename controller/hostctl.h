@@ -52,7 +52,8 @@ void hostctl_wait(struct hostctl *);
  * ports, or if the host is not in 'model'. */
 bool hostctl_compute(struct hostctl *, const struct model *);
 
-/* Whether the switch has confirmed the newest flows computed for it. */
+/* Whether the switch has confirmed the newest flows computed for it and,
+ * if they are pre-resolved, the host's tunnel neighbours are all set. */
 bool hostctl_is_synced(const struct hostctl *);
 
 /* Appends the flows hostctl_compute() would give the host now, in
@@ -62,7 +63,5 @@ bool hostctl_format_flows(const struct hostctl *, const struct model *,
                           struct ds *);
 
 void hostctl_format_status(const struct hostctl *, struct ds *);
-
-const char *hostctl_name(const struct hostctl *);
 
 #endif /* hostctl.h */

@@ -230,7 +230,10 @@ neighbours_wait(struct neighbours *nb)
 bool
 neighbours_is_synced(const struct neighbours *nb)
 {
-    return (nb->session && !nb->ovs_dirty && !nb->ovs_pending
+    if (!nb->session) {
+        return true;            /* Off: nothing to wait for. */
+    }
+    return (!nb->ovs_dirty && !nb->ovs_pending
             && nb->ovs_set == nb->n_peers && !nb->kernel_dirty
             && jsonrpc_session_get_seqno(nb->session) == nb->sent_seqno);
 }

@@ -40,7 +40,8 @@ void neighbours_set_peers(struct neighbours *, const struct kernel_neigh *,
 void neighbours_run(struct neighbours *);
 void neighbours_wait(struct neighbours *);
 
-/* Whether both sides have every current peer. */
+/* Whether both sides have every current peer (true if pre-resolution is
+ * off). */
 bool neighbours_is_synced(const struct neighbours *);
 
 void neighbours_format_status(const struct neighbours *, struct ds *);
