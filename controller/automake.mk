@@ -3,9 +3,15 @@
 # cutoverd: follows the northbound database and programs every host.
 sbin_PROGRAMS += controller/cutoverd
 controller_cutoverd_SOURCES = \
+	controller/announcer-client.c \
+	controller/announcer-client.h \
+	controller/control.c \
+	controller/control.h \
 	controller/cutoverd.c \
 	controller/hostctl.c \
-	controller/hostctl.h
+	controller/hostctl.h \
+	controller/migration.c \
+	controller/migration.h
 controller_cutoverd_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
 

@@ -366,9 +366,10 @@ cmd_host_add(struct ctl_ctx *ctx)
     struct kv kvs[] = {
         { .key = "dpid" }, { .key = "openflow" }, { .key = "ovsdb" },
         { .key = "provider-mac" }, { .key = "vswitchd" }, { .key = "netns" },
+        { .key = "announcer" },
     };
     const char *name = ctx->argv[0], *ip = ctx->argv[1];
-    const char *dpid, *openflow, *ovsdb, *mac, *vswitchd, *netns;
+    const char *dpid, *openflow, *ovsdb, *mac, *vswitchd, *netns, *announcer;
     const struct nbrec_host *h;
     struct nbrec_host *row;
 
@@ -381,6 +382,7 @@ cmd_host_add(struct ctl_ctx *ctx)
     mac = kv_get(&kvs[3]);
     vswitchd = kv_get(&kvs[4]);
     netns = kv_get(&kvs[5]);
+    announcer = kv_get(&kvs[6]);
     if (ctl_check(ctx, nb_check_name("host", name))
         || ctl_check(ctx, nb_check_ipv4("tunnel IP", ip, NULL))
         || (dpid && ctl_check(ctx, nb_check_datapath_id(dpid)))
@@ -389,7 +391,8 @@ cmd_host_add(struct ctl_ctx *ctx)
         || (ovsdb && ctl_check(ctx, nb_check_target("ovsdb", ovsdb)))
         || (mac && ctl_check(ctx, nb_check_mac("provider-mac", mac)))
         || (vswitchd && ctl_check(ctx, nb_check_unixctl(vswitchd)))
-        || (netns && ctl_check(ctx, nb_check_name("netns", netns)))) {
+        || (netns && ctl_check(ctx, nb_check_name("netns", netns)))
+        || (announcer && ctl_check(ctx, nb_check_unixctl(announcer)))) {
         goto out;
     }
     NBREC_HOST_FOR_EACH (h, ctx->idl) {
@@ -416,6 +419,7 @@ cmd_host_add(struct ctl_ctx *ctx)
     nbrec_host_set_provider_mac(row, mac);
     nbrec_host_set_vswitchd_unixctl(row, vswitchd);
     nbrec_host_set_netns(row, netns);
+    nbrec_host_set_announcer(row, announcer);
 out:
     kvs_destroy(kvs, ARRAY_SIZE(kvs));
 }
@@ -467,6 +471,7 @@ cmd_host_list(struct ctl_ctx *ctx)
     table_add_column(&t, "PROVIDER_MAC");
     table_add_column(&t, "VSWITCHD");
     table_add_column(&t, "NETNS");
+    table_add_column(&t, "ANNOUNCER");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_host *h = rows[i];
 
@@ -479,6 +484,7 @@ cmd_host_list(struct ctl_ctx *ctx)
         table_cell(&t, "%s", opt_string(h->provider_mac));
         table_cell(&t, "%s", opt_string(h->vswitchd_unixctl));
         table_cell(&t, "%s", opt_string(h->netns));
+        table_cell(&t, "%s", opt_string(h->announcer));
     }
     table_print(&t, &table_style);
     table_destroy(&t);
@@ -1332,7 +1338,7 @@ static const struct ctl_command commands[] = {
     { "show", 0, 0, false, cmd_show, "", "everything, as a tree" },
     { "host-add", 2, 8, true, cmd_host_add,
       "NAME TUNNEL_IP [dpid=HEX16] [openflow=TARGET] [ovsdb=TARGET] "
-      "[provider-mac=MAC] [vswitchd=SOCKET] [netns=NAME]",
+      "[provider-mac=MAC] [vswitchd=SOCKET] [netns=NAME] [announcer=SOCKET]",
       "add a hypervisor" },
     { "host-del", 1, 1, true, cmd_host_del, "NAME", "remove a hypervisor" },
     { "host-list", 0, 0, false, cmd_host_list, "", "list hypervisors" },

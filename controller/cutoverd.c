@@ -13,8 +13,15 @@
  * installers send only what differs, so an unrelated change costs each
  * host a computation and no flow mod.
  *
- * Control commands (ovs-appctl -t SOCKET COMMAND): cutoverd/status,
- * cutoverd/flows HOST, cutoverd/recompute, exit. */
+ * The migration engine (controller/migration.h) moves ports between hosts
+ * on request.  While a switchover waits for its barriers the model is not
+ * rebuilt (that would delay them); the engine's own records in the
+ * database do not rebuild it at all (only the tables the model is made of
+ * count).
+ *
+ * Control commands (controller/control.h: on the unixctl socket, so
+ * 'ovs-appctl -t SOCKET COMMAND', and on every --remote): cutoverd/status,
+ * cutoverd/flows HOST, cutoverd/recompute, migration/..., exit. */
 
 #include <config.h>
 
@@ -27,11 +34,13 @@
 
 #include "cli.h"
 #include "command-line.h"
+#include "control.h"
 #include "daemon.h"
 #include "fatal-signal.h"
 #include "hostctl.h"
 #include "kernel-neigh.h"
 #include "lib/cutover-nb-idl.h"
+#include "migration.h"
 #include "model-idl.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
@@ -55,6 +64,12 @@ VLOG_DEFINE_THIS_MODULE(cutoverd);
 /* Options. */
 static const char *nb_db;
 static const char *unixctl_path;
+static char **remotes;          /* --remote, extra control listeners. */
+static size_t n_remotes;
+static struct migration_config migration_cfg = {
+    .switchover_timeout_ms = MIGRATION_SWITCHOVER_TIMEOUT_MS,
+    .grace_ms = MIGRATION_GRACE_MS,
+};
 static struct provision_config provision_cfg = {
     .integration_bridge = "br-int",
     .uplink_bridge = "br-phy",
@@ -64,7 +79,8 @@ static struct provision_config provision_cfg = {
 /* The controller's state. */
 struct cutoverd {
     struct ovsdb_idl *idl;
-    unsigned int nb_seqno;      /* IDL seqno the model was built at. */
+    uint64_t nb_seqno;          /* Model tables' change seqno the model was
+                                 * built at (model_tables_seqno()). */
     struct model model;
     int n_skipped;              /* Rows model_from_idl() could not use. */
     uint64_t model_usec;        /* How long building the model took. */
@@ -74,6 +90,8 @@ struct cutoverd {
     struct shash host_errors;   /* Host name -> error text (to free). */
     bool recompute;             /* Compute every host's flows again. */
     bool exiting;
+
+    struct migration_engine *engine;
 };
 
 static void
@@ -94,8 +112,17 @@ Options:\n\
   --integration-bridge=NAME  default: br-int\n\
   --uplink-bridge=NAME       bridge patched to br-int for provider networks\n\
                              (default: br-phy; empty: none)\n\
-  --datapath-type=TYPE       for integration bridges it creates (e.g. netdev)\n",
-           program_name, program_name, DEFAULT_DB, DEFAULT_UNIXCTL);
+  --datapath-type=TYPE       for integration bridges it creates (e.g. netdev)\n\
+  --remote=PSTREAM           also answer control commands (JSON-RPC) on\n\
+                             punix:FILE, ptcp:PORT[:IP] or pssl:PORT[:IP]\n\
+                             (may be repeated)\n\
+  --switchover-timeout=MS    how long a migration step waits for the\n\
+                             switches' barriers (default: %d)\n\
+  --grace=MS                 how long complete waits after every host\n\
+                             confirmed, before the source's flows go\n\
+                             (default: %d)\n",
+           program_name, program_name, DEFAULT_DB, DEFAULT_UNIXCTL,
+           MIGRATION_SWITCHOVER_TIMEOUT_MS, MIGRATION_GRACE_MS);
     daemon_usage();
     vlog_usage();
     printf("\
@@ -112,6 +139,9 @@ parse_options(int argc, char *argv[])
         OPT_INTEGRATION_BRIDGE,
         OPT_UPLINK_BRIDGE,
         OPT_DATAPATH_TYPE,
+        OPT_REMOTE,
+        OPT_SWITCHOVER_TIMEOUT,
+        OPT_GRACE,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -123,6 +153,10 @@ parse_options(int argc, char *argv[])
          OPT_INTEGRATION_BRIDGE},
         {"uplink-bridge", required_argument, NULL, OPT_UPLINK_BRIDGE},
         {"datapath-type", required_argument, NULL, OPT_DATAPATH_TYPE},
+        {"remote", required_argument, NULL, OPT_REMOTE},
+        {"switchover-timeout", required_argument, NULL,
+         OPT_SWITCHOVER_TIMEOUT},
+        {"grace", required_argument, NULL, OPT_GRACE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -156,6 +190,23 @@ parse_options(int argc, char *argv[])
             break;
         case OPT_DATAPATH_TYPE:
             provision_cfg.datapath_type = optarg;
+            break;
+        case OPT_REMOTE:
+            if (pstream_verify_name(optarg)) {
+                cli_usage_error("--remote: '%s' is not a passive connection "
+                                "method (expected punix:FILE, ptcp:PORT[:IP] "
+                                "or pssl:PORT[:IP])", optarg);
+            }
+            remotes = xrealloc(remotes, (n_remotes + 1) * sizeof *remotes);
+            remotes[n_remotes++] = optarg;
+            break;
+        case OPT_SWITCHOVER_TIMEOUT:
+            migration_cfg.switchover_timeout_ms = cli_parse_uint(
+                "--switchover-timeout", optarg, 1, 3600000);
+            break;
+        case OPT_GRACE:
+            migration_cfg.grace_ms = cli_parse_uint("--grace", optarg, 0,
+                                                    3600000);
             break;
         case 'h':
             usage();
@@ -273,6 +324,7 @@ sync_hosts(struct cutoverd *d)
 
             hostctl_set_neighbours(hc, h->vswitchd_unixctl, h->netns,
                                    peers, n);
+            hostctl_set_announcer(hc, h->announcer);
             free(peers);
         }
         set_host_error(d, h->name, error);
@@ -306,18 +358,39 @@ build_model(struct cutoverd *d)
     d->n_builds++;
 }
 
+/* A number that changes whenever a table the model is made of changes
+ * (not the Migration table, which the engine writes on every step). */
+static uint64_t
+model_tables_seqno(const struct ovsdb_idl *idl)
+{
+    const struct ovsdb_idl_table_class *tables[] = {
+        &nbrec_table_host, &nbrec_table_network, &nbrec_table_subnet,
+        &nbrec_table_port, &nbrec_table_eip,
+    };
+    uint64_t seqno = 0;
+
+    for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+        seqno = MAX(seqno, ovsdb_idl_table_get_seqno(idl, tables[i]));
+    }
+    return seqno;
+}
+
 static void
 cutoverd_run(struct cutoverd *d)
 {
     struct shash_node *node;
-    unsigned int seqno;
+    uint64_t seqno;
 
     ovsdb_idl_run(d->idl);
-    seqno = ovsdb_idl_get_seqno(d->idl);
-    if (seqno != d->nb_seqno && ovsdb_idl_has_ever_connected(d->idl)) {
+    seqno = model_tables_seqno(d->idl);
+    if (ovsdb_idl_has_ever_connected(d->idl)
+        && (seqno != d->nb_seqno || !d->n_builds)
+        && !migration_engine_is_switching(d->engine)) {
         d->nb_seqno = seqno;
         sync_hosts(d);
         build_model(d);
+        migration_engine_load(d->engine);
+        migration_engine_apply(d->engine, &d->model);
         d->recompute = true;
     }
 
@@ -329,6 +402,7 @@ cutoverd_run(struct cutoverd *d)
         }
     }
     d->recompute = false;
+    migration_engine_run(d->engine);
 }
 
 static void
@@ -340,23 +414,24 @@ cutoverd_wait(struct cutoverd *d)
     SHASH_FOR_EACH (node, &d->hosts) {
         hostctl_wait(node->data);
     }
+    migration_engine_wait(d->engine);
 }
 
 /* Control commands. */
 
 static void
-cutoverd_unixctl_exit(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                      const char *argv[] OVS_UNUSED, void *d_)
+cutoverd_ctl_exit(struct control_req *req, int argc OVS_UNUSED,
+                  const char *argv[] OVS_UNUSED, void *d_)
 {
     struct cutoverd *d = d_;
 
     d->exiting = true;
-    unixctl_command_reply(conn, NULL);
+    control_reply(req, true, NULL);
 }
 
 static void
-cutoverd_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                        const char *argv[] OVS_UNUSED, void *d_)
+cutoverd_ctl_status(struct control_req *req, int argc OVS_UNUSED,
+                    const char *argv[] OVS_UNUSED, void *d_)
 {
     struct cutoverd *d = d_;
     struct ds s = DS_EMPTY_INITIALIZER;
@@ -392,13 +467,13 @@ cutoverd_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     }
     free(sorted);
 
-    unixctl_command_reply(conn, ds_cstr(&s));
+    control_reply(req, true, ds_cstr(&s));
     ds_destroy(&s);
 }
 
 static void
-cutoverd_unixctl_flows(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                       const char *argv[], void *d_)
+cutoverd_ctl_flows(struct control_req *req, int argc OVS_UNUSED,
+                   const char *argv[], void *d_)
 {
     struct cutoverd *d = d_;
     const struct hostctl *hc = shash_find_data(&d->hosts, argv[1]);
@@ -409,32 +484,34 @@ cutoverd_unixctl_flows(struct unixctl_conn *conn, int argc OVS_UNUSED,
 
         ds_put_format(&s, "host %s: %s", argv[1],
                       why ? why : "no such host in the northbound database");
-        unixctl_command_reply_error(conn, ds_cstr(&s));
+        control_reply(req, false, ds_cstr(&s));
     } else if (!hostctl_format_flows(hc, &d->model, &s)) {
-        unixctl_command_reply_error(conn, "its ports are not known yet "
-                                    "(see cutoverd/status)");
+        control_reply(req, false, "its ports are not known yet "
+                      "(see cutoverd/status)");
     } else {
-        unixctl_command_reply(conn, ds_cstr(&s));
+        control_reply(req, true, ds_cstr(&s));
     }
     ds_destroy(&s);
 }
 
 static void
-cutoverd_unixctl_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                           const char *argv[] OVS_UNUSED, void *d_)
+cutoverd_ctl_recompute(struct control_req *req, int argc OVS_UNUSED,
+                       const char *argv[] OVS_UNUSED, void *d_)
 {
     struct cutoverd *d = d_;
 
     build_model(d);
+    migration_engine_apply(d->engine, &d->model);
     d->recompute = true;
     poll_immediate_wake();
-    unixctl_command_reply(conn, NULL);
+    control_reply(req, true, NULL);
 }
 
 int
 main(int argc, char *argv[])
 {
     struct unixctl_server *unixctl;
+    struct control_server **servers;
     struct cutoverd d;
     struct shash_node *node;
     int error;
@@ -450,6 +527,13 @@ main(int argc, char *argv[])
     if (error) {
         ovs_fatal(error, "cannot listen on control socket %s", unixctl_path);
     }
+    servers = xcalloc(n_remotes, sizeof *servers);
+    for (size_t i = 0; i < n_remotes; i++) {
+        error = control_server_create(remotes[i], &servers[i]);
+        if (error) {
+            ovs_fatal(error, "cannot listen on %s", remotes[i]);
+        }
+    }
 
     memset(&d, 0, sizeof d);
     model_init(&d.model);
@@ -460,26 +544,41 @@ main(int argc, char *argv[])
      * will do. */
     ovsdb_idl_set_leader_only(d.idl, false);
 
-    unixctl_command_register("exit", "", 0, 0, cutoverd_unixctl_exit, &d);
-    unixctl_command_register("cutoverd/status", "", 0, 0,
-                             cutoverd_unixctl_status, &d);
-    unixctl_command_register("cutoverd/flows", "HOST", 1, 1,
-                             cutoverd_unixctl_flows, &d);
-    unixctl_command_register("cutoverd/recompute", "", 0, 0,
-                             cutoverd_unixctl_recompute, &d);
+    d.engine = migration_engine_create(d.idl, &d.hosts, &d.model,
+                                       &migration_cfg);
+    control_register("exit", "", 0, 0, cutoverd_ctl_exit, &d);
+    control_register("cutoverd/status", "", 0, 0, cutoverd_ctl_status, &d);
+    control_register("cutoverd/flows", "HOST", 1, 1, cutoverd_ctl_flows, &d);
+    control_register("cutoverd/recompute", "", 0, 0, cutoverd_ctl_recompute,
+                     &d);
     daemonize_complete();
     VLOG_INFO("following the northbound database %s", nb_db);
 
     while (!d.exiting) {
         cutoverd_run(&d);
         unixctl_server_run(unixctl);
+        for (size_t i = 0; i < n_remotes; i++) {
+            control_server_run(servers[i]);
+        }
         if (d.exiting) {
             break;
         }
         cutoverd_wait(&d);
         unixctl_server_wait(unixctl);
+        for (size_t i = 0; i < n_remotes; i++) {
+            control_server_wait(servers[i]);
+        }
         poll_block();
     }
+
+    /* Answers whatever still waits, before the channels close. */
+    migration_engine_destroy(d.engine);
+    unixctl_server_run(unixctl);
+    for (size_t i = 0; i < n_remotes; i++) {
+        control_server_run(servers[i]);
+        control_server_destroy(servers[i]);
+    }
+    free(servers);
 
     SHASH_FOR_EACH (node, &d.hosts) {
         hostctl_destroy(node->data);

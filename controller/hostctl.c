@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "announcer-client.h"
 #include "flow-set.h"
 #include "installer.h"
 #include "kernel-neigh.h"
@@ -31,6 +32,7 @@ struct hostctl {
     struct provision *provision;        /* NULL without an OVSDB target. */
     struct installer *installer;
     struct neighbours *neighbours;
+    struct announcer_client *announcer; /* NULL if the host has none. */
 
     /* The host's ports ('have_ports' false until provisioning first knew
      * them), and the provisioning seqno they were last read at. */
@@ -52,6 +54,11 @@ hostctl_create(const char *name, const struct provision_config *cfg)
     hc->name = xstrdup(name);
     hc->cfg = cfg;
     hc->installer = installer_create(name);
+    /* Where every port lives, as the switch has it: what a restarted
+     * controller needs to know which side of a switchover it is on. */
+    installer_set_readback(hc->installer,
+                           PIPELINE_COOKIE(PIPELINE_C_LOCATION, 0),
+                           PIPELINE_COOKIE_CLASS_MASK);
     hc->neighbours = neighbours_create(name, (cfg && cfg->uplink_bridge
                                               ? cfg->uplink_bridge
                                               : "br-phy"));
@@ -66,6 +73,7 @@ hostctl_destroy(struct hostctl *hc)
         provision_destroy(hc->provision);
         installer_destroy(hc->installer);
         neighbours_destroy(hc->neighbours);
+        announcer_client_destroy(hc->announcer);
         pipeline_ports_destroy(&hc->ports);
         free(hc->ovsdb_target);
         free(hc->openflow_target);
@@ -166,6 +174,9 @@ hostctl_run(struct hostctl *hc)
 {
     installer_run(hc->installer);
     neighbours_run(hc->neighbours);
+    if (hc->announcer) {
+        announcer_client_run(hc->announcer);
+    }
     if (!hc->provision) {
         return false;
     }
@@ -178,6 +189,9 @@ hostctl_wait(struct hostctl *hc)
 {
     installer_wait(hc->installer);
     neighbours_wait(hc->neighbours);
+    if (hc->announcer) {
+        announcer_client_wait(hc->announcer);
+    }
     if (hc->provision) {
         provision_wait(hc->provision);
     }
@@ -266,4 +280,94 @@ hostctl_format_status(const struct hostctl *hc, struct ds *s)
     ds_put_cstr(s, "\n  neighbours ");
     neighbours_format_status(hc->neighbours, s);
     ds_put_char(s, '\n');
+    if (hc->announcer) {
+        ds_put_cstr(s, "  announcer ");
+        announcer_client_format_status(hc->announcer, s);
+        ds_put_char(s, '\n');
+    }
+}
+
+uint64_t
+hostctl_update_port(struct hostctl *hc, const struct model *model,
+                    const struct model_port *port)
+{
+    const struct model_host *mh = model_find_host(model, hc->name);
+    uint64_t cookies[] = {
+        PIPELINE_COOKIE(PIPELINE_C_PORT, port->key),
+        PIPELINE_COOKIE(PIPELINE_C_LOCATION, port->key),
+    };
+    struct dp_flow_set flows;
+    uint64_t seqno;
+
+    if (!mh || !hc->have_ports || !hc->computed_seqno) {
+        return 0;
+    }
+    dp_flow_set_init(&flows);
+    pipeline_compute_port(model, mh, &hc->ports, port, &flows);
+    seqno = installer_update(hc->installer, cookies, ARRAY_SIZE(cookies),
+                             &flows);
+    dp_flow_set_destroy(&flows);
+    hc->computed_seqno = seqno;
+    /* Send now rather than at the next turn of the loop. */
+    installer_run(hc->installer);
+    return seqno;
+}
+
+bool
+hostctl_is_confirmed(const struct hostctl *hc, uint64_t seqno)
+{
+    return seqno && installer_confirmed_seqno(hc->installer) >= seqno;
+}
+
+bool
+hostctl_is_connected(const struct hostctl *hc)
+{
+    return installer_is_connected(hc->installer);
+}
+
+bool
+hostctl_neighbours_synced(const struct hostctl *hc)
+{
+    return neighbours_is_synced(hc->neighbours);
+}
+
+unsigned int
+hostctl_iface_ofport(const struct hostctl *hc, const char *port)
+{
+    return hc->have_ports ? simap_get(&hc->ports.ifaces, port) : 0;
+}
+
+void
+hostctl_hold(struct hostctl *hc, bool hold)
+{
+    installer_hold(hc->installer, hold);
+}
+
+const struct dp_flow_set *
+hostctl_get_readback(const struct hostctl *hc)
+{
+    return installer_get_readback(hc->installer);
+}
+
+void
+hostctl_set_announcer(struct hostctl *hc, const char *target)
+{
+    char *full = (!target ? NULL
+                  : strchr(target, ':') ? xstrdup(target)
+                  : xasprintf("unix:%s", target));
+
+    if (!nullable_string_is_equal(full, (hc->announcer
+                                         ? announcer_client_target(
+                                             hc->announcer)
+                                         : NULL))) {
+        announcer_client_destroy(hc->announcer);
+        hc->announcer = full ? announcer_client_create(hc->name, full) : NULL;
+    }
+    free(full);
+}
+
+struct announcer_client *
+hostctl_announcer(const struct hostctl *hc)
+{
+    return hc->announcer;
 }

@@ -15,10 +15,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+struct announcer_client;
+struct dp_flow_set;
 struct ds;
 struct kernel_neigh;
 struct model;
+struct model_port;
 struct provision_config;
 
 /* 'cfg' (NULL for provisioning's defaults) must outlive the hostctl. */
@@ -63,5 +67,31 @@ bool hostctl_format_flows(const struct hostctl *, const struct model *,
                           struct ds *);
 
 void hostctl_format_status(const struct hostctl *, struct ds *);
+
+/* For the migration engine. */
+
+/* Computes only 'port''s flows for this host from 'model' and hands them to
+ * the installer, which sends them at once (one small bundle) unless a
+ * transaction is in flight.  Returns the installer's sequence number for
+ * them (see hostctl_is_confirmed()), or 0 if the host's ports are not known
+ * yet or the host is not in 'model'. */
+uint64_t hostctl_update_port(struct hostctl *, const struct model *,
+                             const struct model_port *);
+/* Whether the switch confirmed the flows of sequence number 'seqno'. */
+bool hostctl_is_confirmed(const struct hostctl *, uint64_t seqno);
+bool hostctl_is_connected(const struct hostctl *);
+/* Whether the host's tunnel neighbours are set (or not managed). */
+bool hostctl_neighbours_synced(const struct hostctl *);
+/* The OpenFlow port of the VM interface with iface-id 'port' here, or 0. */
+unsigned int hostctl_iface_ofport(const struct hostctl *, const char *port);
+
+/* See installer_hold() and installer_get_readback(). */
+void hostctl_hold(struct hostctl *, bool hold);
+const struct dp_flow_set *hostctl_get_readback(const struct hostctl *);
+
+/* The host's announcer (cutover-announcer's control socket), or NULL if it
+ * has none.  The returned client belongs to the hostctl. */
+void hostctl_set_announcer(struct hostctl *, const char *target);
+struct announcer_client *hostctl_announcer(const struct hostctl *);
 
 #endif /* hostctl.h */

@@ -184,16 +184,38 @@ append(const struct dp_flow ***array, size_t *n, const struct dp_flow *f)
     (*array)[(*n)++] = f;
 }
 
-void
-dp_flow_set_diff(const struct dp_flow_set *old, const struct dp_flow_set *new,
-                 struct dp_flow_diff *diff)
+/* Whether 'f' is among the flows a diff considers: all if 'all', else
+ * those with one of the 'n' cookies in 'cookies'. */
+static bool
+diff_considers(const struct dp_flow *f, bool all, const uint64_t *cookies,
+               size_t n)
+{
+    if (all) {
+        return true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (f->cookie == cookies[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+diff__(const struct dp_flow_set *old, const struct dp_flow_set *new,
+       bool all, const uint64_t *cookies, size_t n,
+       struct dp_flow_diff *diff)
 {
     const struct dp_flow *f;
 
     memset(diff, 0, sizeof *diff);
     HMAP_FOR_EACH (f, node, &new->flows) {
-        const struct dp_flow *o = dp_flow_set_find(old, f->table,
-                                                   f->priority, f->match);
+        const struct dp_flow *o;
+
+        if (!diff_considers(f, all, cookies, n)) {
+            continue;
+        }
+        o = dp_flow_set_find(old, f->table, f->priority, f->match);
         if (!o) {
             append(&diff->add, &diff->n_add, f);
         } else if (o->cookie != f->cookie || strcmp(o->actions, f->actions)) {
@@ -201,10 +223,27 @@ dp_flow_set_diff(const struct dp_flow_set *old, const struct dp_flow_set *new,
         }
     }
     HMAP_FOR_EACH (f, node, &old->flows) {
-        if (!dp_flow_set_find(new, f->table, f->priority, f->match)) {
+        if (diff_considers(f, all, cookies, n)
+            && !dp_flow_set_find(new, f->table, f->priority, f->match)) {
             append(&diff->del, &diff->n_del, f);
         }
     }
+}
+
+void
+dp_flow_set_diff(const struct dp_flow_set *old, const struct dp_flow_set *new,
+                 struct dp_flow_diff *diff)
+{
+    diff__(old, new, true, NULL, 0, diff);
+}
+
+void
+dp_flow_set_diff_cookies(const struct dp_flow_set *old,
+                         const struct dp_flow_set *new,
+                         const uint64_t *cookies, size_t n,
+                         struct dp_flow_diff *diff)
+{
+    diff__(old, new, false, cookies, n, diff);
 }
 
 void

@@ -85,6 +85,12 @@ struct dp_flow_diff {
 void dp_flow_set_diff(const struct dp_flow_set *old,
                       const struct dp_flow_set *new,
                       struct dp_flow_diff *);
+/* The same, considering only the flows (of either set) whose cookie is one
+ * of the 'n' in 'cookies': what changed when only those were updated. */
+void dp_flow_set_diff_cookies(const struct dp_flow_set *old,
+                              const struct dp_flow_set *new,
+                              const uint64_t *cookies, size_t n,
+                              struct dp_flow_diff *);
 void dp_flow_diff_destroy(struct dp_flow_diff *);
 
 #endif /* flow-set.h */

@@ -16,13 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte-order.h"
 #include "flow-set.h"
 #include "openflow/openflow.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-match.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-util.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
@@ -47,6 +50,13 @@ struct installer {
 
     struct dp_flow_set desired;
     uint64_t desired_seqno;
+    /* What changed in 'desired' since the last transaction was sent: all
+     * of it ('diff_all', after installer_set_desired()), or only the flows
+     * of the cookies in 'dirty' (installer_update()). */
+    bool diff_all;
+    uint64_t *dirty;
+    size_t n_dirty, allocated_dirty;
+    bool held;                  /* installer_hold(). */
     struct dp_flow_set installed;       /* Confirmed by the switch. */
     uint64_t confirmed_seqno;
 
@@ -60,6 +70,15 @@ struct installer {
     bool txn_error;
     long long int txn_start_usec;
     size_t txn_flow_mods;
+
+    /* Read-back (installer_set_readback()): after each connection, the
+     * flows with a cookie matching 'rb_cookie'/'rb_mask' are dumped before
+     * anything is sent. */
+    bool rb_enabled;
+    uint64_t rb_cookie, rb_mask;
+    uint32_t rb_xid;            /* Of the dump request in flight, or 0. */
+    bool rb_done;               /* 'found' holds this connection's. */
+    struct dp_flow_set found;
 
     long long int retry_at;     /* No transaction before (msec), or 0. */
     char *last_error;
@@ -78,6 +97,7 @@ installer_create(const char *name)
     dp_flow_set_init(&inst->installed);
     dp_flow_set_init(&inst->txn_add);
     dp_flow_set_init(&inst->txn_del);
+    dp_flow_set_init(&inst->found);
     inst->need_full = true;
     return inst;
 }
@@ -91,6 +111,8 @@ installer_destroy(struct installer *inst)
         dp_flow_set_destroy(&inst->installed);
         dp_flow_set_destroy(&inst->txn_add);
         dp_flow_set_destroy(&inst->txn_del);
+        dp_flow_set_destroy(&inst->found);
+        free(inst->dirty);
         free(inst->name);
         free(inst->target);
         free(inst->last_error);
@@ -121,7 +143,77 @@ installer_set_desired(struct installer *inst, struct dp_flow_set *desired)
 {
     dp_flow_set_clear(&inst->desired);
     dp_flow_set_swap(&inst->desired, desired);
+    inst->diff_all = true;
     return ++inst->desired_seqno;
+}
+
+static bool
+cookie_in(uint64_t cookie, const uint64_t *cookies, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (cookies[i] == cookie) {
+            return true;
+        }
+    }
+    return false;
+}
+
+uint64_t
+installer_update(struct installer *inst, const uint64_t *cookies, size_t n,
+                 struct dp_flow_set *flows)
+{
+    struct dp_flow *f;
+
+    HMAP_FOR_EACH_SAFE (f, node, &inst->desired.flows) {
+        if (cookie_in(f->cookie, cookies, n)) {
+            dp_flow_set_remove(&inst->desired, f);
+        }
+    }
+    HMAP_FOR_EACH_SAFE (f, node, &flows->flows) {
+        ovs_assert(cookie_in(f->cookie, cookies, n));
+        hmap_remove(&flows->flows, &f->node);
+        if (dp_flow_set_find(&inst->desired, f->table, f->priority,
+                             f->match)) {
+            /* Another cookie's flow has this identity: the model is
+             * inconsistent, and the full computation says so too. */
+            free(f->match);
+            free(f->actions);
+            free(f);
+            continue;
+        }
+        hmap_insert(&inst->desired.flows, &f->node, f->node.hash);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!cookie_in(cookies[i], inst->dirty, inst->n_dirty)) {
+            if (inst->n_dirty >= inst->allocated_dirty) {
+                inst->dirty = x2nrealloc(inst->dirty, &inst->allocated_dirty,
+                                         sizeof *inst->dirty);
+            }
+            inst->dirty[inst->n_dirty++] = cookies[i];
+        }
+    }
+    return ++inst->desired_seqno;
+}
+
+void
+installer_hold(struct installer *inst, bool hold)
+{
+    inst->held = hold;
+}
+
+void
+installer_set_readback(struct installer *inst, uint64_t cookie,
+                       uint64_t mask)
+{
+    inst->rb_enabled = true;
+    inst->rb_cookie = cookie;
+    inst->rb_mask = mask;
+}
+
+const struct dp_flow_set *
+installer_get_readback(const struct installer *inst)
+{
+    return inst->rb_done ? &inst->found : NULL;
 }
 
 bool
@@ -286,7 +378,12 @@ send_txn(struct installer *inst)
     } else {
         struct dp_flow_diff d;
 
-        dp_flow_set_diff(&inst->installed, &inst->desired, &d);
+        if (inst->diff_all) {
+            dp_flow_set_diff(&inst->installed, &inst->desired, &d);
+        } else {
+            dp_flow_set_diff_cookies(&inst->installed, &inst->desired,
+                                     inst->dirty, inst->n_dirty, &d);
+        }
         for (size_t i = 0; ok && i < d.n_del; i++) {
             ok = send_flow_mod(inst, &bc, protocol, OFPFC_DELETE_STRICT,
                                d.del[i], &inst->txn_del);
@@ -308,6 +405,8 @@ send_txn(struct installer *inst)
     inst->barrier_xid = msg_xid(msg);
     ok = ok && send_msg(inst, msg);
 
+    inst->diff_all = false;
+    inst->n_dirty = 0;
     if (ok) {
         inst->in_flight = true;
         inst->need_full = false;
@@ -374,6 +473,73 @@ finish_txn(struct installer *inst)
              inst->stats.last_flow_mods, inst->stats.last_usec);
 }
 
+/* Asks the switch for the flows whose cookies installer_set_readback()
+ * named, in every table. */
+static void
+send_readback_request(struct installer *inst)
+{
+    enum ofp_version version = rconn_get_version(inst->rconn);
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+        .cookie = htonll(inst->rb_cookie),
+        .cookie_mask = htonll(inst->rb_mask),
+    };
+    struct ofpbuf *msg;
+
+    match_init_catchall(&fsr.match);
+    msg = ofputil_encode_flow_stats_request(
+        &fsr, ofputil_protocol_from_ofp_version(version));
+    inst->rb_xid = msg_xid(msg);
+    if (!send_msg(inst, msg)) {
+        inst->rb_xid = 0;
+    }
+}
+
+/* Adds the flows of a flow stats reply to 'found', as text in the syntax
+ * the pipeline writes (for comparison of actions, mostly). */
+static void
+handle_readback_reply(struct installer *inst, const struct ofp_header *oh)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofpbuf ofpacts;
+
+    ofpbuf_init(&ofpacts, 64);
+    for (;;) {
+        struct ofputil_flow_stats fs;
+        struct ds match = DS_EMPTY_INITIALIZER;
+        struct ds actions = DS_EMPTY_INITIALIZER;
+        struct ofpact_format_params fp = { .s = &actions };
+        int retval;
+
+        retval = ofputil_decode_flow_stats_reply(&fs, &b, false, &ofpacts);
+        if (retval) {
+            if (retval != EOF) {
+                VLOG_WARN_RL(&rl, "%s: bad flow stats reply (%s)",
+                             inst->name, ofperr_to_string(retval));
+            }
+            break;
+        }
+        match_format(&fs.match, NULL, &match, OFP_DEFAULT_PRIORITY);
+        ofpacts_format(fs.ofpacts, fs.ofpacts_len, &fp);
+        dp_flow_set_add(&inst->found, fs.table_id, fs.priority,
+                        ntohll(fs.cookie), ds_cstr(&match),
+                        actions.length ? ds_cstr(&actions) : "drop");
+        ds_destroy(&match);
+        ds_destroy(&actions);
+    }
+    ofpbuf_uninit(&ofpacts);
+    if (!ofpmp_more(oh)) {
+        inst->rb_done = true;
+        inst->rb_xid = 0;
+        VLOG_DBG("%s: read back %"PRIuSIZE" flows", inst->name,
+                 dp_flow_set_count(&inst->found));
+    }
+}
+
 static void
 handle_msg(struct installer *inst, struct ofpbuf *msg)
 {
@@ -407,6 +573,12 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
         }
         break;
 
+    case OFPTYPE_FLOW_STATS_REPLY:
+        if (inst->rb_xid && xid == inst->rb_xid) {
+            handle_readback_reply(inst, oh);
+        }
+        break;
+
     case OFPTYPE_BARRIER_REPLY:
         if (inst->in_flight && xid == inst->barrier_xid) {
             finish_txn(inst);
@@ -416,6 +588,16 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
     default:
         break;
     }
+}
+
+/* Whether a transaction is due and nothing stops it. */
+static bool
+may_send(const struct installer *inst)
+{
+    return (rconn_is_connected(inst->rconn) && !inst->in_flight
+            && !inst->held && (!inst->rb_enabled || inst->rb_done)
+            && (inst->need_full
+                || inst->confirmed_seqno != inst->desired_seqno));
 }
 
 void
@@ -432,10 +614,16 @@ installer_run(struct installer *inst)
         inst->in_flight = false;
         inst->need_full = true;
         inst->retry_at = 0;
+        inst->rb_done = false;
+        inst->rb_xid = 0;
+        dp_flow_set_clear(&inst->found);
         if (rconn_is_connected(inst->rconn)) {
             inst->stats.connections++;
             VLOG_INFO("%s: connected (OpenFlow 0x%02x)", inst->name,
                       rconn_get_version(inst->rconn));
+            if (inst->rb_enabled) {
+                send_readback_request(inst);
+            }
         }
     }
 
@@ -449,10 +637,8 @@ installer_run(struct installer *inst)
         ofpbuf_delete(msg);
     }
 
-    if (rconn_is_connected(inst->rconn) && !inst->in_flight
-        && (!inst->retry_at || time_msec() >= inst->retry_at)
-        && (inst->need_full
-            || inst->confirmed_seqno != inst->desired_seqno)) {
+    if (may_send(inst)
+        && (!inst->retry_at || time_msec() >= inst->retry_at)) {
         inst->retry_at = 0;
         send_txn(inst);
     }
@@ -463,9 +649,7 @@ installer_wait(struct installer *inst)
 {
     rconn_run_wait(inst->rconn);
     rconn_recv_wait(inst->rconn);
-    if (rconn_is_connected(inst->rconn) && !inst->in_flight
-        && (inst->need_full
-            || inst->confirmed_seqno != inst->desired_seqno)) {
+    if (may_send(inst)) {
         if (inst->retry_at) {
             poll_timer_wait_until(inst->retry_at);
         } else {

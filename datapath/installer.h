@@ -23,6 +23,7 @@
 #define INSTALLER_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct dp_flow_set;
@@ -51,6 +52,27 @@ void installer_set_target(struct installer *, const char *target);
  * it empty).  Returns a sequence number for this desired state; see
  * installer_confirmed_seqno(). */
 uint64_t installer_set_desired(struct installer *, struct dp_flow_set *desired);
+
+/* Replaces the desired flows whose cookie is one of the 'n' in 'cookies'
+ * by 'flows' (taking them, leaving it empty; each must have one of those
+ * cookies).  The next transaction then compares only those cookies' flows,
+ * which is what keeps a port move fast whatever the size of the table.
+ * Returns the new desired state's sequence number. */
+uint64_t installer_update(struct installer *, const uint64_t *cookies,
+                          size_t n, struct dp_flow_set *flows);
+
+/* While held, the installer sends nothing (the switch keeps what it has);
+ * desired states accumulate and go out once released. */
+void installer_hold(struct installer *, bool hold);
+
+/* After every (re)connection, before anything else is sent, dump the
+ * switch's flows whose cookie matches 'cookie'/'mask'.  A restarted
+ * controller reads what its predecessor left there this way. */
+void installer_set_readback(struct installer *, uint64_t cookie,
+                            uint64_t mask);
+/* The flows read back on the current connection (matches and actions as
+ * the switch formats them), or NULL while they are not all in yet. */
+const struct dp_flow_set *installer_get_readback(const struct installer *);
 
 void installer_run(struct installer *);
 void installer_wait(struct installer *);

@@ -555,17 +555,16 @@ add_eip(struct pipeline_ctx *ctx, const struct model_eip *e)
     free(actions);
 }
 
+#define PIPELINE_CTX_INITIALIZER(MODEL, HOST, PORTS, FLOWS) \
+    { .model = MODEL, .host = HOST, .ports = PORTS, .flows = FLOWS }
+
 size_t
 pipeline_compute(const struct model *model, const struct model_host *host,
                  const struct pipeline_ports *ports,
                  struct dp_flow_set *flows)
 {
-    struct pipeline_ctx ctx = {
-        .model = model,
-        .host = host,
-        .ports = ports,
-        .flows = flows,
-    };
+    struct pipeline_ctx ctx = PIPELINE_CTX_INITIALIZER(model, host, ports,
+                                                       flows);
 
     add_defaults(&ctx);
     for (size_t i = 0; i < model->n_networks; i++) {
@@ -578,5 +577,20 @@ pipeline_compute(const struct model *model, const struct model_host *host,
     for (size_t i = 0; i < model->n_eips; i++) {
         add_eip(&ctx, model->eips[i]);
     }
+    return ctx.n_conflicts;
+}
+
+size_t
+pipeline_compute_port(const struct model *model,
+                      const struct model_host *host,
+                      const struct pipeline_ports *ports,
+                      const struct model_port *port,
+                      struct dp_flow_set *flows)
+{
+    struct pipeline_ctx ctx = PIPELINE_CTX_INITIALIZER(model, host, ports,
+                                                       flows);
+
+    add_port(&ctx, port);
+    add_location(&ctx, port);
     return ctx.n_conflicts;
 }

@@ -22,6 +22,7 @@
 struct dp_flow_set;
 struct model;
 struct model_host;
+struct model_port;
 
 /* Tables of br-int. */
 enum pipeline_table {
@@ -80,5 +81,17 @@ void pipeline_ports_destroy(struct pipeline_ports *);
 size_t pipeline_compute(const struct model *, const struct model_host *host,
                         const struct pipeline_ports *,
                         struct dp_flow_set *flows);
+
+/* Computes into 'flows' (which must be empty) only the flows of 'port'
+ * that pipeline_compute() would give 'host': exactly those with cookies
+ * PIPELINE_COOKIE(PIPELINE_C_PORT, key) and PIPELINE_COOKIE(
+ * PIPELINE_C_LOCATION, key).  This is what a migration recomputes: O(1) in
+ * the size of the model.  Returns the number of conflicts, as
+ * pipeline_compute(). */
+size_t pipeline_compute_port(const struct model *,
+                             const struct model_host *host,
+                             const struct pipeline_ports *,
+                             const struct model_port *port,
+                             struct dp_flow_set *flows);
 
 #endif /* pipeline.h */

@@ -72,6 +72,7 @@ INTEGRATION_TESTS = \
 	tests/integration/cutoverctl.sh \
 	tests/integration/pipeline.sh \
 	tests/integration/cutoverd.sh \
+	tests/integration/migration.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \
 	tests/integration/announce-peers.sh

@@ -233,6 +233,22 @@ cutoverd_ctl() {
     ovs-appctl --timeout=30 -t "$CUTOVERD_CTL" "$@"
 }
 
+# cutoverd_host_add N OPENFLOW-SOCKET: lab host N (of lab $LAB_P) in the
+# northbound database, with its OVSDB, its OpenFlow socket file in its run
+# directory, its provider MAC, and its ovs-vswitchd's control socket and
+# network namespace for neighbour pre-resolution; extra arguments are
+# passed on (announcer=...).
+cutoverd_host_add() {
+    local n=$1 sock=$2 d
+    shift 2
+    d=$(lab_host_dir "$LAB_P" "$n")
+    "$top_builddir/controller/cutoverctl" host-add "h$n" \
+        "$(lab_host_ip "$n")" "ovsdb=unix:$d/run/db.sock" \
+        "openflow=unix:$d/run/$sock" "provider-mac=$(lab_host_mac "$n")" \
+        "vswitchd=$d/run/ovs-vswitchd.ctl" \
+        "netns=$(lab_host_ns "$LAB_P" "$n")" "$@"
+}
+
 # nb_dump: the northbound database's contents, sorted (to compare states).
 nb_dump() {
     ovsdb-client dump "$NB_DB" Cutover_Northbound | sort

@@ -58,19 +58,9 @@ reach_soon() {
 }
 
 step "hosts: h1 and h2 listen where cutoverd connects, h3 through br-int.mgmt"
-# host_add N OPENFLOW-SOCKET: host N, its ovs-vswitchd's control socket and
-# network namespace for neighbour pre-resolution.
-host_add() {
-    "$CTL" host-add "h$1" "$(lab_host_ip "$1")" \
-        "ovsdb=unix:$(hd "$1")/run/db.sock" \
-        "openflow=unix:$(hd "$1")/run/$2" \
-        "provider-mac=$(lab_host_mac "$1")" \
-        "vswitchd=$(hd "$1")/run/ovs-vswitchd.ctl" \
-        "netns=$(lab_host_ns "$P" "$1")"
-}
-check "h1" host_add 1 br-int.cutover
-check "h2" host_add 2 br-int.cutover
-check "h3" host_add 3 br-int.mgmt
+check "h1" cutoverd_host_add 1 br-int.cutover
+check "h2" cutoverd_host_add 2 br-int.cutover
+check "h3" cutoverd_host_add 3 br-int.mgmt
 # A foreign flow on h1: the controller's first bundle removes it.
 check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
     "cookie=0x1234,table=7,priority=5,actions=drop"

@@ -1,0 +1,54 @@
+/* The controller's side of one host's announcer (cutover-announcer, the
+ * DPDK fast path of gratuitous/): a JSON-RPC session to its control socket.
+ *
+ * Registrations are remembered and sent again whenever the session
+ * reconnects (an announcer that restarted has forgotten them), so a
+ * migration prepared before a restart can still be announced.  Other calls
+ * (announcer/fire) are sent once: the caller learns the outcome with
+ * announcer_client_result(). */
+
+#ifndef ANNOUNCER_CLIENT_H
+#define ANNOUNCER_CLIENT_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ds;
+
+/* 'target' is a stream name (unix:FILE, tcp:IP:PORT). */
+struct announcer_client *announcer_client_create(const char *host,
+                                                 const char *target);
+void announcer_client_destroy(struct announcer_client *);
+const char *announcer_client_target(const struct announcer_client *);
+
+void announcer_client_run(struct announcer_client *);
+void announcer_client_wait(struct announcer_client *);
+bool announcer_client_is_connected(const struct announcer_client *);
+
+/* Registers port 'port''s frames ('args': "MAC ADDR... [option...]" as
+ * announcer/register takes them after the port name), now and after every
+ * reconnection.  Returns a token for the registration's outcome, or 0 if
+ * the announcer is not connected (it is sent when it connects). */
+uint64_t announcer_client_register(struct announcer_client *,
+                                   const char *port, const char **args,
+                                   size_t n);
+/* Forgets 'port''s registration and asks the announcer to withdraw it. */
+void announcer_client_withdraw(struct announcer_client *, const char *port);
+/* Whether 'port''s registration was confirmed on the current session. */
+bool announcer_client_is_registered(const struct announcer_client *,
+                                    const char *port);
+
+/* Sends "announcer/fire PORT".  Returns a token, or 0 if not connected. */
+uint64_t announcer_client_fire(struct announcer_client *, const char *port);
+
+/* If the call with 'token' was answered (or lost with the session), stores
+ * whether it succeeded and its text (to free) and returns true; the token
+ * is then forgotten.  Returns false while it is pending. */
+bool announcer_client_result(struct announcer_client *, uint64_t token,
+                             bool *ok, char **text);
+
+void announcer_client_format_status(const struct announcer_client *,
+                                    struct ds *);
+
+#endif /* announcer-client.h */

@@ -1,0 +1,366 @@
+/* The controller's control API.  See control.h.
+ *
+ * Commands live in one table.  Each is registered with OVS's unixctl server
+ * through a trampoline, and control servers (extra JSON-RPC listeners)
+ * dispatch from the same table.  As in OVS's unixctl.c, a connection
+ * handles one request at a time: it reads nothing more until the request is
+ * answered, so a request answered late still finds its connection (a
+ * client that left is noticed only when the answer cannot be sent, and the
+ * connection goes then). */
+
+#include <config.h>
+#include "control.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "jsonrpc.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/list.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "stream.h"
+#include "unixctl.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(control);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+struct control_command {
+    const char *name;
+    const char *usage;
+    int min_args, max_args;
+    control_cb_func *cb;
+    void *aux;
+};
+
+/* Name -> struct control_command. */
+static struct shash commands = SHASH_INITIALIZER(&commands);
+
+struct control_conn {
+    struct ovs_list node;       /* In control_server's 'conns'. */
+    struct jsonrpc *rpc;
+    struct control_req *req;    /* The request being answered, or NULL. */
+    bool dead;                  /* Broken; freed when 'req' is answered. */
+};
+
+struct control_server {
+    struct pstream *listener;
+    struct ovs_list conns;
+};
+
+/* A request, from a unixctl client ('uconn') or a control server's client
+ * ('conn'). */
+struct control_req {
+    const struct control_command *command;
+    struct unixctl_conn *uconn;
+    struct control_conn *conn;
+    struct json *id;
+};
+
+static void control_conn_destroy(struct control_conn *);
+
+static void
+unixctl_trampoline(struct unixctl_conn *uconn, int argc, const char *argv[],
+                   void *command_)
+{
+    const struct control_command *command = command_;
+    struct control_req *req = xzalloc(sizeof *req);
+
+    req->command = command;
+    req->uconn = uconn;
+    command->cb(req, argc, argv, command->aux);
+}
+
+void
+control_register(const char *name, const char *usage, int min_args,
+                 int max_args, control_cb_func *cb, void *aux)
+{
+    struct control_command *command = xzalloc(sizeof *command);
+
+    command->name = name;
+    command->usage = usage;
+    command->min_args = min_args;
+    command->max_args = max_args;
+    command->cb = cb;
+    command->aux = aux;
+    shash_add_assert(&commands, name, command);
+    unixctl_command_register(name, usage, min_args, max_args,
+                             unixctl_trampoline, command);
+}
+
+const char *
+control_req_name(const struct control_req *req)
+{
+    return req->command ? req->command->name : "(unknown)";
+}
+
+/* Sends the answer to a control server's client. */
+static void
+reply_conn(struct control_req *req, bool ok, const char *text)
+{
+    struct control_conn *conn = req->conn;
+    struct json *body = json_string_create(text ? text : "");
+    struct jsonrpc_msg *msg = (ok ? jsonrpc_create_reply(body, req->id)
+                               : jsonrpc_create_error(body, req->id));
+
+    conn->req = NULL;
+    if (conn->dead) {
+        jsonrpc_msg_destroy(msg);
+        control_conn_destroy(conn);
+    } else {
+        /* An error here shows in the connection's status, and the server's
+         * next run closes it. */
+        jsonrpc_send(conn->rpc, msg);
+    }
+}
+
+void
+control_reply(struct control_req *req, bool ok, const char *text)
+{
+    if (!ok) {
+        VLOG_DBG("%s: %s", control_req_name(req), text);
+    }
+    if (req->uconn) {
+        if (ok) {
+            unixctl_command_reply(req->uconn, text);
+        } else {
+            unixctl_command_reply_error(req->uconn, text);
+        }
+    } else {
+        reply_conn(req, ok, text);
+    }
+    json_destroy(req->id);
+    free(req);
+}
+
+void
+control_reply_format(struct control_req *req, bool ok, const char *format,
+                     ...)
+{
+    va_list args;
+    char *text;
+
+    va_start(args, format);
+    text = xvasprintf(format, args);
+    va_end(args);
+    control_reply(req, ok, text);
+    free(text);
+}
+
+int
+control_server_create(const char *name, struct control_server **serverp)
+{
+    struct pstream *listener;
+    int error;
+
+    *serverp = NULL;
+    error = pstream_open(name, &listener, 0);
+    if (error) {
+        return error;
+    }
+    *serverp = xzalloc(sizeof **serverp);
+    (*serverp)->listener = listener;
+    ovs_list_init(&(*serverp)->conns);
+    return 0;
+}
+
+static void
+control_conn_destroy(struct control_conn *conn)
+{
+    ovs_list_remove(&conn->node);
+    jsonrpc_close(conn->rpc);
+    free(conn);
+}
+
+/* Answers with an error a request that cannot be dispatched. */
+static void
+reply_conn_error(struct control_conn *conn, const struct json *id,
+                 const char *format, ...) OVS_PRINTF_FORMAT(3, 4);
+
+static void
+reply_conn_error(struct control_conn *conn, const struct json *id,
+                 const char *format, ...)
+{
+    va_list args;
+    char *text;
+
+    va_start(args, format);
+    text = xvasprintf(format, args);
+    va_end(args);
+    jsonrpc_send(conn->rpc, jsonrpc_create_error(json_string_create(text),
+                                                 json_clone(id)));
+    free(text);
+}
+
+/* Dispatches request 'msg' from 'conn', as unixctl.c does: the method is
+ * the command, the params its arguments, all strings. */
+static void
+process_request(struct control_conn *conn, const struct jsonrpc_msg *msg)
+{
+    const struct control_command *command = shash_find_data(&commands,
+                                                            msg->method);
+    const struct json_array *params;
+    const char **argv;
+    struct control_req *req;
+    size_t n;
+
+    if (!command) {
+        reply_conn_error(conn, msg->id, "\"%s\" is not a valid command",
+                         msg->method);
+        return;
+    }
+    params = (msg->params && msg->params->type == JSON_ARRAY
+              ? json_array(msg->params) : NULL);
+    if (!params) {
+        reply_conn_error(conn, msg->id, "%s: params must be an array of "
+                         "strings", msg->method);
+        return;
+    }
+    n = params->n;
+    if (n < command->min_args || n > command->max_args) {
+        reply_conn_error(conn, msg->id, "\"%s\" command takes at %s %d "
+                         "arguments (usage: %s %s)", msg->method,
+                         n < command->min_args ? "least" : "most",
+                         n < command->min_args ? command->min_args
+                                               : command->max_args,
+                         msg->method, command->usage);
+        return;
+    }
+    argv = xmalloc((n + 2) * sizeof *argv);
+    argv[0] = msg->method;
+    for (size_t i = 0; i < n; i++) {
+        if (params->elems[i]->type != JSON_STRING) {
+            reply_conn_error(conn, msg->id, "%s: argument %"PRIuSIZE" is "
+                             "not a string", msg->method, i + 1);
+            free(argv);
+            return;
+        }
+        argv[i + 1] = json_string(params->elems[i]);
+    }
+    argv[n + 1] = NULL;
+
+    req = xzalloc(sizeof *req);
+    req->command = command;
+    req->conn = conn;
+    req->id = json_clone(msg->id);
+    conn->req = req;
+    command->cb(req, n + 1, argv, command->aux);
+    free(argv);
+}
+
+/* Returns 0, or an error that means the connection must go. */
+static int
+run_conn(struct control_conn *conn)
+{
+    int error;
+
+    jsonrpc_run(conn->rpc);
+    error = jsonrpc_get_status(conn->rpc);
+    for (int i = 0; !error && i < 10 && !conn->req
+                    && !jsonrpc_get_backlog(conn->rpc); i++) {
+        struct jsonrpc_msg *msg;
+
+        error = jsonrpc_recv(conn->rpc, &msg);
+        if (error) {
+            break;
+        }
+        if (msg->type == JSONRPC_REQUEST) {
+            process_request(conn, msg);
+        } else {
+            VLOG_WARN_RL(&rl, "%s: received unexpected %s message",
+                         jsonrpc_get_name(conn->rpc),
+                         jsonrpc_msg_type_to_string(msg->type));
+            error = EPROTO;
+        }
+        jsonrpc_msg_destroy(msg);
+    }
+    return error == EAGAIN ? 0 : error;
+}
+
+void
+control_server_run(struct control_server *server)
+{
+    struct control_conn *conn;
+
+    for (int i = 0; i < 10; i++) {
+        struct stream *stream;
+        int error = pstream_accept(server->listener, &stream);
+
+        if (error == EAGAIN) {
+            break;
+        } else if (error) {
+            VLOG_WARN_RL(&rl, "%s: accept failed: %s",
+                         pstream_get_name(server->listener),
+                         ovs_strerror(error));
+            break;
+        }
+        conn = xzalloc(sizeof *conn);
+        conn->rpc = jsonrpc_open(stream);
+        ovs_list_push_back(&server->conns, &conn->node);
+    }
+
+    LIST_FOR_EACH_SAFE (conn, node, &server->conns) {
+        int error;
+
+        if (conn->dead) {
+            continue;
+        }
+        error = run_conn(conn);
+        if (error) {
+            if (error != EOF) {
+                VLOG_WARN_RL(&rl, "%s: closing connection: %s",
+                             jsonrpc_get_name(conn->rpc),
+                             ovs_retval_to_string(error));
+            }
+            if (conn->req) {
+                /* Its request will still be answered: free it then. */
+                conn->dead = true;
+            } else {
+                control_conn_destroy(conn);
+            }
+        }
+    }
+}
+
+void
+control_server_wait(struct control_server *server)
+{
+    struct control_conn *conn;
+
+    pstream_wait(server->listener);
+    LIST_FOR_EACH (conn, node, &server->conns) {
+        if (conn->dead) {
+            continue;
+        }
+        jsonrpc_wait(conn->rpc);
+        if (!conn->req && !jsonrpc_get_backlog(conn->rpc)) {
+            jsonrpc_recv_wait(conn->rpc);
+        }
+    }
+}
+
+void
+control_server_destroy(struct control_server *server)
+{
+    if (server) {
+        struct control_conn *conn;
+
+        LIST_FOR_EACH_SAFE (conn, node, &server->conns) {
+            if (conn->req) {
+                /* Answered later by its handler, which must not find the
+                 * connection gone: keep it as a dead one. */
+                conn->dead = true;
+                ovs_list_remove(&conn->node);
+                ovs_list_init(&conn->node);
+            } else {
+                control_conn_destroy(conn);
+            }
+        }
+        pstream_close(server->listener);
+        free(server);
+    }
+}

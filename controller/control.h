@@ -1,0 +1,51 @@
+/* The controller's control API: commands that operators (ovs-appctl), the
+ * VMM hook (cutover-hook) and tests call.
+ *
+ * A command is registered once and answered on every control channel: the
+ * daemon's OVS unixctl socket (so that 'ovs-appctl -t SOCKET COMMAND ARG...'
+ * works) and any number of extra JSON-RPC listeners (punix:, ptcp:, pssl:)
+ * speaking the same protocol: a request {"method": COMMAND, "params":
+ * [ARG...], "id": ID}, a reply {"result": TEXT, "error": null, "id": ID} or
+ * {"result": null, "error": TEXT, "id": ID}.
+ *
+ * A handler may answer later (a switchover answers when the switches have
+ * confirmed): it keeps the struct control_req and calls control_reply()
+ * once, whenever it is done.  Every request must be answered exactly once;
+ * a client that went away meanwhile is noticed when the answer is sent. */
+
+#ifndef CONTROL_H
+#define CONTROL_H 1
+
+#include <stdbool.h>
+
+#include "openvswitch/compiler.h"
+
+struct control_req;
+struct control_server;
+
+typedef void control_cb_func(struct control_req *, int argc,
+                             const char *argv[], void *aux);
+
+/* Registers 'name' (argv[0] is the name, then 'min_args' to 'max_args'
+ * arguments) on the unixctl socket and on every control server. */
+void control_register(const char *name, const char *usage, int min_args,
+                      int max_args, control_cb_func *cb, void *aux);
+
+/* Answers 'req' and frees it: success with 'text' (may be NULL) if 'ok',
+ * otherwise the error 'text'. */
+void control_reply(struct control_req *req, bool ok, const char *text);
+void control_reply_format(struct control_req *req, bool ok,
+                          const char *format, ...) OVS_PRINTF_FORMAT(3, 4);
+
+/* The command a request is for, for logs. */
+const char *control_req_name(const struct control_req *);
+
+/* Extra JSON-RPC listeners.  'name' is a passive stream name (punix:FILE,
+ * ptcp:PORT[:IP], pssl:PORT[:IP]).  Returns 0 or a positive errno. */
+int control_server_create(const char *name, struct control_server **)
+    OVS_WARN_UNUSED_RESULT;
+void control_server_run(struct control_server *);
+void control_server_wait(struct control_server *);
+void control_server_destroy(struct control_server *);
+
+#endif /* control.h */

@@ -1,0 +1,181 @@
+#!/bin/bash
+# Live migration through cutoverd's migration engine, in the lab with real
+# Open vSwitch and real traffic: a VM (two instances with one MAC and IP,
+# the source's and the destination's, as during a live migration) moves
+# from h1 to h2 and back while a peer on h3 talks to it; after every step
+# the flows of the port on the source, the destination and the remote host
+# are what they must be; abort from every state restores the source; bad
+# requests change nothing; cutoverd killed at each step ends consistent.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
+CTL=$top_builddir/controller/cutoverctl
+[ -x "$CTL" ] || skip "$CTL is not built"
+[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
+test_lab_up 3 --no-neigh
+P=$LAB_P
+nb_start
+cutoverd_start
+
+mig() { cutoverd_ctl "migration/$@"; }
+# The port vm1's location flows on host N (cookie 0x04<<56 | key<<32), as
+# "table priority actions" lines.
+KEY=
+loc_flows() {
+    lab_ofctl "$P" "$1" dump-flows br-int --no-stats \
+        "cookie=$(printf '0x04%06x00000000' "$KEY")/-1" \
+        | sed -n 's/.*table=\([0-9]*\), *priority=\([0-9]*\).* actions=\(.*\)/\1 \2 \3/p' \
+        | sort
+}
+# Which instance of vm1 answers from h3's vm2: echoes the host (1 or 2).
+answers() {
+    ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
+}
+# pause_instance H / resume_instance H: the vm1 instance on host H stops
+# answering (its interface down, as a paused VM) or answers again.
+instance_ns() { lab_vm_ns "$P" vm1 "$1" "${2:-}"; }
+pause_instance() { ip -n "$(instance_ns "$@")" link set eth0 down; }
+resume_instance() { ip -n "$(instance_ns "$@")" link set eth0 up; }
+# The host where vm1 must be delivered on host N: "local" or a tunnel IP.
+where() {
+    local f
+    f=$(loc_flows "$1" | awk '$1 == 40 && $2 == 100 {print $3}')
+    case $f in
+        output:*) echo local ;;
+        *tun_dst*) echo "$f" | sed 's/.*load:0x\([0-9a-f]*\)->NXM_NX_TUN_IPV4_DST.*/\1/;s/.*set_field:\([0-9.]*\)->tun_dst.*/\1/' ;;
+        *) echo "$f" ;;
+    esac
+}
+admission() {
+    loc_flows "$1" | awk '$1 == 5 {print $3}'
+}
+all_in_sync() {
+    cutoverd_ctl cutoverd/status | grep -q "^hosts: 3 managed, 3 in sync" || return 1
+    for i in 1 2 3; do
+        [ "$(lab_ofctl "$P" "$i" dump-flows br-int --no-stats | grep -c cookie=)" \
+            = "$(cutoverd_ctl cutoverd/flows "h$i" | grep -c cookie=)" ] || return 1
+    done
+}
+# expect_placement ACTIVE: vm1 delivered on host ACTIVE, forwarded there by
+# the others, ingress open only there.
+expect_placement() {
+    local a=$1 i
+    wait_until 10 "flows in sync" all_in_sync
+    for i in 1 2 3; do
+        if [ "$i" = "$a" ]; then
+            check_eq "h$i delivers vm1 locally" "$(where "$i")" local
+            check_eq "h$i admits vm1" "$(admission "$i")" "goto_table:10"
+        else
+            check_eq "h$i sends vm1 to h$a" "$(where "$i")" "$(lab_host_ip "$a")"
+            if [ "$i" != 3 ]; then
+                check_eq "h$i: vm1's ingress closed" "$(admission "$i")" drop
+            fi
+        fi
+    done
+}
+state() {
+    mig show vm1 | sed -n '1s/^vm1: [^,]*, \([a-z]*\).*/\1/p'
+}
+
+step "3 hosts, a VPC, vm1 on h1 with a second instance waiting on h2, vm2 on h3"
+for i in 1 2 3; do
+    check "h$i" cutoverd_host_add "$i" br-int.cutover
+done
+check "vpc1" "$CTL" net-add vpc1 vxlan 1001
+check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
+check "port vm1" "$CTL" port-add vm1 web 02:00:0a:00:00:05 ip=10.0.0.5 home=h1
+check "port vm2" "$CTL" port-add vm2 web 02:00:0a:00:00:06 ip=10.0.0.6 home=h3
+check "vm1 on h1" lab_vm_add "$P" vm1 1 02:00:0a:00:00:05 10.0.0.5/24
+check "vm1 on h2" lab_vm_add "$P" vm1 2 02:00:0a:00:00:05 10.0.0.5/24 --tag d --iface vm1d
+check "vm2 on h3" lab_vm_add "$P" vm2 3 02:00:0a:00:00:06 10.0.0.6/24
+KEY=$(ovsdb-client --no-headings -f csv query "$NB_DB" \
+    '["Cutover_Northbound",{"op":"select","table":"Port","where":[["name","==","vm1"]],"columns":["tunnel_key"]}]' \
+    | grep -o '"tunnel_key":[0-9]*' | grep -o '[0-9]*$')
+[ -n "$KEY" ] || fail "no tunnel key for vm1"
+expect_placement 1
+pause_instance 2 d
+wait_until 10 "vm2 to reach vm1 on h1" answers
+echo "ok: vm1 reachable on h1"
+
+step "bad requests are refused and change nothing"
+before=$(nb_dump)
+expect_exit cutoverd_ctl 2 "unknown port vm9" migration/prepare vm9 h2
+expect_exit cutoverd_ctl 2 "unknown host h9" migration/prepare vm1 h9
+expect_exit cutoverd_ctl 2 "already lives on h1" migration/prepare vm1 h1
+expect_exit cutoverd_ctl 2 "vm1 is not migrating" migration/switchover vm1
+expect_exit cutoverd_ctl 2 "at least 1 argument" migration/switchover
+check_eq "database unchanged" "$(nb_dump)" "$before"
+expect_placement 1
+
+step "prepare: h2 confirms vm1's standby flows"
+out=$(mig prepare vm1 h2) || fail "prepare: $out"
+echo "$out"
+echo "$out" | grep -q "vm1 prepared on h2" || fail "prepare said: $out"
+check_eq "state" "$(state)" prepared
+check_eq "recorded" "$(ovsdb-client --no-headings -f csv query "$NB_DB" \
+    '["Cutover_Northbound",{"op":"select","table":"Migration","where":[],"columns":["state"]}]' | grep -o 'prepared')" prepared
+expect_placement 1
+expect_exit cutoverd_ctl 2 "already migrating to h2" migration/prepare vm1 h3
+out=$(mig prepare vm1 h2) || fail "prepare again: $out"
+echo "$out" | grep -q "already prepared" || fail "prepare again said: $out"
+
+step "switchover: answered once h1 and h2 confirmed; traffic follows"
+pause_instance 1
+resume_instance 2 d
+out=$(mig switchover vm1) || fail "switchover: $out"
+echo "$out"
+echo "$out" | grep -Eq "vm1 switched over from h1 to h2: confirmed in [0-9]+ us" \
+    || fail "switchover said: $out"
+expect_placement 2
+wait_until 10 "vm2 to reach vm1 on h2" answers
+check_eq "state" "$(state)" switched
+out=$(mig switchover vm1) || fail "switchover again: $out"
+echo "$out" | grep -q "already switched" || fail "switchover again said: $out"
+
+step "activate, complete: vm1's home is h2"
+out=$(mig activate vm1) || fail "activate: $out"
+echo "$out"
+out=$(mig complete vm1) || fail "complete: $out"
+echo "$out"
+echo "$out" | grep -q "vm1 complete: its home is now h2" || fail "complete said: $out"
+check_eq "home" "$("$CTL" -f csv port-list | awk -F, '$1 == "vm1"' | grep -o h2)" h2
+expect_placement 2
+answers || fail "vm1 unreachable after complete"
+mig show vm1
+
+step "and back to h1"
+check "prepare back" mig prepare vm1 h1
+pause_instance 2 d
+resume_instance 1
+check "switchover back" mig switchover vm1
+expect_placement 1
+wait_until 10 "vm2 to reach vm1 on h1" answers
+check "activate back" mig activate vm1
+check "complete back" mig complete vm1
+expect_placement 1
+
+step "abort from each state restores the source exactly"
+flows_h() { lab_ofctl "$P" "$1" dump-flows br-int --no-stats | sed 's/ *duration=[^,]*,//' | sort; }
+ref1=$(flows_h 1); ref2=$(flows_h 2); ref3=$(flows_h 3)
+for upto in prepare switchover activate; do
+    check "prepare ($upto)" mig prepare vm1 h2
+    [ "$upto" = prepare ] || check "switchover ($upto)" mig switchover vm1
+    [ "$upto" = activate ] && check "activate ($upto)" mig activate vm1
+    out=$(mig abort vm1) || fail "abort after $upto: $out"
+    echo "$out" | grep -q "vm1 aborted: back on h1" || fail "abort said: $out"
+    expect_placement 1
+    check_eq "h1 as before (abort after $upto)" "$(flows_h 1)" "$ref1"
+    check_eq "h2 as before (abort after $upto)" "$(flows_h 2)" "$ref2"
+    check_eq "h3 as before (abort after $upto)" "$(flows_h 3)" "$ref3"
+    check_eq "state" "$(state)" aborted
+done
+answers || fail "vm1 unreachable on h1 after the aborts"
+
+step "a destination that is not connected is refused"
+# h2's ovs-vswitchd stops: its OpenFlow connection goes.
+lab_stop_vswitchd() { kill "$(cat "$(lab_host_dir "$P" 2)/run/ovs-vswitchd.pid")"; }
+check "stop h2's ovs-vswitchd" lab_stop_vswitchd
+wait_until 10 "h2 disconnected" eval '! cutoverd_ctl cutoverd/status | grep -q "installer h2: connected"'
+expect_exit cutoverd_ctl 2 "destination host h2 not connected" migration/prepare vm1 h2
+check "restart h2's ovs-vswitchd" lab_start_vswitchd "$P" 2
+expect_placement 1
+
+echo "ok: migration"
