@@ -73,6 +73,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pipeline.sh \
 	tests/integration/cutoverd.sh \
 	tests/integration/migration.sh \
+	tests/integration/migration-restart.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \
 	tests/integration/announce-peers.sh

@@ -86,9 +86,7 @@ check "port vm2" "$CTL" port-add vm2 web 02:00:0a:00:00:06 ip=10.0.0.6 home=h3
 check "vm1 on h1" lab_vm_add "$P" vm1 1 02:00:0a:00:00:05 10.0.0.5/24
 check "vm1 on h2" lab_vm_add "$P" vm1 2 02:00:0a:00:00:05 10.0.0.5/24 --tag d --iface vm1d
 check "vm2 on h3" lab_vm_add "$P" vm2 3 02:00:0a:00:00:06 10.0.0.6/24
-KEY=$(ovsdb-client --no-headings -f csv query "$NB_DB" \
-    '["Cutover_Northbound",{"op":"select","table":"Port","where":[["name","==","vm1"]],"columns":["tunnel_key"]}]' \
-    | grep -o '"tunnel_key":[0-9]*' | grep -o '[0-9]*$')
+KEY=$("$CTL" -f csv port-list | awk -F, '$1 == "vm1" {print $2}')
 [ -n "$KEY" ] || fail "no tunnel key for vm1"
 expect_placement 1
 pause_instance 2 d

@@ -1,0 +1,136 @@
+#!/bin/bash
+# cutoverd killed (SIGKILL) after each step of a migration and started
+# again: the migration carries on from its record and ends consistent, with
+# no stale flows anywhere.  A record that lags behind the switches (the
+# switchover's record is written in parallel with its bundles) is corrected
+# from what the destination's switch has.  The destination's ovs-vswitchd
+# restarted during prepare gets its flows back.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
+CTL=$top_builddir/controller/cutoverctl
+[ -x "$CTL" ] || skip "$CTL is not built"
+[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
+test_lab_up 3 --no-neigh
+P=$LAB_P
+nb_start
+cutoverd_start
+
+mig() { cutoverd_ctl "migration/$@"; }
+state() { mig show vm1 | sed -n '1s/^vm1: [^,]*, \([a-z]*\).*/\1/p'; }
+flows() { lab_ofctl "$P" "$1" dump-flows br-int --no-stats | grep -c cookie=; }
+all_in_sync() {
+    cutoverd_ctl cutoverd/status | grep -q "^hosts: 3 managed, 3 in sync" || return 1
+    for i in 1 2 3; do
+        [ "$(flows "$i")" = "$(cutoverd_ctl cutoverd/flows "h$i" | grep -c cookie=)" ] \
+            || return 1
+    done
+}
+# vm1's ingress on host N: goto_table:10 (open) or drop.
+admission() {
+    lab_ofctl "$P" "$1" dump-flows br-int --no-stats "table=5,reg7=$KEY" \
+        | sed -n 's/.*actions=//p'
+}
+expect_active() {
+    wait_until 15 "flows in sync" all_in_sync
+    check_eq "vm1 open on h$1" "$(admission "$1")" goto_table:10
+    check_eq "vm1 closed on h$2" "$(admission "$2")" drop
+}
+answers() {
+    ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
+}
+restart_cutoverd() {
+    kill -KILL "$CUTOVERD_PID"
+    wait_until 10 "cutoverd to die" eval '! lab_alive "$CUTOVERD_PID"'
+    cutoverd_start
+    wait_until 15 "cutoverd to answer" eval 'cutoverd_ctl cutoverd/status >/dev/null 2>&1'
+}
+# set_recorded STATE: what a controller that died before its record landed
+# leaves in the database.
+set_recorded() {
+    ovsdb-client transact "$NB_DB" \
+        "[\"Cutover_Northbound\",{\"op\":\"update\",\"table\":\"Migration\",\"where\":[[\"state\",\"!=\",\"aborted\"],[\"state\",\"!=\",\"complete\"]],\"row\":{\"state\":\"$1\"}}]" \
+        >/dev/null || fail "cannot rewrite the Migration row"
+}
+
+step "3 hosts; vm1 on h1 (a waiting instance on h2), vm2 on h3"
+for i in 1 2 3; do
+    check "h$i" cutoverd_host_add "$i" br-int.cutover
+done
+check "vpc1" "$CTL" net-add vpc1 vxlan 1001
+check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
+check "port vm1" "$CTL" port-add vm1 web 02:00:0a:00:00:05 ip=10.0.0.5 home=h1
+check "port vm2" "$CTL" port-add vm2 web 02:00:0a:00:00:06 ip=10.0.0.6 home=h3
+check "vm1 on h1" lab_vm_add "$P" vm1 1 02:00:0a:00:00:05 10.0.0.5/24
+check "vm1 on h2" lab_vm_add "$P" vm1 2 02:00:0a:00:00:05 10.0.0.5/24 --tag d --iface vm1d
+check "vm2 on h3" lab_vm_add "$P" vm2 3 02:00:0a:00:00:06 10.0.0.6/24
+KEY=$("$CTL" -f csv port-list | awk -F, '$1 == "vm1" {print $2}')
+case $KEY in ''|*[!0-9]*) fail "no tunnel key for vm1: '$KEY'" ;; esac
+ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
+expect_active 1 2
+
+step "killed after each step, then the rest of the migration"
+for killed_after in prepare switchover activate; do
+    check "prepare" mig prepare vm1 h2
+    if [ "$killed_after" != prepare ]; then
+        ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 down
+        ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 up
+        check "switchover" mig switchover vm1
+    fi
+    [ "$killed_after" = activate ] && check "activate" mig activate vm1
+    before=$(state)
+    restart_cutoverd
+    wait_until 15 "the migration to be recovered" eval '[ "$(state)" = "$before" ]'
+    echo "ok: killed after $killed_after, found $(state)"
+    if [ "$killed_after" = prepare ]; then
+        expect_active 1 2
+        check "switchover after restart" mig switchover vm1
+        ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 down
+        ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 up
+    else
+        expect_active 2 1
+    fi
+    wait_until 10 "vm2 to reach vm1 on h2" answers
+    [ "$killed_after" = activate ] || check "activate" mig activate vm1
+    check "complete" mig complete vm1
+    expect_active 2 1
+    # And back home, without incident, for the next round.
+    check "prepare back" mig prepare vm1 h1
+    ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
+    ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 up
+    check "switchover back" mig switchover vm1
+    check "complete back" mig complete vm1
+    expect_active 1 2
+    wait_until 10 "vm2 to reach vm1 on h1" answers
+done
+
+step "a record behind the switches: the switches say switched"
+check "prepare" mig prepare vm1 h2
+check "switchover" mig switchover vm1
+kill -KILL "$CUTOVERD_PID"
+set_recorded prepared
+restart_cutoverd
+wait_until 15 "the migration to be recovered" eval '[ "$(state)" = switched ]'
+grep -q "recorded prepared, the destination's switch says switched: switched" "$CUTOVERD_LOG" \
+    || fail "no recovery from the switches in the log"
+expect_active 2 1
+check "abort" mig abort vm1
+expect_active 1 2
+
+step "a record ahead of the switches: recorded switching, not switched"
+check "prepare" mig prepare vm1 h2
+kill -KILL "$CUTOVERD_PID"
+set_recorded switching
+restart_cutoverd
+wait_until 15 "the migration to be recovered" eval '[ "$(state)" = prepared ]'
+expect_active 1 2
+check "abort" mig abort vm1
+
+step "the destination's ovs-vswitchd restarted during prepare"
+lab_restart_vswitchd "$P" 2 &
+check "prepare while h2 restarts" mig prepare vm1 h2
+wait
+expect_active 1 2
+check "switchover" mig switchover vm1
+expect_active 2 1
+check "abort" mig abort vm1
+expect_active 1 2
+echo "ok: migration-restart"
