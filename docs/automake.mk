@@ -8,4 +8,5 @@ EXTRA_DIST += \
 	docs/benchmarks.md \
 	docs/northbound.md \
 	docs/pipeline.md \
-	docs/announcements.md
+	docs/announcements.md \
+	docs/migration.md
