@@ -87,7 +87,7 @@ refuse 1 "tunnel IP 172.16.0.11 is host h1's already" host-add h9 172.16.0.11
 refuse 1 "datapath id 0000000000000001 is host h1's already" \
     host-add h9 172.16.0.19 dpid=0000000000000001
 refuse 1 "tunnel IP '172.16.0' is not an IPv4 address" host-add h9 172.16.0
-refuse 1 "unknown option 'dp' (expected dpid, openflow, ovsdb, provider-mac, vswitchd, netns)" \
+refuse 1 "unknown option 'dp' (expected dpid, openflow, ovsdb, provider-mac, vswitchd, netns, announcer)" \
     host-add h9 172.16.0.19 dp=1
 refuse 1 "openflow 'tcp6' is not a connection target" \
     host-add h9 172.16.0.19 openflow=tcp6
