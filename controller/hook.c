@@ -276,11 +276,8 @@ run_step(const struct hook_options *o, struct migration_client *client)
                 o->port ? " " : "", o->port ? o->port : "", text);
         status = HOOK_EXIT_REFUSED;
     } else {
-        size_t len = strlen(text);
-
-        fputs(text, stdout);
-        if (len && text[len - 1] != '\n') {
-            putchar('\n');
+        if (text[0]) {
+            puts(text);
         }
         status = HOOK_EXIT_OK;
     }

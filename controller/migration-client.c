@@ -158,17 +158,25 @@ check_idle_connection(struct migration_client *c)
     }
 }
 
-/* The text of a reply's result or error: a string as it is, anything else
- * as JSON. */
+/* The text of a reply's result or error: a string without its final new
+ * lines (unixctl replies usually end with one), anything else as JSON. */
 static char *
 json_text(const struct json *json)
 {
+    char *text;
+    size_t len;
+
     if (!json) {
         return xstrdup("");
+    } else if (json->type != JSON_STRING) {
+        return json_to_string(json, JSSF_SORT);
     }
-    return (json->type == JSON_STRING
-            ? xstrdup(json_string(json))
-            : json_to_string(json, JSSF_SORT));
+    text = xstrdup(json_string(json));
+    len = strlen(text);
+    while (len > 0 && text[len - 1] == '\n') {
+        text[--len] = '\0';
+    }
+    return text;
 }
 
 int

@@ -50,7 +50,7 @@ int migration_client_connect(struct migration_client *, char **errorp);
  *
  * Returns 0 when the server answered: '*refusedp' is false and '*textp'
  * its reply if it confirmed, '*refusedp' true and '*textp' its error if it
- * refused.  Returns a positive errno value when it did not answer (cannot
+ * refused (without final new lines).  Returns a positive errno value when it did not answer (cannot
  * connect, connection lost, ETIMEDOUT when no answer came within the
  * timeout): '*textp' then says what happened, naming the server.  '*textp'
  * is always set, to free. */

@@ -198,7 +198,8 @@ give_up(struct follower *f, int exit, bool abort, char *reason)
 
     VLOG_ERR("giving up: %s", reason);
     if (f->src_lost) {
-        vm = "the source QEMU is gone";
+        vm = "no connection to the source QEMU is left to cancel its "
+             "migration with";
     } else if (f->migrating) {
         vm = (source_execute(f, "migrate_cancel", NULL)
               ? "migration cancelled, the VM stays on the source"
