@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "command-line.h"
+#include "fatal-signal.h"
 #include "migration-client.h"
 #include "nb-check.h"
 #include "openvswitch/vlog.h"
@@ -294,6 +295,9 @@ main(int argc, char *argv[])
     int status;
 
     set_program_name(argv[0]);
+    /* A peer that closes its socket must be an error to report, not a
+     * SIGPIPE that kills us with the VM paused. */
+    fatal_ignore_sigpipe();
     vlog_set_pattern(VLF_CONSOLE,
                      "%D{%Y-%m-%dT%H:%M:%S.###Z}|%c|%p|%m");
     parse_options(argc, argv, &o);

@@ -19,7 +19,8 @@ FAKE_QEMU=$top_srcdir/tests/harness/fake-qemu
 require_cmds python3 timeout
 
 # run_case NAME [--ctl OPTION]... [--src OPTION]... [--dst OPTION]...
-#          [--no-ctl] [--no-migrate] [--kill-dst] [-- HOOK OPTIONS]:
+#          [--no-ctl] [--no-migrate] [--kill-dst] [--term-hook]
+#          [-- HOOK OPTIONS]:
 # starts a stand-in controller and two fake QEMUs in $TEST_TMP/NAME, the
 # follower for port vm1 (prepare to h2 unless HOOK OPTIONS say otherwise),
 # waits until it is ready, starts the migration on the source (SIGUSR1),
@@ -29,7 +30,7 @@ require_cmds python3 timeout
 # EVENT [STATUS]").
 run_case() {
     local name=$1 ctl_opts=() src_opts=() dst_opts=() no_ctl="" migrate=1
-    local kill_dst="" hook_pid i
+    local kill_dst="" term_hook="" hook_pid i
     shift
     while [ $# -gt 0 ]; do
         case $1 in
@@ -39,6 +40,7 @@ run_case() {
             --no-ctl) no_ctl=1; shift ;;
             --no-migrate) migrate=""; shift ;;
             --kill-dst) kill_dst=1; migrate=""; shift ;;
+            --term-hook) term_hook=1; migrate=""; shift ;;
             --) shift; break ;;
             *) fail "run_case: unknown option $1" ;;
         esac
@@ -78,6 +80,9 @@ run_case() {
     done
     if [ -n "$kill_dst" ]; then
         kill -KILL "$DST_PID"
+    fi
+    if [ -n "$term_hook" ]; then
+        kill -TERM $hook_pid
     fi
     if [ -n "$migrate" ] && grep -q "^ready" "$D/out"; then
         kill -USR1 "$SRC_PID"
@@ -214,6 +219,12 @@ check_eq "exit status" "$RC" 4
 in_order "$CAPS_ON" "controller migration/prepare vm1 h2" "$CAPS_OFF" \
     "controller migration/abort vm1"
 said "qmp vm1: destination QEMU \($D/dst\): closed its QMP connection; no migration under way, the cutover aborted"
+
+run_case hook-stopped --term-hook
+check_eq "exit status" "$RC" 1
+in_order "$CAPS_ON" "controller migration/prepare vm1 h2" "$CAPS_OFF" \
+    "controller migration/abort vm1"
+said "qmp vm1: stopped by signal 15 before the switchover; no migration under way, the cutover aborted"
 
 run_case source-garbage --src --garbage-at=active
 check_eq "exit status" "$RC" 4
