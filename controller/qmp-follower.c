@@ -318,11 +318,79 @@ log_event(const struct qmp *qmp, const struct json *event,
     }
 }
 
+/* The source paused the VM before the switchover. */
+static void
+on_source_pre_switchover(struct follower *f, const char *status OVS_UNUSED)
+{
+    f->migrating = true;
+    if (f->state == FS_WAITING) {
+        f->paused_at = time_msec();
+        switchover(f);
+    }
+}
+
+static void
+on_source_completed(struct follower *f, const char *status OVS_UNUSED)
+{
+    f->migrating = false;
+    f->src_completed = true;
+    if (f->state == FS_WAITING) {
+        /* Someone else continued the migration: the VM is about to run on
+         * the destination, the network must follow late rather than
+         * never. */
+        VLOG_WARN("the migration completed without stopping at "
+                  "pre-switchover (did another QMP client send "
+                  "migrate-continue?): switching over late");
+        f->paused_at = time_msec();
+        if (call(f, "switchover", NULL) == HOOK_EXIT_OK) {
+            set_state(f, FS_SWITCHED);
+        } else {
+            finish(f, HOOK_EXIT_REFUSED, "the migration completed but the "
+                   "switchover failed: the network did not follow");
+        }
+    }
+}
+
+/* 'failed' or 'cancelled': the VM runs on the source again. */
+static void
+on_source_failed(struct follower *f, const char *status)
+{
+    int abort_status;
+
+    f->migrating = false;
+    abort_status = call(f, "abort", NULL);
+    finish(f, HOOK_EXIT_REFUSED, "the migration %s on the source; the VM "
+           "stays there%s", status,
+           abort_status == HOOK_EXIT_OK
+           ? " and the cutover was aborted (its network stays too)"
+           : ", and the cutover could not be aborted");
+}
+
+/* Any other status but 'none': a migration is under way. */
+static void
+on_source_migrating(struct follower *f, const char *status OVS_UNUSED)
+{
+    f->migrating = true;
+}
+
+/* What the source's MIGRATION statuses make the follower do. */
+static const struct {
+    const char *status;
+    void (*handler)(struct follower *, const char *status);
+} source_status_handlers[] = {
+    { "pre-switchover", on_source_pre_switchover },
+    { "completed", on_source_completed },
+    { "failed", on_source_failed },
+    { "cancelled", on_source_failed },
+    { "none", NULL },
+};
+
 static void
 handle_source_event(struct follower *f, const struct json *event)
 {
     const char *name = json_string(shash_find_data(json_object(event),
                                                    "event"));
+    void (*handler)(struct follower *, const char *) = on_source_migrating;
     const char *status;
 
     if (strcmp(name, "MIGRATION")) {
@@ -334,44 +402,14 @@ handle_source_event(struct follower *f, const struct json *event)
     if (!status) {
         return;
     }
-
-    if (!strcmp(status, "pre-switchover")) {
-        f->migrating = true;
-        if (f->state == FS_WAITING) {
-            f->paused_at = time_msec();
-            switchover(f);
+    for (size_t i = 0; i < ARRAY_SIZE(source_status_handlers); i++) {
+        if (!strcmp(status, source_status_handlers[i].status)) {
+            handler = source_status_handlers[i].handler;
+            break;
         }
-    } else if (!strcmp(status, "completed")) {
-        f->migrating = false;
-        f->src_completed = true;
-        if (f->state == FS_WAITING) {
-            /* Someone else continued the migration: the VM is about to run
-             * on the destination, the network must follow late rather than
-             * never. */
-            VLOG_WARN("the migration completed without stopping at "
-                      "pre-switchover (did another QMP client send "
-                      "migrate-continue?): switching over late");
-            f->paused_at = time_msec();
-            if (call(f, "switchover", NULL) == HOOK_EXIT_OK) {
-                set_state(f, FS_SWITCHED);
-            } else {
-                finish(f, HOOK_EXIT_REFUSED, "the migration completed but "
-                       "the switchover failed: the network did not follow");
-            }
-        }
-    } else if (!strcmp(status, "failed") || !strcmp(status, "cancelled")) {
-        f->migrating = false;
-        if (f->state != FS_DONE) {
-            int status_abort = call(f, "abort", NULL);
-
-            finish(f, HOOK_EXIT_REFUSED, "the migration %s on the source; "
-                   "the VM stays there%s", status,
-                   status_abort == HOOK_EXIT_OK
-                   ? " and the cutover was aborted (its network stays too)"
-                   : ", and the cutover could not be aborted");
-        }
-    } else if (strcmp(status, "none")) {
-        f->migrating = true;
+    }
+    if (handler) {
+        handler(f, status);
     }
 }
 
