@@ -1,4 +1,4 @@
-# controller/: cutoverd (the controller), cutover-hook (later), cutoverctl.
+# controller/: cutoverd (the controller), cutover-hook, cutoverctl.
 
 # cutoverd: follows the northbound database and programs every host.
 sbin_PROGRAMS += controller/cutoverd
@@ -22,3 +22,16 @@ controller_cutoverctl_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
 
 EXTRA_DIST += controller/README.md
+
+# cutover-hook: what a VMM runs at migration time (one-shot steps and the
+# QEMU follower).
+bin_PROGRAMS += controller/cutover-hook
+controller_cutover_hook_SOURCES = \
+	controller/hook.c \
+	controller/migration-client.c \
+	controller/migration-client.h \
+	controller/qmp.c \
+	controller/qmp.h \
+	controller/qmp-follower.c \
+	controller/qmp-follower.h
+controller_cutover_hook_LDADD = lib/libcutover.la $(OVS_LIBADD)

@@ -76,7 +76,9 @@ INTEGRATION_TESTS = \
 	tests/integration/migration-restart.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \
-	tests/integration/announce-peers.sh
+	tests/integration/announce-peers.sh \
+	tests/integration/hook-cli.sh \
+	tests/integration/hook-qmp.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
@@ -93,6 +95,8 @@ LAB_FILES = \
 	tests/lab/lab-lib.sh \
 	tests/harness/lab-traffic \
 	tests/harness/nd-frame \
+	tests/harness/fake-cutoverd \
+	tests/harness/fake-qemu \
 	tests/test-lib.sh \
 	tests/summary
 EXTRA_DIST += $(LAB_FILES) $(INTEGRATION_TESTS)
