@@ -5,6 +5,8 @@
 # (DPDK_CFLAGS, DPDK_LIBS) for it.
 noinst_LTLIBRARIES += gratuitous/libgratuitous.la
 gratuitous_libgratuitous_la_SOURCES = \
+	gratuitous/announcer-args.c \
+	gratuitous/announcer-args.h \
 	gratuitous/emit-af-packet.c \
 	gratuitous/emitter.c \
 	gratuitous/emitter.h \
@@ -29,7 +31,8 @@ GRATUITOUS_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/gratuitous
 check_PROGRAMS += \
 	tests/unit/test-frames \
 	tests/unit/test-schedule \
-	tests/unit/test-emitter
+	tests/unit/test-emitter \
+	tests/unit/test-announcer-args
 tests_unit_test_frames_SOURCES = tests/unit/test-frames.c tests/unit/unit-util.h
 tests_unit_test_frames_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_frames_LDADD = $(GRATUITOUS_UNIT_LDADD)
@@ -39,3 +42,6 @@ tests_unit_test_schedule_LDADD = $(GRATUITOUS_UNIT_LDADD)
 tests_unit_test_emitter_SOURCES = tests/unit/test-emitter.c
 tests_unit_test_emitter_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_emitter_LDADD = $(GRATUITOUS_UNIT_LDADD)
+tests_unit_test_announcer_args_SOURCES = tests/unit/test-announcer-args.c
+tests_unit_test_announcer_args_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
+tests_unit_test_announcer_args_LDADD = $(GRATUITOUS_UNIT_LDADD)
