@@ -1,8 +1,8 @@
 # gratuitous/: announcements (RARP, gratuitous ARP, IPv6 NA): the frame
-# builders and schedules (pure code), the emitters that send them, and the
-# operators' one-shot cutover-announce.  The DPDK fast path
-# (cutover-announcer) will add its emitter here; configure finds DPDK
-# (DPDK_CFLAGS, DPDK_LIBS) for it.
+# builders and schedules (pure code), the emitters that send them, the
+# operators' one-shot cutover-announce and the DPDK fast path
+# cutover-announcer (the only program linked with DPDK: libgratuitous stays
+# free of it).
 noinst_LTLIBRARIES += gratuitous/libgratuitous.la
 gratuitous_libgratuitous_la_SOURCES = \
 	gratuitous/announcer-args.c \
@@ -21,6 +21,17 @@ sbin_PROGRAMS += gratuitous/cutover-announce
 gratuitous_cutover_announce_SOURCES = gratuitous/announce.c
 gratuitous_cutover_announce_LDADD = \
 	gratuitous/libgratuitous.la lib/libcutover.la $(OVS_LIBADD)
+
+# cutover-announcer: the DPDK announcement fast path, one per host.
+sbin_PROGRAMS += gratuitous/cutover-announcer
+gratuitous_cutover_announcer_SOURCES = \
+	gratuitous/announcer.c \
+	gratuitous/announcer-dpdk.c \
+	gratuitous/announcer-dpdk.h
+gratuitous_cutover_announcer_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
+gratuitous_cutover_announcer_LDADD = \
+	gratuitous/libgratuitous.la lib/libcutover.la $(OVS_LIBADD) \
+	$(DPDK_LIBS)
 
 EXTRA_DIST += gratuitous/README.md
 
