@@ -77,7 +77,8 @@ INTEGRATION_TESTS = \
 	tests/integration/migration-restart.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \
-	tests/integration/announce-peers.sh
+	tests/integration/announce-peers.sh \
+	tests/integration/announcer.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
