@@ -24,6 +24,7 @@ tests_bench_bench_pipeline_SOURCES = tests/bench/bench-pipeline.c
 tests_bench_bench_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD) -lm
 EXTRA_DIST += tests/bench/bench-install
+EXTRA_DIST += tests/bench/announcer-latency
 
 # provision-host: drives host provisioning against a real ovsdb-server.
 noinst_PROGRAMS += tests/harness/provision-host
