@@ -28,19 +28,6 @@ P=$LAB_P
 nb_start
 cutoverd_start
 
-hd() { lab_host_dir "$P" "$1"; }
-all_synced() {
-    cutoverd_ctl cutoverd/status | grep -q "^hosts: $1 managed, $1 in sync"
-}
-host_add() {
-    "$CTL" host-add "h$1" "$(lab_host_ip "$1")" \
-        "ovsdb=unix:$(hd "$1")/run/db.sock" \
-        "openflow=unix:$(hd "$1")/run/br-int.cutover" \
-        "provider-mac=$(lab_host_mac "$1")" \
-        "vswitchd=$(hd "$1")/run/ovs-vswitchd.ctl" \
-        "netns=$(lab_host_ns "$P" "$1")"
-}
-
 VM1_MAC=02:00:cb:00:71:05
 VM2_MAC=02:00:0a:00:00:02
 EIP_MAC=02:00:cb:00:71:0a
@@ -49,7 +36,7 @@ H2=$(lab_host_ns "$P" 2)
 
 step "the model: vm1 on the provider VLAN, vm2 in a VPC with an elastic IP, both on h2"
 for i in 1 2 3; do
-    check "h$i" host_add "$i"
+    check "h$i" cutoverd_host_add "$i" br-int.cutover
 done
 edge_mac=$(ip -n "$P-edge" -o link show eth0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2)
 check "provider" "$CTL" net-add provider vlan 100
@@ -121,8 +108,8 @@ announcer_flows() {
         && lab_ofctl "$P" 2 dump-flows br-int table=2 --no-stats \
         | grep -q "dl_src=$VM1_MAC"
 }
-wait_until 30 "3 hosts in sync" all_synced 3
-wait_until 30 "h2's announcement flows" eval 'announcer_flows && all_synced 3'
+wait_until 30 "3 hosts in sync" cutoverd_synced 3
+wait_until 30 "h2's announcement flows" eval 'announcer_flows && cutoverd_synced 3'
 lab_ofctl "$P" 2 dump-flows br-int table=2 --no-stats
 
 # The physical switch first knows vm1's MAC on h1's cable: where the VM
