@@ -20,8 +20,9 @@
  * transmission never race, so nothing is locked: a registration is
  * replaced, fired or withdrawn between two bursts, never during one.
  * Sending is a burst call made when there is something to send, not a
- * driver thread busy-polling a core; the rx queue is never read.  A fire is
- * as fast as the loop is idle: nothing else here takes long.
+ * driver thread busy-polling a core; the rx queue is never read.  A fire
+ * waits at most for what the loop is doing when it arrives, and every step
+ * of the loop is short (a command, a burst of due rounds).
  *
  * Control commands (ovs-appctl -t SOCKET COMMAND): announcer/register,
  * announcer/fire, announcer/withdraw, announcer/show, announcer/list,
@@ -425,10 +426,13 @@ send_burst(struct announcer *a, size_t n, size_t n_mbufs, size_t *n_failedp)
     return sent;
 }
 
-/* Adds 'p''s frames to the burst being gathered. */
+/* Adds 'p''s frames to the burst being gathered.  Every frame registered
+ * is an mbuf of the pool of 'max_frames', and a burst takes each port once,
+ * so the scratch arrays are large enough. */
 static void
 gather(struct announcer *a, struct ann_port *p, size_t *n, size_t *n_mbufs)
 {
+    ovs_assert(*n_mbufs + p->n_frames <= max_frames);
     memcpy(&a->burst[*n_mbufs], p->mbufs, p->n_frames * sizeof *p->mbufs);
     *n_mbufs += p->n_frames;
     a->burst_ports[(*n)++] = p;
