@@ -807,7 +807,7 @@ cmd_port_add(struct ctl_ctx *ctx)
     char *user;
 
     if (!parse_kvs(ctx, 3, kvs, ARRAY_SIZE(kvs))
-        || ctl_check(ctx, nb_check_name("port", name))) {
+        || ctl_check(ctx, nb_check_port_name(name))) {
         goto out;
     }
     if (port_find(ctx, name)) {

@@ -150,6 +150,23 @@ add_nd_answer(struct pipeline_ctx *ctx, uint64_t cookie, uint32_t nkey,
     free(actions);
 }
 
+/* The node of 'ifaces' for VM port 'p''s interface on this host, or NULL
+ * if it has none here.  A port of the model that bears the announcer's
+ * reserved iface-id (cutoverctl refuses the name; the database may still
+ * have it) is never attached: its interface would be the announcer's. */
+static const struct simap_node *
+port_iface(const struct pipeline_ctx *ctx, const struct model_port *p)
+{
+    if (!strcmp(p->name, PIPELINE_ANNOUNCER_IFACE_ID)) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        VLOG_WARN_RL(&rl, "port %s bears the announcer's reserved iface-id: "
+                     "ignoring its interface", p->name);
+        return NULL;
+    }
+    return simap_find(&ctx->ports->ifaces, p->name);
+}
+
 static int
 tunnel_ofport(const struct pipeline_ctx *ctx, const struct model_network *net)
 {
@@ -164,6 +181,7 @@ add_defaults(struct pipeline_ctx *ctx)
     uint64_t c = PIPELINE_COOKIE(PIPELINE_C_HOST, 0);
 
     add_flow(ctx, PT_CLASSIFY, 0, c, "drop", "%s", "");
+    add_flow(ctx, PT_ANNOUNCE, 0, c, "drop", "%s", "");
     add_flow(ctx, PT_ADMISSION, 0, c, "drop", "%s", "");
     add_flow(ctx, PT_PORT_SECURITY, 0, c, "drop", "%s", "");
 
@@ -197,6 +215,50 @@ add_defaults(struct pipeline_ctx *ctx)
     add_flow(ctx, PT_ROUTE, 0, c, "drop", "%s", "");
     add_flow(ctx, PT_L2, 0, c, "drop", "%s", "");
     add_flow(ctx, PT_LOCATION, 0, c, "drop", "%s", "");
+}
+
+/* Frames that speak for the VMs on this host: those of the announcer's
+ * port and the controller's packet-outs (in_port=CONTROLLER) go to
+ * PT_ANNOUNCE, which tells by their source MAC whose they are (see
+ * add_port_announce()); anything else from there is dropped. */
+static void
+add_announce_classify(struct pipeline_ctx *ctx)
+{
+    uint64_t c = PIPELINE_COOKIE(PIPELINE_C_HOST, 0);
+    const struct simap_node *announcer;
+    char *actions = xasprintf("goto_table:%d", PT_ANNOUNCE);
+
+    announcer = simap_find(&ctx->ports->ifaces, PIPELINE_ANNOUNCER_IFACE_ID);
+    if (announcer) {
+        add_flow(ctx, PT_CLASSIFY, 100, c, actions, "in_port=%u",
+                 announcer->data);
+    }
+    add_flow(ctx, PT_CLASSIFY, 100, c, actions, "%s", "in_port=CONTROLLER");
+    free(actions);
+}
+
+/* An untagged frame: the pipeline tags for a VLAN network itself. */
+#define ANNOUNCE_UNTAGGED "vlan_tci=0x0000/0x1000"
+
+/* In PT_ANNOUNCE, a frame with source MAC 'mac' speaks for port 'p' in
+ * network 'nkey': it gets the port's registers, as the VM's own ingress
+ * would, and goes on to 'table', where the VM's own frame would go after
+ * its checks: PT_L3 after port security and the ARP and ND answers (an
+ * announcement is a broadcast or multicast that must not be answered:
+ * on a VLAN network it goes out on the VLAN, on an overlay it is dropped
+ * at L2), PT_L2 for an elastic IP (as after its SNAT). */
+static void
+add_announce(struct pipeline_ctx *ctx, uint64_t cookie,
+             const struct model_port *p, uint32_t nkey, struct eth_addr mac,
+             int table)
+{
+    char *actions = xasprintf("set_field:%#"PRIx32"->"PIPELINE_REG_SRC_PORT
+                              ",set_field:%#"PRIx32"->metadata,"
+                              "goto_table:%d", p->key, nkey, table);
+
+    add_flow(ctx, PT_ANNOUNCE, 100, cookie, actions,
+             "dl_src="ETH_ADDR_FMT","ANNOUNCE_UNTAGGED, ETH_ADDR_ARGS(mac));
+    free(actions);
 }
 
 /* A network's flows: where its traffic comes in from other hosts and from
@@ -339,11 +401,16 @@ add_port(struct pipeline_ctx *ctx, const struct model_port *p)
     free(route_actions);
 
     /* Ingress from the VM's interface, if it is attached here. */
-    const struct simap_node *iface = simap_find(&ctx->ports->ifaces,
-                                                p->name);
+    const struct simap_node *iface = port_iface(ctx, p);
     if (!iface) {
         return;
     }
+
+    /* What the announcer and packet-outs send for the VM: wherever the VM
+     * interface is (active or standby), so that a move changes nothing
+     * here. */
+    add_announce(ctx, c, p, nkey, p->mac, PT_L3);
+
     actions = xasprintf("set_field:%#"PRIx32"->"PIPELINE_REG_SRC_PORT","
                         "set_field:%#"PRIx32"->metadata,goto_table:5",
                         p->key, nkey);
@@ -402,8 +469,7 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
     const struct model_host *here = ctx->host;
     uint32_t nkey = model_network_key(net);
     uint64_t c = PIPELINE_COOKIE(PIPELINE_C_LOCATION, p->key);
-    const struct simap_node *iface = simap_find(&ctx->ports->ifaces,
-                                                p->name);
+    const struct simap_node *iface = port_iface(ctx, p);
     bool active = p->active == here;
     char *actions;
 
@@ -538,6 +604,12 @@ add_eip(struct pipeline_ctx *ctx, const struct model_eip *e)
              "metadata=%#"PRIx32",ip,nw_dst="IP_FMT, pkey, IP_ARGS(e->addr));
     free(actions);
 
+    /* What the announcer sends for the elastic IP (its own MAC, on the
+     * provider VLAN) where the port's VM interface is. */
+    if (port_iface(ctx, p)) {
+        add_announce(ctx, c, p, pkey, e->mac, PT_L2);
+    }
+
     /* Outbound goes to the provider subnet's gateway (the edge router). */
     provider_subnet = model_subnet_for_ip(ctx->model, e->network, e->addr);
     if (!provider_subnet) {
@@ -567,6 +639,7 @@ pipeline_compute(const struct model *model, const struct model_host *host,
                                                        flows);
 
     add_defaults(&ctx);
+    add_announce_classify(&ctx);
     for (size_t i = 0; i < model->n_networks; i++) {
         add_network(&ctx, model->networks[i]);
     }

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "nb-check.h"
 #include "simap.h"
 
 struct dp_flow_set;
@@ -27,6 +28,8 @@ struct model_port;
 /* Tables of br-int. */
 enum pipeline_table {
     PT_CLASSIFY = 0,            /* Where a packet comes from. */
+    PT_ANNOUNCE = 2,            /* Frames of the announcer and packet-outs:
+                                 * whose VM they speak for. */
     PT_ADMISSION = 5,           /* Is a VM interface's ingress open here? */
     PT_PORT_SECURITY = 10,      /* A VM sends only with its MAC and IPs. */
     PT_ND_SECURITY = 11,        /* A VM's neighbour discovery tells truth. */
@@ -61,9 +64,14 @@ enum pipeline_cookie_class {
  * matches flows someone else installed. */
 #define PIPELINE_COOKIE_CLASS_MASK UINT64_C(0xff00000000000000)
 
+/* The iface-id of the host's announcer port (cutover-announcer(8)), whose
+ * frames, like the controller's packet-outs, leave as the VMs' own. */
+#define PIPELINE_ANNOUNCER_IFACE_ID NB_ANNOUNCER_IFACE_ID
+
 /* What the host's switch has: the OpenFlow port numbers the flows refer
  * to.  A VM interface is found by its iface-id; a port of the model without
- * an interface here gets no ingress flows here. */
+ * an interface here gets no ingress flows here.  The announcer's port is
+ * found in 'ifaces' too, by PIPELINE_ANNOUNCER_IFACE_ID. */
 struct pipeline_ports {
     struct simap ifaces;        /* iface-id -> ofport. */
     int vxlan_ofport;           /* Flow-based VXLAN port; 0 if none. */

@@ -34,9 +34,6 @@ VLOG_DEFINE_THIS_MODULE(announce);
 /* Addresses one announcement may carry. */
 #define MAX_ADDRS 64
 
-/* Round times the plan lists before it skips to the last. */
-#define PLAN_MAX_TIMES 12
-
 struct options {
     const char *iface;
     const char *emitter;
@@ -257,26 +254,16 @@ parse_options(int argc, char *argv[], struct options *o)
 static void
 print_plan(const struct options *o, const struct frame *frames, size_t n)
 {
-    uint64_t times[SCHEDULE_ROUNDS_MAX];
-    size_t n_times = schedule_times_ms(&o->sched, times, ARRAY_SIZE(times));
     struct ds s = DS_EMPTY_INITIALIZER;
 
     ds_put_format(&s, "announcing "ETH_ADDR_FMT, ETH_ADDR_ARGS(o->spec.mac));
     if (o->iface) {
         ds_put_format(&s, " on %s (%s emitter)", o->iface, o->emitter);
     }
-    ds_put_format(&s, ": %"PRIuSIZE" frame%s a round, %u round%s at",
-                  n, n == 1 ? "" : "s",
-                  o->sched.rounds, o->sched.rounds == 1 ? "" : "s");
-    for (size_t i = 0; i < n_times; i++) {
-        /* A long schedule: the first rounds, then the last. */
-        if (n_times > PLAN_MAX_TIMES && i == PLAN_MAX_TIMES - 1) {
-            ds_put_cstr(&s, ", ...");
-            i = n_times - 1;
-        }
-        ds_put_format(&s, "%s %"PRIu64, i ? "," : "", times[i]);
-    }
-    ds_put_cstr(&s, " ms\n");
+    ds_put_format(&s, ": %"PRIuSIZE" frame%s a round, ",
+                  n, n == 1 ? "" : "s");
+    schedule_format(&o->sched, &s);
+    ds_put_char(&s, '\n');
     for (size_t i = 0; i < n; i++) {
         ds_put_format(&s, "  frame %"PRIuSIZE": ", i + 1);
         frames_format(frames[i].data, frames[i].len, &s);

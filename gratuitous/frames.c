@@ -310,35 +310,46 @@ frames_count(const struct frames_spec *spec)
 }
 
 int
+frames_build_one(const struct frames_spec *spec, size_t idx,
+                 void *buf, size_t size, size_t *lenp)
+{
+    if (spec->rarp) {
+        if (!idx) {
+            return frames_build_rarp(&spec->mac, spec->vlan, buf, size, lenp);
+        }
+        idx--;
+    }
+    if (idx < spec->n_ipv4) {
+        return frames_build_garp(&spec->mac, spec->ipv4[idx], spec->vlan,
+                                 spec->arp_reply, buf, size, lenp);
+    }
+    idx -= spec->n_ipv4;
+    if (idx < spec->n_ipv6) {
+        return frames_build_na(&spec->mac, &spec->ipv6[idx], spec->vlan,
+                               spec->router, buf, size, lenp);
+    }
+    return EINVAL;
+}
+
+int
 frames_build_all(const struct frames_spec *spec, struct frame *frames,
                  size_t max, size_t *n)
 {
-    size_t i = 0;
-    int error = 0;
+    size_t count = frames_count(spec);
 
     *n = 0;
-    if (frames_count(spec) > max) {
+    if (count > max) {
         return ENOBUFS;
     }
-    if (spec->rarp) {
-        error = frames_build_rarp(&spec->mac, spec->vlan, frames[i].data,
-                                  sizeof frames[i].data, &frames[i].len);
-        i++;
+    for (size_t i = 0; i < count; i++) {
+        int error = frames_build_one(spec, i, frames[i].data,
+                                     sizeof frames[i].data, &frames[i].len);
+        if (error) {
+            return error;
+        }
     }
-    for (size_t j = 0; !error && j < spec->n_ipv4; j++, i++) {
-        error = frames_build_garp(&spec->mac, spec->ipv4[j], spec->vlan,
-                                  spec->arp_reply, frames[i].data,
-                                  sizeof frames[i].data, &frames[i].len);
-    }
-    for (size_t j = 0; !error && j < spec->n_ipv6; j++, i++) {
-        error = frames_build_na(&spec->mac, &spec->ipv6[j], spec->vlan,
-                                spec->router, frames[i].data,
-                                sizeof frames[i].data, &frames[i].len);
-    }
-    if (!error) {
-        *n = i;
-    }
-    return error;
+    *n = count;
+    return 0;
 }
 
 /* Parsers. */

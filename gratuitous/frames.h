@@ -105,6 +105,14 @@ size_t frames_count(const struct frames_spec *);
 int frames_build_all(const struct frames_spec *, struct frame *frames,
                      size_t max, size_t *n);
 
+/* Builds frame 'idx' (from 0) of the frames_build_all() order of 'spec'
+ * into 'buf' (of 'size' bytes), for a caller that keeps each frame in a
+ * buffer of its own (cutover-announcer writes them straight into DPDK
+ * mbufs).  Returns 0, a builder's error, or EINVAL if 'idx' is not below
+ * frames_count(). */
+int frames_build_one(const struct frames_spec *, size_t idx,
+                     void *buf, size_t size, size_t *lenp);
+
 /* Parsers for what operators and the northbound database write.  Each
  * returns NULL and stores the value, or returns a malloc()ed error message
  * naming 's' and what was expected (the caller frees it). */

@@ -3,7 +3,13 @@
 #include <config.h>
 #include "schedule.h"
 
+#include <inttypes.h>
+
+#include "openvswitch/dynamic-string.h"
 #include "util.h"
+
+/* Send times schedule_format() lists before it skips to the last. */
+#define FORMAT_MAX_TIMES 12
 
 /* Returns an error if 'value' of parameter 'name' is outside [min, max]. */
 static char *
@@ -69,4 +75,22 @@ schedule_times_ms(const struct schedule_params *p, uint64_t *times,
         times[i] = offset;
     }
     return n;
+}
+
+void
+schedule_format(const struct schedule_params *p, struct ds *ds)
+{
+    uint64_t times[SCHEDULE_ROUNDS_MAX];
+    size_t n = schedule_times_ms(p, times, ARRAY_SIZE(times));
+
+    ds_put_format(ds, "%u round%s at", p->rounds, p->rounds == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++) {
+        /* A long schedule: the first rounds, then the last. */
+        if (n > FORMAT_MAX_TIMES && i == FORMAT_MAX_TIMES - 1) {
+            ds_put_cstr(ds, ", ...");
+            i = n - 1;
+        }
+        ds_put_format(ds, "%s %"PRIu64, i ? "," : "", times[i]);
+    }
+    ds_put_cstr(ds, " ms");
 }

@@ -18,6 +18,8 @@
 
 #include "openvswitch/compiler.h"
 
+struct ds;
+
 struct schedule_params {
     unsigned int initial_ms;    /* Delay between the first two rounds. */
     unsigned int max_ms;        /* Longest delay between two rounds. */
@@ -63,5 +65,10 @@ uint64_t schedule_offset_ms(const struct schedule_params *,
  * returns how many it stored. */
 size_t schedule_times_ms(const struct schedule_params *, uint64_t *times,
                          size_t max);
+
+/* Appends to 'ds' the number of rounds and their send times, e.g. "5 rounds
+ * at 0, 50, 200, 450, 800 ms"; of a long schedule the first times, "..."
+ * and the last. */
+void schedule_format(const struct schedule_params *, struct ds *);
 
 #endif /* schedule.h */

@@ -31,6 +31,17 @@ nb_check_name(const char *what, const char *name)
 }
 
 char *
+nb_check_port_name(const char *name)
+{
+    if (!strcmp(name, NB_ANNOUNCER_IFACE_ID)) {
+        return xasprintf("port name '%s' is reserved for the host's "
+                         "announcer (its interface's iface-id): choose "
+                         "another", name);
+    }
+    return nb_check_name("port", name);
+}
+
+char *
 nb_check_mac(const char *what, const char *mac)
 {
     struct eth_addr ea;

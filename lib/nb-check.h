@@ -28,6 +28,14 @@ struct nb_cidr6 {
 };
 
 char *nb_check_name(const char *what, const char *name);
+
+/* The iface-id of the host's announcer port (cutover-announcer(8)): the
+ * pipeline lets out what it sends as if the VMs had sent it, so no port of
+ * the model may be called so. */
+#define NB_ANNOUNCER_IFACE_ID "cutover-announcer"
+
+/* A port's name: nb_check_name(), and not NB_ANNOUNCER_IFACE_ID. */
+char *nb_check_port_name(const char *name);
 char *nb_check_mac(const char *what, const char *mac);
 char *nb_check_ipv4(const char *what, const char *ip, ovs_be32 *addr);
 char *nb_check_ipv6(const char *what, const char *ip, struct in6_addr *addr);

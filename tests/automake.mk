@@ -24,6 +24,7 @@ tests_bench_bench_pipeline_SOURCES = tests/bench/bench-pipeline.c
 tests_bench_bench_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD) -lm
 EXTRA_DIST += tests/bench/bench-install tests/bench/bench-switchover
+EXTRA_DIST += tests/bench/announcer-latency
 
 # provision-host: drives host provisioning against a real ovsdb-server.
 noinst_PROGRAMS += tests/harness/provision-host
@@ -57,7 +58,8 @@ tests_unit_test_pipeline_LDADD = \
 
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
-	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter
+	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
+	tests/unit/test-announcer-args
 
 # Integration tests: real daemons, real packets, network namespaces.  Each
 # is a bash script run by the automake harness; exit status 77 means
@@ -78,7 +80,8 @@ INTEGRATION_TESTS = \
 	tests/integration/announce-frames.sh \
 	tests/integration/announce-peers.sh \
 	tests/integration/hook-cli.sh \
-	tests/integration/hook-qmp.sh
+	tests/integration/hook-qmp.sh \
+	tests/integration/announcer.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

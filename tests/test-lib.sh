@@ -233,6 +233,12 @@ cutoverd_ctl() {
     ovs-appctl --timeout=30 -t "$CUTOVERD_CTL" "$@"
 }
 
+# cutoverd_synced N: true once cutoverd manages N hosts and every one has
+# confirmed its newest flows.
+cutoverd_synced() {
+    cutoverd_ctl cutoverd/status | grep -q "^hosts: $1 managed, $1 in sync"
+}
+
 # cutoverd_host_add N OPENFLOW-SOCKET: lab host N (of lab $LAB_P) in the
 # northbound database, with its OVSDB, its OpenFlow socket file in its run
 # directory, its provider MAC, and its ovs-vswitchd's control socket and

@@ -27,10 +27,6 @@ n_flows() {
 n_desired() {
     cutoverd_ctl cutoverd/flows "h$1" | grep -c cookie=
 }
-# True once every managed host has confirmed its newest flows.
-all_synced() {
-    cutoverd_ctl cutoverd/status | grep -q "^hosts: $1 managed, $1 in sync"
-}
 # Host N's line of cutoverd/status.
 host_status() {
     cutoverd_ctl cutoverd/status | grep "^host h$1:"
@@ -64,7 +60,7 @@ check "h3" cutoverd_host_add 3 br-int.mgmt
 # A foreign flow on h1: the controller's first bundle removes it.
 check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
     "cookie=0x1234,table=7,priority=5,actions=drop"
-wait_until 30 "3 hosts in sync" all_synced 3
+wait_until 30 "3 hosts in sync" cutoverd_synced 3
 check_eq "h1's controller target" \
     "$(lab_vsctl "$P" 1 get controller br-int target)" \
     "\"punix:$(hd 1)/run/br-int.cutover\""
@@ -101,7 +97,7 @@ while read -r vm subnet mac ip gw h; do
     check "VM $vm" lab_vm_add "$P" "$vm" "$h" "$mac" "$ip/24" --gw "$gw"
 done <<< "$VMS"
 wait_until 30 "hosts in sync with 3 VM interfaces" eval \
-    'all_synced 3 && host_status 3 | grep -q "1 VM interfaces"'
+    'cutoverd_synced 3 && host_status 3 | grep -q "1 VM interfaces"'
 for i in 1 2 3; do
     check_eq "h$i: flows in the switch = flows computed" "$(n_flows "$i")" \
         "$(n_desired "$i")"
@@ -132,7 +128,7 @@ check "vm3 on h1" lab_vm_add "$P" vm3 1 02:00:0a:00:00:03 10.0.0.6/24 \
     --gw 10.0.0.1
 check "home h1" "$CTL" port-set-home vm3 h1
 wait_until 30 "hosts in sync after the move" eval \
-    'all_synced 3 && host_status 1 | grep -q "2 VM interfaces"'
+    'cutoverd_synced 3 && host_status 1 | grep -q "2 VM interfaces"'
 check "vm2 (h2) -> vm3 (now h1)" reach_soon vm2 10.0.0.6
 check "vm1 -> vm3, both on h1" reach_soon vm1 10.0.0.6
 # h2 only learns where vm3 lives: its location flow, one flow mod.
@@ -145,7 +141,7 @@ step "ovs-vswitchd on h2 crashes and restarts with an empty flow table"
 rounds=$(neigh_rounds 2)
 check "h2 ovs-vswitchd restarted" lab_restart_vswitchd "$P" 2
 wait_until 30 "h2 reconnected and refilled" eval \
-    '[ "$(n_flows 2)" -gt 0 ] && all_synced 3'
+    '[ "$(n_flows 2)" -gt 0 ] && cutoverd_synced 3'
 check_eq "h2: flows refilled" "$(n_flows 2)" "$(n_desired 2)"
 wait_until 30 "h2's neighbours set again" neigh_synced 2 "$rounds"
 host_neigh 2
@@ -162,7 +158,7 @@ check "vm1 -> vm2 without a controller" reach vm1 10.0.1.5
 check "a port while it is away" "$CTL" port-add vm4 web \
     02:00:0a:00:00:04 ip=10.0.0.7 home=h3
 cutoverd_start
-wait_until 30 "hosts in sync after the controller's restart" all_synced 3
+wait_until 30 "hosts in sync after the controller's restart" cutoverd_synced 3
 check_eq "h1: vm4's location flow arrived" \
     "$(lab_ofctl "$P" 1 dump-flows br-int | grep -c 'dl_dst=02:00:0a:00:00:04')" 1
 check "vm1 -> vm2 with the controller back" reach vm1 10.0.1.5

@@ -329,6 +329,25 @@ test_build_all(void **state OVS_UNUSED)
         "gratuitous ARP request 10.0.0.2 is-at 02:00:0a:00:00:01, 60 bytes\n"
         "unsolicited NA fd00::1 is-at 02:00:0a:00:00:01 (O), 86 bytes\n");
 
+    /* One at a time, into buffers of the caller's: the same bytes. */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t buf[FRAMES_MAX_LEN];
+        size_t len;
+
+        assert_int_equal(frames_build_one(&spec, i, buf, sizeof buf, &len),
+                         0);
+        assert_frame(buf, len, frames[i].data, frames[i].len);
+    }
+    {
+        uint8_t buf[FRAMES_MAX_LEN];
+        size_t len;
+
+        assert_int_equal(frames_build_one(&spec, n, buf, sizeof buf, &len),
+                         EINVAL);
+        assert_int_equal(frames_build_one(&spec, 0, buf, 59, &len),
+                         ENOBUFS);
+    }
+
     /* Without the RARP; a bad address anywhere fails the whole set. */
     spec.rarp = false;
     assert_int_equal(frames_count(&spec), 3);

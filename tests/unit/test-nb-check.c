@@ -32,6 +32,11 @@ test_names(void **state OVS_UNUSED)
     refused(nb_check_name("port", "vm 1"), "has ' '");
     refused(nb_check_name("port", "0123456789012345678901234567890123456789"
                           "012345678901234567890123"), "longer than 63");
+    ok(nb_check_port_name("vm1"));
+    refused(nb_check_port_name("cutover-announcer"),
+            "port name 'cutover-announcer' is reserved for the host's "
+            "announcer");
+    refused(nb_check_port_name("vm 1"), "port name 'vm 1' has ' '");
 }
 
 static void

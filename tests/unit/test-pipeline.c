@@ -21,6 +21,9 @@
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/match.h"
+#include "openvswitch/meta-flow.h"
+#include "openvswitch/ofp-actions.h"
+#include "flow.h"
 #include "openvswitch/ofp-flow.h"
 #include "packets.h"
 #include "pipeline.h"
@@ -29,6 +32,7 @@
 #define VXLAN 100
 #define GENEVE 101
 #define PROVIDER 200
+#define ANNOUNCER 300
 
 /* The lab's world: 3 hosts, VPC vpc1 (VXLAN 1001: subnets web and db),
  * VPC vpc2 (Geneve 1002: subnet app, overlapping web), provider VLAN 100
@@ -138,6 +142,7 @@ world_ports(const struct world *w, const struct model_host *h,
     ports->vxlan_ofport = VXLAN;
     ports->geneve_ofport = GENEVE;
     ports->provider_ofport = PROVIDER;
+    simap_put(&ports->ifaces, PIPELINE_ANNOUNCER_IFACE_ID, ANNOUNCER);
     for (size_t i = 0; i < w->m.n_ports; i++) {
         const struct model_port *p = w->m.ports[i];
 
@@ -273,6 +278,196 @@ nd_packet(const struct model_port *p, const char *src, int type,
     assert_true(eth_addr_from_string(lla, type == 135 ? &f.arp_sha
                                                       : &f.arp_tha));
     return f;
+}
+
+/* Where 'pkt' goes through 'flows' from table 'table': follows goto_table,
+ * applying set_field to 'pkt' on the way (registers and metadata: enough
+ * for the tables a packet crosses before L2 and location), and returns the
+ * actions of the last flow it hits. */
+static const char *
+walk(const struct dp_flow_set *flows, uint8_t table, struct flow *pkt)
+{
+    for (int hops = 0; hops < 16; hops++) {
+        const struct dp_flow *f = lookup(flows, table, pkt);
+        struct ofputil_flow_mod fm;
+        const struct ofpact *a;
+        int next = -1;
+
+        if (!f) {
+            fail_msg("no flow in table %u for the packet", table);
+        }
+        parse_flow(f, &fm);
+        OFPACT_FOR_EACH (a, fm.ofpacts, fm.ofpacts_len) {
+            if (a->type == OFPACT_SET_FIELD) {
+                const struct ofpact_set_field *sf = ofpact_get_SET_FIELD(a);
+
+                mf_set_flow_value(sf->field, sf->value, pkt);
+            } else if (a->type == OFPACT_GOTO_TABLE) {
+                next = ofpact_get_GOTO_TABLE(a)->table_id;
+            }
+        }
+        minimatch_destroy(&fm.match);
+        free(CONST_CAST(struct ofpact *, fm.ofpacts));
+        if (next < 0) {
+            return f->actions;
+        }
+        table = next;
+    }
+    fail_msg("a packet loops through the tables");
+    return NULL;
+}
+
+/* A broadcast from 'mac' as the announcer sends it (a RARP) into port
+ * 'in_port' of br-int. */
+static struct flow
+announce_packet(ofp_port_t in_port, struct eth_addr mac)
+{
+    struct flow f;
+
+    memset(&f, 0, sizeof f);
+    f.in_port.ofp_port = in_port;
+    f.dl_src = mac;
+    f.dl_dst = eth_addr_broadcast;
+    f.dl_type = htons(ETH_TYPE_RARP);
+    return f;
+}
+
+/* The announcer's frames and the controller's packet-outs leave as the
+ * VMs' own: on the provider VLAN tagged, on an overlay nowhere; nothing for
+ * a MAC that is not a VM's on this host. */
+static void
+test_announcer(void **state OVS_UNUSED)
+{
+    static const char *vlan_out =
+        "push_vlan:0x8100,set_field:4196->vlan_vid,output:200";
+    struct eth_addr eip_mac, stranger;
+    struct dp_flow_set f1, f2;
+    struct flow pkt;
+
+    struct world w;
+
+    world_init(&w, 0);
+    compute(&w, w.h[0], &f1);
+    compute(&w, w.h[1], &f2);
+    assert_true(eth_addr_from_string("02:00:cb:00:71:0a", &eip_mac));
+    assert_true(eth_addr_from_string("02:00:0a:00:00:99", &stranger));
+
+    /* Golden: into the announcement table from the announcer's port and
+     * from the controller; there, by source MAC, the port's registers. */
+    assert_flow(&f1, PT_CLASSIFY, 100, "in_port=300", "goto_table:2");
+    assert_flow(&f1, PT_CLASSIFY, 100, "in_port=CONTROLLER", "goto_table:2");
+    assert_flow(&f1, PT_ANNOUNCE, 0, "", "drop");
+    assert_flow(&f1, PT_ANNOUNCE, 100,
+                "dl_src=02:00:cb:00:71:04,vlan_tci=0x0000/0x1000",
+                "set_field:0x4->reg7,set_field:0xfff064->metadata,"
+                "goto_table:20");
+    assert_flow(&f1, PT_ANNOUNCE, 100,
+                "dl_src=02:00:0a:00:00:01,vlan_tci=0x0000/0x1000",
+                "set_field:0x1->reg7,set_field:0x3e9->metadata,"
+                "goto_table:20");
+    /* The elastic IP's own MAC, on the provider network, as after SNAT. */
+    assert_flow(&f1, PT_ANNOUNCE, 100,
+                "dl_src=02:00:cb:00:71:0a,vlan_tci=0x0000/0x1000",
+                "set_field:0x1->reg7,set_field:0xfff064->metadata,"
+                "goto_table:30");
+    assert_true(PIPELINE_COOKIE_CLASS(dp_flow_set_find(
+                    &f1, PT_ANNOUNCE, 100,
+                    "dl_src=02:00:0a:00:00:01,vlan_tci=0x0000/0x1000")
+                    ->cookie) == PIPELINE_C_PORT);
+    /* Only for the VMs attached here: vm2 lives on h2. */
+    assert_no_flow(&f1, PT_ANNOUNCE, 100,
+                   "dl_src=02:00:0a:00:01:02,vlan_tci=0x0000/0x1000");
+    assert_flow(&f2, PT_ANNOUNCE, 100,
+                "dl_src=02:00:0a:00:01:02,vlan_tci=0x0000/0x1000", NULL);
+    assert_no_flow(&f2, PT_ANNOUNCE, 100,
+                   "dl_src=02:00:cb:00:71:0a,vlan_tci=0x0000/0x1000");
+
+    /* Walked through the tables: vm4 (provider VLAN) and the elastic IP
+     * go out tagged on the VLAN, and only there; vm1 (an overlay) goes
+     * nowhere: nothing learns on an overlay. */
+    pkt = announce_packet(u16_to_ofp(ANNOUNCER), w.vm4->mac);
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), vlan_out);
+    assert_int_equal(pkt.regs[7], 4);
+    pkt = announce_packet(u16_to_ofp(ANNOUNCER), eip_mac);
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), vlan_out);
+    pkt = announce_packet(OFPP_CONTROLLER, w.vm4->mac);
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), vlan_out);
+    pkt = announce_packet(u16_to_ofp(ANNOUNCER), w.vm1->mac);
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), "drop");
+    /* A gratuitous ARP for vm4's address is not answered back. */
+    pkt = announce_packet(u16_to_ofp(ANNOUNCER), w.vm4->mac);
+    pkt.dl_type = htons(ETH_TYPE_ARP);
+    pkt.nw_proto = 1;
+    pkt.nw_src = pkt.nw_dst = w.vm4->ipv4[0];
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), vlan_out);
+
+    /* Anything else from there goes nowhere: an unknown MAC, a VM's MAC
+     * on a host where the VM is not, a tagged frame. */
+    pkt = announce_packet(u16_to_ofp(ANNOUNCER), stranger);
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), "drop");
+    pkt = announce_packet(OFPP_CONTROLLER, stranger);
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), "drop");
+    pkt = announce_packet(u16_to_ofp(ANNOUNCER), w.vm2->mac);
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), "drop");
+    pkt = announce_packet(u16_to_ofp(ANNOUNCER), w.vm4->mac);
+    pkt.vlans[0].tci = htons(VLAN_CFI | 100);
+    pkt.vlans[0].tpid = htons(ETH_TYPE_VLAN);
+    assert_string_equal(walk(&f1, PT_CLASSIFY, &pkt), "drop");
+
+    /* Every flow of every host: whatever comes from the announcer or the
+     * controller either is dropped in PT_ANNOUNCE or becomes one VM's. */
+    for (int h = 0; h < 3; h++) {
+        struct dp_flow_set f;
+        const struct dp_flow *flow;
+
+        compute(&w, w.h[h], &f);
+        HMAP_FOR_EACH (flow, node, &f.flows) {
+            if (flow->table == PT_CLASSIFY
+                && (strstr(flow->match, "in_port=300")
+                    || strstr(flow->match, "in_port=CONTROLLER"))) {
+                assert_string_equal(flow->actions, "goto_table:2");
+            }
+            if (flow->table == PT_ANNOUNCE && flow->priority) {
+                assert_non_null(strstr(flow->match, "dl_src="));
+                assert_non_null(strstr(flow->actions, "->reg7,"));
+            }
+        }
+        dp_flow_set_destroy(&f);
+    }
+
+    dp_flow_set_destroy(&f1);
+    dp_flow_set_destroy(&f2);
+    model_destroy(&w.m);
+}
+
+/* A port of the model that bears the announcer's iface-id never takes
+ * the announcer's interface as its own. */
+static void
+test_announcer_name_reserved(void **state OVS_UNUSED)
+{
+    struct world w;
+    struct dp_flow_set f;
+    char *error = NULL;
+    const char *ip = "10.0.0.98";
+
+    struct pipeline_ports ports;
+
+    world_init(&w, 0);
+    must(model_add_port(&w.m, w.vm1->subnet, PIPELINE_ANNOUNCER_IFACE_ID,
+                        78, "02:00:0a:00:00:98", &ip, 1, w.h[0], &error),
+         error);
+    world_ports(&w, w.h[0], &ports);
+    simap_put(&ports.ifaces, PIPELINE_ANNOUNCER_IFACE_ID, ANNOUNCER);
+    dp_flow_set_init(&f);
+    assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &f), 0);
+    pipeline_ports_destroy(&ports);
+    assert_flow(&f, PT_CLASSIFY, 100, "in_port=300", "goto_table:2");
+    assert_no_flow(&f, PT_ANNOUNCE, 100,
+                   "dl_src=02:00:0a:00:00:98,vlan_tci=0x0000/0x1000");
+    assert_no_flow(&f, PT_ADMISSION, 100, "reg7=0x4e");
+    assert_flow(&f, PT_LOCATION, 100, "reg5=0x4e", "drop");
+    dp_flow_set_destroy(&f);
+    model_destroy(&w.m);
 }
 
 static void
@@ -849,12 +1044,13 @@ test_conflicts_reported(void **state OVS_UNUSED)
     const char *ip = "10.0.0.99";
 
     world_init(&w, 0);
-    /* A second port with vm1's MAC in vpc1: an inconsistent model. */
+    /* A second port with vm1's MAC in vpc1: an inconsistent model.  Its
+     * L2 flow and its announcements' flow are vm1's. */
     must(model_add_port(&w.m, w.vm1->subnet, "dup", 77, "02:00:0a:00:00:01",
                         &ip, 1, w.h[0], &error), error);
     world_ports(&w, w.h[0], &ports);
     dp_flow_set_init(&f);
-    assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &f), 1);
+    assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &f), 2);
     dp_flow_set_destroy(&f);
     pipeline_ports_destroy(&ports);
     model_destroy(&w.m);
@@ -916,6 +1112,8 @@ main(void)
         cmocka_unit_test(test_nd_answers),
         cmocka_unit_test(test_nd_port_security),
         cmocka_unit_test(test_ipv6_routing),
+        cmocka_unit_test(test_announcer),
+        cmocka_unit_test(test_announcer_name_reserved),
     };
 
     return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);

@@ -1,0 +1,54 @@
+/* cutover-announcer's control commands, the pure part: parsing the
+ * arguments of "announcer/register" into what to build, and describing a
+ * registration.  No DPDK here, so that it is unit-tested like the rest of
+ * libgratuitous (tests/unit/test-announcer-args.c); the daemon is
+ * gratuitous/announcer.c and its manual docs/cutover-announcer.8. */
+
+#ifndef GRATUITOUS_ANNOUNCER_ARGS_H
+#define GRATUITOUS_ANNOUNCER_ARGS_H 1
+
+#include <netinet/in.h>
+
+#include "frames.h"
+#include "openvswitch/compiler.h"
+#include "openvswitch/types.h"
+#include "schedule.h"
+
+struct ds;
+
+/* Addresses one registration may carry (IPv4 and IPv6 together). */
+#define ANNOUNCER_MAX_ADDRS 64
+
+/* The frames one registered port needs at most: its RARP and one frame per
+ * address. */
+#define ANNOUNCER_MAX_FRAMES (1 + ANNOUNCER_MAX_ADDRS)
+
+/* One "announcer/register" command, parsed. */
+struct announcer_reg {
+    const char *port;           /* The port's name (points into argv). */
+    struct frames_spec spec;    /* Its 'ipv4' and 'ipv6' point below. */
+    ovs_be32 ipv4[ANNOUNCER_MAX_ADDRS];
+    struct in6_addr ipv6[ANNOUNCER_MAX_ADDRS];
+    struct schedule_params sched;
+};
+
+/* Parses the arguments of "announcer/register", the 'argc' strings of
+ * 'argv' that follow the command's name:
+ *
+ *     PORT MAC [ADDR...] [vlan=VID] [router] [arp-reply] [no-rarp]
+ *     [rounds=N] [initial=MS] [max=MS] [step=MS]
+ *
+ * in any order after PORT and MAC.  Fills in '*reg' and returns NULL, or
+ * returns a malloc()ed message naming the argument that is wrong and what
+ * was expected (the caller frees it); '*reg' is then unspecified.  'reg'
+ * points into 'argv', which must outlive it. */
+char *announcer_parse_register(int argc, const char *const argv[],
+                               struct announcer_reg *reg)
+    OVS_WARN_UNUSED_RESULT;
+
+/* Appends to 'ds' what 'spec' announces, in the syntax of the command
+ * ("02:00:0a:00:00:01 10.0.0.5 fd00::5 vlan=100 no-rarp"), without the
+ * schedule. */
+void announcer_format_spec(const struct frames_spec *, struct ds *);
+
+#endif /* announcer-args.h */

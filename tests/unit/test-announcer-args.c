@@ -1,0 +1,172 @@
+/* Unit tests for gratuitous/announcer-args.c: the arguments of
+ * cutover-announcer's "announcer/register" and their messages. */
+
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "announcer-args.h"
+#include "openvswitch/dynamic-string.h"
+#include "packets.h"
+#include "unit-util.h"
+#include "util.h"
+
+/* Parses the words of 'line' (at most 80) as "announcer/register"'s
+ * arguments. */
+static char *
+parse(const char *line, struct announcer_reg *reg)
+{
+    static char buf[1024];
+    static const char *argv[80];
+    int argc = 0;
+    char *save = NULL;
+
+    ovs_strlcpy(buf, line, sizeof buf);
+    for (char *w = strtok_r(buf, " ", &save); w;
+         w = strtok_r(NULL, " ", &save)) {
+        assert_true(argc < ARRAY_SIZE(argv));
+        argv[argc++] = w;
+    }
+    return announcer_parse_register(argc, argv, reg);
+}
+
+static void
+ok(const char *line, struct announcer_reg *reg)
+{
+    char *error = parse(line, reg);
+
+    if (error) {
+        fail_msg("'%s': unexpected error: %s", line, error);
+    }
+}
+
+static void
+test_defaults(void **state OVS_UNUSED)
+{
+    struct announcer_reg reg;
+    struct eth_addr mac;
+
+    ok("vm1 02:00:0a:00:00:01", &reg);
+    assert_string_equal(reg.port, "vm1");
+    assert_true(eth_addr_from_string("02:00:0a:00:00:01", &mac));
+    assert_true(eth_addr_equals(reg.spec.mac, mac));
+    assert_true(reg.spec.rarp);
+    assert_false(reg.spec.router);
+    assert_false(reg.spec.arp_reply);
+    assert_int_equal(reg.spec.vlan, 0);
+    assert_int_equal(frames_count(&reg.spec), 1);
+    assert_int_equal(reg.sched.rounds, SCHEDULE_DEFAULT_ROUNDS);
+    assert_int_equal(reg.sched.initial_ms, SCHEDULE_DEFAULT_INITIAL_MS);
+    assert_int_equal(reg.sched.max_ms, SCHEDULE_DEFAULT_MAX_MS);
+    assert_int_equal(reg.sched.step_ms, SCHEDULE_DEFAULT_STEP_MS);
+}
+
+static void
+test_everything(void **state OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct announcer_reg reg;
+
+    /* Options and addresses in any order after PORT and MAC. */
+    ok("eip:203.0.113.10 02:00:cb:00:71:0a rounds=3 203.0.113.10 "
+       "fd00::5 vlan=100 router arp-reply 10.0.0.5 no-rarp initial=10 "
+       "max=30 step=20", &reg);
+    assert_string_equal(reg.port, "eip:203.0.113.10");
+    assert_int_equal(reg.spec.n_ipv4, 2);
+    assert_int_equal(reg.spec.n_ipv6, 1);
+    assert_int_equal(ntohl(reg.spec.ipv4[1]), 0x0a000005);
+    assert_ptr_equal(reg.spec.ipv4, reg.ipv4);
+    assert_ptr_equal(reg.spec.ipv6, reg.ipv6);
+    assert_int_equal(reg.spec.vlan, 100);
+    assert_true(reg.spec.router);
+    assert_true(reg.spec.arp_reply);
+    assert_false(reg.spec.rarp);
+    assert_int_equal(frames_count(&reg.spec), 3);
+    assert_int_equal(reg.sched.rounds, 3);
+    assert_int_equal(reg.sched.initial_ms, 10);
+    assert_int_equal(reg.sched.max_ms, 30);
+    assert_int_equal(reg.sched.step_ms, 20);
+
+    announcer_format_spec(&reg.spec, &s);
+    assert_string_equal(ds_cstr(&s), "02:00:cb:00:71:0a 203.0.113.10 "
+                        "10.0.0.5 fd00::5 vlan=100 router arp-reply "
+                        "no-rarp");
+    ds_clear(&s);
+    schedule_format(&reg.sched, &s);
+    assert_string_equal(ds_cstr(&s), "3 rounds at 0, 10, 40 ms");
+    ds_destroy(&s);
+}
+
+static void
+test_errors(void **state OVS_UNUSED)
+{
+    struct announcer_reg reg;
+
+    refused(parse("", &reg), "expected PORT MAC");
+    refused(parse("vm1", &reg), "expected PORT MAC");
+    refused(parse("vm\x01 02:00:0a:00:00:01", &reg), "port name");
+    refused(parse("vm1 02:00:0a:00:00", &reg),
+            "'02:00:0a:00:00' is not a MAC address");
+    refused(parse("vm1 01:00:5e:00:00:01", &reg), "multicast");
+    refused(parse("vm1 02:00:0a:00:00:01 10.0.0.300", &reg),
+            "'10.0.0.300'");
+    refused(parse("vm1 02:00:0a:00:00:01 224.0.0.1", &reg), "multicast");
+    refused(parse("vm1 02:00:0a:00:00:01 10.0.0.5 10.0.0.5", &reg),
+            "address 10.0.0.5 given twice");
+    refused(parse("vm1 02:00:0a:00:00:01 fd00::5 fd00:0::5", &reg),
+            "given twice");
+    refused(parse("vm1 02:00:0a:00:00:01 routr", &reg),
+            "unknown option 'routr' (expected ADDR, vlan=VID");
+    refused(parse("vm1 02:00:0a:00:00:01 speed=3", &reg),
+            "unknown option 'speed'");
+    refused(parse("vm1 02:00:0a:00:00:01 vlan=5000", &reg),
+            "vlan=5000: '5000' is not a VLAN ID");
+    refused(parse("vm1 02:00:0a:00:00:01 rounds=many", &reg),
+            "rounds=many: 'many' is not a number");
+    refused(parse("vm1 02:00:0a:00:00:01 rounds=", &reg),
+            "is not a number");
+    refused(parse("vm1 02:00:0a:00:00:01 rounds=0", &reg),
+            "rounds: 0 is out of range (expected 1 to 1000)");
+    refused(parse("vm1 02:00:0a:00:00:01 step=0", &reg),
+            "step: 0 is out of range");
+    refused(parse("vm1 02:00:0a:00:00:01 initial=99999999999", &reg),
+            "is not a number");
+    refused(parse("vm1 02:00:0a:00:00:01 no-rarp", &reg),
+            "nothing to announce");
+}
+
+static void
+test_too_many_addresses(void **state OVS_UNUSED)
+{
+    struct ds line = DS_EMPTY_INITIALIZER;
+    struct announcer_reg reg;
+
+    ds_put_cstr(&line, "vm1 02:00:0a:00:00:01");
+    for (int i = 0; i < ANNOUNCER_MAX_ADDRS; i++) {
+        ds_put_format(&line, " 10.0.1.%d", i + 1);
+    }
+    ok(ds_cstr(&line), &reg);
+    assert_int_equal(frames_count(&reg.spec), ANNOUNCER_MAX_FRAMES);
+    ds_put_cstr(&line, " 10.0.2.1");
+    refused(parse(ds_cstr(&line), &reg), "more than 64 addresses");
+    ds_destroy(&line);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_everything),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_too_many_addresses),
+    };
+
+    return cmocka_run_group_tests_name("announcer-args", tests, NULL, NULL);
+}
