@@ -246,6 +246,12 @@ handle_reply(struct announcer_client *ac, const struct jsonrpc_msg *msg)
         call->text = (body && body->type == JSON_STRING
                       ? xstrdup(json_string(body))
                       : body ? json_to_string(body, 0) : xstrdup(""));
+        /* unixctl answers end with a new-line. */
+        size_t len = strlen(call->text);
+        while (len && (call->text[len - 1] == '\n'
+                       || call->text[len - 1] == ' ')) {
+            call->text[--len] = '\0';
+        }
         if (call->port) {
             struct registration *r = shash_find_data(&ac->registrations,
                                                      call->port);

@@ -1,0 +1,122 @@
+#!/bin/bash
+# End to end, as a VMM runs it: cutover-hook's QEMU follower between two
+# QEMU stand-ins (tests/harness/fake-qemu, speaking QMP as QEMU does) and
+# the real cutoverd, which programs real Open vSwitch hosts of the lab and
+# has h2's real DPDK announcer (cutover-announcer) register the port's
+# frames at prepare and fire them at activate.  Then the way back with the
+# hook's one-shot steps.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
+CTL=$top_builddir/controller/cutoverctl
+HOOK=$top_builddir/controller/cutover-hook
+ANNOUNCER=$top_builddir/gratuitous/cutover-announcer
+FAKE_QEMU=$top_srcdir/tests/harness/fake-qemu
+for f in "$CTL" "$HOOK" "$ANNOUNCER" "$top_builddir/controller/cutoverd"; do
+    [ -x "$f" ] || skip "$f is not built"
+done
+require_cmds python3 timeout
+DPDK_PREFIX=ct$$-mighook
+trap 'rc=$?; rm -rf "/var/run/dpdk/$DPDK_PREFIX"; (exit $rc); test_cleanup' EXIT
+test_lab_up 3 --no-neigh
+P=$LAB_P
+H2=$(lab_host_ns "$P" 2)
+nb_start
+cutoverd_start
+
+mig() { cutoverd_ctl "migration/$@"; }
+hook() { "$HOOK" --server "unix:$CUTOVERD_CTL" --timeout 10 "$@"; }
+answers() {
+    ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
+}
+
+step "h2's announcer: DPDK net_af_packet on ann1, ann0 in br-int"
+check "veth" ip -n "$H2" link add ann0 type veth peer name ann1
+for i in ann0 ann1; do
+    check "$i quiet" ip netns exec "$H2" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
+    check "$i up" ip -n "$H2" link set "$i" up
+done
+check "ann0 in br-int" lab_vsctl "$P" 2 add-port br-int ann0 \
+    -- set interface ann0 external_ids:iface-id=cutover-announcer
+A=$TEST_TMP/announcer
+mkdir -p "$A"
+TEST_LOGS+=("$A/announcer.log")
+if ! ip netns exec "$H2" "$ANNOUNCER" -l 0 --no-pci --no-huge -m 64 \
+        --no-shconf --no-telemetry --file-prefix="$DPDK_PREFIX" \
+        --vdev=net_af_packet0,iface=ann1 -- --unixctl="$A/announcer.ctl" \
+        --pidfile="$A/announcer.pid" --log-file="$A/announcer.log" \
+        --detach --no-chdir -vconsole:off >"$A/stderr" 2>&1; then
+    cat "$A/stderr"
+    grep -q "DPDK has 0 ports" "$A/stderr" \
+        && skip "DPDK's net_af_packet PMD cannot start here"
+    fail "cutover-announcer did not start"
+fi
+test_bg "$(cat "$A/announcer.pid")"
+
+step "3 hosts (h2 with its announcer), vm1 on h1 and waiting on h2, vm2 on h3"
+check "h1" cutoverd_host_add 1 br-int.cutover
+check "h2" cutoverd_host_add 2 br-int.cutover "announcer=$A/announcer.ctl"
+check "h3" cutoverd_host_add 3 br-int.cutover
+check "vpc1" "$CTL" net-add vpc1 vxlan 1001
+check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
+check "port vm1" "$CTL" port-add vm1 web 02:00:0a:00:00:05 ip=10.0.0.5 home=h1
+check "port vm2" "$CTL" port-add vm2 web 02:00:0a:00:00:06 ip=10.0.0.6 home=h3
+check "vm1 on h1" lab_vm_add "$P" vm1 1 02:00:0a:00:00:05 10.0.0.5/24
+check "vm1 on h2" lab_vm_add "$P" vm1 2 02:00:0a:00:00:05 10.0.0.5/24 --tag d --iface vm1d
+check "vm2 on h3" lab_vm_add "$P" vm2 3 02:00:0a:00:00:06 10.0.0.6/24
+ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
+wait_until 30 "hosts in sync" eval 'cutoverd_ctl cutoverd/status | grep -q "^hosts: 3 managed, 3 in sync"'
+wait_until 10 "h2's announcer connected" eval 'cutoverd_ctl cutoverd/status | grep -q "announcer unix:$A/announcer.ctl connected"'
+wait_until 10 "vm2 to reach vm1 on h1" answers
+
+step "cutover-hook qmp follows QEMU: prepare, switchover, migrate-continue, activate, complete"
+D=$TEST_TMP/qmp
+mkdir -p "$D"
+"$FAKE_QEMU" --role source --socket "$D/src" --log "$D/log" \
+    --done-file "$D/done" 2>>"$D/src.stderr" &
+SRC_PID=$!
+test_bg $SRC_PID
+"$FAKE_QEMU" --role dest --socket "$D/dst" --log "$D/log" \
+    --resume-on "$D/done" 2>>"$D/dst.stderr" &
+test_bg $!
+wait_for "$D/src"
+wait_for "$D/dst"
+timeout 60 "$HOOK" --server "unix:$CUTOVERD_CTL" --timeout 10 qmp --port vm1 \
+    --source "$D/src" --dest "$D/dst" --to h2 >"$D/out" 2>"$D/err" &
+HOOK_PID=$!
+test_bg $HOOK_PID
+TEST_LOGS+=("$D/err")
+wait_until 20 "the follower to be ready" grep -q "^ready" "$D/out"
+check_eq "prepared, announcements registered" \
+    "$(mig show vm1 | sed -n '1s/^vm1: h1 -> h2, \([a-z]*\).*/\1/p')" prepared
+ann_show=$(ovs-appctl -t "$A/announcer.ctl" announcer/show)
+echo "$ann_show" | grep -q "vm1" || fail "the announcer has no vm1: $ann_show"
+kill -USR1 $SRC_PID
+wait $HOOK_PID
+rc=$?
+cat "$D/out" "$D/err"
+check_eq "the follower's exit status" "$rc" 0
+show=$(mig show vm1)
+echo "$show"
+echo "$show" | grep -q "^vm1: h1 -> h2, complete" || fail "vm1 not complete: $show"
+echo "$show" | grep -Eq "announcements: announcer: fired 1 ports, [0-9]+ frames in [0-9.]+ us" \
+    || fail "no announcement in: $show"
+grep -q '"migrate-continue"' "$D/log" || fail "no migrate-continue sent to the source"
+ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 down
+ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 up
+wait_until 10 "vm2 to reach vm1 on h2" answers
+check_eq "home" "$("$CTL" -f csv port-list | awk -F, '$1 == "vm1" {print $8}')" h2
+ovs-appctl -t "$A/announcer.ctl" announcer/show | grep -q "vm1" \
+    && fail "vm1's frames are still registered after complete"
+echo "ok: the follower drove the migration"
+
+step "back with the one-shot hook"
+expect_exit hook 2 "prepare needs --to|--to" prepare --port vm1
+expect_exit hook 1 "unknown port vm9" switchover --port vm9
+check "prepare" hook prepare --port vm1 --to h1
+ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
+ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 up
+out=$(hook switchover --port vm1) || fail "switchover: $out"
+echo "$out" | grep -q "vm1 switched over from h2 to h1" || fail "switchover said: $out"
+check "activate" hook activate --port vm1
+check "complete" hook complete --port vm1
+wait_until 10 "vm2 to reach vm1 on h1" answers
+echo "ok: migration-hook"
