@@ -13,7 +13,9 @@ CTL=$top_builddir/controller/cutoverctl
 test_lab_up 3 --no-neigh
 P=$LAB_P
 nb_start
-cutoverd_start
+RPC=$TEST_TMP/rpc.sock
+TCP_PORT=$((20000 + $$ % 20000))
+cutoverd_start --remote="punix:$RPC" --remote="ptcp:$TCP_PORT:127.0.0.1"
 
 mig() { cutoverd_ctl "migration/$@"; }
 # The port vm1's location flows on host N (cookie 0x04<<56 | key<<32), as
@@ -100,6 +102,37 @@ expect_exit cutoverd_ctl 2 "unknown host h9" migration/prepare vm1 h9
 expect_exit cutoverd_ctl 2 "already lives on h1" migration/prepare vm1 h1
 expect_exit cutoverd_ctl 2 "vm1 is not migrating" migration/switchover vm1
 expect_exit cutoverd_ctl 2 "at least 1 argument" migration/switchover
+# The JSON-RPC listeners: the same commands, and garbage is refused.
+rpc() {
+    python3 - "$RPC" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode())
+s.settimeout(10)
+out = b""
+try:
+    while not out.endswith(b"}"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        out += chunk
+except socket.timeout:
+    pass
+print(out.decode() or "(connection closed)")
+PY
+}
+out=$(rpc '{"method":"migration/prepare","params":["vm9","h2"],"id":1}')
+echo "$out" | grep -q '"error":"unknown port vm9"' || fail "JSON-RPC prepare vm9: $out"
+out=$(rpc '{"method":"migration/prepare","params":["vm1",7],"id":2}')
+echo "$out" | grep -q 'argument 2 is not a string' || fail "JSON-RPC number: $out"
+out=$(rpc '{"method":"migration/fly","params":[],"id":3}')
+echo "$out" | grep -q 'is not a valid command' || fail "JSON-RPC unknown: $out"
+out=$(rpc 'this is not JSON at all')
+check_eq "garbage closes the connection" "$out" "(connection closed)"
+out=$("$top_builddir/controller/cutover-hook" --server "tcp:127.0.0.1:$TCP_PORT" \
+    show 2>&1) || fail "migration/show over TCP: $out"
+check_eq "over TCP" "$out" "no migrations"
 check_eq "database unchanged" "$(nb_dump)" "$before"
 expect_placement 1
 

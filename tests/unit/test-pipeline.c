@@ -1009,6 +1009,62 @@ test_move_changes_only_location(void **state OVS_UNUSED)
     assert_int_equal(small[2], 1);
 }
 
+/* pipeline_compute_port() gives exactly the port's flows (cookies PORT and
+ * LOCATION of its key) of pipeline_compute(), on every host, for every
+ * port: what a migration sends instead of the whole table. */
+static void
+test_compute_port_is_subset(void **state OVS_UNUSED)
+{
+    struct world w;
+
+    world_init(&w, 20);
+    w.vm1->standby = w.h[1];
+    for (int h = 0; h < 3; h++) {
+        struct pipeline_ports ports;
+        struct dp_flow_set all;
+
+        world_ports(&w, w.h[h], &ports);
+        dp_flow_set_init(&all);
+        assert_int_equal(pipeline_compute(&w.m, w.h[h], &ports, &all), 0);
+        for (size_t i = 0; i < w.m.n_ports; i++) {
+            const struct model_port *p = w.m.ports[i];
+            uint64_t c_port = PIPELINE_COOKIE(PIPELINE_C_PORT, p->key);
+            uint64_t c_loc = PIPELINE_COOKIE(PIPELINE_C_LOCATION, p->key);
+            struct dp_flow_set one, want;
+            const struct dp_flow *f;
+            struct dp_flow_diff d;
+
+            dp_flow_set_init(&one);
+            dp_flow_set_init(&want);
+            assert_int_equal(pipeline_compute_port(&w.m, w.h[h], &ports, p,
+                                                   &one), 0);
+            HMAP_FOR_EACH (f, node, &all.flows) {
+                if (f->cookie == c_port || f->cookie == c_loc) {
+                    dp_flow_set_add(&want, f->table, f->priority, f->cookie,
+                                    f->match, f->actions);
+                }
+            }
+            HMAP_FOR_EACH (f, node, &one.flows) {
+                assert_true(f->cookie == c_port || f->cookie == c_loc);
+            }
+            dp_flow_set_diff(&want, &one, &d);
+            if (d.n_add || d.n_modify || d.n_del) {
+                fail_msg("h%d %s: pipeline_compute_port() differs from "
+                         "pipeline_compute() (%"PRIuSIZE" added, %"PRIuSIZE
+                         " modified, %"PRIuSIZE" missing)", h + 1, p->name,
+                         d.n_add, d.n_modify, d.n_del);
+            }
+            assert_true(dp_flow_set_count(&one) > 0);
+            dp_flow_diff_destroy(&d);
+            dp_flow_set_destroy(&one);
+            dp_flow_set_destroy(&want);
+        }
+        dp_flow_set_destroy(&all);
+        pipeline_ports_destroy(&ports);
+    }
+    model_destroy(&w.m);
+}
+
 static void
 test_standby_admission(void **state OVS_UNUSED)
 {
@@ -1105,6 +1161,7 @@ main(void)
         cmocka_unit_test(test_flows_of_h2),
         cmocka_unit_test(test_isolation),
         cmocka_unit_test(test_standby_admission),
+        cmocka_unit_test(test_compute_port_is_subset),
         cmocka_unit_test(test_move_changes_only_location),
         cmocka_unit_test(test_conflicts_reported),
         cmocka_unit_test(test_model_ipv6),
