@@ -591,6 +591,7 @@ start_prepare(struct migration_engine *me, struct migration *m)
 static void
 run_prepare(struct migration_engine *me, struct migration *m)
 {
+    struct hostctl *s = host(me, m->src);
     struct hostctl *d = host(me, m->dst);
     struct announcer_client *ac = d ? hostctl_announcer(d) : NULL;
     struct ds why = DS_EMPTY_INITIALIZER;
@@ -598,6 +599,10 @@ run_prepare(struct migration_engine *me, struct migration *m)
     if (m->recorded == N_MS) {
         /* Not in the database yet: nothing is sent before it is. */
     } else if (!m->sent) {
+        /* The source gets the port's flows too (nothing changes there):
+         * once it confirms them, no older transaction is in flight on
+         * either host, and the switchover's bundles leave at once. */
+        m->src_seqno = send_port(me, m, m->src);
         m->dst_seqno = send_port(me, m, m->dst);
         if (ac) {
             const struct model_port *p = model_find_port(me->model, m->port);
@@ -612,6 +617,8 @@ run_prepare(struct migration_engine *me, struct migration *m)
         }
         m->sent = m->dst_seqno != 0;
     } else if (hostctl_is_confirmed(d, m->dst_seqno)
+               && (!s || !m->src_seqno
+                   || hostctl_is_confirmed(s, m->src_seqno))
                && hostctl_neighbours_synced(d)
                && (!ac || announcer_client_is_registered(ac, m->port))) {
         m->step_us[CMD_PREPARE] = step_usec(m);
@@ -633,6 +640,9 @@ run_prepare(struct migration_engine *me, struct migration *m)
     } else if (!hostctl_is_confirmed(d, m->dst_seqno)) {
         ds_put_format(&why, "destination host %s did not confirm the flows",
                       m->dst);
+    } else if (m->src_seqno && !hostctl_is_confirmed(s, m->src_seqno)) {
+        ds_put_format(&why, "source host %s did not confirm its flows",
+                      m->src);
     } else if (!hostctl_neighbours_synced(d)) {
         ds_put_format(&why, "destination host %s: tunnel neighbours not set",
                       m->dst);
