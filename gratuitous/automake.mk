@@ -6,11 +6,14 @@
 noinst_LTLIBRARIES += gratuitous/libgratuitous.la
 gratuitous_libgratuitous_la_SOURCES = \
 	gratuitous/emit-af-packet.c \
+	gratuitous/emit-packet-out.c \
 	gratuitous/emitter.c \
 	gratuitous/emitter.h \
 	gratuitous/emitter-provider.h \
 	gratuitous/frames.c \
 	gratuitous/frames.h \
+	gratuitous/packet-out.c \
+	gratuitous/packet-out.h \
 	gratuitous/schedule.c \
 	gratuitous/schedule.h
 
@@ -29,7 +32,8 @@ GRATUITOUS_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/gratuitous
 check_PROGRAMS += \
 	tests/unit/test-frames \
 	tests/unit/test-schedule \
-	tests/unit/test-emitter
+	tests/unit/test-emitter \
+	tests/unit/test-packet-out
 tests_unit_test_frames_SOURCES = tests/unit/test-frames.c tests/unit/unit-util.h
 tests_unit_test_frames_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_frames_LDADD = $(GRATUITOUS_UNIT_LDADD)
@@ -39,3 +43,6 @@ tests_unit_test_schedule_LDADD = $(GRATUITOUS_UNIT_LDADD)
 tests_unit_test_emitter_SOURCES = tests/unit/test-emitter.c
 tests_unit_test_emitter_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_emitter_LDADD = $(GRATUITOUS_UNIT_LDADD)
+tests_unit_test_packet_out_SOURCES = tests/unit/test-packet-out.c
+tests_unit_test_packet_out_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
+tests_unit_test_packet_out_LDADD = $(GRATUITOUS_UNIT_LDADD)

@@ -57,7 +57,8 @@ tests_unit_test_pipeline_LDADD = \
 
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
-	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter
+	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
+	tests/unit/test-packet-out
 
 # Integration tests: real daemons, real packets, network namespaces.  Each
 # is a bash script run by the automake harness; exit status 77 means
