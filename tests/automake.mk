@@ -75,7 +75,8 @@ INTEGRATION_TESTS = \
 	tests/integration/cutoverd.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \
-	tests/integration/announce-peers.sh
+	tests/integration/announce-peers.sh \
+	tests/integration/announce-packet-out.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
