@@ -25,6 +25,15 @@ tests_bench_bench_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD) -lm
 EXTRA_DIST += tests/bench/bench-install
 
+# Announcements from fire to wire, per emitter (tests/bench/announce-latency
+# sets up the namespaces and the switch and runs it).
+noinst_PROGRAMS += tests/bench/bench-announce
+tests_bench_bench_announce_SOURCES = tests/bench/bench-announce.c
+tests_bench_bench_announce_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gratuitous
+tests_bench_bench_announce_LDADD = \
+	gratuitous/libgratuitous.la lib/libcutover.la $(OVS_LIBADD)
+EXTRA_DIST += tests/bench/announce-latency
+
 # provision-host: drives host provisioning against a real ovsdb-server.
 noinst_PROGRAMS += tests/harness/provision-host
 tests_harness_provision_host_SOURCES = tests/harness/provision-host.c
