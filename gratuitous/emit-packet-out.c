@@ -33,13 +33,10 @@
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
-#include "openvswitch/vlog.h"
 #include "packet-out.h"
 #include "socket-util.h"
 #include "timeval.h"
 #include "util.h"
-
-VLOG_DEFINE_THIS_MODULE(emit_packet_out);
 
 /* How long connecting, or a batch's barrier reply, may take. */
 #define SWITCH_TIMEOUT_MSEC 5000
@@ -299,7 +296,6 @@ static int
 packet_out_send(struct emitter *emitter, const struct frame *frames,
                 size_t n, size_t *n_sent)
 {
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     struct emitter_packet_out *e = emitter_packet_out_cast(emitter);
     struct batch_result r;
     int error;
@@ -337,15 +333,14 @@ packet_out_send(struct emitter *emitter, const struct frame *frames,
 
     *n_sent = n - r.n_refused;
     if (r.n_refused) {
-        const char *name = (r.first_error ? ofperr_to_string(r.first_error)
-                            : "an error this build cannot decode");
-
-        VLOG_WARN_RL(&rl, "%s: the switch refused %"PRIuSIZE" of %"PRIuSIZE
-                     " packet-outs, the first (frame %"PRIuSIZE") with %s",
-                     e->name, r.n_refused, n, r.first_refused + 1, name);
+        /* emitter_send() logs this, rate-limited. */
         emitter_set_error_detail(emitter, "the switch refused %"PRIuSIZE
                                  " of %"PRIuSIZE" packet-outs, the first "
-                                 "with %s%s%s%s", r.n_refused, n, name,
+                                 "(frame %"PRIuSIZE") with %s%s%s%s",
+                                 r.n_refused, n, r.first_refused + 1,
+                                 r.first_error
+                                 ? ofperr_to_string(r.first_error)
+                                 : "an error this build cannot decode",
                                  r.first_error ? " (" : "",
                                  r.first_error
                                  ? ofperr_get_description(r.first_error) : "",

@@ -54,7 +54,7 @@ int emitter_send(struct emitter *, const struct frame *frames, size_t n,
                  size_t *n_sent);
 
 /* What made the last emitter_send() on 'emitter' fail, beyond its errno
- * (e.g. "the switch refused 3 of 3 packet-outs, the first with
+ * (e.g. "the switch refused 3 of 3 packet-outs, the first (frame 1) with
  * OFPBAC_BAD_OUT_PORT (...)"), or NULL if it said nothing more or did not
  * fail. */
 const char *emitter_error_detail(const struct emitter *);

@@ -104,7 +104,7 @@ step "a packet-out the switch refuses: its OpenFlow error, by name"
 announce refused --target "$TARGET,out_port=NONE" --ip 10.0.0.1 \
     --rounds 2 --initial 10
 check_eq "exit status" "$(cat "$TEST_TMP/refused.rc")" 1
-check "round 1 error" grep -q "round 1/2 at .*: 0 of 2 frames sent: Protocol error: the switch refused 2 of 2 packet-outs, the first with OFPBAC_BAD_OUT_PORT" \
+check "round 1 error" grep -q "round 1/2 at .*: 0 of 2 frames sent: Protocol error: the switch refused 2 of 2 packet-outs, the first (frame 1) with OFPBAC_BAD_OUT_PORT" \
     "$TEST_TMP/refused.out"
 check "round 2 error" grep -q "round 2/2 at .*: 0 of 2 frames sent: .*OFPBAC_BAD_OUT_PORT" \
     "$TEST_TMP/refused.out"

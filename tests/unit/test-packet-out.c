@@ -312,7 +312,7 @@ test_switch_refuses(void **state OVS_UNUSED)
     assert_int_equal(sent, 2);
     assert_string_equal(emitter_error_detail(e),
                         "the switch refused 2 of 4 packet-outs, the first "
-                        "with OFPBAC_BAD_OUT_PORT (Problem validating output "
+                        "(frame 1) with OFPBAC_BAD_OUT_PORT (Problem validating output "
                         "port.)");
 
     /* A batch the switch takes, and an empty one (only the barrier). */
