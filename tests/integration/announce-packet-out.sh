@@ -30,13 +30,19 @@ add_flow() {
         "priority=100,in_port=CONTROLLER,actions=output:peer"
 }
 
-# kill_vswitchd: ovs-vswitchd crashes (SIGKILL: its sockets stay behind).
+# kill_vswitchd: ovs-vswitchd crashes (SIGKILL: its socket files stay
+# behind).  Its main thread may be a zombie while its other threads still
+# exit and hold its listening sockets open (a connection would then be
+# accepted and reset): wait for the last thread.
 kill_vswitchd() {
     local d pid
     d=$(lab_host_dir "$LAB_P" 1)/run
     pid=$(cat "$d/ovs-vswitchd.pid")
     check "kill ovs-vswitchd" kill -KILL "$pid"
-    while lab_alive "$pid"; do sleep 0.05; done
+    while lab_alive "$pid" \
+          || [ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -gt 1 ]; do
+        sleep 0.05
+    done
     rm -f "$d/ovs-vswitchd.pid" "$d/ovs-vswitchd.ctl" "$d/ovs-vswitchd.$pid.ctl"
 }
 
