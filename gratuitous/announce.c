@@ -2,12 +2,13 @@
  *
  * The operators' one-shot: builds the frames for a MAC and its addresses
  * (a RARP, a gratuitous ARP per IPv4 address, an unsolicited NA per IPv6
- * address; frames.h), and sends them on a kernel interface in rounds on
- * QEMU's announce schedule (schedule.h) through an emitter (emitter.h).  It
- * says what it sends, and per round how many frames went out.
+ * address; frames.h), and sends them in rounds on QEMU's announce schedule
+ * (schedule.h) through an emitter (emitter.h): on a kernel interface
+ * (af_packet), or through an OpenFlow switch (packet-out).  It says what it
+ * sends, and per round how many frames went out.
  *
  * Exit status: 0 if every frame went out, 1 if some did not (or the
- * interface could not be opened), 2 for a usage error. */
+ * interface or switch could not be opened), 2 for a usage error. */
 
 #include <config.h>
 
@@ -35,7 +36,7 @@ VLOG_DEFINE_THIS_MODULE(announce);
 #define MAX_ADDRS 64
 
 struct options {
-    const char *iface;
+    const char *target;         /* --target, or --iface. */
     const char *emitter;
     struct frames_spec spec;
     bool have_mac;
@@ -56,13 +57,20 @@ usage(void)
     printf("\
 %s: announce that a VM now lives behind this host's interface\n\
 usage: %s --iface IFACE --mac MAC [--ip ADDR]... [OPTIONS]\n\
+       %s --emitter packet-out --target VCONN --mac MAC [--ip ADDR]...\n\
 \n\
 Sends a RARP for MAC (as QEMU does after a migration), a gratuitous ARP for\n\
 each IPv4 ADDR and an unsolicited Neighbor Advertisement for each IPv6\n\
 ADDR, in rounds on QEMU's announce schedule: the first round at once, the\n\
 second INITIAL ms later, each later delay STEP ms longer, at most MAX ms.\n\
 \n\
-  -i, --iface=IFACE     kernel interface to send on (not with --dry-run)\n\
+  -i, --iface=IFACE     kernel interface to send on (af_packet emitter)\n\
+  -t, --target=TARGET   where the emitter sends (not needed with --dry-run):\n\
+                        af_packet: a kernel interface, as --iface;\n\
+                        packet-out: the switch's OpenFlow connection\n\
+                        (unix:PATH, tcp:IP:PORT), frames go through its flow\n\
+                        table as if from port CONTROLLER, or with\n\
+                        VCONN,out_port=PORT out of PORT\n\
   -m, --mac=MAC         the VM's MAC, unicast (e.g. 02:00:0a:00:00:01)\n\
   -a, --ip=ADDR         an IPv4 or IPv6 address of the VM (repeat, up to %d)\n\
       --vlan=ID         tag every frame for 802.1Q VLAN ID (1 to %d)\n\
@@ -80,7 +88,8 @@ second INITIAL ms later, each later delay STEP ms longer, at most MAX ms.\n\
   -q, --quiet           print nothing but errors\n\
   -h, --help            this help\n\
   -V, --version         print the version\n",
-           program_name, program_name, MAX_ADDRS, FRAMES_VLAN_MAX,
+           program_name, program_name, program_name, MAX_ADDRS,
+           FRAMES_VLAN_MAX,
            SCHEDULE_DEFAULT_ROUNDS, SCHEDULE_ROUNDS_MAX,
            SCHEDULE_DEFAULT_INITIAL_MS, SCHEDULE_DEFAULT_MAX_MS,
            SCHEDULE_DEFAULT_STEP_MS, EMITTER_DEFAULT, ds_cstr(&types));
@@ -113,6 +122,41 @@ add_addr(struct options *o, const char *arg)
     }
 }
 
+/* Checks that the emitter got a target of its kind ('iface' is --iface's
+ * argument, if any) and stores it in 'o->target'. */
+static void
+check_target(struct options *o, const char *iface)
+{
+    bool af_packet = !strcmp(o->emitter, "af_packet");
+
+    if (iface && o->target) {
+        cli_usage_error("--iface and --target: give one (--iface IFACE is "
+                        "--target IFACE for the af_packet emitter)");
+    }
+    if (iface && !af_packet) {
+        cli_usage_error("--iface: the %s emitter sends through a switch, "
+                        "not on an interface: give its connection with "
+                        "--target", o->emitter);
+    }
+    if (iface) {
+        o->target = iface;
+    }
+    if (o->target || o->dry_run) {
+        return;
+    }
+    if (af_packet) {
+        cli_usage_error("--iface is required (or --dry-run)");
+    } else if (!strcmp(o->emitter, "packet-out")) {
+        cli_usage_error("--target is required with --emitter packet-out (an "
+                        "OpenFlow connection to the switch, e.g. "
+                        "unix:/var/run/openvswitch/br-int.mgmt), or "
+                        "--dry-run");
+    } else {
+        cli_usage_error("--target is required with --emitter %s (or "
+                        "--dry-run)", o->emitter);
+    }
+}
+
 static void
 parse_options(int argc, char *argv[], struct options *o)
 {
@@ -130,6 +174,7 @@ parse_options(int argc, char *argv[], struct options *o)
     };
     static const struct option long_options[] = {
         {"iface", required_argument, NULL, 'i'},
+        {"target", required_argument, NULL, 't'},
         {"mac", required_argument, NULL, 'm'},
         {"ip", required_argument, NULL, 'a'},
         {"vlan", required_argument, NULL, OPT_VLAN},
@@ -151,6 +196,7 @@ parse_options(int argc, char *argv[], struct options *o)
     };
     char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
     struct schedule_params defaults = SCHEDULE_PARAMS_DEFAULT;
+    const char *iface = NULL;
 
     memset(o, 0, sizeof *o);
     o->emitter = EMITTER_DEFAULT;
@@ -167,7 +213,10 @@ parse_options(int argc, char *argv[], struct options *o)
         }
         switch (c) {
         case 'i':
-            o->iface = optarg;
+            iface = optarg;
+            break;
+        case 't':
+            o->target = optarg;
             break;
         case 'm':
             check_parse("--mac", frames_parse_mac(optarg, &o->spec.mac));
@@ -235,9 +284,6 @@ parse_options(int argc, char *argv[], struct options *o)
     if (!o->have_mac) {
         cli_usage_error("--mac is required");
     }
-    if (!o->iface && !o->dry_run) {
-        cli_usage_error("--iface is required (or --dry-run)");
-    }
     if (!emitter_has_type(o->emitter)) {
         struct ds types = DS_EMPTY_INITIALIZER;
 
@@ -245,6 +291,7 @@ parse_options(int argc, char *argv[], struct options *o)
         cli_usage_error("--emitter: unknown emitter '%s' (this build has: "
                         "%s)", o->emitter, ds_cstr(&types));
     }
+    check_target(o, iface);
     if (!frames_count(&o->spec)) {
         cli_usage_error("nothing to announce: --no-rarp and no --ip");
     }
@@ -257,8 +304,8 @@ print_plan(const struct options *o, const struct frame *frames, size_t n)
     struct ds s = DS_EMPTY_INITIALIZER;
 
     ds_put_format(&s, "announcing "ETH_ADDR_FMT, ETH_ADDR_ARGS(o->spec.mac));
-    if (o->iface) {
-        ds_put_format(&s, " on %s (%s emitter)", o->iface, o->emitter);
+    if (o->target) {
+        ds_put_format(&s, " on %s (%s emitter)", o->target, o->emitter);
     }
     ds_put_format(&s, ": %"PRIuSIZE" frame%s a round, ",
                   n, n == 1 ? "" : "s");
@@ -299,9 +346,12 @@ run_rounds(const struct options *o, struct emitter *emitter,
         total += n;
         timing_format_duration(took, sizeof took, timing_mono_ns() - start);
         if (error) {
+            const char *detail = emitter_error_detail(emitter);
+
             fprintf(stderr, "%s: round %u/%u at +%s: %"PRIuSIZE" of %"PRIuSIZE
-                    " frames sent: %s\n", program_name, round + 1,
-                    o->sched.rounds, took, sent, n, ovs_strerror(error));
+                    " frames sent: %s%s%s\n", program_name, round + 1,
+                    o->sched.rounds, took, sent, n, ovs_strerror(error),
+                    detail ? ": " : "", detail ? detail : "");
         } else if (!o->quiet) {
             printf("round %u/%u at +%s: %"PRIuSIZE" frame%s sent\n",
                    round + 1, o->sched.rounds, took, sent,
@@ -317,6 +367,37 @@ run_rounds(const struct options *o, struct emitter *emitter,
                 o->sched.rounds == 1 ? "" : "s", took);
     }
     return total - total_sent;
+}
+
+/* Says why the emitter could not be opened on its target. */
+static void
+report_open_error(const struct options *o, int error)
+{
+    const char *target = o->target;
+
+    if (!strcmp(o->emitter, "af_packet")) {
+        if (error == ENODEV) {
+            fprintf(stderr, "%s: --iface: no interface '%s' in this network "
+                    "namespace\n", program_name, target);
+        } else {
+            fprintf(stderr, "%s: cannot open a %s emitter on %s: %s%s\n",
+                    program_name, o->emitter, target, ovs_strerror(error),
+                    error == EPERM
+                    ? " (sending raw frames needs CAP_NET_RAW)" : "");
+        }
+    } else if (!strcmp(o->emitter, "packet-out") && error == EINVAL) {
+        fprintf(stderr, "%s: --target: '%s' is not an OpenFlow connection "
+                "(expected unix:PATH, tcp:IP:PORT or ssl:IP:PORT, optionally "
+                "followed by ,out_port=PORT with PORT a number or a name "
+                "such as LOCAL)\n", program_name, target);
+    } else if (error == EPROTONOSUPPORT) {
+        fprintf(stderr, "%s: the switch at %s speaks no OpenFlow version "
+                "the %s emitter does (1.3 to 1.5)\n", program_name, target,
+                o->emitter);
+    } else {
+        fprintf(stderr, "%s: cannot connect to the switch at %s: %s\n",
+                program_name, target, ovs_strerror(error));
+    }
 }
 
 int
@@ -345,16 +426,9 @@ main(int argc, char *argv[])
         return 0;
     }
 
-    error = emitter_open(o.emitter, o.iface, &emitter);
-    if (error == ENODEV) {
-        fprintf(stderr, "%s: --iface: no interface '%s' in this network "
-                "namespace\n", program_name, o.iface);
-        return 1;
-    } else if (error) {
-        fprintf(stderr, "%s: cannot open a %s emitter on %s: %s%s\n",
-                program_name, o.emitter, o.iface, ovs_strerror(error),
-                error == EPERM ? " (sending raw frames needs CAP_NET_RAW)"
-                : "");
+    error = emitter_open(o.emitter, o.target, &emitter);
+    if (error) {
+        report_open_error(&o, error);
         return 1;
     }
     if (!o.quiet) {

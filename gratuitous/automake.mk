@@ -8,11 +8,14 @@ gratuitous_libgratuitous_la_SOURCES = \
 	gratuitous/announcer-args.c \
 	gratuitous/announcer-args.h \
 	gratuitous/emit-af-packet.c \
+	gratuitous/emit-packet-out.c \
 	gratuitous/emitter.c \
 	gratuitous/emitter.h \
 	gratuitous/emitter-provider.h \
 	gratuitous/frames.c \
 	gratuitous/frames.h \
+	gratuitous/packet-out.c \
+	gratuitous/packet-out.h \
 	gratuitous/schedule.c \
 	gratuitous/schedule.h
 
@@ -43,7 +46,8 @@ check_PROGRAMS += \
 	tests/unit/test-frames \
 	tests/unit/test-schedule \
 	tests/unit/test-emitter \
-	tests/unit/test-announcer-args
+	tests/unit/test-announcer-args \
+	tests/unit/test-packet-out
 tests_unit_test_frames_SOURCES = tests/unit/test-frames.c tests/unit/unit-util.h
 tests_unit_test_frames_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_frames_LDADD = $(GRATUITOUS_UNIT_LDADD)
@@ -56,3 +60,6 @@ tests_unit_test_emitter_LDADD = $(GRATUITOUS_UNIT_LDADD)
 tests_unit_test_announcer_args_SOURCES = tests/unit/test-announcer-args.c
 tests_unit_test_announcer_args_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_announcer_args_LDADD = $(GRATUITOUS_UNIT_LDADD)
+tests_unit_test_packet_out_SOURCES = tests/unit/test-packet-out.c
+tests_unit_test_packet_out_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
+tests_unit_test_packet_out_LDADD = $(GRATUITOUS_UNIT_LDADD)

@@ -12,6 +12,7 @@
 struct emitter {
     const struct emitter_class *class;
     char *target;               /* As given to emitter_open(). */
+    char *error_detail;         /* emitter_error_detail(), malloc()ed. */
 };
 
 struct emitter_class {
@@ -22,7 +23,8 @@ struct emitter_class {
      * 0, or returns a positive errno. */
     int (*open)(const char *target, struct emitter **emitterp);
 
-    /* As emitter_send(). */
+    /* As emitter_send().  May explain a failure in more words than an
+     * errno with emitter_set_error_detail(). */
     int (*send)(struct emitter *, const struct frame *frames, size_t n,
                 size_t *n_sent);
 
@@ -30,6 +32,12 @@ struct emitter_class {
     void (*close)(struct emitter *);
 };
 
+/* Sets what emitter_error_detail() returns until the next send to a
+ * printf()-style message. */
+void emitter_set_error_detail(struct emitter *, const char *format, ...)
+    OVS_PRINTF_FORMAT(2, 3);
+
 extern const struct emitter_class emitter_af_packet_class;
+extern const struct emitter_class emitter_packet_out_class;
 
 #endif /* emitter-provider.h */

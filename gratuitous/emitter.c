@@ -5,6 +5,7 @@
 #include "emitter.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "emitter-provider.h"
@@ -14,10 +15,11 @@
 
 VLOG_DEFINE_THIS_MODULE(emitter);
 
-/* Every emitter this build has.  The DPDK and packet-out emitters go here
- * (a -stub.c twin where a build lacks what they need). */
+/* Every emitter this build has.  The DPDK emitter goes here too (a -stub.c
+ * twin where a build lacks what it needs). */
 static const struct emitter_class *const classes[] = {
     &emitter_af_packet_class,
+    &emitter_packet_out_class,
 };
 
 static const struct emitter_class *
@@ -63,6 +65,7 @@ emitter_open(const char *type, const char *target, struct emitter **emitterp)
     }
     (*emitterp)->class = class;
     (*emitterp)->target = xstrdup(target);
+    (*emitterp)->error_detail = NULL;
     return 0;
 }
 
@@ -71,14 +74,36 @@ emitter_send(struct emitter *emitter, const struct frame *frames, size_t n,
              size_t *n_sent)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    int error = emitter->class->send(emitter, frames, n, n_sent);
+    int error;
 
+    free(emitter->error_detail);
+    emitter->error_detail = NULL;
+    error = emitter->class->send(emitter, frames, n, n_sent);
     if (error) {
         VLOG_WARN_RL(&rl, "%s emitter on %s: sent %"PRIuSIZE" of %"PRIuSIZE
-                     " frames: %s", emitter->class->type, emitter->target,
-                     *n_sent, n, ovs_strerror(error));
+                     " frames: %s%s%s", emitter->class->type, emitter->target,
+                     *n_sent, n, ovs_strerror(error),
+                     emitter->error_detail ? ": " : "",
+                     emitter->error_detail ? emitter->error_detail : "");
     }
     return error;
+}
+
+const char *
+emitter_error_detail(const struct emitter *emitter)
+{
+    return emitter->error_detail;
+}
+
+void
+emitter_set_error_detail(struct emitter *emitter, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    free(emitter->error_detail);
+    emitter->error_detail = xvasprintf(format, args);
+    va_end(args);
 }
 
 void
@@ -86,9 +111,11 @@ emitter_close(struct emitter *emitter)
 {
     if (emitter) {
         char *target = emitter->target;
+        char *detail = emitter->error_detail;
 
         emitter->class->close(emitter);
         free(target);
+        free(detail);
     }
 }
 

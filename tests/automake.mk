@@ -26,6 +26,15 @@ tests_bench_bench_pipeline_LDADD = \
 EXTRA_DIST += tests/bench/bench-install tests/bench/bench-switchover
 EXTRA_DIST += tests/bench/announcer-latency
 
+# Announcements from fire to wire, per emitter (tests/bench/announce-latency
+# sets up the namespaces and the switch and runs it).
+noinst_PROGRAMS += tests/bench/bench-announce
+tests_bench_bench_announce_SOURCES = tests/bench/bench-announce.c
+tests_bench_bench_announce_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/gratuitous
+tests_bench_bench_announce_LDADD = \
+	gratuitous/libgratuitous.la lib/libcutover.la $(OVS_LIBADD)
+EXTRA_DIST += tests/bench/announce-latency
+
 # provision-host: drives host provisioning against a real ovsdb-server.
 noinst_PROGRAMS += tests/harness/provision-host
 tests_harness_provision_host_SOURCES = tests/harness/provision-host.c
@@ -59,7 +68,8 @@ tests_unit_test_pipeline_LDADD = \
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
 	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
-	tests/unit/test-announcer-args
+	tests/unit/test-announcer-args \
+	tests/unit/test-packet-out
 
 # Integration tests: real daemons, real packets, network namespaces.  Each
 # is a bash script run by the automake harness; exit status 77 means
@@ -82,7 +92,8 @@ INTEGRATION_TESTS = \
 	tests/integration/announce-peers.sh \
 	tests/integration/hook-cli.sh \
 	tests/integration/hook-qmp.sh \
-	tests/integration/announcer.sh
+	tests/integration/announcer.sh \
+	tests/integration/announce-packet-out.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

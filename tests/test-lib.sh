@@ -163,6 +163,51 @@ test_bg() {
     TEST_PIDS+=("$1")
 }
 
+# capture_start NAME NS IFACE FILTER: tcpdump in namespace NS records the
+# frames on IFACE that match FILTER (a pcap filter) into
+# $TEST_TMP/NAME.pcap, until capture_stop NAME.  Returns once it listens.
+capture_start() {
+    local name=$1 ns=$2 iface=$3 filter=$4 pid i
+    ip netns exec "$ns" tcpdump -i "$iface" -U --immediate-mode -s 200 \
+        -w "$TEST_TMP/$name.pcap" "$filter" 2>"$TEST_TMP/$name.tcpdump" &
+    pid=$!
+    test_bg "$pid"
+    echo "$pid" > "$TEST_TMP/$name.tcpdump.pid"
+    for i in $(seq 100); do
+        grep -q "listening on" "$TEST_TMP/$name.tcpdump" && return 0
+        sleep 0.05
+    done
+    fail "tcpdump did not start on $iface in $ns: $(cat "$TEST_TMP/$name.tcpdump")"
+}
+
+# capture_stop NAME: lets capture NAME take what is still on its way, then
+# stops it.
+capture_stop() {
+    local pid
+    pid=$(cat "$TEST_TMP/$1.tcpdump.pid")
+    sleep 0.2
+    kill -INT "$pid"
+    wait "$pid"
+}
+
+# pcap_fields NAME FILTER FIELD...: the distinct values of FIELDs (tshark
+# field names) over the frames of capture NAME that match FILTER (a tshark
+# display filter), one line per distinct combination, sorted.
+pcap_fields() {
+    local name=$1 filter=$2 f args=()
+    shift 2
+    for f in "$@"; do
+        args+=(-e "$f")
+    done
+    tshark -r "$TEST_TMP/$name.pcap" -Y "$filter" -T fields -E separator=' ' \
+        "${args[@]}" 2>/dev/null | sort -u
+}
+
+# pcap_count NAME FILTER: how many frames of capture NAME match FILTER.
+pcap_count() {
+    tshark -r "$TEST_TMP/$1.pcap" -Y "$2" 2>/dev/null | wc -l
+}
+
 # json_get FILE EXPR: evaluates a Python expression over the JSON in FILE
 # (bound to 'j').
 json_get() {

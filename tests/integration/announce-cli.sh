@@ -1,7 +1,8 @@
 #!/bin/bash
 # cutover-announce's command line: bad arguments get a clear error naming
 # what was wrong and what was expected (exit status 2), an interface that
-# does not exist a clear error (exit status 1), --help and --version work,
+# does not exist or a switch that cannot be reached a clear error (exit
+# status 1), --help and --version work,
 # and --dry-run --hex prints the frames byte for byte (QEMU's RARP) and the
 # schedule (QEMU's defaults) without sending anything.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
@@ -49,16 +50,41 @@ expect 2 "--initial: '100001' is not an integer from 0 to 100000" \
 expect 2 "--step: '0' is not an integer from 1 to 10000" \
     --mac $MAC --step 0 -n
 expect 2 "--max: 'soon' is not an integer" --mac $MAC --max soon -n
-expect 2 "--emitter: unknown emitter 'dpdk' \(this build has: af_packet\)" \
+expect 2 "--emitter: unknown emitter 'dpdk' \(this build has: af_packet, packet-out\)" \
     --mac $MAC --emitter dpdk -n
+expect 2 "--emitter: unknown emitter 'dpdk'" --mac $MAC --emitter dpdk \
+    --target unix:/nonexistent.sock
 expect 2 "nothing to announce: --no-rarp and no --ip" --mac $MAC --no-rarp -n
 expect 2 "unexpected argument 'eth0'" --mac $MAC -n eth0
 expect 1 "--iface: no interface 'nosuch0' in this network namespace" \
     --mac $MAC --iface nosuch0
+expect 1 "--iface: no interface 'nosuch0' in this network namespace" \
+    --mac $MAC --target nosuch0
+
+step "the packet-out emitter's target"
+expect 2 "--target is required with --emitter packet-out \(an OpenFlow connection to the switch, e.g. unix:" \
+    --mac $MAC --emitter packet-out
+expect 2 "--iface: the packet-out emitter sends through a switch, not on an interface: give its connection with --target" \
+    --mac $MAC --emitter packet-out --iface eth0
+expect 2 "--iface and --target: give one" --mac $MAC --iface eth0 --target eth1
+expect 1 "--target: 'br-int' is not an OpenFlow connection \(expected unix:PATH, tcp:IP:PORT or ssl:IP:PORT" \
+    --mac $MAC --emitter packet-out --target br-int
+expect 1 "--target: 'unix:/x.sock,out_port=sideways' is not an OpenFlow connection \(.*out_port=PORT with PORT a number or a name" \
+    --mac $MAC --emitter packet-out --target unix:/x.sock,out_port=sideways
+expect 1 "cannot connect to the switch at unix:$TEST_TMP/nobody.mgmt: No such file or directory" \
+    --mac $MAC --emitter packet-out --target "unix:$TEST_TMP/nobody.mgmt"
+# A socket file that nobody listens on any more (a switch that was killed).
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+    "$TEST_TMP/dead.mgmt" || fail "cannot make a dead socket"
+expect 1 "cannot connect to the switch at unix:$TEST_TMP/dead.mgmt: Connection refused" \
+    --mac $MAC --emitter packet-out --target "unix:$TEST_TMP/dead.mgmt"
+check_eq "nothing sent, nothing said on stdout" \
+    "$("$ANNOUNCE" --mac $MAC --emitter packet-out \
+       --target "unix:$TEST_TMP/dead.mgmt" 2>/dev/null)" ""
 
 step "--help and --version"
 help=$("$ANNOUNCE" --help) || fail "--help failed"
-for opt in --iface --mac --ip --vlan --reply --router --no-rarp --rounds \
+for opt in --iface --target --mac --ip --vlan --reply --router --no-rarp --rounds \
     --initial --max --step --emitter --dry-run --hex --quiet; do
     echo "$help" | grep -q -- "$opt" || fail "--help does not mention $opt"
 done

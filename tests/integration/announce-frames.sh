@@ -25,39 +25,13 @@ check "rx up" ip -n "$RX" link set eth0 up
 # records, in the receiver namespace, every frame from the VM's MAC into
 # $TEST_TMP/NAME.pcap.  CMD's output goes to $TEST_TMP/NAME.out.
 capture() {
-    local name=$1 pid i
+    local name=$1
     shift
-    ip netns exec "$RX" tcpdump -i eth0 -U --immediate-mode -s 200 \
-        -w "$TEST_TMP/$name.pcap" "ether src $MAC" \
-        2>"$TEST_TMP/$name.tcpdump" &
-    pid=$!
-    test_bg "$pid"
-    for i in $(seq 100); do
-        grep -q "listening on" "$TEST_TMP/$name.tcpdump" && break
-        sleep 0.05
-    done
+    capture_start "$name" "$RX" eth0 "ether src $MAC"
     ip netns exec "$TX" "$@" >"$TEST_TMP/$name.out" 2>&1
     echo "$?" > "$TEST_TMP/$name.rc"
-    sleep 0.2
-    kill -INT "$pid"
-    wait "$pid"
+    capture_stop "$name"
     cat "$TEST_TMP/$name.out"
-}
-
-# fields NAME FILTER FIELD...: the distinct values of FIELDs over the frames
-# of capture NAME that match FILTER, one line per distinct combination.
-fields() {
-    local name=$1 filter=$2 f args=()
-    shift 2
-    for f in "$@"; do
-        args+=(-e "$f")
-    done
-    tshark -r "$TEST_TMP/$name.pcap" -Y "$filter" -T fields -E separator=' ' \
-        "${args[@]}" 2>/dev/null | sort -u
-}
-
-count() {
-    tshark -r "$TEST_TMP/$1.pcap" -Y "$2" 2>/dev/null | wc -l
 }
 
 step "4 rounds of 5 frames (RARP, 2 gratuitous ARPs, 2 NAs)"
@@ -69,17 +43,17 @@ check_eq "rounds reported" \
     "$(grep -c '^round [1-4]/4 at .*: 5 frames sent$' "$TEST_TMP/plain.out")" 4
 check "summary" grep -q "^done: 20 of 20 frames sent in 4 rounds" \
     "$TEST_TMP/plain.out"
-check_eq "frames captured" "$(count plain 'frame')" 20
-check_eq "RARPs" "$(count plain 'eth.type == 0x8035')" 4
-check_eq "gratuitous ARPs" "$(count plain 'eth.type == 0x0806')" 8
-check_eq "NAs" "$(count plain 'icmpv6.type == 136')" 8
+check_eq "frames captured" "$(pcap_count plain 'frame')" 20
+check_eq "RARPs" "$(pcap_count plain 'eth.type == 0x8035')" 4
+check_eq "gratuitous ARPs" "$(pcap_count plain 'eth.type == 0x0806')" 8
+check_eq "NAs" "$(pcap_count plain 'icmpv6.type == 136')" 8
 check_eq "order in a round" \
     "$(tshark -r "$TEST_TMP/plain.pcap" -T fields -e eth.type 2>/dev/null \
        | head -5 | tr '\n' ' ')" \
     "0x8035 0x0806 0x0806 0x86dd 0x86dd "
 
 step "the RARP is QEMU's, field by field"
-check_eq "RARP" "$(fields plain 'eth.type == 0x8035' frame.len eth.dst \
+check_eq "RARP" "$(pcap_fields plain 'eth.type == 0x8035' frame.len eth.dst \
     eth.src arp.hw.type arp.proto.type arp.hw.size arp.proto.size \
     arp.opcode arp.src.hw_mac arp.src.proto_ipv4 arp.dst.hw_mac \
     arp.dst.proto_ipv4)" \
@@ -90,14 +64,14 @@ check_eq "RARP padding" \
     "000000000000000000000000000000000000"
 
 step "gratuitous ARPs are RFC 5227 announcements"
-check_eq "gratuitous ARPs" "$(fields plain 'eth.type == 0x0806' frame.len \
+check_eq "gratuitous ARPs" "$(pcap_fields plain 'eth.type == 0x0806' frame.len \
     eth.dst arp.hw.type arp.proto.type arp.opcode arp.src.hw_mac \
     arp.src.proto_ipv4 arp.dst.hw_mac arp.dst.proto_ipv4 arp.isgratuitous)" \
     "60 ff:ff:ff:ff:ff:ff 1 0x0800 1 $MAC 10.0.0.1 00:00:00:00:00:00 10.0.0.1 1
 60 ff:ff:ff:ff:ff:ff 1 0x0800 1 $MAC 10.0.0.2 00:00:00:00:00:00 10.0.0.2 1"
 
 step "NAs are RFC 4861 unsolicited advertisements"
-check_eq "NAs" "$(fields plain 'icmpv6.type == 136' frame.len eth.dst \
+check_eq "NAs" "$(pcap_fields plain 'icmpv6.type == 136' frame.len eth.dst \
     ipv6.src ipv6.dst ipv6.hlim icmpv6.code icmpv6.nd.na.flag.r \
     icmpv6.nd.na.flag.s icmpv6.nd.na.flag.o icmpv6.nd.na.target_address \
     icmpv6.opt.type icmpv6.opt.length icmpv6.opt.linkaddr \
@@ -134,15 +108,15 @@ step "802.1Q tag, ARP reply form, Router flag"
 capture vlan "$ANNOUNCE" -i eth0 -m $MAC -a 10.0.0.1 -a fd00::1 --rounds 1 \
     --vlan 100 --reply --router --emitter af_packet
 check_eq "exit status" "$(cat "$TEST_TMP/vlan.rc")" 0
-check_eq "tagged frames" "$(fields vlan 'frame' eth.type vlan.id vlan.priority \
+check_eq "tagged frames" "$(pcap_fields vlan 'frame' eth.type vlan.id vlan.priority \
     vlan.etype frame.len)" \
     "0x8100 100 0 0x0806 64
 0x8100 100 0 0x8035 64
 0x8100 100 0 0x86dd 90"
-check_eq "ARP reply form" "$(fields vlan 'arp.opcode == 2' arp.src.hw_mac \
+check_eq "ARP reply form" "$(pcap_fields vlan 'arp.opcode == 2' arp.src.hw_mac \
     arp.src.proto_ipv4 arp.dst.hw_mac arp.dst.proto_ipv4 arp.isgratuitous)" \
     "$MAC 10.0.0.1 $MAC 10.0.0.1 1"
-check_eq "NA with Router flag" "$(fields vlan 'icmpv6.type == 136' \
+check_eq "NA with Router flag" "$(pcap_fields vlan 'icmpv6.type == 136' \
     icmpv6.nd.na.flag.r icmpv6.nd.na.flag.s icmpv6.nd.na.flag.o \
     icmpv6.checksum.status)" "1 0 1 1"
 

@@ -34,7 +34,7 @@ test_types(void **state OVS_UNUSED)
     assert_true(emitter_has_type(EMITTER_DEFAULT));
     assert_false(emitter_has_type("carrier-pigeon"));
     emitter_format_types(&s);
-    assert_string_equal(ds_cstr(&s), "af_packet");
+    assert_string_equal(ds_cstr(&s), "af_packet, packet-out");
     ds_destroy(&s);
 
     assert_int_equal(emitter_open("carrier-pigeon", "lo", &e), EAFNOSUPPORT);
