@@ -380,8 +380,7 @@ remotes_confirmed(const struct migration_engine *me, const struct migration *m)
 }
 
 static void
-begin_step(struct migration_engine *me, struct migration *m,
-           unsigned int timeout_ms)
+begin_step(struct migration *m, unsigned int timeout_ms)
 {
     m->busy = true;
     m->start_ns = timing_mono_ns();
@@ -391,7 +390,6 @@ begin_step(struct migration_engine *me, struct migration *m,
     m->sent = false;
     m->fire_token = 0;
     m->grace_until = 0;
-    (void) me;
 }
 
 static uint64_t
@@ -582,7 +580,7 @@ static void
 start_prepare(struct migration_engine *me, struct migration *m)
 {
     set_state(m, MS_PREPARING);
-    begin_step(me, m, me->cfg.switchover_timeout_ms * 2);
+    begin_step(m, me->cfg.switchover_timeout_ms * 2);
 }
 
 /* prepare: once the row is in the database, the destination gets the
@@ -682,7 +680,7 @@ start_switchover(struct migration_engine *me, struct migration *m)
 
     /* The critical path: both bundles out back to back, the record in
      * parallel. */
-    begin_step(me, m, me->cfg.switchover_timeout_ms);
+    begin_step(m, me->cfg.switchover_timeout_ms);
     set_state(m, MS_SWITCHING);
     m->src_seqno = send_port(me, m, m->src);
     m->dst_seqno = send_port(me, m, m->dst);
@@ -739,7 +737,7 @@ start_activate(struct migration_engine *me, struct migration *m)
     struct hostctl *d = host(me, m->dst);
     struct announcer_client *ac = d ? hostctl_announcer(d) : NULL;
 
-    begin_step(me, m, me->cfg.switchover_timeout_ms);
+    begin_step(m, me->cfg.switchover_timeout_ms);
     if (ac) {
         m->fire_token = announcer_client_fire(ac, m->port);
         if (m->fire_token) {
@@ -790,7 +788,7 @@ run_activate(struct migration_engine *me, struct migration *m)
 static void
 start_complete(struct migration_engine *me, struct migration *m)
 {
-    begin_step(me, m, me->cfg.switchover_timeout_ms
+    begin_step(m, me->cfg.switchover_timeout_ms
                + me->cfg.grace_ms);
     set_state(m, MS_COMPLETING);
 }
@@ -837,7 +835,7 @@ start_abort(struct migration_engine *me, struct migration *m)
     struct hostctl *d = host(me, m->dst);
     bool was_switched = states[m->state].placement == AT_DEST;
 
-    begin_step(me, m, me->cfg.switchover_timeout_ms);
+    begin_step(m, me->cfg.switchover_timeout_ms);
     set_state(m, MS_ABORTING);
     m->src_seqno = send_port(me, m, m->src);
     m->dst_seqno = send_port(me, m, m->dst);
@@ -883,7 +881,7 @@ run_recovery(struct migration_engine *me, struct migration *m)
 {
     struct hostctl *d = host(me, m->dst);
     const struct dp_flow_set *found = d ? hostctl_get_readback(d) : NULL;
-    uint64_t cookie;
+    const struct model_port *p = model_find_port(me->model, m->port);
     enum mig_state state;
     const struct dp_flow *f;
     int open = -1;
@@ -892,11 +890,9 @@ run_recovery(struct migration_engine *me, struct migration *m)
         return;
     }
     state = m->state;
-    if (found) {
-        cookie = PIPELINE_COOKIE(PIPELINE_C_LOCATION,
-                                 model_find_port(me->model, m->port)
-                                 ? model_find_port(me->model,
-                                                   m->port)->key : 0);
+    if (found && p) {
+        uint64_t cookie = PIPELINE_COOKIE(PIPELINE_C_LOCATION, p->key);
+
         HMAP_FOR_EACH (f, node, &found->flows) {
             if (f->cookie == cookie && f->table == PT_ADMISSION) {
                 open = strstr(f->actions, "goto_table") != NULL;

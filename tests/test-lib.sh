@@ -300,6 +300,36 @@ cutoverd_host_add() {
         "netns=$(lab_host_ns "$LAB_P" "$n")" "$@"
 }
 
+# migration_world [H2-OPTION...]: what the migration tests share, in lab
+# $LAB_P with cutoverd running: hosts h1-h3 (extra arguments go to h2's
+# host-add, e.g. announcer=SOCKET), VPC vpc1 with subnet web, port vm1 (home
+# h1, 10.0.0.5) with an instance on h1 and a second one (tag d, interface
+# vm1d, link down: a destination VMM waiting) on h2, and port vm2 (home h3,
+# 10.0.0.6) with its instance on h3.  Sets VM1_KEY, vm1's tunnel key.
+migration_world() {
+    local ctl=$top_builddir/controller/cutoverctl
+    check "h1" cutoverd_host_add 1 br-int.cutover
+    check "h2" cutoverd_host_add 2 br-int.cutover "$@"
+    check "h3" cutoverd_host_add 3 br-int.cutover
+    check "vpc1" "$ctl" net-add vpc1 vxlan 1001
+    check "web" "$ctl" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 \
+        02:00:00:00:01:01
+    check "port vm1" "$ctl" port-add vm1 web 02:00:0a:00:00:05 ip=10.0.0.5 \
+        home=h1
+    check "port vm2" "$ctl" port-add vm2 web 02:00:0a:00:00:06 ip=10.0.0.6 \
+        home=h3
+    check "vm1 on h1" lab_vm_add "$LAB_P" vm1 1 02:00:0a:00:00:05 10.0.0.5/24
+    check "vm1 on h2" lab_vm_add "$LAB_P" vm1 2 02:00:0a:00:00:05 \
+        10.0.0.5/24 --tag d --iface vm1d
+    check "vm2 on h3" lab_vm_add "$LAB_P" vm2 3 02:00:0a:00:00:06 10.0.0.6/24
+    check "vm1's instance on h2 waits" \
+        ip -n "$(lab_vm_ns "$LAB_P" vm1 2 d)" link set eth0 down
+    VM1_KEY=$("$ctl" -f csv port-list | awk -F, '$1 == "vm1" {print $2}')
+    case $VM1_KEY in
+        ''|*[!0-9]*) fail "no tunnel key for vm1: '$VM1_KEY'" ;;
+    esac
+}
+
 # nb_dump: the northbound database's contents, sorted (to compare states).
 nb_dump() {
     ovsdb-client dump "$NB_DB" Cutover_Northbound | sort

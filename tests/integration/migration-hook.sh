@@ -52,17 +52,7 @@ fi
 test_bg "$(cat "$A/announcer.pid")"
 
 step "3 hosts (h2 with its announcer), vm1 on h1 and waiting on h2, vm2 on h3"
-check "h1" cutoverd_host_add 1 br-int.cutover
-check "h2" cutoverd_host_add 2 br-int.cutover "announcer=$A/announcer.ctl"
-check "h3" cutoverd_host_add 3 br-int.cutover
-check "vpc1" "$CTL" net-add vpc1 vxlan 1001
-check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
-check "port vm1" "$CTL" port-add vm1 web 02:00:0a:00:00:05 ip=10.0.0.5 home=h1
-check "port vm2" "$CTL" port-add vm2 web 02:00:0a:00:00:06 ip=10.0.0.6 home=h3
-check "vm1 on h1" lab_vm_add "$P" vm1 1 02:00:0a:00:00:05 10.0.0.5/24
-check "vm1 on h2" lab_vm_add "$P" vm1 2 02:00:0a:00:00:05 10.0.0.5/24 --tag d --iface vm1d
-check "vm2 on h3" lab_vm_add "$P" vm2 3 02:00:0a:00:00:06 10.0.0.6/24
-ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
+migration_world "announcer=$A/announcer.ctl"
 wait_until 30 "hosts in sync" eval 'cutoverd_ctl cutoverd/status | grep -q "^hosts: 3 managed, 3 in sync"'
 wait_until 10 "h2's announcer connected" eval 'cutoverd_ctl cutoverd/status | grep -q "announcer unix:$A/announcer.ctl connected"'
 wait_until 10 "vm2 to reach vm1 on h1" answers

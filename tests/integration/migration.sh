@@ -78,20 +78,9 @@ state() {
 }
 
 step "3 hosts, a VPC, vm1 on h1 with a second instance waiting on h2, vm2 on h3"
-for i in 1 2 3; do
-    check "h$i" cutoverd_host_add "$i" br-int.cutover
-done
-check "vpc1" "$CTL" net-add vpc1 vxlan 1001
-check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
-check "port vm1" "$CTL" port-add vm1 web 02:00:0a:00:00:05 ip=10.0.0.5 home=h1
-check "port vm2" "$CTL" port-add vm2 web 02:00:0a:00:00:06 ip=10.0.0.6 home=h3
-check "vm1 on h1" lab_vm_add "$P" vm1 1 02:00:0a:00:00:05 10.0.0.5/24
-check "vm1 on h2" lab_vm_add "$P" vm1 2 02:00:0a:00:00:05 10.0.0.5/24 --tag d --iface vm1d
-check "vm2 on h3" lab_vm_add "$P" vm2 3 02:00:0a:00:00:06 10.0.0.6/24
-KEY=$("$CTL" -f csv port-list | awk -F, '$1 == "vm1" {print $2}')
-[ -n "$KEY" ] || fail "no tunnel key for vm1"
+migration_world
+KEY=$VM1_KEY
 expect_placement 1
-pause_instance 2 d
 wait_until 10 "vm2 to reach vm1 on h1" answers
 echo "ok: vm1 reachable on h1"
 
