@@ -125,7 +125,8 @@ pipeline_ports_equal(const struct pipeline_ports *a,
     return (a->vxlan_ofport == b->vxlan_ofport
             && a->geneve_ofport == b->geneve_ofport
             && a->provider_ofport == b->provider_ofport
-            && simap_equal(&a->ifaces, &b->ifaces));
+            && simap_equal(&a->ifaces, &b->ifaces)
+            && simap_equal(&a->incoming, &b->incoming));
 }
 
 /* Reads the host's ports from provisioning when its database changed.
@@ -147,6 +148,7 @@ hostctl_update_ports(struct hostctl *hc)
         hc->ports_seqno = seqno;
         if (!hc->have_ports || !pipeline_ports_equal(&ports, &hc->ports)) {
             simap_swap(&ports.ifaces, &hc->ports.ifaces);
+            simap_swap(&ports.incoming, &hc->ports.incoming);
             hc->ports.vxlan_ofport = ports.vxlan_ofport;
             hc->ports.geneve_ofport = ports.geneve_ofport;
             hc->ports.provider_ofport = ports.provider_ofport;
@@ -335,6 +337,25 @@ unsigned int
 hostctl_iface_ofport(const struct hostctl *hc, const char *port)
 {
     return hc->have_ports ? simap_get(&hc->ports.ifaces, port) : 0;
+}
+
+/* The ofport of 'port''s incoming interface here (a local migration's new
+ * VMM: see pipeline.h), 0 if it has none. */
+unsigned int
+hostctl_incoming_ofport(const struct hostctl *hc, const char *port)
+{
+    return hc->have_ports ? simap_get(&hc->ports.incoming, port) : 0;
+}
+
+/* Makes 'port''s incoming interface its only interface here, for good:
+ * see provision_promote_incoming().  Done when hostctl_incoming_ofport()
+ * returns 0. */
+void
+hostctl_promote_incoming(struct hostctl *hc, const char *port)
+{
+    if (hc->provision) {
+        provision_promote_incoming(hc->provision, port);
+    }
 }
 
 void

@@ -84,6 +84,9 @@ bool hostctl_is_connected(const struct hostctl *);
 bool hostctl_neighbours_synced(const struct hostctl *);
 /* The OpenFlow port of the VM interface with iface-id 'port' here, or 0. */
 unsigned int hostctl_iface_ofport(const struct hostctl *, const char *port);
+unsigned int hostctl_incoming_ofport(const struct hostctl *,
+                                     const char *port);
+void hostctl_promote_incoming(struct hostctl *, const char *port);
 
 /* See installer_hold() and installer_get_readback(). */
 void hostctl_hold(struct hostctl *, bool hold);

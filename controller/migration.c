@@ -47,6 +47,7 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "pipeline.h"
+#include "provision.h"
 #include "timeval.h"
 #include "timing.h"
 #include "util.h"
@@ -134,7 +135,8 @@ static const struct cmd_info {
         "activate", BIT(MS_SWITCHED) | BIT(MS_ACTIVE), 0, start_activate,
     },
     [CMD_COMPLETE] = {
-        "complete", BIT(MS_SWITCHED) | BIT(MS_ACTIVE), BIT(MS_COMPLETE),
+        "complete", BIT(MS_SWITCHED) | BIT(MS_ACTIVE) | BIT(MS_COMPLETING),
+        BIT(MS_COMPLETE),
         start_complete,
     },
     [CMD_ABORT] = {
@@ -295,6 +297,23 @@ set_state(struct migration *m, enum mig_state state)
     m->stamps[state] = time_wall_msec();
 }
 
+/* Whether 'm' is a local migration: from one VMM process's interface to
+ * another's on the same host. */
+static bool
+is_local(const struct migration *m)
+{
+    return !strcmp(m->src, m->dst);
+}
+
+/* The OpenFlow port of the interface 'm''s port moves to on the
+ * destination, 0 if the destination has none yet. */
+static unsigned int
+dest_ofport(const struct migration *m, const struct hostctl *d)
+{
+    return (is_local(m) ? hostctl_incoming_ofport(d, m->port)
+            : hostctl_iface_ofport(d, m->port));
+}
+
 /* Sets the port's placement in 'model' for 'm''s state.  Returns the port,
  * or NULL if the model lacks it or its hosts. */
 static struct model_port *
@@ -325,6 +344,10 @@ place(struct migration *m, struct model *model)
         p->standby = NULL;
         break;
     }
+    /* A local migration lives on the new VMM's interface once at the
+     * destination.  (Once complete, that interface is the port's only
+     * one: run_complete().) */
+    p->incoming = is_local(m) && states[m->state].placement == AT_DEST;
     return p;
 }
 
@@ -671,10 +694,17 @@ start_switchover(struct migration_engine *me, struct migration *m)
         ds_destroy(&why);
         return;
     }
-    if (!hostctl_iface_ofport(d, m->port)) {
-        answer(m, false, "destination host %s has no interface for %s "
-               "(external_ids:iface-id=%s): the VM would be unreachable",
-               m->dst, m->port, m->port);
+    if (!dest_ofport(m, d)) {
+        if (is_local(m)) {
+            answer(m, false, "host %s has no incoming interface for %s "
+                   "(external_ids:iface-id=%s and %s=true): the VM would be "
+                   "unreachable", m->dst, m->port, m->port,
+                   PROVISION_INCOMING_KEY);
+        } else {
+            answer(m, false, "destination host %s has no interface for %s "
+                   "(external_ids:iface-id=%s): the VM would be "
+                   "unreachable", m->dst, m->port, m->port);
+        }
         return;
     }
 
@@ -798,6 +828,8 @@ start_complete(struct migration_engine *me, struct migration *m)
 static void
 run_complete(struct migration_engine *me, struct migration *m)
 {
+    struct hostctl *d = host(me, m->dst);
+
     if (m->state == MS_COMPLETING) {
         if (!m->grace_until) {
             if (remotes_confirmed(me, m) < m->n_remotes) {
@@ -815,10 +847,22 @@ run_complete(struct migration_engine *me, struct migration *m)
         if (time_msec() < m->grace_until) {
             return;
         }
+        if (is_local(m) && d && hostctl_incoming_ofport(d, m->port)) {
+            /* The new VMM's interface becomes the port's only one here,
+             * the old one is retired: then the port's flows no longer
+             * depend on the migration's placement. */
+            hostctl_promote_incoming(d, m->port);
+            if (time_msec() < m->deadline) {
+                return;
+            }
+            answer(m, false, "%s's incoming interface on %s is still marked "
+                   "%s: the host's OVSDB did not take the change (try "
+                   "again)", m->port, m->dst, PROVISION_INCOMING_KEY);
+            return;
+        }
         set_state(m, MS_COMPLETE);
         send_port(me, m, m->src);
         send_port(me, m, m->dst);
-        struct hostctl *d = host(me, m->dst);
         if (d && hostctl_announcer(d)) {
             announcer_client_withdraw(hostctl_announcer(d), m->port);
         }
@@ -874,6 +918,21 @@ run_abort(struct migration_engine *me, struct migration *m)
     }
 }
 
+/* Whether 'match' (fields separated by commas) has field 'field' ("name=
+ * value") exactly. */
+static bool
+match_has(const char *match, const char *field)
+{
+    size_t len = strlen(field);
+
+    for (const char *p = match; (p = strstr(p, field)) != NULL; p += len) {
+        if ((p == match || p[-1] == ',') && (p[len] == ',' || !p[len])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Recovery of a migration found 'prepared' or 'switching': which side of
  * the switchover are the switches on? */
 static void
@@ -886,18 +945,25 @@ run_recovery(struct migration_engine *me, struct migration *m)
     const struct dp_flow *f;
     int open = -1;
 
-    if (!found && time_msec() < m->deadline) {
+    if ((!found || (is_local(m) && !dest_ofport(m, d)))
+        && time_msec() < m->deadline) {
+        /* A local migration's host has two admission flows for the port:
+         * the incoming interface's tells. */
         return;
     }
     state = m->state;
     if (found && p) {
         uint64_t cookie = PIPELINE_COOKIE(PIPELINE_C_LOCATION, p->key);
+        char *in_port = xasprintf("in_port=%u", dest_ofport(m, d));
 
+        /* The admission flow of the interface the port moves to. */
         HMAP_FOR_EACH (f, node, &found->flows) {
-            if (f->cookie == cookie && f->table == PT_ADMISSION) {
+            if (f->cookie == cookie && f->table == PT_ADMISSION
+                && (!is_local(m) || match_has(f->match, in_port))) {
                 open = strstr(f->actions, "goto_table") != NULL;
             }
         }
+        free(in_port);
     }
     if (open == 1) {
         state = MS_SWITCHED;
@@ -1093,12 +1159,6 @@ migration_cmd(struct control_req *req, const char *argv[], enum mig_cmd cmd,
         if (!p->active) {
             control_reply_format(req, false, "port %s has no home host to "
                                  "migrate from", port);
-            return;
-        }
-        if (!strcmp(p->active->name, dst)) {
-            control_reply_format(req, false, "port %s already lives on %s "
-                                 "(a migration on one host needs a second "
-                                 "interface: not supported yet)", port, dst);
             return;
         }
         if (!d || !hostctl_is_connected(d)) {

@@ -21,12 +21,14 @@ pipeline_ports_init(struct pipeline_ports *ports)
 {
     memset(ports, 0, sizeof *ports);
     simap_init(&ports->ifaces);
+    simap_init(&ports->incoming);
 }
 
 void
 pipeline_ports_destroy(struct pipeline_ports *ports)
 {
     simap_destroy(&ports->ifaces);
+    simap_destroy(&ports->incoming);
 }
 
 /* What every flow-adding function needs. */
@@ -165,6 +167,25 @@ port_iface(const struct pipeline_ctx *ctx, const struct model_port *p)
         return NULL;
     }
     return simap_find(&ctx->ports->ifaces, p->name);
+}
+
+/* The node of 'incoming' for port 'p''s incoming interface on this host (a
+ * local migration's new VMM), or NULL if it has none here. */
+static const struct simap_node *
+port_incoming(const struct pipeline_ctx *ctx, const struct model_port *p)
+{
+    return (port_iface(ctx, p)
+            ? simap_find(&ctx->ports->incoming, p->name) : NULL);
+}
+
+/* The interface port 'p' lives on when it is active here: its incoming
+ * one once a local migration switched over to it, else its usual one. */
+static const struct simap_node *
+port_live_iface(const struct pipeline_ctx *ctx, const struct model_port *p)
+{
+    const struct simap_node *incoming = port_incoming(ctx, p);
+
+    return p->incoming && incoming ? incoming : port_iface(ctx, p);
 }
 
 static int
@@ -415,6 +436,11 @@ add_port(struct pipeline_ctx *ctx, const struct model_port *p)
                         "set_field:%#"PRIx32"->metadata,goto_table:5",
                         p->key, nkey);
     add_flow(ctx, PT_CLASSIFY, 100, c, actions, "in_port=%u", iface->data);
+    const struct simap_node *incoming = port_incoming(ctx, p);
+    if (incoming) {
+        add_flow(ctx, PT_CLASSIFY, 100, c, actions, "in_port=%u",
+                 incoming->data);
+    }
     free(actions);
 
     /* Port security: the VM's own MAC, and its own addresses in IP and ARP
@@ -469,17 +495,22 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
     const struct model_host *here = ctx->host;
     uint32_t nkey = model_network_key(net);
     uint64_t c = PIPELINE_COOKIE(PIPELINE_C_LOCATION, p->key);
-    const struct simap_node *iface = port_iface(ctx, p);
+    const struct simap_node *iface = port_live_iface(ctx, p);
+    const struct simap_node *ifaces[2] = { port_iface(ctx, p),
+                                           port_incoming(ctx, p) };
     bool active = p->active == here;
     char *actions;
 
-    /* Admission: the VM interface's ingress is open only where the port
-     * is active (a standby destination's VM must not talk yet; a source's
-     * paused VM cannot). */
-    if (iface) {
-        add_flow(ctx, PT_ADMISSION, 100, c,
-                 active ? "goto_table:10" : "drop",
-                 PIPELINE_REG_SRC_PORT"=%#"PRIx32, p->key);
+    /* Admission: a VM interface's ingress is open only where the port is
+     * active, and there only on the interface it lives on (a standby
+     * destination's VM must not talk yet; a source's paused VM cannot). */
+    for (size_t i = 0; i < ARRAY_SIZE(ifaces); i++) {
+        if (ifaces[i]) {
+            add_flow(ctx, PT_ADMISSION, 100, c,
+                     active && ifaces[i] == iface ? "goto_table:10" : "drop",
+                     PIPELINE_REG_SRC_PORT"=%#"PRIx32",in_port=%u", p->key,
+                     ifaces[i]->data);
+        }
     }
 
     /* Location: deliver here, or send to where the port is active. */

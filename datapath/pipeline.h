@@ -71,9 +71,17 @@ enum pipeline_cookie_class {
 /* What the host's switch has: the OpenFlow port numbers the flows refer
  * to.  A VM interface is found by its iface-id; a port of the model without
  * an interface here gets no ingress flows here.  The announcer's port is
- * found in 'ifaces' too, by PIPELINE_ANNOUNCER_IFACE_ID. */
+ * found in 'ifaces' too, by PIPELINE_ANNOUNCER_IFACE_ID.
+ *
+ * A port may have a second interface on a host, its incoming interface
+ * (external_ids:cutover-incoming=true): the new VMM process of a local
+ * migration, where source and destination are the same host.  Both get the
+ * port's ingress; the model's 'incoming' says which one the port lives on
+ * (docs/migration.md, 'Local migration'). */
 struct pipeline_ports {
     struct simap ifaces;        /* iface-id -> ofport. */
+    struct simap incoming;      /* iface-id -> ofport of its incoming
+                                 * interface, while 'ifaces' has another. */
     int vxlan_ofport;           /* Flow-based VXLAN port; 0 if none. */
     int geneve_ofport;          /* Flow-based Geneve port; 0 if none. */
     int provider_ofport;        /* Patch port to the uplink bridge. */

@@ -13,6 +13,7 @@
 #include "ovsdb-idl.h"
 #include "pipeline.h"
 #include "smap.h"
+#include "sset.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(provision);
@@ -27,6 +28,8 @@ struct provision {
     char *uplink_bridge;
     char *datapath_type;
     char *controller;           /* Bridge controller target, or NULL. */
+    struct sset promote;        /* iface-ids whose incoming interface
+                                 * becomes their only one. */
     char *last_error;
 };
 
@@ -43,6 +46,7 @@ provision_create(const char *name, const char *target,
     p->uplink_bridge = nullable_xstrdup(cfg ? cfg->uplink_bridge : "br-phy");
     p->datapath_type = xstrdup(cfg && cfg->datapath_type
                                ? cfg->datapath_type : "");
+    sset_init(&p->promote);
     return p;
 }
 
@@ -59,6 +63,7 @@ provision_destroy(struct provision *p)
         free(p->uplink_bridge);
         free(p->datapath_type);
         free(p->controller);
+        sset_destroy(&p->promote);
         free(p->last_error);
         free(p);
     }
@@ -151,6 +156,74 @@ ensure_controller(struct provision *p, const struct ovsrec_bridge *br,
     return true;
 }
 
+void
+provision_promote_incoming(struct provision *p, const char *iface_id)
+{
+    if (sset_add(&p->promote, iface_id)) {
+        poll_immediate_wake();
+    }
+}
+
+static bool
+iface_has_flag(const struct ovsrec_interface *iface, const char *key)
+{
+    return smap_get_bool(&iface->external_ids, key, false);
+}
+
+/* For each iface-id in p->promote, in p->txn: its incoming interface
+ * loses the mark, the others are retired.  An iface-id without an incoming
+ * interface is done.  Returns true if anything changed. */
+static bool
+promote_incoming(struct provision *p, const struct ovsrec_bridge *br)
+{
+    const char *id, *next;
+    bool changed = false;
+
+    SSET_FOR_EACH_SAFE (id, next, &p->promote) {
+        bool found = false;
+
+        for (size_t i = 0; i < br->n_ports; i++) {
+            const struct ovsrec_port *port = br->ports[i];
+
+            for (size_t k = 0; k < port->n_interfaces; k++) {
+                const struct ovsrec_interface *iface = port->interfaces[k];
+                const char *iid = smap_get(&iface->external_ids, "iface-id");
+
+                if (iid && !strcmp(iid, id)
+                    && iface_has_flag(iface, PROVISION_INCOMING_KEY)) {
+                    found = true;
+                }
+            }
+        }
+        if (!found) {
+            sset_delete(&p->promote, SSET_NODE_FROM_NAME(id));
+            continue;
+        }
+        for (size_t i = 0; i < br->n_ports; i++) {
+            const struct ovsrec_port *port = br->ports[i];
+
+            for (size_t k = 0; k < port->n_interfaces; k++) {
+                const struct ovsrec_interface *iface = port->interfaces[k];
+                const char *iid = smap_get(&iface->external_ids, "iface-id");
+
+                if (!iid || strcmp(iid, id)) {
+                    continue;
+                } else if (iface_has_flag(iface, PROVISION_INCOMING_KEY)) {
+                    ovsrec_interface_update_external_ids_delkey(
+                        iface, PROVISION_INCOMING_KEY);
+                } else if (!iface_has_flag(iface, PROVISION_RETIRED_KEY)) {
+                    ovsrec_interface_update_external_ids_setkey(
+                        iface, PROVISION_RETIRED_KEY, "true");
+                    VLOG_INFO("%s: interface %s of %s retired", p->name,
+                              iface->name, id);
+                }
+            }
+        }
+        changed = true;
+    }
+    return changed;
+}
+
 /* Compares what the host has with what it must have, and makes a
  * transaction of the difference (p->txn), or none if there is none. */
 static void
@@ -223,6 +296,7 @@ provision_reconcile(struct provision *p)
         VLOG_INFO("%s: provisioning %s's tunnel and patch ports", p->name,
                   p->integration_bridge);
     }
+    changed |= promote_incoming(p, br);
 
 done:
     smap_destroy(&tunnel);
@@ -307,6 +381,7 @@ provision_get_ports(const struct provision *p, struct pipeline_ports *ports)
         return false;           /* Ours are not all there yet. */
     }
     simap_clear(&ports->ifaces);
+    simap_clear(&ports->incoming);
     for (size_t i = 0; i < br->n_ports; i++) {
         const struct ovsrec_port *port = br->ports[i];
 
@@ -315,9 +390,22 @@ provision_get_ports(const struct provision *p, struct pipeline_ports *ports)
             const char *id = smap_get(&iface->external_ids, "iface-id");
             int ofport = iface_ofport(iface);
 
-            if (id && ofport) {
-                simap_put(&ports->ifaces, id, ofport);
+            if (!id || !ofport || iface_has_flag(iface,
+                                                 PROVISION_RETIRED_KEY)) {
+                continue;
             }
+            simap_put(iface_has_flag(iface, PROVISION_INCOMING_KEY)
+                      ? &ports->incoming : &ports->ifaces, id, ofport);
+        }
+    }
+
+    /* An incoming interface alone (the old one is gone) is the port's
+     * interface. */
+    struct simap_node *node, *next;
+    SIMAP_FOR_EACH_SAFE (node, next, &ports->incoming) {
+        if (!simap_contains(&ports->ifaces, node->name)) {
+            simap_put(&ports->ifaces, node->name, node->data);
+            simap_delete(&ports->incoming, node);
         }
     }
     return true;

@@ -42,6 +42,18 @@ void provision_set_controller(struct provision *, const char *target);
 void provision_run(struct provision *);
 void provision_wait(struct provision *);
 
+/* Interfaces' external_ids keys of a local migration (docs/migration.md):
+ * the new VMM's interface is marked incoming (by whoever creates it); the
+ * old one is retired when the migration completes, and then ignored. */
+#define PROVISION_INCOMING_KEY "cutover-incoming"
+#define PROVISION_RETIRED_KEY "cutover-retired"
+
+/* Makes the interface with 'iface_id' marked incoming the only one of that
+ * iface-id: the mark is removed and the other interfaces with that iface-id
+ * are retired, in one transaction.  Idempotent; nothing to do once no
+ * interface with 'iface_id' is marked incoming. */
+void provision_promote_incoming(struct provision *, const char *iface_id);
+
 /* Once everything is in place and every port of ours has its ofport, fills
  * 'ports' (initialized) and returns true. */
 bool provision_get_ports(const struct provision *, struct pipeline_ports *);

@@ -72,6 +72,11 @@ struct model_port {
      * its ingress closed.  Either may be NULL (a port nowhere yet). */
     struct model_host *active;
     struct model_host *standby;
+
+    /* On its active host, the port lives on its incoming interface rather
+     * than its usual one: a local migration (active == standby) that has
+     * switched over.  See pipeline.h. */
+    bool incoming;
 };
 
 struct model_eip {

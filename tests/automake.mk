@@ -86,6 +86,7 @@ INTEGRATION_TESTS = \
 	tests/integration/cutoverd.sh \
 	tests/integration/migration.sh \
 	tests/integration/migration-restart.sh \
+	tests/integration/migration-local.sh \
 	tests/integration/migration-hook.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \

@@ -273,6 +273,16 @@ cutoverd_start() {
     TEST_LOGS+=("$CUTOVERD_LOG")
 }
 
+# cutoverd_restart [OPTIONS]: cutoverd killed (SIGKILL, as a crash) and
+# started again; returns once it answers.
+cutoverd_restart() {
+    kill -KILL "$CUTOVERD_PID"
+    wait_until 10 "cutoverd to die" eval '! lab_alive "$CUTOVERD_PID"'
+    cutoverd_start "$@"
+    wait_until 15 "cutoverd to answer" \
+        eval 'cutoverd_ctl cutoverd/status >/dev/null 2>&1'
+}
+
 # cutoverd_ctl COMMAND [ARGS...]: a control command to cutoverd.
 cutoverd_ctl() {
     ovs-appctl --timeout=30 -t "$CUTOVERD_CTL" "$@"

@@ -37,12 +37,6 @@ expect_active() {
 answers() {
     ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
 }
-restart_cutoverd() {
-    kill -KILL "$CUTOVERD_PID"
-    wait_until 10 "cutoverd to die" eval '! lab_alive "$CUTOVERD_PID"'
-    cutoverd_start
-    wait_until 15 "cutoverd to answer" eval 'cutoverd_ctl cutoverd/status >/dev/null 2>&1'
-}
 # set_recorded STATE: what a controller that died before its record landed
 # leaves in the database.
 set_recorded() {
@@ -66,7 +60,7 @@ for killed_after in prepare switchover activate; do
     fi
     [ "$killed_after" = activate ] && check "activate" mig activate vm1
     before=$(state)
-    restart_cutoverd
+    cutoverd_restart
     wait_until 15 "the migration to be recovered" eval '[ "$(state)" = "$before" ]'
     echo "ok: killed after $killed_after, found $(state)"
     if [ "$killed_after" = prepare ]; then
@@ -96,7 +90,7 @@ check "prepare" mig prepare vm1 h2
 check "switchover" mig switchover vm1
 kill -KILL "$CUTOVERD_PID"
 set_recorded prepared
-restart_cutoverd
+cutoverd_restart
 wait_until 15 "the migration to be recovered" eval '[ "$(state)" = switched ]'
 grep -q "recorded prepared, the destination's switch says switched: switched" "$CUTOVERD_LOG" \
     || fail "no recovery from the switches in the log"
@@ -108,7 +102,7 @@ step "a record ahead of the switches: recorded switching, not switched"
 check "prepare" mig prepare vm1 h2
 kill -KILL "$CUTOVERD_PID"
 set_recorded switching
-restart_cutoverd
+cutoverd_restart
 wait_until 15 "the migration to be recovered" eval '[ "$(state)" = prepared ]'
 expect_active 1 2
 check "abort" mig abort vm1

@@ -470,12 +470,23 @@ lab_vm_ns() {
 #                    for two instances on one host)
 #   --tag TAG        instance tag, for a second instance on the same host
 #   --ofport N       OpenFlow port number to request
+#   --external-id K=V  another external_ids key of the interface, set in the
+#                    same transaction (e.g. cutover-incoming=true: the new
+#                    VMM's interface of a local migration)
 lab_vm_add() {
     local p=$1 vm=$2 h=$3 mac=$4 ip=$5
     shift 5
     local ip6='' gw='' iface=$vm tag='' ofport='' ns hns
+    local -a extra=()
     while [ $# -gt 0 ]; do
         case $1 in
+            --external-id)
+                case ${2:-} in
+                    ?*=*) extra+=("external_ids:$2") ;;
+                    *) lab_die "vm add: --external-id needs KEY=VALUE, not '${2:-}'"
+                       return 1 ;;
+                esac
+                shift 2 ;;
             --ip6) ip6=$2; shift 2 ;;
             --gw) gw=$2; shift 2 ;;
             --iface) iface=$2; shift 2 ;;
@@ -524,7 +535,7 @@ lab_vm_add() {
     fi
     lab_vsctl "$p" "$h" -- add-port br-int "$iface" \
         -- set interface "$iface" external_ids:iface-id="$vm" \
-               external_ids:attached-mac="$mac" \
+               external_ids:attached-mac="$mac" "${extra[@]}" \
                ${ofport:+ofport_request=$ofport} || return 1
     echo "$vm h$h ${tag:--} $ns $iface $mac ${ip%/*}" >> "$(lab_dir "$p")/vms"
 }

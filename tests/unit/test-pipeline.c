@@ -191,6 +191,21 @@ assert_no_flow(const struct dp_flow_set *flows, uint8_t table,
     }
 }
 
+/* Fails if 'flows' has any flow in 'table' with 'cookie'. */
+static void
+assert_no_cookie(const struct dp_flow_set *flows, uint8_t table,
+                 uint64_t cookie)
+{
+    const struct dp_flow *f;
+
+    HMAP_FOR_EACH (f, node, &flows->flows) {
+        if (f->table == table && f->cookie == cookie) {
+            fail_msg("unexpected flow table=%u,%s with cookie %#"PRIx64,
+                     table, f->match, cookie);
+        }
+    }
+}
+
 /* Parses 'f' as the switch would (actions checked against the match);
  * fails the test if it does not parse.  The caller must destroy
  * 'fm->match' and free 'fm->ofpacts'. */
@@ -464,7 +479,8 @@ test_announcer_name_reserved(void **state OVS_UNUSED)
     assert_flow(&f, PT_CLASSIFY, 100, "in_port=300", "goto_table:2");
     assert_no_flow(&f, PT_ANNOUNCE, 100,
                    "dl_src=02:00:0a:00:00:98,vlan_tci=0x0000/0x1000");
-    assert_no_flow(&f, PT_ADMISSION, 100, "reg7=0x4e");
+    assert_no_cookie(&f, PT_ADMISSION,
+                     PIPELINE_COOKIE(PIPELINE_C_LOCATION, 0x4e));
     assert_flow(&f, PT_LOCATION, 100, "reg5=0x4e", "drop");
     dp_flow_set_destroy(&f);
     model_destroy(&w.m);
@@ -483,7 +499,8 @@ test_flows_of_h1(void **state OVS_UNUSED)
     assert_flow(&f, PT_CLASSIFY, 100, "in_port=1",
                 "set_field:0x1->reg7,set_field:0x3e9->metadata,"
                 "goto_table:5");
-    assert_flow(&f, PT_ADMISSION, 100, "reg7=0x1", "goto_table:10");
+    assert_flow(&f, PT_ADMISSION, 100, "reg7=0x1,in_port=1",
+                "goto_table:10");
     assert_flow(&f, PT_PORT_SECURITY, 100,
                 "reg7=0x1,dl_src=02:00:0a:00:00:01,ip,nw_src=10.0.0.5",
                 "goto_table:15");
@@ -561,7 +578,8 @@ test_flows_of_h2(void **state OVS_UNUSED)
     compute(&w, w.h[1], &f);
 
     /* vm1 is not attached here: no ingress, no port security. */
-    assert_no_flow(&f, PT_ADMISSION, 100, "reg7=0x1");
+    assert_no_cookie(&f, PT_ADMISSION,
+                     PIPELINE_COOKIE(PIPELINE_C_LOCATION, 1));
     assert_no_flow(&f, PT_PORT_SECURITY, 100,
                    "reg7=0x1,dl_src=02:00:0a:00:00:01,ip,nw_src=10.0.0.5");
     /* vm1 lives on h1. */
@@ -1065,6 +1083,65 @@ test_compute_port_is_subset(void **state OVS_UNUSED)
     model_destroy(&w.m);
 }
 
+/* A local migration: vm1 has a second, incoming interface on h1 (ofport
+ * 9).  Both take its ingress; before the switchover the usual one is open
+ * and delivered to, after it the incoming one; nothing else changes. */
+static void
+test_local_migration(void **state OVS_UNUSED)
+{
+    uint64_t loc = PIPELINE_COOKIE(PIPELINE_C_LOCATION, 1);
+    struct pipeline_ports ports;
+    struct dp_flow_set before, after;
+    struct world w;
+
+    world_init(&w, 0);
+    w.vm1->standby = w.h[0];
+    world_ports(&w, w.h[0], &ports);
+    simap_put(&ports.incoming, "vm1", 9);
+
+    dp_flow_set_init(&before);
+    assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &before), 0);
+    assert_flow(&before, PT_CLASSIFY, 100, "in_port=9",
+                "set_field:0x1->reg7,set_field:0x3e9->metadata,"
+                "goto_table:5");
+    assert_flow(&before, PT_ADMISSION, 100, "reg7=0x1,in_port=1",
+                "goto_table:10");
+    assert_flow(&before, PT_ADMISSION, 100, "reg7=0x1,in_port=9", "drop");
+    assert_flow(&before, PT_LOCATION, 100, "reg5=0x1", "output:1");
+
+    w.vm1->incoming = true;
+    dp_flow_set_init(&after);
+    assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &after), 0);
+    assert_flow(&after, PT_ADMISSION, 100, "reg7=0x1,in_port=1", "drop");
+    assert_flow(&after, PT_ADMISSION, 100, "reg7=0x1,in_port=9",
+                "goto_table:10");
+    assert_flow(&after, PT_LOCATION, 100, "reg5=0x1", "output:9");
+
+    /* The flip: three flows modified, all of the port's location class. */
+    struct dp_flow_diff diff;
+    dp_flow_set_diff(&before, &after, &diff);
+    assert_int_equal(diff.n_add, 0);
+    assert_int_equal(diff.n_del, 0);
+    assert_int_equal(diff.n_modify, 3);
+    for (size_t i = 0; i < diff.n_modify; i++) {
+        assert_true(diff.modify[i]->cookie == loc);
+    }
+    dp_flow_diff_destroy(&diff);
+
+    /* Without an incoming interface the flag changes nothing. */
+    simap_clear(&ports.incoming);
+    dp_flow_set_destroy(&after);
+    dp_flow_set_init(&after);
+    assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &after), 0);
+    assert_flow(&after, PT_LOCATION, 100, "reg5=0x1", "output:1");
+    assert_no_flow(&after, PT_CLASSIFY, 100, "in_port=9");
+
+    pipeline_ports_destroy(&ports);
+    dp_flow_set_destroy(&before);
+    dp_flow_set_destroy(&after);
+    model_destroy(&w.m);
+}
+
 static void
 test_standby_admission(void **state OVS_UNUSED)
 {
@@ -1075,10 +1152,11 @@ test_standby_admission(void **state OVS_UNUSED)
     w.vm1->standby = w.h[1];
     compute(&w, w.h[0], &f1);
     compute(&w, w.h[1], &f2);
-    assert_flow(&f1, PT_ADMISSION, 100, "reg7=0x1", "goto_table:10");
+    assert_flow(&f1, PT_ADMISSION, 100, "reg7=0x1,in_port=1",
+                "goto_table:10");
     /* The destination has the whole pipeline for vm1, ingress closed,
      * location still pointing at the source. */
-    assert_flow(&f2, PT_ADMISSION, 100, "reg7=0x1", "drop");
+    assert_flow(&f2, PT_ADMISSION, 100, "reg7=0x1,in_port=1", "drop");
     assert_flow(&f2, PT_PORT_SECURITY, 100,
                 "reg7=0x1,dl_src=02:00:0a:00:00:01,ip,nw_src=10.0.0.5",
                 "goto_table:15");
@@ -1161,6 +1239,7 @@ main(void)
         cmocka_unit_test(test_flows_of_h2),
         cmocka_unit_test(test_isolation),
         cmocka_unit_test(test_standby_admission),
+        cmocka_unit_test(test_local_migration),
         cmocka_unit_test(test_compute_port_is_subset),
         cmocka_unit_test(test_move_changes_only_location),
         cmocka_unit_test(test_conflicts_reported),
