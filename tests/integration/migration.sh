@@ -2,7 +2,8 @@
 # Live migration through cutoverd's migration engine, in the lab with real
 # Open vSwitch and real traffic: a VM (two instances with one MAC and IP,
 # the source's and the destination's, as during a live migration) moves
-# from h1 to h2 and back while a peer on h3 talks to it; after every step
+# from h1 to h2 and back while a peer on h3 and the internet (through its
+# elastic IP) talk to it; after every step
 # the flows of the port on the source, the destination and the remote host
 # are what they must be; abort from every state restores the source; bad
 # requests change nothing; cutoverd killed at each step ends consistent.
@@ -27,15 +28,19 @@ loc_flows() {
         | sed -n 's/.*table=\([0-9]*\), *priority=\([0-9]*\).* actions=\(.*\)/\1 \2 \3/p' \
         | sort
 }
-# Which instance of vm1 answers from h3's vm2: echoes the host (1 or 2).
+# Whether vm1 answers vm2 (on h3) and the internet through its elastic IP.
 answers() {
-    ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
+    ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null \
+        && ip netns exec "$P-inet" ping -c 1 -W 1 -q 203.0.113.10 >/dev/null
 }
 # pause_instance H / resume_instance H: the vm1 instance on host H stops
 # answering (its interface down, as a paused VM) or answers again.
 instance_ns() { lab_vm_ns "$P" vm1 "$1" "${2:-}"; }
 pause_instance() { ip -n "$(instance_ns "$@")" link set eth0 down; }
-resume_instance() { ip -n "$(instance_ns "$@")" link set eth0 up; }
+resume_instance() {
+    ip -n "$(instance_ns "$@")" link set eth0 up \
+        && ip -n "$(instance_ns "$@")" route replace default via 10.0.0.1
+}
 # The host where vm1 must be delivered on host N: "local" or a tunnel IP.
 where() {
     local f
@@ -80,8 +85,15 @@ state() {
 step "3 hosts, a VPC, vm1 on h1 with a second instance waiting on h2, vm2 on h3"
 migration_world
 KEY=$VM1_KEY
+edge_mac=$(ip -n "$P-edge" -o link show eth0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2)
+check "provider" "$CTL" net-add provider vlan 100
+check "public" "$CTL" subnet-add provider public 203.0.113.0/24 203.0.113.1 \
+    "$edge_mac"
+check "vm1's elastic IP" "$CTL" eip-add 203.0.113.10 02:00:cb:00:71:0a \
+    provider port=vm1
+check "vm1's route on h1" ip -n "$(instance_ns 1)" route add default via 10.0.0.1
 expect_placement 1
-wait_until 10 "vm2 to reach vm1 on h1" answers
+wait_until 10 "vm2 and the internet to reach vm1 on h1" answers
 echo "ok: vm1 reachable on h1"
 
 step "bad requests are refused and change nothing"
@@ -145,7 +157,7 @@ echo "$out"
 echo "$out" | grep -Eq "vm1 switched over from h1 to h2: confirmed in [0-9]+ us" \
     || fail "switchover said: $out"
 expect_placement 2
-wait_until 10 "vm2 to reach vm1 on h2" answers
+wait_until 10 "vm2 and the internet to reach vm1 on h2" answers
 check_eq "state" "$(state)" switched
 out=$(mig switchover vm1) || fail "switchover again: $out"
 echo "$out" | grep -q "already switched" || fail "switchover again said: $out"
@@ -167,7 +179,7 @@ pause_instance 2 d
 resume_instance 1
 check "switchover back" mig switchover vm1
 expect_placement 1
-wait_until 10 "vm2 to reach vm1 on h1" answers
+wait_until 10 "vm2 and the internet to reach vm1 on h1" answers
 check "activate back" mig activate vm1
 check "complete back" mig complete vm1
 expect_placement 1
