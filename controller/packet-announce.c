@@ -61,7 +61,7 @@ struct packet_announce {
     /* Totals, for the status. */
     uint64_t n_started;
     uint64_t n_cancelled;
-    uint64_t n_rounds;
+    uint64_t n_rounds;          /* Rounds of which something was sent. */
     uint64_t n_sent;            /* Packet-outs handed to the switch. */
     uint64_t n_unsent;          /* Not handed over (not connected). */
     uint64_t n_refused;         /* Answered with an OFPT_ERROR. */
@@ -218,7 +218,7 @@ send_round(struct packet_announce *pa, struct pa_port *port, int *errorp)
         n_sent++;
     }
     port->rounds_sent++;
-    pa->n_rounds++;
+    pa->n_rounds += n_sent > 0;
     if (!port_is_running(pa, port)) {
         port->forget_at = time_msec() + LINGER_MSEC;
     }
@@ -265,6 +265,7 @@ int
 packet_announce_start(struct packet_announce *pa, const struct model *model,
                       const struct model_port *p, struct ds *result)
 {
+    size_t result_start = result->length;
     struct pa_port *port;
     struct frame *frames;
     size_t n_frames, n_sent;
@@ -274,6 +275,7 @@ packet_announce_start(struct packet_announce *pa, const struct model *model,
     if (error) {
         ds_put_format(result, "cannot build %s's frames: ", p->name);
         put_build_error(p, result);
+        set_last_error(pa, xstrdup(ds_cstr(result) + result_start));
         return error;
     }
 
@@ -295,6 +297,8 @@ packet_announce_start(struct packet_announce *pa, const struct model *model,
         ds_put_format(result, "%s's switch %s: nothing announced", pa->host,
                       error == ENOTCONN ? "is not connected"
                       : ovs_strerror(error));
+        set_last_error(pa, xasprintf("%s: %s", p->name,
+                                     ds_cstr(result) + result_start));
         port_free(pa, port);
         return error;
     }
@@ -303,12 +307,13 @@ packet_announce_start(struct packet_announce *pa, const struct model *model,
     if (n_sent < n_frames) {
         ds_put_format(result, "%"PRIuSIZE" of ", n_sent);
     }
-    ds_put_format(result, "%"PRIuSIZE" frames", n_frames);
+    ds_put_format(result, "%"PRIuSIZE" frame%s", n_frames,
+                  n_frames == 1 ? "" : "s");
     if (error) {
         ds_put_format(result, " (%s)", ovs_strerror(error));
     }
     VLOG_INFO("%s: announcing %s with packet-outs: %s", pa->host, p->name,
-              ds_cstr(result));
+              ds_cstr(result) + result_start);
     return 0;
 }
 
