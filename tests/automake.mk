@@ -105,6 +105,7 @@ INTEGRATION_TESTS = \
 	tests/integration/migration.sh \
 	tests/integration/migration-restart.sh \
 	tests/integration/migration-hook.sh \
+	tests/integration/migration-packet-out.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \
 	tests/integration/announce-peers.sh \
@@ -130,6 +131,7 @@ LAB_FILES = \
 	tests/harness/nd-frame \
 	tests/harness/fake-cutoverd \
 	tests/harness/fake-qemu \
+	tests/harness/fake-announcer \
 	tests/test-lib.sh \
 	tests/summary
 EXTRA_DIST += $(LAB_FILES) $(INTEGRATION_TESTS)
