@@ -49,7 +49,7 @@ struct pa_port {
 
     /* The transaction IDs of its packet-outs, round after round. */
     uint32_t *xids;
-    size_t n_xids;
+    size_t n_xids, allocated_xids;
 };
 
 struct packet_announce {
@@ -190,6 +190,9 @@ static size_t
 send_round(struct packet_announce *pa, struct pa_port *port, int *errorp)
 {
     int version = installer_get_version(pa->installer);
+    int conn_error = (version < 0 ? ENOTCONN
+                      : !(PACKET_OUT_VERSIONS & (1u << version))
+                      ? EPROTONOSUPPORT : 0);
     size_t n_sent = 0;
 
     *errorp = 0;
@@ -198,8 +201,8 @@ send_round(struct packet_announce *pa, struct pa_port *port, int *errorp)
         uint32_t xid = 0;
         int error;
 
-        if (version < 0) {
-            error = ENOTCONN;
+        if (conn_error) {
+            error = conn_error;
         } else {
             msg = packet_out_encode(&port->frames[i], version,
                                     OFPP_CONTROLLER, OFPP_TABLE);
@@ -211,8 +214,10 @@ send_round(struct packet_announce *pa, struct pa_port *port, int *errorp)
             pa->n_unsent++;
             continue;
         }
-        port->xids = xrealloc(port->xids,
-                              (port->n_xids + 1) * sizeof *port->xids);
+        if (port->n_xids >= port->allocated_xids) {
+            port->xids = x2nrealloc(port->xids, &port->allocated_xids,
+                                    sizeof *port->xids);
+        }
         port->xids[port->n_xids++] = xid;
         pa->n_sent++;
         n_sent++;
@@ -294,9 +299,13 @@ packet_announce_start(struct packet_announce *pa, const struct model *model,
 
     n_sent = send_round(pa, port, &error);
     if (!n_sent && n_frames) {
-        ds_put_format(result, "%s's switch %s: nothing announced", pa->host,
-                      error == ENOTCONN ? "is not connected"
-                      : ovs_strerror(error));
+        if (error == ENOTCONN) {
+            ds_put_format(result, "%s's switch is not connected", pa->host);
+        } else {
+            ds_put_format(result, "%s's switch cannot take packet-outs (%s)",
+                          pa->host, ovs_strerror(error));
+        }
+        ds_put_cstr(result, ": nothing announced");
         set_last_error(pa, xasprintf("%s: %s", p->name,
                                      ds_cstr(result) + result_start));
         port_free(pa, port);

@@ -398,6 +398,16 @@ test_errors(void **state)
                     "    last error: vm1: h2's switch is not connected: "
                     "nothing announced\n");
 
+    /* A version packet-outs are not encoded for. */
+    fake_version = OFP10_VERSION;
+    ds_clear(&result);
+    assert_int_equal(packet_announce_start(pa, &w->m, w->vm1, &result),
+                     EPROTONOSUPPORT);
+    assert_string_equal(ds_cstr(&result), "h2's switch cannot take "
+                        "packet-outs (Protocol not supported): nothing "
+                        "announced");
+    assert_int_equal(n_sent, 0);
+
     /* Frames that cannot be built. */
     fake_version = OFP14_VERSION;
     ds_clear(&result);
@@ -426,7 +436,7 @@ test_errors(void **state)
     fake_send_error = 0;
     assert_int_equal(run_at(pa, 1200), 5);
     assert_contains(status(pa), "1 started (0 cancelled), 2 rounds, 10 "
-                    "frames handed to the switch, 8 not sent, 2 refused\n");
+                    "frames handed to the switch, 11 not sent, 2 refused\n");
     assert_contains(status(pa), "last error: round 2 of vm4: 5 of 5 "
                     "packet-outs not sent (");
 
