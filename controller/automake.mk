@@ -11,9 +11,12 @@ controller_cutoverd_SOURCES = \
 	controller/hostctl.c \
 	controller/hostctl.h \
 	controller/migration.c \
-	controller/migration.h
+	controller/migration.h \
+	controller/packet-announce.c \
+	controller/packet-announce.h
 controller_cutoverd_LDADD = \
-	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
+	datapath/libdatapath.la gratuitous/libgratuitous.la lib/libcutover.la \
+	$(OVS_LIBADD)
 
 # cutoverctl: the operators' command line for the northbound database.
 bin_PROGRAMS += controller/cutoverctl

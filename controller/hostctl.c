@@ -16,6 +16,7 @@
 #include "neighbours.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "packet-announce.h"
 #include "pipeline.h"
 #include "provision.h"
 #include "timing.h"
@@ -33,6 +34,7 @@ struct hostctl {
     struct installer *installer;
     struct neighbours *neighbours;
     struct announcer_client *announcer; /* NULL if the host has none. */
+    struct packet_announce *packet_announce; /* Through 'installer'. */
 
     /* The host's ports ('have_ports' false until provisioning first knew
      * them), and the provisioning seqno they were last read at. */
@@ -59,6 +61,7 @@ hostctl_create(const char *name, const struct provision_config *cfg)
     installer_set_readback(hc->installer,
                            PIPELINE_COOKIE(PIPELINE_C_LOCATION, 0),
                            PIPELINE_COOKIE_CLASS_MASK);
+    hc->packet_announce = packet_announce_create(name, hc->installer);
     hc->neighbours = neighbours_create(name, (cfg && cfg->uplink_bridge
                                               ? cfg->uplink_bridge
                                               : "br-phy"));
@@ -71,6 +74,7 @@ hostctl_destroy(struct hostctl *hc)
 {
     if (hc) {
         provision_destroy(hc->provision);
+        packet_announce_destroy(hc->packet_announce);
         installer_destroy(hc->installer);
         neighbours_destroy(hc->neighbours);
         announcer_client_destroy(hc->announcer);
@@ -175,6 +179,7 @@ bool
 hostctl_run(struct hostctl *hc)
 {
     installer_run(hc->installer);
+    packet_announce_run(hc->packet_announce);
     neighbours_run(hc->neighbours);
     if (hc->announcer) {
         announcer_client_run(hc->announcer);
@@ -190,6 +195,7 @@ void
 hostctl_wait(struct hostctl *hc)
 {
     installer_wait(hc->installer);
+    packet_announce_wait(hc->packet_announce);
     neighbours_wait(hc->neighbours);
     if (hc->announcer) {
         announcer_client_wait(hc->announcer);
@@ -287,6 +293,7 @@ hostctl_format_status(const struct hostctl *hc, struct ds *s)
         announcer_client_format_status(hc->announcer, s);
         ds_put_char(s, '\n');
     }
+    packet_announce_format_status(hc->packet_announce, s);
 }
 
 uint64_t
@@ -391,4 +398,10 @@ struct announcer_client *
 hostctl_announcer(const struct hostctl *hc)
 {
     return hc->announcer;
+}
+
+struct packet_announce *
+hostctl_packet_announce(const struct hostctl *hc)
+{
+    return hc->packet_announce;
 }

@@ -23,6 +23,7 @@ struct ds;
 struct kernel_neigh;
 struct model;
 struct model_port;
+struct packet_announce;
 struct provision_config;
 
 /* 'cfg' (NULL for provisioning's defaults) must outlive the hostctl. */
@@ -96,5 +97,10 @@ const struct dp_flow_set *hostctl_get_readback(const struct hostctl *);
  * has none.  The returned client belongs to the hostctl. */
 void hostctl_set_announcer(struct hostctl *, const char *target);
 struct announcer_client *hostctl_announcer(const struct hostctl *);
+
+/* The host's announcements as packet-outs through its OpenFlow connection
+ * (controller/packet-announce.h): the fallback for a host without a
+ * working announcer.  It belongs to the hostctl. */
+struct packet_announce *hostctl_packet_announce(const struct hostctl *);
 
 #endif /* hostctl.h */

@@ -46,6 +46,7 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "packet-announce.h"
 #include "pipeline.h"
 #include "provision.h"
 #include "timeval.h"
@@ -761,30 +762,60 @@ run_switchover(struct migration_engine *me, struct migration *m)
            me->cfg.switchover_timeout_ms, m->port, m->src);
 }
 
+/* How long activate waits for the announcer's answer before the
+ * destination's switch is handed the frames as packet-outs instead. */
+#define ANNOUNCER_TIMEOUT_MS 1000
+
+/* Ends activate: the port is active at the destination.  'fallback' (to
+ * free), if not NULL, says why the destination's announcer did not
+ * announce: the controller then announces with packet-outs through the
+ * destination's OpenFlow connection, and answers once their first round
+ * is handed to the switch (the others follow on their own). */
+static void
+finish_activate(struct migration_engine *me, struct migration *m,
+                char *fallback)
+{
+    if (fallback) {
+        struct hostctl *d = host(me, m->dst);
+        const struct model_port *p = model_find_port(me->model, m->port);
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        ds_put_cstr(&s, "packet-out: ");
+        if (d && p) {
+            packet_announce_start(hostctl_packet_announce(d), me->model, p,
+                                  &s);
+        } else {
+            ds_put_cstr(&s, "nothing announced (host or port gone)");
+        }
+        ds_put_format(&s, " (fallback: %s)", fallback);
+        free(m->announce_result);
+        m->announce_result = ds_steal_cstr(&s);
+        free(fallback);
+    }
+    m->fire_token = 0;
+    m->step_us[CMD_ACTIVATE] = step_usec(m);
+    set_state(m, MS_ACTIVE);
+    /* Announcing is best effort: the port is active either way. */
+    answer(m, true, "%s active on %s (%s)", m->port, m->dst,
+           m->announce_result);
+}
+
 static void
 start_activate(struct migration_engine *me, struct migration *m)
 {
     struct hostctl *d = host(me, m->dst);
     struct announcer_client *ac = d ? hostctl_announcer(d) : NULL;
 
-    begin_step(m, me->cfg.switchover_timeout_ms);
-    if (ac) {
-        m->fire_token = announcer_client_fire(ac, m->port);
-        if (m->fire_token) {
-            return;
-        }
-        free(m->announce_result);
-        m->announce_result = xasprintf("announcer of %s not connected: "
-                                       "nothing announced", m->dst);
-    } else {
-        free(m->announce_result);
-        m->announce_result = xasprintf("no announcer on %s: nothing "
-                                       "announced", m->dst);
+    begin_step(m, ANNOUNCER_TIMEOUT_MS);
+    if (!ac) {
+        finish_activate(me, m, xasprintf("no announcer on %s", m->dst));
+        return;
     }
-    m->step_us[CMD_ACTIVATE] = step_usec(m);
-    set_state(m, MS_ACTIVE);
-    answer(m, true, "%s active on %s (%s)", m->port, m->dst,
-           m->announce_result);
+    m->fire_token = announcer_client_fire(ac, m->port);
+    if (!m->fire_token) {
+        finish_activate(me, m, xasprintf("announcer of %s not connected",
+                                         m->dst));
+    }
 }
 
 static void
@@ -797,22 +828,23 @@ run_activate(struct migration_engine *me, struct migration *m)
 
     if (ac && m->fire_token
         && announcer_client_result(ac, m->fire_token, &ok, &text)) {
-        free(m->announce_result);
-        m->announce_result = xasprintf("announcer: %s%s", ok ? "" : "error: ",
-                                       text);
+        if (ok) {
+            free(m->announce_result);
+            m->announce_result = xasprintf("announcer: %s", text);
+            finish_activate(me, m, NULL);
+        } else {
+            finish_activate(me, m, xasprintf("announcer of %s failed: %s",
+                                             m->dst, text));
+        }
         free(text);
-    } else if (time_msec() >= m->deadline || !ac) {
-        free(m->announce_result);
-        m->announce_result = xstrdup("announcer did not answer");
-    } else {
-        return;
+    } else if (!ac || !m->fire_token) {
+        finish_activate(me, m, xasprintf("announcer of %s removed",
+                                         m->dst));
+    } else if (time_msec() >= m->deadline) {
+        finish_activate(me, m, xasprintf("announcer of %s did not answer "
+                                         "within %d ms", m->dst,
+                                         ANNOUNCER_TIMEOUT_MS));
     }
-    m->fire_token = 0;
-    m->step_us[CMD_ACTIVATE] = step_usec(m);
-    set_state(m, MS_ACTIVE);
-    /* Announcing is best effort: the port is active either way. */
-    answer(m, true, "%s active on %s (%s)", m->port, m->dst,
-           m->announce_result);
 }
 
 static void
@@ -888,6 +920,10 @@ start_abort(struct migration_engine *me, struct migration *m)
     }
     if (d && hostctl_announcer(d)) {
         announcer_client_withdraw(hostctl_announcer(d), m->port);
+    }
+    if (d) {
+        /* The VM stays at the source: no more rounds for it from here. */
+        packet_announce_cancel(hostctl_packet_announce(d), m->port);
     }
 }
 

@@ -83,6 +83,10 @@ struct installer {
     long long int retry_at;     /* No transaction before (msec), or 0. */
     char *last_error;
     struct installer_stats stats;
+
+    /* installer_set_error_handler(). */
+    installer_error_handler *error_handler;
+    void *error_aux;
 };
 
 struct installer *
@@ -567,6 +571,9 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
                                          "message xid %#"PRIx32": %s",
                                          xid, ofperr_to_string(error));
             VLOG_WARN_RL(&rl, "%s: %s", inst->name, inst->last_error);
+        } else if (inst->error_handler) {
+            inst->error_handler(xid, ofperr_decode_msg(oh, NULL),
+                                inst->error_aux);
         } else {
             VLOG_DBG_RL(&rl, "%s: unexpected error message xid %#"PRIx32,
                         inst->name, xid);
@@ -679,4 +686,26 @@ installer_format_status(const struct installer *inst, struct ds *s)
     if (inst->last_error) {
         ds_put_format(s, ", last error: %s", inst->last_error);
     }
+}
+
+int
+installer_send_raw(struct installer *inst, struct ofpbuf *msg)
+{
+    /* ENOTCONN, with 'msg' freed, if not connected. */
+    return rconn_send(inst->rconn, msg, NULL);
+}
+
+int
+installer_get_version(const struct installer *inst)
+{
+    return rconn_is_connected(inst->rconn) ? rconn_get_version(inst->rconn)
+                                           : -1;
+}
+
+void
+installer_set_error_handler(struct installer *inst,
+                            installer_error_handler *handler, void *aux)
+{
+    inst->error_handler = handler;
+    inst->error_aux = aux;
 }

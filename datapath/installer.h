@@ -26,8 +26,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "openvswitch/ofp-errors.h"
+
 struct dp_flow_set;
 struct ds;
+struct ofpbuf;
 
 struct installer_stats {
     uint64_t connections;       /* Successful (re)connections. */
@@ -91,5 +94,23 @@ const struct installer_stats *installer_get_stats(const struct installer *);
 const char *installer_last_error(const struct installer *);
 
 void installer_format_status(const struct installer *, struct ds *);
+
+/* Other messages on the installer's connection (the controller's
+ * announcement packet-outs, controller/packet-announce.h).
+ *
+ * installer_send_raw() sends 'msg' (taking it) on the current connection,
+ * beside the installer's own transactions; it must be encoded for
+ * installer_get_version().  Returns 0 once it is handed to the connection
+ * (sent, or queued behind what is), or ENOTCONN if there is none.
+ * installer_get_version() is the negotiated OpenFlow version, or -1 while
+ * not connected.  The switch's OFPT_ERROR replies to messages that are not
+ * the installer's own go to the handler set with
+ * installer_set_error_handler() (only one: NULL removes it), with the
+ * refused message's transaction ID. */
+typedef void installer_error_handler(uint32_t xid, enum ofperr, void *aux);
+int installer_send_raw(struct installer *, struct ofpbuf *msg);
+int installer_get_version(const struct installer *);
+void installer_set_error_handler(struct installer *,
+                                 installer_error_handler *, void *aux);
 
 #endif /* installer.h */

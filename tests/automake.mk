@@ -65,8 +65,26 @@ tests_unit_test_pipeline_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(UNIT_LDADD)
 
+# The controller's packet-out announcements, with the clock and the
+# installer's connection replaced by the test's own (--wrap).
+check_PROGRAMS += tests/unit/test-packet-announce
+tests_unit_test_packet_announce_SOURCES = \
+	tests/unit/test-packet-announce.c \
+	controller/packet-announce.c \
+	controller/packet-announce.h
+tests_unit_test_packet_announce_CFLAGS = $(UNIT_CFLAGS) \
+	-I$(top_srcdir)/controller
+tests_unit_test_packet_announce_LDFLAGS = \
+	-Wl,--wrap=time_msec -Wl,--wrap=installer_send_raw \
+	-Wl,--wrap=installer_get_version \
+	-Wl,--wrap=installer_set_error_handler
+tests_unit_test_packet_announce_LDADD = \
+	datapath/libdatapath.la gratuitous/libgratuitous.la lib/libcutover.la \
+	$(UNIT_LDADD)
+
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
+	tests/unit/test-packet-announce \
 	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
 	tests/unit/test-announcer-args \
 	tests/unit/test-packet-out
@@ -88,6 +106,7 @@ INTEGRATION_TESTS = \
 	tests/integration/migration-restart.sh \
 	tests/integration/migration-local.sh \
 	tests/integration/migration-hook.sh \
+	tests/integration/migration-packet-out.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \
 	tests/integration/announce-peers.sh \
@@ -113,6 +132,7 @@ LAB_FILES = \
 	tests/harness/nd-frame \
 	tests/harness/fake-cutoverd \
 	tests/harness/fake-qemu \
+	tests/harness/fake-announcer \
 	tests/test-lib.sh \
 	tests/summary
 EXTRA_DIST += $(LAB_FILES) $(INTEGRATION_TESTS)

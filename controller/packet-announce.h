@@ -1,0 +1,76 @@
+/* Announcements as OpenFlow packet-outs: the controller's fallback for a
+ * host whose announcer (cutover-announcer) is missing, not connected, or
+ * failed to fire (docs/announcements.md, docs/migration.md).
+ *
+ * One per host, owned by its hostctl, keyed by port: a port's
+ * announcement, once started, runs on its own whatever happens to the
+ * migration that started it (complete lets it finish; abort cancels it).
+ * Each round hands the switch one packet-out per frame
+ * (gratuitous/packet-out.h: in port CONTROLLER, output to TABLE) on the
+ * installer's own OpenFlow connection (installer_send_raw()); pipeline
+ * table 2 (PT_ANNOUNCE) then sends each frame where the VM's own would go.
+ * The frames are those the announcer would have been registered with: a
+ * RARP, a gratuitous ARP per IPv4 address, an unsolicited NA per IPv6
+ * address, untagged (the pipeline tags a provider VLAN port's frames), and
+ * the same RARP and gratuitous ARP for each elastic IP mapped to the port,
+ * with the elastic IP's MAC.  Rounds follow QEMU's schedule
+ * (gratuitous/schedule.h: 0, 50, 200, 450, 800 ms) on poll-loop timers:
+ * nothing here ever blocks.
+ *
+ * The switch's OFPT_ERROR for one of these packet-outs is logged
+ * (rate-limited), counted, and shown in the host's status. */
+
+#ifndef PACKET_ANNOUNCE_H
+#define PACKET_ANNOUNCE_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ds;
+struct frame;
+struct installer;
+struct model;
+struct model_port;
+
+/* 'installer' (the host's; it must outlive the packet_announce) carries the
+ * packet-outs and reports the switch's errors about them. */
+struct packet_announce *packet_announce_create(const char *host,
+                                               struct installer *installer);
+void packet_announce_destroy(struct packet_announce *);
+
+/* Pure: builds into '*framesp' (to free) the frames that announce 'port'
+ * of 'model' in the order they are sent (the port's RARP, gratuitous ARPs
+ * and NAs, then each of its elastic IPs' RARP and gratuitous ARP) and
+ * stores their number in '*np'.  Returns 0, or EINVAL if the port's MAC or
+ * an address cannot be announced (frames.h), with nothing allocated. */
+int packet_announce_build(const struct model *, const struct model_port *,
+                          struct frame **framesp, size_t *np);
+
+/* Starts announcing 'port' of 'model': its first round is handed to the
+ * switch before this returns, the others follow on the schedule.  A port
+ * already being announced starts its schedule again.  Returns 0 and
+ * appends "round 1 of 5, N frames" to 'result'; or returns a positive
+ * errno (ENOTCONN if the switch is not connected, EINVAL if the frames
+ * cannot be built), appends why to 'result', and announces nothing. */
+int packet_announce_start(struct packet_announce *, const struct model *,
+                          const struct model_port *, struct ds *result);
+
+/* Cancels the rounds of 'port' still to come, if any. */
+void packet_announce_cancel(struct packet_announce *, const char *port);
+
+/* Whether rounds of 'port' are still to come. */
+bool packet_announce_is_running(const struct packet_announce *,
+                                const char *port);
+
+/* Sends the rounds that are due.  Runs after the installer's run, which
+ * reports the switch's errors. */
+void packet_announce_run(struct packet_announce *);
+void packet_announce_wait(struct packet_announce *);
+
+/* Appends, if anything was ever announced here, the counts, the ports
+ * being announced and the last error, each line indented and ending in a
+ * new-line. */
+void packet_announce_format_status(const struct packet_announce *,
+                                   struct ds *);
+
+#endif /* packet-announce.h */
