@@ -165,8 +165,8 @@ check "vm1 -> vm2 with the controller back" reach vm1 10.0.1.5
 
 step "a host it cannot program is reported, the others carry on"
 "$CTL" host-add h4 172.16.0.99 openflow=ptcp:6653 2>&1 \
-    | grep -q "OpenFlow target 'ptcp:6653' is not one the controller can connect to" \
-    || fail "cutoverctl took a passive OpenFlow target"
+    | grep -q "OpenFlow target 'ptcp:6653' has no IP address" \
+    || fail "cutoverctl took a passive OpenFlow target without an address"
 # Written by something other than cutoverctl: cutoverd says what is wrong.
 check "h4 listens passively" ovsdb-client transact "$NB_DB" \
     '["Cutover_Northbound", {"op": "insert", "table": "Host", "row":
@@ -174,8 +174,8 @@ check "h4 listens passively" ovsdb-client transact "$NB_DB" \
        "ovsdb_target": "unix:/nonexistent/db.sock",
        "openflow_target": "ptcp:6653"}}]' >/dev/null
 wait_until 10 "h4's error in the status" eval \
-    'cutoverd_ctl cutoverd/status | grep -q "^host h4: OpenFlow target .ptcp:6653. is not one the controller can connect to"'
-cutoverd_ctl cutoverd/flows h4 2>&1 | grep -q "not one the controller can connect to" \
+    'cutoverd_ctl cutoverd/status | grep -q "^host h4: OpenFlow target .ptcp:6653. has no IP address: the switch must be told where to connect"'
+cutoverd_ctl cutoverd/flows h4 2>&1 | grep -q "has no IP address" \
     || fail "cutoverd/flows h4 does not say why"
 cutoverd_ctl cutoverd/flows nosuch 2>&1 | grep -q "no such host" \
     || fail "cutoverd/flows nosuch does not say so"
