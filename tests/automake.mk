@@ -91,6 +91,7 @@ INTEGRATION_TESTS = \
 	tests/integration/cutoverctl.sh \
 	tests/integration/pipeline.sh \
 	tests/integration/cutoverd.sh \
+	tests/integration/cutoverd-passive.sh \
 	tests/integration/migration.sh \
 	tests/integration/migration-restart.sh \
 	tests/integration/migration-hook.sh \

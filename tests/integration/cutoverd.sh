@@ -86,16 +86,7 @@ lab_ofctl "$P" 1 dump-flows br-int | grep -q "cookie=0x1234" \
 echo "ok: foreign flow removed"
 
 step "the model: one VPC, two subnets; VMs come after their ports"
-check "vpc1" "$CTL" net-add vpc1 vxlan 1001
-check "web" "$CTL" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 02:00:00:00:01:01
-check "db" "$CTL" subnet-add vpc1 db 10.0.1.0/24 10.0.1.1 02:00:00:00:01:02
-VMS="vm1 web 02:00:0a:00:00:01 10.0.0.5 10.0.0.1 1
-vm2 db 02:00:0a:00:01:02 10.0.1.5 10.0.1.1 2
-vm3 web 02:00:0a:00:00:03 10.0.0.6 10.0.0.1 3"
-while read -r vm subnet mac ip gw h; do
-    check "port $vm" "$CTL" port-add "$vm" "$subnet" "$mac" "ip=$ip" "home=h$h"
-    check "VM $vm" lab_vm_add "$P" "$vm" "$h" "$mac" "$ip/24" --gw "$gw"
-done <<< "$VMS"
+routed_world
 wait_until 30 "hosts in sync with 3 VM interfaces" eval \
     'cutoverd_synced 3 && host_status 3 | grep -q "1 VM interfaces"'
 for i in 1 2 3; do
