@@ -8,17 +8,32 @@
 # passive controller must survive: a switch restarted empty (it connects
 # again, flows come back), a newer connection replacing the switch's (the
 # switch comes back), cutoverd restarted (the switches connect again), a
-# host moved from active to passive mode at run time, a listener that
-# cannot be opened (reported, retried, the others carry on).
+# host moved from active to passive mode at run time, h3 moved from TCP to
+# SSL (certificates from ovs-pki), a listener that cannot be opened
+# (reported, retried, the others carry on).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 CTL=$top_builddir/controller/cutoverctl
 [ -x "$CTL" ] || skip "$CTL is not built"
 [ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
+require_cmds ovs-pki
 test_lab_up 3
 P=$LAB_P
 nb_start
+
+# SSL: a CA for controllers and one for switches, a certificate each.
+PKI=$TEST_TMP/pki
+mkdir -p "$PKI"
+(cd "$PKI" && ovs-pki --dir="$PKI/ca" init \
+     && ovs-pki --dir="$PKI/ca" req+sign ctl controller \
+     && ovs-pki --dir="$PKI/ca" req+sign sw switch) >"$PKI/ovs-pki.out" 2>&1 \
+    || fail "ovs-pki: $(tail -3 "$PKI/ovs-pki.out")"
+SSL=(--private-key="$PKI/ctl-privkey.pem" --certificate="$PKI/ctl-cert.pem"
+     --ca-cert="$PKI/ca/switchca/cacert.pem")
+check "h3's switch SSL" lab_vsctl "$P" 3 set-ssl "$PKI/sw-privkey.pem" \
+    "$PKI/sw-cert.pem" "$PKI/ca/controllerca/cacert.pem"
+
 CUTOVERD_NETNS=$(lab_host_ns "$P" 3)
-cutoverd_start
+cutoverd_start "${SSL[@]}"
 
 hd() { lab_host_dir "$P" "$1"; }
 # Open vSwitch connects only to unix sockets in its run directory.
@@ -59,6 +74,14 @@ reach() {
 }
 reach_soon() {
     wait_until 10 "$1 to reach $2" reach "$1" "$2"
+}
+# set_openflow_target N TARGET: host N's OpenFlow target becomes TARGET
+# (cutoverctl has no command for it).
+set_openflow_target() {
+    check "h$1's new target $2" ovsdb-client transact "$NB_DB" \
+        "[\"Cutover_Northbound\", {\"op\": \"update\", \"table\": \"Host\",
+          \"where\": [[\"name\", \"==\", \"h$1\"]],
+          \"row\": {\"openflow_target\": \"$2\"}}]" >/dev/null
 }
 # How many times the log says PATTERN (a fixed string).
 log_count() {
@@ -142,7 +165,7 @@ check_eq "h1 keeps its flows" "$(n_flows 1)" "$h1_flows"
 check "vm1 -> vm3 without a controller" reach vm1 10.0.0.6
 check "a port while it is away" "$CTL" port-add vm4 web \
     02:00:0a:00:00:04 ip=10.0.0.7 home=h2
-cutoverd_start
+cutoverd_start "${SSL[@]}"
 wait_until 30 "hosts in sync after the controller's restart" cutoverd_synced 3
 for i in 1 3; do
     check_eq "h$i: vm4's location flow arrived" \
@@ -155,16 +178,23 @@ check "vm1 -> vm3 with the controller back" reach_soon vm1 10.0.0.6
 
 step "h2 moves from active to passive mode at run time"
 H2_TARGET=punix:$(hd 2)/run/cutoverd.openflow
-check "h2's new target" ovsdb-client transact "$NB_DB" \
-    "[\"Cutover_Northbound\", {\"op\": \"update\", \"table\": \"Host\",
-      \"where\": [[\"name\", \"==\", \"h2\"]],
-      \"row\": {\"openflow_target\": \"$H2_TARGET\"}}]" >/dev/null
+set_openflow_target 2 "$H2_TARGET"
 wait_until 30 "h2 connected from its switch" eval \
     'installer_status 2 | grep -q "h2: listening on $H2_TARGET, connected from unix"'
 wait_until 30 "hosts in sync" cutoverd_synced 3
 wait_until 10 "h2's flows" flows_match 2
 bridge_says 2 "unix:$(hd 2)/run/cutoverd.openflow" true
 check "vm2 -> vm1" reach_soon vm2 10.0.0.5
+
+step "h3 moves from TCP to SSL"
+set_openflow_target 3 pssl:6654:127.0.0.1
+wait_until 30 "h3 connected from its switch over SSL" eval \
+    'installer_status 3 | grep -q "h3: listening on pssl:6654:127.0.0.1, connected from ssl:127.0.0.1:"'
+wait_until 30 "hosts in sync" cutoverd_synced 3
+wait_until 10 "h3's flows" flows_match 3
+bridge_says 3 "ssl:127.0.0.1:6654" true
+installer_status 3
+check "vm3 -> vm1" reach_soon vm3 10.0.0.5
 
 step "a listener that cannot be opened is reported and retried"
 check "h4" "$CTL" host-add h4 172.16.0.99 \
