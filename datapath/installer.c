@@ -166,11 +166,11 @@ installer_accept(struct installer *inst)
         return;
     }
     if (rconn_is_alive(inst->rconn)) {
-        VLOG_INFO("%s: the switch connected again from %s: this connection "
-                  "replaces the one from %s", inst->name,
-                  vconn_get_name(vconn), rconn_get_target(inst->rconn));
+        VLOG_INFO("%s: connection from %s replaces the one from %s",
+                  inst->name, vconn_get_name(vconn),
+                  rconn_get_target(inst->rconn));
     } else {
-        VLOG_INFO("%s: the switch connected from %s", inst->name,
+        VLOG_INFO("%s: connection from %s", inst->name,
                   vconn_get_name(vconn));
     }
     rconn_connect_unreliably(inst->rconn, vconn, inst->name);

@@ -83,10 +83,11 @@ set_openflow_target() {
           \"where\": [[\"name\", \"==\", \"h$1\"]],
           \"row\": {\"openflow_target\": \"$2\"}}]" >/dev/null
 }
-# How many times the log says PATTERN (a fixed string).
+# How many lines of the log match PATTERN (an extended regular expression).
 log_count() {
-    grep -cF -- "$1" "$CUTOVERD_LOG"
+    grep -cE -- "$1" "$CUTOVERD_LOG"
 }
+REPLACED="h1: connection from unix#[0-9]+ replaces the one from unix#[0-9]+$"
 
 step "h1 passive (unix), h2 active, h3 passive (TCP)"
 # A foreign flow on h1: the first bundle on the switch's connection removes
@@ -141,14 +142,14 @@ check "vm1 -> vm3 after the restarts" reach_soon vm1 10.0.0.6
 check "vm3 -> vm2 after the restarts" reach_soon vm3 10.0.1.5
 
 step "a newer connection replaces the switch's; the switch comes back"
-replaced=$(log_count "this connection replaces the one from")
+replaced=$(log_count "$REPLACED")
 # Something else on h1's socket: cutoverd takes it for the switch (it
 # answers its echo) and drops the switch's connection...
 check "a probe on h1's socket" ovs-ofctl -O OpenFlow15 probe \
     "unix:$(hd 1)/run/cutoverd.openflow"
 wait_until 10 "the replacement in the log" eval \
-    '[ "$(log_count "this connection replaces the one from")" -gt "$replaced" ]'
-grep -F "h1: the switch connected again from" "$CUTOVERD_LOG" | tail -1
+    '[ "$(log_count "$REPLACED")" -gt "$replaced" ]'
+grep -E "$REPLACED" "$CUTOVERD_LOG" | tail -1
 # ...which the switch notices: it connects again and gets every flow.
 wait_until 30 "h1's switch back" eval \
     'installer_status 1 | grep -q "connected from" && cutoverd_synced 3'
