@@ -348,15 +348,16 @@ refuse_if_used(struct ctl_ctx *ctx, struct ds *users, const char *kind,
 
 /* Hosts. */
 
-/* The controller connects to a host's switch: only active targets will do
- * (nb_openflow_listener() says where the switch must listen then). */
+/* The controller connects to a host's switch (an active target) or listens
+ * for it (a passive one): nb_openflow_bridge_target() says whether it can
+ * and what the bridge's side is then. */
 static char *
 check_openflow_target(const char *target)
 {
-    char *listener;
-    char *error = nb_openflow_listener(target, &listener);
+    char *bridge;
+    char *error = nb_openflow_bridge_target(target, &bridge);
 
-    free(listener);
+    free(bridge);
     return error;
 }
 
@@ -404,6 +405,13 @@ cmd_host_add(struct ctl_ctx *ctx)
                    && !strcasecmp(h->datapath_id, dpid)) {
             ctl_error(ctx, "datapath id %s is host %s's already", dpid,
                       h->name);
+        } else if (openflow && h->openflow_target
+                   && nb_openflow_is_passive(openflow)
+                   && !strcmp(h->openflow_target, openflow)) {
+            /* The controller listens there for one switch only. */
+            ctl_error(ctx, "OpenFlow target %s is host %s's already: the "
+                      "controller listens there for that host's switch",
+                      openflow, h->name);
         }
     }
     if (ctx->error) {

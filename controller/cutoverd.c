@@ -116,6 +116,9 @@ Options:\n\
   --remote=PSTREAM           also answer control commands (JSON-RPC) on\n\
                              punix:FILE, ptcp:PORT[:IP] or pssl:PORT[:IP]\n\
                              (may be repeated)\n\
+  --private-key=FILE, --certificate=FILE, --ca-cert=FILE\n\
+                             SSL, for ssl: and pssl: OpenFlow targets, --db\n\
+                             and --remote\n\
   --switchover-timeout=MS    how long a migration step waits for the\n\
                              switches' barriers (default: %d)\n\
   --grace=MS                 how long complete waits after every host\n\

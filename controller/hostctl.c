@@ -90,10 +90,11 @@ char *
 hostctl_set_targets(struct hostctl *hc, const char *ovsdb_target,
                     const char *openflow_target)
 {
-    char *listener = NULL;
+    char *bridge_target = NULL;
 
     if (openflow_target) {
-        char *error = nb_openflow_listener(openflow_target, &listener);
+        char *error = nb_openflow_bridge_target(openflow_target,
+                                                &bridge_target);
 
         if (error) {
             return error;
@@ -111,14 +112,14 @@ hostctl_set_targets(struct hostctl *hc, const char *ovsdb_target,
         hc->ports_seqno = 0;
     }
     if (hc->provision) {
-        provision_set_controller(hc->provision, listener);
+        provision_set_controller(hc->provision, bridge_target);
     }
     if (!nullable_string_is_equal(hc->openflow_target, openflow_target)) {
         installer_set_target(hc->installer, openflow_target);
         free(hc->openflow_target);
         hc->openflow_target = nullable_xstrdup(openflow_target);
     }
-    free(listener);
+    free(bridge_target);
     return NULL;
 }
 

@@ -33,9 +33,12 @@ void hostctl_destroy(struct hostctl *);
 
 /* Sets how to reach the host's Open vSwitch.  A changed OVSDB target
  * reconnects provisioning, a changed OpenFlow target the installer (which
- * then replaces every flow, as after any reconnection).  Returns NULL, or an
- * error message (to free) if the OpenFlow target is not one the controller
- * can connect to, and then changes nothing. */
+ * then replaces every flow, as after any reconnection).  The OpenFlow target
+ * is active (the installer connects to the switch) or passive (it listens
+ * and provisioning makes the integration bridge connect there; see
+ * nb_openflow_bridge_target()).  Returns NULL, or an error message (to free)
+ * if the OpenFlow target is not one the controller can use, and then
+ * changes nothing. */
 char *hostctl_set_targets(struct hostctl *, const char *ovsdb_target,
                           const char *openflow_target);
 

@@ -9,6 +9,8 @@ datapath_libdatapath_la_SOURCES = \
 	datapath/installer.h \
 	datapath/neighbours.c \
 	datapath/neighbours.h \
+	datapath/of-listener.c \
+	datapath/of-listener.h \
 	datapath/pipeline.c \
 	datapath/pipeline.h \
 	datapath/provision.c \

@@ -30,7 +30,9 @@
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/rconn.h"
+#include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
+#include "of-listener.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -40,10 +42,17 @@ VLOG_DEFINE_THIS_MODULE(installer);
  * a flow the switch keeps refusing does not make us spin. */
 #define RETRY_MSEC 1000
 
+/* The OpenFlow versions the installer speaks: bundles need 1.4. */
+#define INSTALLER_VERSIONS ((1u << OFP14_VERSION) | (1u << OFP15_VERSION))
+
 struct installer {
     char *name;
     char *target;
     struct rconn *rconn;
+    /* A passive target: where the switch connects to us.  Each connection
+     * it accepts goes to 'rconn', replacing the one before.  NULL for an
+     * active target, which 'rconn' connects to itself. */
+    struct of_listener *listener;
     unsigned int conn_seqno;    /* rconn connection we last synced with. */
     bool need_full;             /* Next transaction replaces everything. */
     uint32_t next_bundle_id;
@@ -95,8 +104,7 @@ installer_create(const char *name)
     struct installer *inst = xzalloc(sizeof *inst);
 
     inst->name = xstrdup(name);
-    inst->rconn = rconn_create(5, 4, 0, ((1u << OFP14_VERSION)
-                                         | (1u << OFP15_VERSION)));
+    inst->rconn = rconn_create(5, 4, 0, INSTALLER_VERSIONS);
     dp_flow_set_init(&inst->desired);
     dp_flow_set_init(&inst->installed);
     dp_flow_set_init(&inst->txn_add);
@@ -111,6 +119,7 @@ installer_destroy(struct installer *inst)
 {
     if (inst) {
         rconn_destroy(inst->rconn);
+        of_listener_destroy(inst->listener);
         dp_flow_set_destroy(&inst->desired);
         dp_flow_set_destroy(&inst->installed);
         dp_flow_set_destroy(&inst->txn_add);
@@ -134,12 +143,41 @@ installer_set_target(struct installer *inst, const char *target)
     inst->target = nullable_xstrdup(target);
     inst->in_flight = false;
     inst->need_full = true;
-    if (target) {
+    of_listener_destroy(inst->listener);
+    inst->listener = NULL;
+    if (target && !pvconn_verify_name(target)) {
+        rconn_disconnect(inst->rconn);
+        inst->listener = of_listener_create(inst->name, target,
+                                            INSTALLER_VERSIONS);
+    } else if (target) {
         VLOG_INFO("%s: connecting to %s", inst->name, target);
         rconn_connect(inst->rconn, target, inst->name);
     } else {
         rconn_disconnect(inst->rconn);
     }
+}
+
+/* Hands a connection the switch made to a passive target to 'rconn',
+ * which drops the one it had: the switch's newest connection is the one
+ * that counts (a restarted ovs-vswitchd, or one that gave up on the old
+ * connection before we noticed it was gone). */
+static void
+installer_accept(struct installer *inst)
+{
+    struct vconn *vconn = of_listener_run(inst->listener);
+
+    if (!vconn) {
+        return;
+    }
+    if (rconn_is_alive(inst->rconn)) {
+        VLOG_INFO("%s: connection from %s replaces the one from %s",
+                  inst->name, vconn_get_name(vconn),
+                  rconn_get_target(inst->rconn));
+    } else {
+        VLOG_INFO("%s: connection from %s", inst->name,
+                  vconn_get_name(vconn));
+    }
+    rconn_connect_unreliably(inst->rconn, vconn, inst->name);
 }
 
 uint64_t
@@ -612,6 +650,9 @@ installer_run(struct installer *inst)
 {
     unsigned int seqno;
 
+    if (inst->listener) {
+        installer_accept(inst);
+    }
     rconn_run(inst->rconn);
     seqno = rconn_get_connection_seqno(inst->rconn);
     if (seqno != inst->conn_seqno) {
@@ -654,6 +695,9 @@ installer_run(struct installer *inst)
 void
 installer_wait(struct installer *inst)
 {
+    if (inst->listener) {
+        of_listener_wait(inst->listener);
+    }
     rconn_run_wait(inst->rconn);
     rconn_recv_wait(inst->rconn);
     if (may_send(inst)) {
@@ -670,13 +714,23 @@ installer_format_status(const struct installer *inst, struct ds *s)
 {
     const struct installer_stats *st = &inst->stats;
 
-    ds_put_format(s, "%s: %s %s, %"PRIuSIZE" flows installed (state %"PRIu64
+    ds_put_format(s, "%s: ", inst->name);
+    if (inst->listener) {
+        of_listener_format_status(inst->listener, s);
+        if (rconn_is_connected(inst->rconn)) {
+            ds_put_format(s, ", connected from %s",
+                          rconn_get_target(inst->rconn));
+        } else {
+            ds_put_cstr(s, ", the switch is not connected");
+        }
+    } else {
+        ds_put_format(s, "%s %s", (rconn_is_connected(inst->rconn)
+                                   ? "connected to" : "not connected to"),
+                      inst->target ? inst->target : "(nothing)");
+    }
+    ds_put_format(s, ", %"PRIuSIZE" flows installed (state %"PRIu64
                   " of %"PRIu64"), %"PRIu64" bundles (%"PRIu64" failed), "
                   "last %"PRIu64" flow mods in %"PRIu64" us",
-                  inst->name,
-                  rconn_is_connected(inst->rconn) ? "connected to"
-                  : "not connected to",
-                  inst->target ? inst->target : "(nothing)",
                   dp_flow_set_count(&inst->installed),
                   inst->confirmed_seqno, inst->desired_seqno, st->txns,
                   st->failed_txns, st->last_flow_mods, st->last_usec);

@@ -1,8 +1,11 @@
 /* The installer: makes one switch's flow table what the pipeline wants.
  *
  * One installer per host's integration bridge.  It keeps an OpenFlow
- * connection (rconn: TCP, SSL or unix socket, reconnecting with backoff) and
- * the set of flows the switch has confirmed.  Whenever the desired set
+ * connection (rconn: TCP, SSL or unix socket) and the set of flows the
+ * switch has confirmed.  Either it connects to the switch (an active target,
+ * reconnecting with backoff) or it listens where the switch connects (a
+ * passive target, of-listener.h; the switch's newest connection replaces
+ * the one before): once connected, both work the same.  Whenever the desired set
  * differs, it sends the difference as one atomic bundle (OpenFlow 1.4+:
  * open, the flow mods, commit) followed by a barrier, and counts the
  * desired state as installed only when the barrier's reply comes back with
@@ -47,8 +50,10 @@ struct installer *installer_create(const char *name);
 void installer_destroy(struct installer *);
 
 /* Connects to 'target' (an OpenFlow connection method such as
- * "unix:/var/run/openvswitch/br-int.mgmt" or "tcp:IP:PORT"), or disconnects
- * if NULL.  Does nothing if the target is unchanged. */
+ * "unix:/var/run/openvswitch/br-int.mgmt" or "tcp:IP:PORT"), or listens
+ * there for the switch if it is passive ("punix:FILE", "ptcp:PORT:IP",
+ * "pssl:PORT:IP"), or disconnects if NULL.  Does nothing if the target is
+ * unchanged. */
 void installer_set_target(struct installer *, const char *target);
 
 /* Makes 'desired' the flows the switch must have: takes its flows (leaving

@@ -14,6 +14,7 @@
 #include "pipeline.h"
 #include "smap.h"
 #include "sset.h"
+#include "stream.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(provision);
@@ -137,19 +138,42 @@ provision_set_controller(struct provision *p, const char *target)
     }
 }
 
+/* Whether controller 'ctl' is 'target' with the settings we give it: none
+ * for a passive target; for an active one, out of band and our backoff. */
+static bool
+controller_is(const struct ovsrec_controller *ctl, const char *target,
+              bool active)
+{
+    return (!strcmp(ctl->target, target)
+            && (!active
+                || (ctl->connection_mode
+                    && !strcmp(ctl->connection_mode, "out-of-band")
+                    && ctl->n_max_backoff == 1
+                    && (ctl->max_backoff[0]
+                        == PROVISION_CONTROLLER_MAX_BACKOFF_MS))));
+}
+
 /* Makes sure 'br''s only controller is 'target'.  Returns true if it had to
  * change something. */
 static bool
 ensure_controller(struct provision *p, const struct ovsrec_bridge *br,
                   const char *target)
 {
+    bool active = !stream_verify_name(target);
     struct ovsrec_controller *ctl;
 
-    if (br->n_controller == 1 && !strcmp(br->controller[0]->target, target)) {
+    if (br->n_controller == 1
+        && controller_is(br->controller[0], target, active)) {
         return false;
     }
     ctl = ovsrec_controller_insert(p->txn);
     ovsrec_controller_set_target(ctl, target);
+    if (active) {
+        int64_t backoff = PROVISION_CONTROLLER_MAX_BACKOFF_MS;
+
+        ovsrec_controller_set_connection_mode(ctl, "out-of-band");
+        ovsrec_controller_set_max_backoff(ctl, &backoff, 1);
+    }
     ovsrec_bridge_set_controller(br, &ctl, 1);
     VLOG_INFO("%s: %s's controller target becomes %s", p->name, br->name,
               target);

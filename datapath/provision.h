@@ -32,11 +32,17 @@ struct provision *provision_create(const char *name, const char *target,
                                    const struct provision_config *);
 void provision_destroy(struct provision *);
 
-/* Makes 'target' (a passive OpenFlow connection method such as
- * "ptcp:6653:192.0.2.1" or "punix:/run/cutover/br-int.sock") the integration
- * bridge's only controller, so that the switch listens where the controller
- * will connect; NULL leaves the bridge's controllers alone (the bridge's
- * own management socket, unix:RUNDIR/BRIDGE.mgmt, needs none). */
+/* Makes 'target' the integration bridge's only controller: a passive
+ * OpenFlow connection method such as "ptcp:6653:192.0.2.1" or
+ * "punix:/run/cutover/br-int.sock", so that the switch listens where the
+ * controller will connect, or an active one such as "tcp:192.0.2.1:6653" or
+ * "unix:/run/cutover/h1.openflow", so that the switch connects to the
+ * controller listening there (out of band: the controller is not reached
+ * through the integration bridge; reconnecting with a backoff of at most
+ * PROVISION_CONTROLLER_MAX_BACKOFF_MS).  NULL leaves the bridge's
+ * controllers alone (the bridge's own management socket,
+ * unix:RUNDIR/BRIDGE.mgmt, needs none). */
+#define PROVISION_CONTROLLER_MAX_BACKOFF_MS 4000
 void provision_set_controller(struct provision *, const char *target);
 
 void provision_run(struct provision *);

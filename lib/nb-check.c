@@ -133,18 +133,74 @@ nb_check_unixctl(const char *path)
     return NULL;
 }
 
+/* For a passive "ptcp:PORT:IP" or "pssl:PORT:IP" Host.openflow_target,
+ * stores in '*activep' (to free) the target the switch connects to,
+ * "tcp:IP:PORT" or "ssl:IP:PORT", and returns NULL, or returns an error
+ * message (to free). */
+static char *
+openflow_passive_inet(const char *target, char **activep)
+{
+    const char *args = target + 5;      /* After "ptcp:" or "pssl:". */
+    const char *colon = strchr(args, ':');
+    char *port = xmemdup0(args, colon ? colon - args : strlen(args));
+    char *ip = NULL, *error = NULL;
+    struct in6_addr ip6;
+    ovs_be32 ip4;
+    int port_no;
+
+    if (!str_to_int(port, 10, &port_no) || port_no < 1 || port_no > 65535) {
+        error = xasprintf("OpenFlow target '%s': '%s' is not a port number "
+                          "from 1 to 65535", target, port);
+        goto out;
+    }
+    if (!colon || !colon[1]) {
+        error = xasprintf("OpenFlow target '%s' has no IP address: the "
+                          "switch must be told where to connect, so a "
+                          "passive target needs one (%.4s:%s:IP)", target,
+                          target, port);
+        goto out;
+    }
+    ip = (colon[1] == '[' && colon[strlen(colon) - 1] == ']'
+          ? xmemdup0(colon + 2, strlen(colon) - 3)
+          : xstrdup(colon + 1));
+    if (ip_parse(ip, &ip4)) {
+        if (!ip4) {
+            error = xasprintf("OpenFlow target '%s': the switch cannot "
+                              "connect to 0.0.0.0 (give the address it can "
+                              "reach the controller at)", target);
+            goto out;
+        }
+        *activep = xasprintf("%.3s:%s:%d", target + 1, ip, port_no);
+    } else if (ipv6_parse(ip, &ip6)) {
+        if (!ipv6_addr_is_set(&ip6)) {
+            error = xasprintf("OpenFlow target '%s': the switch cannot "
+                              "connect to :: (give the address it can "
+                              "reach the controller at)", target);
+            goto out;
+        }
+        *activep = xasprintf("%.3s:[%s]:%d", target + 1, ip, port_no);
+    } else {
+        error = xasprintf("OpenFlow target '%s': '%s' is not an IP address",
+                          target, ip);
+    }
+out:
+    free(port);
+    free(ip);
+    return error;
+}
+
 char *
-nb_openflow_listener(const char *target, char **listenerp)
+nb_openflow_bridge_target(const char *target, char **bridgep)
 {
     const char *colon;
     size_t len = strlen(target);
 
-    *listenerp = NULL;
-    if (!strncmp(target, "unix:", 5)) {
-        if (len > 5 && !strcmp(target + len - 5, ".mgmt")) {
+    *bridgep = NULL;
+    if (!strncmp(target, "unix:", 5) && len > 5) {
+        if (!strcmp(target + len - 5, ".mgmt")) {
             return NULL;        /* Every bridge listens there anyway. */
         }
-        *listenerp = xasprintf("punix:%s", target + 5);
+        *bridgep = xasprintf("punix:%s", target + 5);
         return NULL;
     }
     colon = strrchr(target, ':');
@@ -152,13 +208,29 @@ nb_openflow_listener(const char *target, char **listenerp)
         && colon > target + 4 && colon[1]) {
         /* tcp:IP:PORT -> ptcp:PORT:IP (an IPv6 address keeps its
          * brackets, which ptcp: accepts). */
-        *listenerp = xasprintf("p%.3s:%s:%.*s", target, colon + 1,
-                               (int) (colon - target - 4), target + 4);
+        *bridgep = xasprintf("p%.3s:%s:%.*s", target, colon + 1,
+                             (int) (colon - target - 4), target + 4);
         return NULL;
     }
+    if (!strncmp(target, "punix:", 6) && len > 6) {
+        *bridgep = xasprintf("unix:%s", target + 6);
+        return NULL;
+    }
+    if (!strncmp(target, "ptcp:", 5) || !strncmp(target, "pssl:", 5)) {
+        return openflow_passive_inet(target, bridgep);
+    }
     return xasprintf("OpenFlow target '%s' is not one the controller can "
-                     "connect to (expected tcp:IP:PORT, ssl:IP:PORT or "
-                     "unix:FILE)", target);
+                     "use (expected tcp:IP:PORT, ssl:IP:PORT or unix:FILE, "
+                     "where the controller connects, or ptcp:PORT:IP, "
+                     "pssl:PORT:IP or punix:FILE, where it listens)",
+                     target);
+}
+
+bool
+nb_openflow_is_passive(const char *target)
+{
+    return (!strncmp(target, "ptcp:", 5) || !strncmp(target, "pssl:", 5)
+            || !strncmp(target, "punix:", 6));
 }
 
 char *

@@ -45,14 +45,25 @@ char *nb_check_target(const char *what, const char *target);
 /* Host.vswitchd_unixctl: an absolute file name. */
 char *nb_check_unixctl(const char *path);
 
-/* A host's integration bridge must listen where the controller connects to
- * it, Host.openflow_target: for "tcp:IP:PORT" it listens on "ptcp:PORT:IP"
- * (likewise ssl), for "unix:FILE" on "punix:FILE" unless FILE is the
- * bridge's own management socket (FILE ending in ".mgmt"), where every
- * bridge listens anyway.  Stores the passive target, or NULL if none is
- * needed, in '*listenerp' (to free) and returns NULL, or returns an error
- * message (to free) if 'target' is not one the controller can connect to. */
-char *nb_openflow_listener(const char *target, char **listenerp);
+/* Where a host's integration bridge meets the controller, for
+ * Host.openflow_target 'target'.  Either the controller connects to the
+ * bridge (an active target), which then must listen: on "ptcp:PORT:IP" for
+ * "tcp:IP:PORT" (likewise ssl), on "punix:FILE" for "unix:FILE", or nowhere
+ * new if FILE is the bridge's own management socket (FILE ending in
+ * ".mgmt"), where every bridge listens anyway.  Or the controller listens
+ * (a passive target) and the bridge's controller is the matching active
+ * target: "tcp:IP:PORT" for "ptcp:PORT:IP" (likewise pssl), "unix:FILE" for
+ * "punix:FILE"; a passive TCP or SSL target must then name a specific IP
+ * address, since the switch must be told where to connect.
+ *
+ * Stores the bridge's controller target, or NULL if none is needed, in
+ * '*bridgep' (to free) and returns NULL, or returns an error message (to
+ * free) if 'target' is not one the controller can use. */
+char *nb_openflow_bridge_target(const char *target, char **bridgep);
+
+/* Whether 'target' is passive (ptcp:, pssl:, punix:): the controller
+ * listens there and the switch connects. */
+bool nb_openflow_is_passive(const char *target);
 
 char *nb_check_cidr4(const char *cidr, struct nb_cidr4 *);
 char *nb_check_cidr6(const char *cidr, struct nb_cidr6 *);

@@ -82,9 +82,15 @@ tests_unit_test_packet_announce_LDADD = \
 	datapath/libdatapath.la gratuitous/libgratuitous.la lib/libcutover.la \
 	$(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/test-of-listener
+tests_unit_test_of_listener_SOURCES = tests/unit/test-of-listener.c
+tests_unit_test_of_listener_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_of_listener_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(UNIT_LDADD)
+
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
-	tests/unit/test-packet-announce \
+	tests/unit/test-packet-announce tests/unit/test-of-listener \
 	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
 	tests/unit/test-announcer-args \
 	tests/unit/test-packet-out
@@ -102,6 +108,7 @@ INTEGRATION_TESTS = \
 	tests/integration/cutoverctl.sh \
 	tests/integration/pipeline.sh \
 	tests/integration/cutoverd.sh \
+	tests/integration/cutoverd-passive.sh \
 	tests/integration/migration.sh \
 	tests/integration/migration-restart.sh \
 	tests/integration/migration-local.sh \

@@ -256,14 +256,16 @@ wait_until() {
 
 # cutoverd_start [OPTIONS]: the controller on this test's northbound
 # database (nb_start first), stopped at exit.  Sets CUTOVERD_CTL (its
-# control socket) and CUTOVERD_LOG, whose end 'fail' prints.
+# control socket) and CUTOVERD_LOG, whose end 'fail' prints.  It runs in
+# network namespace $CUTOVERD_NETNS if that is set.
 cutoverd_start() {
-    local d=$TEST_TMP/cutoverd
+    local d=$TEST_TMP/cutoverd netns=()
     mkdir -p "$d"
     CUTOVERD_CTL=$d/cutoverd.ctl
     CUTOVERD_LOG=$d/cutoverd.log
     rm -f "$d/cutoverd.pid"
-    "$top_builddir/controller/cutoverd" --db="$NB_DB" \
+    [ -n "${CUTOVERD_NETNS:-}" ] && netns=(ip netns exec "$CUTOVERD_NETNS")
+    "${netns[@]}" "$top_builddir/controller/cutoverd" --db="$NB_DB" \
         --unixctl="$CUTOVERD_CTL" --pidfile="$d/cutoverd.pid" \
         --log-file="$CUTOVERD_LOG" --detach --no-chdir -vconsole:off \
         -vfile:info "$@" 2>>"$d/cutoverd.stderr" \
@@ -294,20 +296,55 @@ cutoverd_synced() {
     cutoverd_ctl cutoverd/status | grep -q "^hosts: $1 managed, $1 in sync"
 }
 
-# cutoverd_host_add N OPENFLOW-SOCKET: lab host N (of lab $LAB_P) in the
-# northbound database, with its OVSDB, its OpenFlow socket file in its run
-# directory, its provider MAC, and its ovs-vswitchd's control socket and
-# network namespace for neighbour pre-resolution; extra arguments are
-# passed on (announcer=...).
+# cutoverd_host_add N OPENFLOW: lab host N (of lab $LAB_P) in the
+# northbound database, with its OVSDB, its OpenFlow target, its provider
+# MAC, and its ovs-vswitchd's control socket and network namespace for
+# neighbour pre-resolution; extra arguments are passed on (announcer=...).
+# OPENFLOW is a socket file name in the host's run directory (cutoverd
+# connects to unix:FILE) or a whole target (with a colon: punix:FILE...).
+# Hosts listed in $CUTOVER_TEST_PASSIVE_HOSTS (numbers) given a socket file
+# name get the passive target punix:RUNDIR/cutoverd.openflow instead: the
+# switch connects to cutoverd.
 cutoverd_host_add() {
-    local n=$1 sock=$2 d
+    local n=$1 target=$2 d
     shift 2
     d=$(lab_host_dir "$LAB_P" "$n")
+    case $target in
+        *:*) ;;
+        *) if [[ " ${CUTOVER_TEST_PASSIVE_HOSTS:-} " = *" $n "* ]]; then
+               target=punix:$d/run/cutoverd.openflow
+           else
+               target=unix:$d/run/$target
+           fi ;;
+    esac
     "$top_builddir/controller/cutoverctl" host-add "h$n" \
         "$(lab_host_ip "$n")" "ovsdb=unix:$d/run/db.sock" \
-        "openflow=unix:$d/run/$sock" "provider-mac=$(lab_host_mac "$n")" \
+        "openflow=$target" "provider-mac=$(lab_host_mac "$n")" \
         "vswitchd=$d/run/ovs-vswitchd.ctl" \
         "netns=$(lab_host_ns "$LAB_P" "$n")" "$@"
+}
+
+# routed_world: in lab $LAB_P with cutoverd running and hosts h1-h3, VPC
+# vpc1 with subnets web (10.0.0.0/24) and db (10.0.1.0/24) and three ports,
+# each with its VM on its home host: vm1 (web, 10.0.0.5) on h1, vm2 (db,
+# 10.0.1.5) on h2, vm3 (web, 10.0.0.6) on h3.
+routed_world() {
+    local ctl=$top_builddir/controller/cutoverctl vm subnet mac ip gw h
+    check "vpc1" "$ctl" net-add vpc1 vxlan 1001
+    check "web" "$ctl" subnet-add vpc1 web 10.0.0.0/24 10.0.0.1 \
+        02:00:00:00:01:01
+    check "db" "$ctl" subnet-add vpc1 db 10.0.1.0/24 10.0.1.1 \
+        02:00:00:00:01:02
+    while read -r vm subnet mac ip gw h; do
+        check "port $vm" "$ctl" port-add "$vm" "$subnet" "$mac" "ip=$ip" \
+            "home=h$h"
+        check "VM $vm" lab_vm_add "$LAB_P" "$vm" "$h" "$mac" "$ip/24" \
+            --gw "$gw"
+    done <<EOF
+vm1 web 02:00:0a:00:00:01 10.0.0.5 10.0.0.1 1
+vm2 db 02:00:0a:00:01:02 10.0.1.5 10.0.1.1 2
+vm3 web 02:00:0a:00:00:03 10.0.0.6 10.0.0.1 3
+EOF
 }
 
 # migration_world [H2-OPTION...]: what the migration tests share, in lab

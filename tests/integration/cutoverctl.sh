@@ -91,8 +91,17 @@ refuse 1 "unknown option 'dp' (expected dpid, openflow, ovsdb, provider-mac, vsw
     host-add h9 172.16.0.19 dp=1
 refuse 1 "openflow 'tcp6' is not a connection target" \
     host-add h9 172.16.0.19 openflow=tcp6
-refuse 1 "OpenFlow target 'ptcp:6653' is not one the controller can connect to" \
+refuse 1 "OpenFlow target 'ptcp:6653' has no IP address: the switch must be told where to connect, so a passive target needs one (ptcp:6653:IP)" \
     host-add h9 172.16.0.19 openflow=ptcp:6653
+refuse 1 "OpenFlow target 'ptcp:6653:0.0.0.0': the switch cannot connect to 0.0.0.0" \
+    host-add h9 172.16.0.19 openflow=ptcp:6653:0.0.0.0
+# Passive targets: cutoverd listens there, for one host's switch only.
+ctl host-add h9 172.16.0.19 openflow=punix:/tmp/h9.openflow
+refuse 1 "OpenFlow target punix:/tmp/h9.openflow is host h9's already" \
+    host-add h8 172.16.0.18 openflow=punix:/tmp/h9.openflow
+ctl host-add h8 172.16.0.18 openflow=ptcp:6653:172.16.0.1
+ctl host-del h8
+ctl host-del h9
 refuse 1 "vswitchd 'run/ovs-vswitchd.ctl' is not the absolute file name" \
     host-add h9 172.16.0.19 vswitchd=run/ovs-vswitchd.ctl
 refuse 1 "netns" host-add h9 172.16.0.19 "netns=a b"

@@ -171,38 +171,81 @@ test_port_ips(void **state OVS_UNUSED)
                              NULL, NULL), "not an IPv4 address");
 }
 
-/* Where an integration bridge listens for a given Host.openflow_target. */
+/* The integration bridge's controller target for a given
+ * Host.openflow_target (NULL: none). */
 static void
-listener_is(const char *target, const char *expected)
+bridge_target_is(const char *target, const char *expected)
 {
-    char *listener;
-    char *error = nb_openflow_listener(target, &listener);
+    char *bridge;
+    char *error = nb_openflow_bridge_target(target, &bridge);
 
-    assert_null(error);
+    ok(error);
     if (expected) {
-        assert_non_null(listener);
-        assert_string_equal(listener, expected);
+        assert_non_null(bridge);
+        assert_string_equal(bridge, expected);
     } else {
-        assert_null(listener);
+        assert_null(bridge);
     }
-    free(listener);
+    free(bridge);
 }
 
+/* Asserts that 'target' is refused with a message saying 'expected', and
+ * that no bridge target is returned. */
 static void
-test_openflow_listener(void **state OVS_UNUSED)
+bridge_target_refused(const char *target, const char *expected)
 {
-    char *listener;
+    char *bridge;
 
-    listener_is("tcp:192.0.2.1:6653", "ptcp:6653:192.0.2.1");
-    listener_is("ssl:192.0.2.1:6653", "pssl:6653:192.0.2.1");
-    listener_is("tcp:[2001:db8::1]:6653", "ptcp:6653:[2001:db8::1]");
-    listener_is("unix:/run/h1/br-int.cutover", "punix:/run/h1/br-int.cutover");
-    listener_is("unix:/run/h1/br-int.mgmt", NULL);
-    refused(nb_openflow_listener("ptcp:6653", &listener),
-            "not one the controller can connect to");
-    assert_null(listener);
-    refused(nb_openflow_listener("tcp:6653", &listener),
-            "expected tcp:IP:PORT");
+    refused(nb_openflow_bridge_target(target, &bridge), expected);
+    assert_null(bridge);
+}
+
+/* Active targets: the controller connects, the bridge listens. */
+static void
+test_openflow_active(void **state OVS_UNUSED)
+{
+    bridge_target_is("tcp:192.0.2.1:6653", "ptcp:6653:192.0.2.1");
+    bridge_target_is("ssl:192.0.2.1:6653", "pssl:6653:192.0.2.1");
+    bridge_target_is("tcp:[2001:db8::1]:6653", "ptcp:6653:[2001:db8::1]");
+    bridge_target_is("unix:/run/h1/br-int.cutover",
+                     "punix:/run/h1/br-int.cutover");
+    bridge_target_is("unix:/run/h1/br-int.mgmt", NULL);
+    assert_false(nb_openflow_is_passive("tcp:192.0.2.1:6653"));
+    assert_false(nb_openflow_is_passive("unix:/run/h1/br-int.mgmt"));
+    bridge_target_refused("tcp:6653", "expected tcp:IP:PORT");
+    bridge_target_refused("unix:", "is not one the controller can use");
+    bridge_target_refused("udp:192.0.2.1:6653",
+                          "or ptcp:PORT:IP, pssl:PORT:IP or punix:FILE");
+}
+
+/* Passive targets: the controller listens, the bridge connects. */
+static void
+test_openflow_passive(void **state OVS_UNUSED)
+{
+    bridge_target_is("punix:/run/cutover/h1.openflow",
+                     "unix:/run/cutover/h1.openflow");
+    bridge_target_is("ptcp:6653:192.0.2.1", "tcp:192.0.2.1:6653");
+    bridge_target_is("pssl:16653:192.0.2.1", "ssl:192.0.2.1:16653");
+    bridge_target_is("ptcp:6653:[2001:db8::1]", "tcp:[2001:db8::1]:6653");
+    bridge_target_is("ptcp:6653:2001:db8::1", "tcp:[2001:db8::1]:6653");
+    assert_true(nb_openflow_is_passive("punix:/run/cutover/h1.openflow"));
+    assert_true(nb_openflow_is_passive("ptcp:6653:192.0.2.1"));
+    assert_true(nb_openflow_is_passive("pssl:6653:192.0.2.1"));
+
+    /* The switch must be told where to connect. */
+    bridge_target_refused("ptcp:6653", "'ptcp:6653' has no IP address: the "
+                          "switch must be told where to connect, so a "
+                          "passive target needs one (ptcp:6653:IP)");
+    bridge_target_refused("pssl:6653:", "(pssl:6653:IP)");
+    bridge_target_refused("ptcp:6653:0.0.0.0", "cannot connect to 0.0.0.0");
+    bridge_target_refused("ptcp:6653:[::]", "cannot connect to ::");
+    bridge_target_refused("ptcp:6653:host.example", "'host.example' is not "
+                          "an IP address");
+    bridge_target_refused("ptcp::192.0.2.1", "'' is not a port number");
+    bridge_target_refused("ptcp:0:192.0.2.1", "'0' is not a port number");
+    bridge_target_refused("ptcp:70000:192.0.2.1", "from 1 to 65535");
+    bridge_target_refused("ptcp:66x:192.0.2.1", "'66x' is not a port");
+    bridge_target_refused("punix:", "is not one the controller can use");
 }
 
 int
@@ -217,7 +260,8 @@ main(void)
         cmocka_unit_test(test_networks),
         cmocka_unit_test(test_subnets),
         cmocka_unit_test(test_port_ips),
-        cmocka_unit_test(test_openflow_listener),
+        cmocka_unit_test(test_openflow_active),
+        cmocka_unit_test(test_openflow_passive),
     };
 
     return cmocka_run_group_tests_name("nb-check", tests, NULL, NULL);
