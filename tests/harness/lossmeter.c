@@ -165,10 +165,10 @@ Sends sequence-numbered, timestamped UDP probes at a fixed rate.\n\
       --spin              busy-wait between packets (precise pacing at high\n\
                           rates, costs a CPU)\n\
       --progress          print a line every second\n\
-      --stopped           once ready (socket open, --resume read), stop\n\
-                          (SIGSTOP) before the first probe, as a migration's\n\
-                          destination VMM waits; the schedule starts when\n\
-                          the process is continued (SIGCONT)\n\
+      --stopped           once ready (socket open), stop (SIGSTOP) before\n\
+                          the first probe, as a migration's destination VMM\n\
+                          waits; when continued (SIGCONT), read --resume's\n\
+                          log (it may be written meanwhile) and start\n\
   -q, --quiet             no summary at the end\n",
            program_name, DEFAULT_RATE, MAX_RATE, MAX_SIZE, DEFAULT_SIZE);
 }
@@ -191,7 +191,11 @@ struct send_options {
     bool progress;
     bool stopped;               /* Stop once ready, start when continued. */
     bool quiet;
+    const char *resume;         /* --resume's sender log, or NULL. */
+    bool have_stream;           /* --stream was given. */
 };
+
+static void send_resume(struct send_options *);
 
 static void
 parse_send_options(int argc, char *argv[], struct send_options *o)
@@ -317,27 +321,41 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
                                       * o->rate + 0.5));
     }
     if (resume) {
-        struct lm_log log;
-        char *error;
-
         if (have_start) {
             cli_usage_error("send: give --resume or --start-seq, not both");
         }
-        if (lm_log_read(resume, &log, &error)) {
-            ovs_fatal(0, "--resume: %s", error);
+        o->resume = resume;
+        o->have_stream = have_stream;
+        if (!o->stopped) {
+            send_resume(o);
         }
-        if (log.kind != LM_LOG_SENDER) {
-            ovs_fatal(0, "--resume: %s is a receiver log, not a sender log",
-                      resume);
-        }
-        if (have_stream && o->stream != log.tx.stream) {
-            cli_usage_error("send: --stream %"PRIu32" differs from stream "
-                        "%"PRIu32" of %s", o->stream, log.tx.stream, resume);
-        }
-        o->stream = log.tx.stream;
-        o->first_seq = log.tx.first_seq + log.tx.count;
-        lm_log_destroy(&log);
     }
+}
+
+/* Continues the stream of sender log 'o->resume': its stream, from the
+ * sequence number after its last.  With --stopped this happens once
+ * continued, so that the log may be written while we wait. */
+static void
+send_resume(struct send_options *o)
+{
+    struct lm_log log;
+    char *error;
+
+    if (lm_log_read(o->resume, &log, &error)) {
+        ovs_fatal(0, "--resume: %s", error);
+    }
+    if (log.kind != LM_LOG_SENDER) {
+        ovs_fatal(0, "--resume: %s is a receiver log, not a sender log",
+                  o->resume);
+    }
+    if (o->have_stream && o->stream != log.tx.stream) {
+        cli_usage_error("send: --stream %"PRIu32" differs from stream "
+                        "%"PRIu32" of %s", o->stream, log.tx.stream,
+                        o->resume);
+    }
+    o->stream = log.tx.stream;
+    o->first_seq = log.tx.first_seq + log.tx.count;
+    lm_log_destroy(&log);
 }
 
 static int
@@ -375,19 +393,23 @@ cmd_send(int argc, char *argv[])
         msgs[k].msg_hdr.msg_iovlen = 1;
     }
 
+    if (o.stopped) {
+        /* Ready: wait, stopped, for whoever plays the VMM to resume us (a
+         * job-control stop: SIGCONT continues it, and the parent can see
+         * the state 'T' in /proc).  The stream to continue is read only
+         * then: its sender may have stopped meanwhile. */
+        raise(SIGSTOP);
+        if (o.resume) {
+            send_resume(&o);
+        }
+    }
+
     memset(&tx, 0, sizeof tx);
     tx.stream = o.stream;
     tx.label = xstrdup(o.label ? o.label : "");
     tx.dest = xstrdup(o.dest_name);
     tx.rate = o.rate;
     tx.first_seq = o.first_seq;
-
-    if (o.stopped) {
-        /* Ready: wait, stopped, for whoever plays the VMM to resume us (a
-         * job-control stop: SIGCONT continues it, and the parent can see
-         * the state 'T' in /proc). */
-        raise(SIGSTOP);
-    }
 
     /* Packet i of the current schedule is due at t0 + i / rate. */
     t0 = timing_mono_ns();
