@@ -105,7 +105,8 @@ INTEGRATION_TESTS = \
 	tests/integration/hook-cli.sh \
 	tests/integration/hook-qmp.sh \
 	tests/integration/announcer.sh \
-	tests/integration/announce-packet-out.sh
+	tests/integration/announce-packet-out.sh \
+	tests/integration/blackout.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

@@ -400,9 +400,9 @@ def tables(result):
     lines.append("Times in ms: median / p95 / max over runs.")
     lines.append("")
     w = 32
-    header = "%-*s" % (w, "") + "".join("%-24s" % m for m in modes)
+    header = "%-*s" % (w, "") + "".join("%-26s" % m for m in modes)
     ratio_modes = [m for m in modes if m != "cutover" and "cutover" in modes]
-    header += "".join("%-16s" % (m + "/cutover") for m in ratio_modes)
+    header += "".join("%-18s" % (m + "/cutover") for m in ratio_modes)
     for key, title in STREAM_TITLES.items():
         lines.append(title)
         lines.append(header)
@@ -410,13 +410,13 @@ def tables(result):
             row = "  %-*s" % (w - 2, mtitle)
             for m in modes:
                 st = summ[m]["streams"][key][metric]
-                row += "%-24s" % ("%s / %s / %s" % (fmt(st["median"], unit),
+                row += "%-26s" % ("%s / %s / %s" % (fmt(st["median"], unit),
                                                     fmt(st["p95"], unit),
                                                     fmt(st["max"], unit)))
             for b in ratio_modes:
                 ratio = result["comparison"][b][key].get(metric)
-                row += "%-16s" % ("x%.1f" % ratio if ratio is not None else "")
-            lines.append(row)
+                row += "%-18s" % ("x%.1f" % ratio if ratio is not None else "")
+            lines.append(row.rstrip())
         lines.append("")
     if "cutover" in summ:
         st = summ["cutover"]["switchover_latency_ns"]
