@@ -12,6 +12,18 @@ tests_harness_cutover_lossmeter_SOURCES = tests/harness/lossmeter.c
 tests_harness_cutover_lossmeter_LDADD = \
 	tests/harness/liblossmeter.la lib/libcutover.la $(OVS_LIBADD) -lm
 
+# cutover-blackout: the migration scenario runner (installed, with the lab
+# library and its report helper in $(pkgdatadir); docs/blackout.md).
+bin_SCRIPTS += tests/harness/cutover-blackout
+CLEANFILES += tests/harness/cutover-blackout
+pkgdata_DATA += tests/harness/blackout-report.py tests/lab/lab-lib.sh
+EXTRA_DIST += tests/harness/cutover-blackout.in tests/harness/blackout-report.py
+tests/harness/cutover-blackout: tests/harness/cutover-blackout.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) tests/harness && \
+	sed -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' -e 's|@bindir[@]|$(bindir)|g' \
+	    -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/tests/harness/cutover-blackout.in \
+	    > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+
 # install-flows: drives the installer against a real switch (tests).
 noinst_PROGRAMS += tests/harness/install-flows
 tests_harness_install_flows_SOURCES = tests/harness/install-flows.c
@@ -120,7 +132,8 @@ INTEGRATION_TESTS = \
 	tests/integration/hook-cli.sh \
 	tests/integration/hook-qmp.sh \
 	tests/integration/announcer.sh \
-	tests/integration/announce-packet-out.sh
+	tests/integration/announce-packet-out.sh \
+	tests/integration/blackout.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

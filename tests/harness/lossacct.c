@@ -22,6 +22,9 @@ lossacct_destroy(struct lossacct *acct)
 {
     free(acct->sent);
     free(acct->arrivals);
+    free(acct->windows);
+    free(acct->held);
+    free(acct->gone);
     memset(acct, 0, sizeof *acct);
 }
 
@@ -51,6 +54,85 @@ lossacct_add_arrival(struct lossacct *acct,
                                     sizeof *acct->arrivals);
     }
     acct->arrivals[acct->n_arrivals++] = *arrival;
+}
+
+void
+lossacct_set_window(struct lossacct *acct, uint16_t receiver,
+                    const struct lossacct_window *window)
+{
+    ovs_assert(!acct->windows_applied);
+    if (receiver >= acct->n_windows) {
+        size_t n = receiver + 1;
+
+        acct->windows = xrealloc(acct->windows, n * sizeof *acct->windows);
+        acct->held = xrealloc(acct->held, n * sizeof *acct->held);
+        acct->gone = xrealloc(acct->gone, n * sizeof *acct->gone);
+        for (size_t i = acct->n_windows; i < n; i++) {
+            acct->windows[i] = (struct lossacct_window) { 0, 0 };
+            acct->held[i] = acct->gone[i] = 0;
+        }
+        acct->n_windows = n;
+    }
+    acct->windows[receiver] = *window;
+}
+
+enum lossacct_delivery
+lossacct_window_apply(const struct lossacct_window *w, uint64_t *rx_ns)
+{
+    if (w->until_ns && *rx_ns >= w->until_ns) {
+        return LOSSACCT_GONE;
+    }
+    if (*rx_ns < w->from_ns) {
+        *rx_ns = w->from_ns;
+        return LOSSACCT_HELD;
+    }
+    return LOSSACCT_ON_TIME;
+}
+
+/* Applies the receivers' windows to the arrivals, once: held arrivals take
+ * their delivery time, refused ones leave the array. */
+static void
+apply_windows(struct lossacct *acct)
+{
+    size_t n = 0;
+
+    if (acct->windows_applied) {
+        return;
+    }
+    acct->windows_applied = true;
+    for (size_t i = 0; i < acct->n_arrivals; i++) {
+        struct lossacct_arrival a = acct->arrivals[i];
+
+        if (a.receiver < acct->n_windows) {
+            switch (lossacct_window_apply(&acct->windows[a.receiver],
+                                          &a.rx_ns)) {
+            case LOSSACCT_GONE:
+                acct->gone[a.receiver]++;
+                continue;
+            case LOSSACCT_HELD:
+                acct->held[a.receiver]++;
+                break;
+            case LOSSACCT_ON_TIME:
+                break;
+            }
+        }
+        acct->arrivals[n++] = a;
+    }
+    acct->n_arrivals = n;
+}
+
+/* Makes room for receiver index 'receiver' in 'r'. */
+static void
+grow_receivers(struct lossacct_report *r, size_t receiver)
+{
+    if (receiver >= r->n_receivers) {
+        size_t n = receiver + 1;
+
+        r->receivers = xrealloc(r->receivers, n * sizeof *r->receivers);
+        memset(&r->receivers[r->n_receivers], 0,
+               (n - r->n_receivers) * sizeof *r->receivers);
+        r->n_receivers = n;
+    }
 }
 
 uint64_t
@@ -114,6 +196,14 @@ lossacct_compute(struct lossacct *acct, struct lossacct_report *r)
     r->sent_known = acct->n_sent > 0;
     sample_set_init(&r->delays);
 
+    apply_windows(acct);
+    for (size_t i = 0; i < acct->n_windows; i++) {
+        if (acct->held[i] || acct->gone[i]) {
+            grow_receivers(r, i);
+            r->receivers[i].held = acct->held[i];
+            r->receivers[i].gone = acct->gone[i];
+        }
+    }
     if (!acct->n_sent && !acct->n_arrivals) {
         return 0;
     }
@@ -169,19 +259,13 @@ lossacct_compute(struct lossacct *acct, struct lossacct_report *r)
         const struct lossacct_arrival *a = &acct->arrivals[i];
         uint64_t s = ext[i];
 
-        if (a->receiver >= r->n_receivers) {
-            size_t n = a->receiver + 1;
-
-            r->per_receiver = xrealloc(r->per_receiver,
-                                       n * sizeof *r->per_receiver);
-            memset(&r->per_receiver[r->n_receivers], 0,
-                   (n - r->n_receivers) * sizeof *r->per_receiver);
-            r->n_receivers = n;
-        }
-
+        grow_receivers(r, a->receiver);
         if (s < lo || s > hi || !bitmap_is_set(sent_map, s - lo)) {
             r->stray++;
             continue;
+        }
+        if (!r->receivers[a->receiver].first_ns) {
+            r->receivers[a->receiver].first_ns = a->rx_ns;
         }
 
         if (bitmap_is_set(got_map, s - lo)) {
@@ -194,7 +278,7 @@ lossacct_compute(struct lossacct *acct, struct lossacct_report *r)
                 max_seen = s;
             }
             r->received++;
-            r->per_receiver[a->receiver]++;
+            r->receivers[a->receiver].received++;
             sample_set_add(&r->delays, (int64_t) (a->rx_ns - a->tx_ns));
         }
 
@@ -240,7 +324,7 @@ void
 lossacct_report_destroy(struct lossacct_report *r)
 {
     free(r->lost_ranges);
-    free(r->per_receiver);
+    free(r->receivers);
     sample_set_destroy(&r->delays);
     memset(r, 0, sizeof *r);
 }

@@ -35,9 +35,52 @@ struct lossacct_arrival {
     uint16_t receiver;          /* Index of the receiver (log) it reached. */
 };
 
+/* When a receiver could deliver what reached it.  A receiver stands for a
+ * VM instance: a paused destination instance delivers nothing yet, what
+ * reaches its interface waits in a queue (a tap's; in the lab, a socket's)
+ * and the VM sees it when it runs; a migration's source instance delivers
+ * nothing that arrives after the pause (the VMM is gone).  The kernel's
+ * arrival time is then not when the VM could see a packet: the window
+ * says when it could. */
+struct lossacct_window {
+    uint64_t from_ns;           /* An arrival before it is delivered at it
+                                 * (0: nothing held). */
+    uint64_t until_ns;          /* An arrival at or after it is not
+                                 * delivered (0: no end). */
+};
+
+/* What a window makes of one arrival. */
+enum lossacct_delivery {
+    LOSSACCT_ON_TIME,           /* Delivered when it arrived. */
+    LOSSACCT_HELD,              /* Delivered later, at the window's start. */
+    LOSSACCT_GONE,              /* Not delivered at all. */
+};
+
+/* Applies 'window' to an arrival at '*rx_ns': returns what happens to it
+ * and moves '*rx_ns' to the delivery time of a held arrival. */
+enum lossacct_delivery lossacct_window_apply(const struct lossacct_window *,
+                                             uint64_t *rx_ns);
+
+/* Per receiver: what it delivered of one stream. */
+struct lossacct_receiver {
+    uint64_t received;          /* Arrivals counted in 'received'. */
+    uint64_t first_ns;          /* First delivery (of a sent sequence
+                                 * number, duplicates included), 0 if none. */
+    uint64_t held;              /* Arrivals its window held (delivered late). */
+    uint64_t gone;              /* Arrivals its window refused (counted
+                                 * nowhere else). */
+};
+
 /* The packets of one stream. */
 struct lossacct {
     uint32_t stream;
+
+    /* Delivery windows by receiver index (none: every arrival on time), and
+     * what they did, applied once by the first lossacct_compute(). */
+    struct lossacct_window *windows;
+    size_t n_windows;
+    uint64_t *held, *gone;      /* Per receiver, 'n_windows' each. */
+    bool windows_applied;
 
     struct lossacct_range *sent;        /* What senders sent (may overlap). */
     size_t n_sent, allocated_sent;
@@ -76,8 +119,9 @@ struct lossacct_report {
     /* One-way delays (rx - tx) of the arrivals counted in 'received'. */
     struct sample_set delays;
 
-    /* Arrivals (counted in 'received') per receiver index. */
-    uint64_t *per_receiver;
+    /* Per receiver index: arrivals counted in 'received', first delivery,
+     * arrivals held and refused by its window. */
+    struct lossacct_receiver *receivers;
     size_t n_receivers;
 };
 
@@ -87,11 +131,18 @@ void lossacct_destroy(struct lossacct *);
 /* Records that a sender sent 'count' packets numbered 'first_seq' onwards. */
 void lossacct_add_sent(struct lossacct *, uint64_t first_seq, uint64_t count);
 
+/* Sets the delivery window of receiver 'receiver' (see struct
+ * lossacct_window).  Must come before lossacct_compute(). */
+void lossacct_set_window(struct lossacct *, uint16_t receiver,
+                         const struct lossacct_window *);
+
 /* Records one arrival. */
 void lossacct_add_arrival(struct lossacct *, const struct lossacct_arrival *);
 
 /* Computes 'report' from everything added to 'acct' so far (it reorders the
- * arrivals by time).  Returns 0, or EFBIG if the sent sequence numbers span
+ * arrivals by delivery time; the first call applies the receivers' windows
+ * to them: held arrivals take their delivery time, refused ones are
+ * dropped).  Returns 0, or EFBIG if the sent sequence numbers span
  * more than LOSSACCT_MAX_SPAN.  The caller must lossacct_report_destroy() the
  * report in either case. */
 #define LOSSACCT_MAX_SPAN (UINT64_C(1) << 32)

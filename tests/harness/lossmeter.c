@@ -165,6 +165,10 @@ Sends sequence-numbered, timestamped UDP probes at a fixed rate.\n\
       --spin              busy-wait between packets (precise pacing at high\n\
                           rates, costs a CPU)\n\
       --progress          print a line every second\n\
+      --stopped           once ready (socket open), stop (SIGSTOP) before\n\
+                          the first probe, as a migration's destination VMM\n\
+                          waits; when continued (SIGCONT), read --resume's\n\
+                          log (it may be written meanwhile) and start\n\
   -q, --quiet             no summary at the end\n",
            program_name, DEFAULT_RATE, MAX_RATE, MAX_SIZE, DEFAULT_SIZE);
 }
@@ -185,15 +189,20 @@ struct send_options {
     uint64_t max_lag_ns;
     bool spin;
     bool progress;
+    bool stopped;               /* Stop once ready, start when continued. */
     bool quiet;
+    const char *resume;         /* --resume's sender log, or NULL. */
+    bool have_stream;           /* --stream was given. */
 };
+
+static void send_resume(struct send_options *);
 
 static void
 parse_send_options(int argc, char *argv[], struct send_options *o)
 {
     enum {
         OPT_START_SEQ = UCHAR_MAX + 1, OPT_RESUME, OPT_SIZE, OPT_LABEL,
-        OPT_BIND, OPT_MAX_LAG, OPT_SPIN, OPT_PROGRESS,
+        OPT_BIND, OPT_MAX_LAG, OPT_SPIN, OPT_PROGRESS, OPT_STOPPED,
     };
     static const struct option long_options[] = {
         {"dest", required_argument, NULL, 'd'},
@@ -210,6 +219,7 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
         {"max-lag", required_argument, NULL, OPT_MAX_LAG},
         {"spin", no_argument, NULL, OPT_SPIN},
         {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"stopped", no_argument, NULL, OPT_STOPPED},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -282,6 +292,9 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
         case OPT_PROGRESS:
             o->progress = true;
             break;
+        case OPT_STOPPED:
+            o->stopped = true;
+            break;
         case 'q':
             o->quiet = true;
             break;
@@ -308,27 +321,41 @@ parse_send_options(int argc, char *argv[], struct send_options *o)
                                       * o->rate + 0.5));
     }
     if (resume) {
-        struct lm_log log;
-        char *error;
-
         if (have_start) {
             cli_usage_error("send: give --resume or --start-seq, not both");
         }
-        if (lm_log_read(resume, &log, &error)) {
-            ovs_fatal(0, "--resume: %s", error);
+        o->resume = resume;
+        o->have_stream = have_stream;
+        if (!o->stopped) {
+            send_resume(o);
         }
-        if (log.kind != LM_LOG_SENDER) {
-            ovs_fatal(0, "--resume: %s is a receiver log, not a sender log",
-                      resume);
-        }
-        if (have_stream && o->stream != log.tx.stream) {
-            cli_usage_error("send: --stream %"PRIu32" differs from stream "
-                        "%"PRIu32" of %s", o->stream, log.tx.stream, resume);
-        }
-        o->stream = log.tx.stream;
-        o->first_seq = log.tx.first_seq + log.tx.count;
-        lm_log_destroy(&log);
     }
+}
+
+/* Continues the stream of sender log 'o->resume': its stream, from the
+ * sequence number after its last.  With --stopped this happens once
+ * continued, so that the log may be written while we wait. */
+static void
+send_resume(struct send_options *o)
+{
+    struct lm_log log;
+    char *error;
+
+    if (lm_log_read(o->resume, &log, &error)) {
+        ovs_fatal(0, "--resume: %s", error);
+    }
+    if (log.kind != LM_LOG_SENDER) {
+        ovs_fatal(0, "--resume: %s is a receiver log, not a sender log",
+                  o->resume);
+    }
+    if (o->have_stream && o->stream != log.tx.stream) {
+        cli_usage_error("send: --stream %"PRIu32" differs from stream "
+                        "%"PRIu32" of %s", o->stream, log.tx.stream,
+                        o->resume);
+    }
+    o->stream = log.tx.stream;
+    o->first_seq = log.tx.first_seq + log.tx.count;
+    lm_log_destroy(&log);
 }
 
 static int
@@ -364,6 +391,17 @@ cmd_send(int argc, char *argv[])
         msgs[k].msg_hdr.msg_namelen = ss_length(&o.dest);
         msgs[k].msg_hdr.msg_iov = &iovs[k];
         msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+
+    if (o.stopped) {
+        /* Ready: wait, stopped, for whoever plays the VMM to resume us (a
+         * job-control stop: SIGCONT continues it, and the parent can see
+         * the state 'T' in /proc).  The stream to continue is read only
+         * then: its sender may have stopped meanwhile. */
+        raise(SIGSTOP);
+        if (o.resume) {
+            send_resume(&o);
+        }
     }
 
     memset(&tx, 0, sizeof tx);
@@ -695,7 +733,12 @@ the longest gap between consecutive arrivals, one-way delay.\n\
       --json-file=FILE    also write the JSON to FILE\n\
       --ranges=N          show at most N lost ranges in the table (default\n\
                           10; the JSON has them all)\n\
-  -s, --stream=ID         report only stream ID\n",
+  -s, --stream=ID         report only stream ID\n\
+      --hold=LABEL@NS     receiver LABEL delivers nothing before NS (wall\n\
+                          clock, ns): what arrived earlier waited and is\n\
+                          delivered at NS (a paused destination VM)\n\
+      --cut=LABEL@NS      receiver LABEL delivers nothing that arrives at\n\
+                          or after NS (a migration's source after the pause)\n",
            program_name);
 }
 
@@ -748,6 +791,7 @@ report_to_json(const struct report_stream *s, struct lossacct_report *r,
     struct json *ranges = json_array_create_empty();
     struct json *senders = json_array_create_empty();
     struct json *receivers = json_object_create();
+    struct json *deliveries = json_object_create();
     uint64_t origin = r->first_rx_ns;
 
     for (size_t i = 0; i < s->n_senders; i++) {
@@ -775,12 +819,22 @@ report_to_json(const struct report_stream *s, struct lossacct_report *r,
     }
     for (size_t i = 0; i < r->n_receivers; i++) {
         const struct lm_log *log = &logs[rx_log_index[i]];
+        const struct lossacct_receiver *rr = &r->receivers[i];
+        const char *name = *log->label ? log->label : log->file_name;
 
-        if (!r->per_receiver[i]) {
-            continue;
+        if (rr->received) {
+            json_object_put(receivers, name,
+                            json_integer_create(rr->received));
         }
-        json_object_put(receivers, *log->label ? log->label : log->file_name,
-                        json_integer_create(r->per_receiver[i]));
+        if (rr->received || rr->first_ns || rr->held || rr->gone) {
+            struct json *d = json_object_create();
+
+            json_object_put(d, "received", json_integer_create(rr->received));
+            json_object_put(d, "first_ns", json_integer_create(rr->first_ns));
+            json_object_put(d, "held", json_integer_create(rr->held));
+            json_object_put(d, "gone", json_integer_create(rr->gone));
+            json_object_put(deliveries, name, d);
+        }
     }
 
     json_object_put(j, "stream", json_integer_create(r->stream));
@@ -825,13 +879,15 @@ report_to_json(const struct report_stream *s, struct lossacct_report *r,
     json_object_put(j, "last_rx_ns", json_integer_create(r->last_rx_ns));
     json_object_put(j, "origin_ns", json_integer_create(origin));
     json_object_put(j, "receivers", receivers);
+    json_object_put(j, "deliveries", deliveries);
     json_object_put(j, "senders", senders);
     return j;
 }
 
 static void
 report_to_table(const struct json *j, struct lossacct_report *r,
-                size_t max_ranges, struct ds *out)
+                const char *const *rx_names, size_t max_ranges,
+                struct ds *out)
 {
     const struct shash *o = json_object(j);
     const struct json *senders = shash_find_data(o, "senders");
@@ -893,6 +949,15 @@ report_to_table(const struct json *j, struct lossacct_report *r,
                           r->n_lost_ranges);
         }
     }
+    for (size_t i = 0; i < r->n_receivers; i++) {
+        const struct lossacct_receiver *rr = &r->receivers[i];
+
+        if (rr->held || rr->gone) {
+            ds_put_format(out, "\n  receiver %s: %"PRIu64" held until its "
+                          "window opened, %"PRIu64" after it closed (not "
+                          "delivered)", rx_names[i], rr->held, rr->gone);
+        }
+    }
     ds_put_format(out, "\n  duplicated    %12"PRIu64, r->duplicated);
     ds_put_format(out, "\n  reordered     %12"PRIu64, r->reordered);
     if (r->stray) {
@@ -924,12 +989,40 @@ report_to_table(const struct json *j, struct lossacct_report *r,
     ds_put_char(out, '\n');
 }
 
+/* A delivery window from the command line: --hold or --cut. */
+struct report_window {
+    const char *label;          /* Receiver label (points into argv). */
+    bool hold;                  /* --hold (from), else --cut (until). */
+    uint64_t ns;
+};
+
+/* Parses LABEL@NS for 'option' into 'w'; usage error if malformed. */
+static void
+parse_window_arg(const char *option, char *arg, bool hold,
+                 struct report_window *w)
+{
+    char *at = strrchr(arg, '@');
+
+    if (!at || at == arg) {
+        cli_usage_error("%s: '%s' is not LABEL@NS (a receiver's label, '@', "
+                        "a wall-clock time in nanoseconds)", option, arg);
+    }
+    *at = '\0';
+    w->label = arg;
+    w->hold = hold;
+    w->ns = cli_parse_uint(option, at + 1, 1, UINT64_MAX);
+}
+
 static int
 cmd_report(int argc, char *argv[])
 {
-    enum { OPT_JSON = UCHAR_MAX + 1, OPT_JSON_FILE, OPT_RANGES };
+    enum {
+        OPT_JSON = UCHAR_MAX + 1, OPT_JSON_FILE, OPT_RANGES, OPT_HOLD, OPT_CUT
+    };
     static const struct option long_options[] = {
         {"json", no_argument, NULL, OPT_JSON},
+        {"hold", required_argument, NULL, OPT_HOLD},
+        {"cut", required_argument, NULL, OPT_CUT},
         {"json-file", required_argument, NULL, OPT_JSON_FILE},
         {"ranges", required_argument, NULL, OPT_RANGES},
         {"stream", required_argument, NULL, 's'},
@@ -947,6 +1040,9 @@ cmd_report(int argc, char *argv[])
     size_t *rx_log_index;
     struct json *all, *array;
     struct ds table = DS_EMPTY_INITIALIZER;
+    struct report_window *windows = NULL;
+    size_t n_windows = 0;
+    const char **rx_names;
     int status = 0;
 
     for (;;) {
@@ -969,6 +1065,12 @@ cmd_report(int argc, char *argv[])
             filter = cli_parse_uint("--stream", optarg, 0, UINT32_MAX);
             have_filter = true;
             break;
+        case OPT_HOLD:
+        case OPT_CUT:
+            windows = xrealloc(windows, (n_windows + 1) * sizeof *windows);
+            parse_window_arg(c == OPT_HOLD ? "--hold" : "--cut", optarg,
+                             c == OPT_HOLD, &windows[n_windows++]);
+            break;
         case 'h':
             report_usage();
             exit(0);
@@ -984,6 +1086,7 @@ cmd_report(int argc, char *argv[])
     n_logs = argc - optind;
     logs = xcalloc(n_logs, sizeof *logs);
     rx_log_index = xcalloc(n_logs, sizeof *rx_log_index);
+    rx_names = xcalloc(n_logs, sizeof *rx_names);
     for (size_t i = 0; i < n_logs; i++) {
         struct lm_log *log = &logs[i];
         char *error;
@@ -1007,6 +1110,7 @@ cmd_report(int argc, char *argv[])
             size_t rx = n_rx++;
 
             rx_log_index[rx] = i;
+            rx_names[rx] = *log->label ? log->label : log->file_name;
             for (size_t k = 0; k < log->n_records; k++) {
                 const struct lm_rxlog_record *rec = &log->records[k];
                 struct report_stream *s = find_stream(&streams, &n_streams,
@@ -1022,6 +1126,36 @@ cmd_report(int argc, char *argv[])
             }
             free(log->records);
             log->records = NULL;
+        }
+    }
+
+    /* Delivery windows, by receiver label. */
+    for (size_t w = 0; w < n_windows; w++) {
+        bool found = false;
+
+        for (size_t rx = 0; rx < n_rx; rx++) {
+            if (strcmp(rx_names[rx], windows[w].label)) {
+                continue;
+            }
+            found = true;
+            for (size_t i = 0; i < n_streams; i++) {
+                struct lossacct *acct = &streams[i].acct;
+                struct lossacct_window lw = { 0, 0 };
+
+                if (rx < acct->n_windows) {
+                    lw = acct->windows[rx];
+                }
+                if (windows[w].hold) {
+                    lw.from_ns = windows[w].ns;
+                } else {
+                    lw.until_ns = windows[w].ns;
+                }
+                lossacct_set_window(acct, rx, &lw);
+            }
+        }
+        if (!found) {
+            ovs_fatal(0, "%s: no receiver log is labelled '%s'",
+                      windows[w].hold ? "--hold" : "--cut", windows[w].label);
         }
     }
 
@@ -1048,7 +1182,7 @@ cmd_report(int argc, char *argv[])
             if (table.length) {
                 ds_put_char(&table, '\n');
             }
-            report_to_table(j, &r, max_ranges, &table);
+            report_to_table(j, &r, rx_names, max_ranges, &table);
             json_array_add(array, j);
         }
         lossacct_report_destroy(&r);
@@ -1089,6 +1223,8 @@ cmd_report(int argc, char *argv[])
     }
     free(logs);
     free(rx_log_index);
+    free(rx_names);
+    free(windows);
     return status;
 }
 

@@ -37,6 +37,9 @@ expect 2 "--label: .* is longer than 31 bytes" \
     recv --listen 9000 --log /dev/null --label aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 expect 2 "report: no log files given" report
 expect 2 "dump: expected exactly one log file" dump
+expect 2 "--hold: 'dst' is not LABEL@NS" report --hold dst /dev/null
+expect 2 "--cut: '@5' is not LABEL@NS" report --cut @5 /dev/null
+expect 2 "--hold: 'soon' is not an integer" report --hold dst@soon /dev/null
 
 step "bad files"
 expect 1 "/nonexistent.log: cannot open \(No such file or directory\)" \
@@ -46,6 +49,10 @@ expect 1 "$TEST_TMP/garbage: not a loss meter log" report "$TEST_TMP/garbage"
 echo '{"stream": 1}' > "$TEST_TMP/partial.json"
 expect 1 "partial.json: sender log lacks a non-negative integer \"rate\"" \
     report "$TEST_TMP/partial.json"
+"$LOSSMETER" recv --listen 127.0.0.1:$((20000 + $$ % 20000)) --duration 100ms \
+    --label src --log "$TEST_TMP/src.rx" -q || fail "recv for 100 ms failed"
+expect 1 "--hold: no receiver log is labelled 'dst'" \
+    report --hold dst@1 "$TEST_TMP/src.rx"
 expect 1 "--resume: .*/nonexistent.json: cannot open" \
     send --dest 127.0.0.1:9 --resume /nonexistent.json
 expect 1 "cannot create receiver log /nonexistent/dir/rx.log" \

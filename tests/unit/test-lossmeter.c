@@ -145,8 +145,8 @@ test_duplicates(void **state OVS_UNUSED)
     assert_int_equal(r.reordered, 0);
     /* Duplicates are arrivals: they fill gaps (traffic was flowing). */
     assert_int_equal(r.max_gap_ns, 2 * MS);
-    assert_int_equal(r.per_receiver[0], 10);
-    assert_int_equal(r.per_receiver[1], 0);
+    assert_int_equal(r.receivers[0].received, 10);
+    assert_int_equal(r.receivers[1].received, 0);
     lossacct_report_destroy(&r);
     lossacct_destroy(&a);
 }
@@ -314,11 +314,99 @@ test_merge_senders_and_receivers(void **state OVS_UNUSED)
     assert_int_equal(r.lost_ranges[0].first, 45);
     assert_int_equal(r.lost_ranges[0].last, 47);
     assert_int_equal(r.n_receivers, 2);
-    assert_int_equal(r.per_receiver[0], 45);
-    assert_int_equal(r.per_receiver[1], 52);
+    assert_int_equal(r.receivers[0].received, 45);
+    assert_int_equal(r.receivers[1].received, 52);
     assert_int_equal(r.max_gap_ns, 9 * MS);  /* 44 at 44 ms, 48 at 53 ms. */
     assert_int_equal(r.gap_seq_before, 44);
     assert_int_equal(r.gap_seq_after, 48);
+    lossacct_report_destroy(&r);
+    lossacct_destroy(&a);
+}
+
+/* A delivery window: held before its start, refused from its end on. */
+static void
+test_window_apply(void **state OVS_UNUSED)
+{
+    struct lossacct_window w = { .from_ns = T0 + 10 * MS,
+                                 .until_ns = T0 + 20 * MS };
+    struct lossacct_window open_ended = { .from_ns = T0, .until_ns = 0 };
+    struct lossacct_window none = { 0, 0 };
+    uint64_t t;
+
+    t = T0 + 5 * MS;
+    assert_int_equal(lossacct_window_apply(&w, &t), LOSSACCT_HELD);
+    assert_int_equal(t, T0 + 10 * MS);
+    t = T0 + 10 * MS;
+    assert_int_equal(lossacct_window_apply(&w, &t), LOSSACCT_ON_TIME);
+    assert_int_equal(t, T0 + 10 * MS);
+    t = T0 + 20 * MS - 1;
+    assert_int_equal(lossacct_window_apply(&w, &t), LOSSACCT_ON_TIME);
+    t = T0 + 20 * MS;
+    assert_int_equal(lossacct_window_apply(&w, &t), LOSSACCT_GONE);
+    assert_int_equal(t, T0 + 20 * MS);
+    t = UINT64_MAX;
+    assert_int_equal(lossacct_window_apply(&open_ended, &t), LOSSACCT_ON_TIME);
+    t = 1;
+    assert_int_equal(lossacct_window_apply(&none, &t), LOSSACCT_ON_TIME);
+    assert_int_equal(t, 1);
+}
+
+/* A migration as the VM sees it: the source instance (receiver 0) runs
+ * until the pause at 50 ms, the destination instance (receiver 1) from the
+ * resume at 80 ms.  Packets 0..59 arrive 1 ms apart at the source, 60..99
+ * at the destination from 65 ms on (the switchover happened during the
+ * pause): 50..59 reached the paused source and are lost, 60..74 waited at
+ * the destination and are delivered at 80 ms, in order. */
+static void
+test_windows_at_a_migration(void **state OVS_UNUSED)
+{
+    struct lossacct_window src = { .from_ns = 0, .until_ns = T0 + 50 * MS };
+    struct lossacct_window dst = { .from_ns = T0 + 80 * MS, .until_ns = 0 };
+    struct lossacct a;
+    struct lossacct_report r;
+
+    lossacct_init(&a, 1);
+    lossacct_set_window(&a, 0, &src);
+    lossacct_set_window(&a, 1, &dst);
+    lossacct_add_sent(&a, 0, 100);
+    for (uint32_t i = 0; i < 60; i++) {
+        arrive(&a, i, i, 10, 0);
+    }
+    for (uint32_t i = 60; i < 100; i++) {
+        arrive(&a, i, i + 5, 10, 1);
+    }
+    assert_int_equal(lossacct_compute(&a, &r), 0);
+    assert_int_equal(r.received, 90);
+    assert_int_equal(r.lost, 10);
+    assert_int_equal(r.n_lost_ranges, 1);
+    assert_int_equal(r.lost_ranges[0].first, 50);
+    assert_int_equal(r.lost_ranges[0].last, 59);
+    assert_int_equal(r.reordered, 0);
+    assert_int_equal(r.n_receivers, 2);
+    assert_int_equal(r.receivers[0].received, 50);
+    assert_int_equal(r.receivers[0].gone, 10);
+    assert_int_equal(r.receivers[0].held, 0);
+    assert_int_equal(r.receivers[0].first_ns, T0);
+    assert_int_equal(r.receivers[1].received, 40);
+    assert_int_equal(r.receivers[1].held, 15);       /* 60..74. */
+    assert_int_equal(r.receivers[1].gone, 0);
+    assert_int_equal(r.receivers[1].first_ns, T0 + 80 * MS);
+    /* 49 delivered at 49 ms, then nothing until the resume at 80 ms. */
+    assert_int_equal(r.max_gap_ns, 31 * MS);
+    assert_int_equal(r.gap_start_ns, T0 + 49 * MS);
+    assert_int_equal(r.gap_end_ns, T0 + 80 * MS);
+    assert_int_equal(r.gap_seq_before, 49);
+    assert_int_equal(r.gap_seq_after, 60);
+    /* The held packets' delays include the wait: 74 was sent at 79 ms -
+     * 10 us and delivered at 80 ms; 60 waited longest. */
+    assert_int_equal(sample_set_max(&r.delays), 80 * MS - (65 * MS - 10000));
+    lossacct_report_destroy(&r);
+
+    /* A second computation applies nothing twice. */
+    assert_int_equal(lossacct_compute(&a, &r), 0);
+    assert_int_equal(r.received, 90);
+    assert_int_equal(r.receivers[0].gone, 10);
+    assert_int_equal(r.receivers[1].held, 15);
     lossacct_report_destroy(&r);
     lossacct_destroy(&a);
 }
@@ -527,6 +615,8 @@ main(void)
         cmocka_unit_test(test_wraparound),
         cmocka_unit_test(test_no_sender_log),
         cmocka_unit_test(test_merge_senders_and_receivers),
+        cmocka_unit_test(test_window_apply),
+        cmocka_unit_test(test_windows_at_a_migration),
         cmocka_unit_test(test_stray),
         cmocka_unit_test(test_delays),
         cmocka_unit_test(test_empty_and_nothing_received),

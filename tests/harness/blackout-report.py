@@ -1,0 +1,457 @@
+#!/usr/bin/python3
+"""Figures, tables and plots for cutover-blackout (docs/blackout.md).
+
+  blackout-report.py run [--plot] [--lossmeter PATH] RUN_DIR
+      From a run's times.json (the moments the runner recorded), its loss
+      meter report.json (made with --cut and --hold) and its receiver logs,
+      writes RUN_DIR/run.json (the run's figures per stream) and, with
+      --plot, RUN_DIR/timeline.png (gnuplot).
+  blackout-report.py line RUN_DIR
+      One line per run for the terminal.
+  blackout-report.py summary OUT_DIR
+      Every OUT_DIR/MODE/run-N/run.json: summaries per mode (median, p95,
+      max over runs), the baselines next to cutover with ratios, into
+      OUT_DIR/results.json and OUT_DIR/results.txt.
+
+Python 3 standard library only.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+# Stream id -> (key, peer, direction, whether the VM receives it).
+STREAMS = {
+    1: ("peer_to_vm", "peer", "to VM", True),
+    2: ("vm_to_peer", "peer", "from VM", False),
+    3: ("inet_to_vm", "inet", "to VM", True),
+    4: ("vm_to_inet", "inet", "from VM", False),
+}
+STREAM_TITLES = {
+    "peer_to_vm": "peer VM (h3) -> VM",
+    "vm_to_peer": "VM -> peer VM (h3)",
+    "inet_to_vm": "internet -> VM (elastic IP)",
+    "vm_to_inet": "VM (elastic IP) -> internet",
+}
+# Per-stream figures, in table order: key, title, unit ('ms' or count).
+METRICS = [
+    ("blackout_ns", "blackout", "ms"),
+    ("beyond_pause_ns", "beyond the pause", "ms"),
+    ("first_delivery_ns", "pause to first at destination", "ms"),
+    ("lost", "lost", ""),
+    ("duplicated", "duplicated", ""),
+    ("reordered", "reordered", ""),
+]
+MODES = ["cutover", "learning", "late"]
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def dump_log(lossmeter, path):
+    """A receiver log's arrivals: (stream, seq, tx_ns, rx_ns) tuples."""
+    out = subprocess.run([lossmeter, "dump", path], check=True,
+                         capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        f = line.split()
+        rows.append((int(f[0]), int(f[1]), int(f[2]), int(f[3])))
+    return rows
+
+
+def sender_first_seq(run_dir, stream):
+    """The first sequence number the destination instance sent on
+    'stream' (from its sender log), or None."""
+    path = os.path.join(run_dir, "s%d-dst.tx" % stream)
+    if not os.path.exists(path):
+        return None
+    return load(path)["first_seq"]
+
+
+def hook_latency_us(text):
+    m = re.search(r"confirmed in ([0-9]+) us", text or "")
+    return int(m.group(1)) if m else None
+
+
+def analyse_run(run_dir, lossmeter, plot):
+    times = load(os.path.join(run_dir, "times.json"))
+    report = load(os.path.join(run_dir, "report.json"))
+    pause = times["pause_ns"]
+    resume = times["resume_ns"]
+    vm_pause = times["vm_ready_ns"] - pause
+    src, dst = times["source_label"], times["dest_label"]
+    arrivals = {}
+    for path in sorted(glob.glob(os.path.join(run_dir, "*.rx"))):
+        label = os.path.basename(path)[:-3]
+        arrivals[label] = dump_log(lossmeter, path)
+
+    streams = {}
+    by_id = {s["stream"]: s for s in report["streams"]}
+    for sid, (key, peer, direction, to_vm) in STREAMS.items():
+        s = by_id.get(sid)
+        if s is None:
+            streams[key] = None
+            continue
+        gap = s["longest_gap"]
+        deliveries = s.get("deliveries", {})
+        fig = {
+            "stream": sid,
+            "peer": peer,
+            "direction": direction,
+            "sent": s["sent"],
+            "received": s["received"],
+            "lost": s["lost"],
+            "duplicated": s["duplicated"],
+            "reordered": s["reordered"],
+            "blackout_ns": gap["ns"],
+            "blackout_start_ns": gap["start_ns"],
+            "blackout_end_ns": gap["end_ns"],
+            # The longest gap is the cutover's if it overlaps the pause.
+            "blackout_at_cutover": (gap["ns"] > 0 and gap["start_ns"] <= resume
+                                    and gap["end_ns"] >= pause),
+            "beyond_pause_ns": gap["ns"] - vm_pause,
+        }
+        if to_vm:
+            d = deliveries.get(dst, {})
+            first = d.get("first_ns") or None
+            fig["held_at_destination"] = d.get("held", 0)
+            fig["delivered_at_destination"] = d.get("received", 0)
+            fig["gone_at_source"] = deliveries.get(src, {}).get("gone", 0)
+            # Arrivals at the destination instance before the resume, by
+            # the kernel's clock (they waited in its queue).
+            fig["arrived_at_destination_before_resume"] = sum(
+                1 for a in arrivals.get(dst, [])
+                if a[0] == sid and a[3] < resume)
+        else:
+            # The first packet the destination instance sent that reached
+            # the peer.
+            first_seq = sender_first_seq(run_dir, sid)
+            first = None
+            if first_seq is not None:
+                lo = first_seq & 0xffffffff
+                cands = [a[3] for a in arrivals.get(peer, [])
+                         if a[0] == sid and ((a[1] - lo) & 0xffffffff) < (1 << 31)]
+                first = min(cands) if cands else None
+            fig["destination_first_seq"] = first_seq
+        fig["first_delivery_ns"] = first - pause if first else None
+        # Deliveries to the VM before its resume, by delivery time: there
+        # must be none at the destination (the report's first delivery
+        # there is never before the resume).
+        if to_vm:
+            fig["delivered_before_resume"] = (1 if first and first < resume
+                                              else 0)
+        streams[key] = fig
+
+    steps = {}
+    for name, st in times.get("steps", {}).items():
+        steps[name] = {
+            "wall_ns": st["end_ns"] - st["start_ns"],
+            "start_after_pause_ns": st["start_ns"] - pause,
+            "end_after_pause_ns": st["end_ns"] - pause,
+            "status": st["status"],
+            "output": st["output"],
+        }
+    sw = steps.get("switchover")
+    run = {
+        "mode": times["mode"],
+        "run": times["run"],
+        "from": times["from"],
+        "to": times["to"],
+        "rate": times["rate"],
+        "pause_set_ns": times["pause_set_ns"],
+        "vm_pause_ns": vm_pause,
+        "pause_actual_ns": resume - pause,
+        "pause_ns": pause,
+        "resume_ns": resume,
+        "switchover_latency_ns": (hook_latency_us(sw["output"]) * 1000
+                                  if sw and hook_latency_us(sw["output"])
+                                  is not None else None),
+        "switchover_wall_ns": sw["wall_ns"] if sw else None,
+        "steps": steps,
+        "streams": streams,
+    }
+    with open(os.path.join(run_dir, "run.json"), "w") as f:
+        json.dump(run, f, indent=1, sort_keys=True)
+        f.write("\n")
+    if plot:
+        plot_run(run_dir, run, arrivals)
+    return run
+
+
+def plot_run(run_dir, run, arrivals):
+    """timeline.png: arrivals by time for each stream, one panel each, with
+    the pause, the switchover, the resume and later steps marked."""
+    pause = run["pause_ns"]
+    ends = [s["blackout_end_ns"] for s in run["streams"].values() if s]
+    xmax = max([run["resume_ns"]] + ends) - pause
+    xmax = xmax / 1e6 + max(50.0, xmax / 1e6 * 0.3)
+    xmin = -30.0
+    data = os.path.join(run_dir, "timeline")
+    os.makedirs(data, exist_ok=True)
+    marks = [("pause", 0.0), ("resume", (run["resume_ns"] - pause) / 1e6)]
+    for name, st in sorted(run["steps"].items()):
+        if name in ("switchover", "activate", "home"):
+            label = {"switchover": "switchover confirmed",
+                     "activate": "activate confirmed",
+                     "home": "flows requested (home set)"}[name]
+            marks.append((label, st["end_after_pause_ns"] / 1e6))
+    panels = []
+    for sid, (key, peer, direction, to_vm) in STREAMS.items():
+        s = run["streams"].get(key)
+        if not s:
+            continue
+        series = []
+        if to_vm:
+            receivers = [(run_label(run, "from"), "at the source instance"),
+                         (run_label(run, "to"),
+                          "at the destination instance (delivered at the "
+                          "resume at the earliest)")]
+            for label, title in receivers:
+                pts = [a for a in arrivals.get(label, []) if a[0] == sid]
+                series.append((title, pts))
+        else:
+            first_seq = s.get("destination_first_seq")
+            pts = [a for a in arrivals.get(peer, []) if a[0] == sid]
+            if first_seq is not None:
+                lo = first_seq & 0xffffffff
+                dst = [a for a in pts if ((a[1] - lo) & 0xffffffff) < (1 << 31)]
+                srcp = [a for a in pts if ((a[1] - lo) & 0xffffffff) >= (1 << 31)]
+            else:
+                dst, srcp = [], pts
+            series.append(("sent by the source instance", srcp))
+            series.append(("sent by the destination instance", dst))
+        base = None
+        for _, pts in series:
+            for a in pts:
+                base = a[1] if base is None else min(base, a[1])
+        files = []
+        for i, (title, pts) in enumerate(series):
+            fn = os.path.join(data, "s%d-%d.dat" % (sid, i))
+            with open(fn, "w") as f:
+                for a in pts:
+                    x = (a[3] - pause) / 1e6
+                    if xmin <= x <= xmax:
+                        f.write("%.4f %d\n" % (x, (a[1] - base) & 0xffffffff))
+            files.append((fn, title))
+        panels.append((STREAM_TITLES[key], s, files))
+
+    gp = []
+    gp.append("set terminal pngcairo size 1100,%d font ',9'" % (260 * len(panels) + 40))
+    gp.append("set output '%s'" % os.path.join(run_dir, "timeline.png"))
+    gp.append("set multiplot layout %d,1 title '%s run %d: %s -> %s, "
+              "pause %.0f ms, %d pps'" % (len(panels), run["mode"], run["run"],
+                                           run["from"], run["to"],
+                                           run["pause_set_ns"] / 1e6,
+                                           run["rate"]))
+    gp.append("set xrange [%.3f:%.3f]" % (xmin, xmax))
+    gp.append("set xlabel 'ms after the pause (arrival time at the receiver)'")
+    gp.append("set ylabel 'packet'")
+    gp.append("set key bottom right font ',8' opaque")
+    gp.append("set grid")
+    colours = ["#d62728", "#2ca02c", "#1f77b4", "#9467bd", "#ff7f0e"]
+    for k, (label, x) in enumerate(marks):
+        gp.append("set arrow %d from %.4f, graph 0 to %.4f, graph 1 nohead "
+                  "lc rgb '%s' dt %d" % (k + 1, x, x,
+                                         colours[k % len(colours)],
+                                         1 if k < 2 else 2))
+        gp.append("set label %d '%s' at %.4f, graph %.2f rotate by 90 "
+                  "right font ',8' tc rgb '%s'"
+                  % (k + 1, label, x, 0.98, colours[k % len(colours)]))
+    for title, s, files in panels:
+        gp.append("set title \"%s: blackout %.2f ms, lost %d\"" %
+                  (title, s["blackout_ns"] / 1e6, s["lost"]))
+        plots = []
+        for i, (fn, t) in enumerate(files):
+            if os.path.getsize(fn):
+                plots.append("'%s' using 1:2 with points pt 7 ps 0.3 "
+                             "lc rgb '%s' title '%s'" %
+                             (fn, ["#1f77b4", "#ff7f0e"][i % 2], t))
+        if not plots:
+            gp.append("set label 99 'no arrivals' at graph 0.5, graph 0.5 "
+                      "center")
+            plots = ["-1 notitle"]
+            gp.append("set yrange [0:1]")
+        gp.append("plot " + ", ".join(plots))
+        gp.append("unset label 99")
+        gp.append("set autoscale y")
+    gp.append("unset multiplot")
+    script = os.path.join(data, "timeline.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(gp) + "\n")
+    subprocess.run(["gnuplot", script], check=True)
+
+
+def run_label(run, which):
+    return "vm1-" + run[which]
+
+
+def ms(ns):
+    return "-" if ns is None else "%.2f" % (ns / 1e6)
+
+
+def print_line(run_dir):
+    run = load(os.path.join(run_dir, "run.json"))
+    parts = []
+    for key, s in run["streams"].items():
+        if s:
+            parts.append("%s %s ms (lost %d)" % (key, ms(s["blackout_ns"]),
+                                                 s["lost"]))
+    sw = run["switchover_latency_ns"]
+    print("  %s run %d %s->%s: %s%s" % (
+        run["mode"], run["run"], run["from"], run["to"], ", ".join(parts),
+        "; switchover %s ms" % ms(sw) if sw is not None else ""))
+
+
+def percentile(values, p):
+    """Nearest rank."""
+    v = sorted(values)
+    if not v:
+        return None
+    k = max(1, -(-len(v) * p // 100))
+    return v[int(k) - 1]
+
+
+def stats(values):
+    v = [x for x in values if x is not None]
+    if not v:
+        return {"n": 0, "median": None, "p95": None, "max": None}
+    return {"n": len(v), "median": percentile(v, 50), "p95": percentile(v, 95),
+            "max": max(v)}
+
+
+def fmt(value, unit):
+    if value is None:
+        return "-"
+    if unit == "ms":
+        return "%.2f" % (value / 1e6)
+    return "%d" % value
+
+
+def summary(out_dir):
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(out_dir, "*", "run-*", "run.json")),
+                       key=lambda p: (p, int(re.sub(r".*run-([0-9]+).*", r"\1", p)))):
+        r = load(path)
+        runs.setdefault(r["mode"], []).append(r)
+    for m in runs:
+        runs[m].sort(key=lambda r: r["run"])
+    modes = [m for m in MODES if m in runs]
+    summ = {}
+    for m in modes:
+        summ[m] = {"runs": len(runs[m]), "streams": {},
+                   "switchover_latency_ns": stats(
+                       [r["switchover_latency_ns"] for r in runs[m]]),
+                   "switchover_wall_ns": stats(
+                       [r["switchover_wall_ns"] for r in runs[m]]),
+                   "pause_actual_ns": stats(
+                       [r["pause_actual_ns"] for r in runs[m]])}
+        for key in STREAM_TITLES:
+            figs = [r["streams"].get(key) for r in runs[m]]
+            figs = [f for f in figs if f]
+            summ[m]["streams"][key] = {
+                metric: stats([f[metric] for f in figs])
+                for metric, _, _ in METRICS}
+    comparison = {}
+    if "cutover" in summ:
+        for b in modes:
+            if b == "cutover":
+                continue
+            comparison[b] = {}
+            for key in STREAM_TITLES:
+                comparison[b][key] = {}
+                for metric in ("blackout_ns", "beyond_pause_ns"):
+                    c = summ["cutover"]["streams"][key][metric]["median"]
+                    v = summ[b]["streams"][key][metric]["median"]
+                    comparison[b][key][metric] = (
+                        v / c if c and v is not None and c > 0 else None)
+    first = next(iter(runs.values()))[0] if runs else {}
+    result = {
+        "config": {"pause_set_ns": first.get("pause_set_ns"),
+                   "rate": first.get("rate")},
+        "modes": modes,
+        "runs": [r for m in modes for r in runs[m]],
+        "summary": summ,
+        "comparison": comparison,
+    }
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(result, f, indent=1, sort_keys=True)
+        f.write("\n")
+    text = tables(result)
+    with open(os.path.join(out_dir, "results.txt"), "w") as f:
+        f.write(text)
+
+
+def tables(result):
+    summ, modes = result["summary"], result["modes"]
+    cfg = result["config"]
+    lines = []
+    lines.append("Live migration blackout: VM's own pause %s ms, %s pps per "
+                 "stream, %s" % (ms(cfg["pause_set_ns"]), cfg["rate"],
+                                 ", ".join("%s %d runs" % (m, summ[m]["runs"])
+                                           for m in modes)))
+    lines.append("Times in ms: median / p95 / max over runs.")
+    lines.append("")
+    w = 32
+    header = "%-*s" % (w, "") + "".join("%-26s" % m for m in modes)
+    ratio_modes = [m for m in modes if m != "cutover" and "cutover" in modes]
+    header += "".join("%-18s" % (m + "/cutover") for m in ratio_modes)
+    for key, title in STREAM_TITLES.items():
+        lines.append(title)
+        lines.append(header)
+        for metric, mtitle, unit in METRICS:
+            row = "  %-*s" % (w - 2, mtitle)
+            for m in modes:
+                st = summ[m]["streams"][key][metric]
+                row += "%-26s" % ("%s / %s / %s" % (fmt(st["median"], unit),
+                                                    fmt(st["p95"], unit),
+                                                    fmt(st["max"], unit)))
+            for b in ratio_modes:
+                ratio = result["comparison"][b][key].get(metric)
+                row += "%-18s" % ("x%.1f" % ratio if ratio is not None else "")
+            lines.append(row.rstrip())
+        lines.append("")
+    if "cutover" in summ:
+        st = summ["cutover"]["switchover_latency_ns"]
+        wl = summ["cutover"]["switchover_wall_ns"]
+        lines.append("cutover's switchover as the hook saw it: %s / %s / %s ms "
+                     "(the hook command's wall time: %s / %s / %s ms)"
+                     % (ms(st["median"]), ms(st["p95"]), ms(st["max"]),
+                        ms(wl["median"]), ms(wl["p95"]), ms(wl["max"])))
+    for m in modes:
+        st = summ[m]["pause_actual_ns"]
+        lines.append("%s: the VM was paused %s / %s / %s ms" %
+                     (m, ms(st["median"]), ms(st["p95"]), ms(st["max"])))
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--plot", action="store_true")
+    r.add_argument("--lossmeter", default="cutover-lossmeter")
+    r.add_argument("dir")
+    l = sub.add_parser("line")
+    l.add_argument("dir")
+    s = sub.add_parser("summary")
+    s.add_argument("dir")
+    a = ap.parse_args()
+    if a.cmd == "run":
+        analyse_run(a.dir, a.lossmeter, a.plot)
+    elif a.cmd == "line":
+        print_line(a.dir)
+    else:
+        summary(a.dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+#!/bin/bash
+# cutover-blackout end to end, short: one migration per mode (cutover,
+# learning, late) at a low rate.  Asserts the results' structure and what
+# must hold whatever the timing: the streams flow at the destination after
+# the migration, nothing is delivered at the destination before the resume,
+# nothing the source got after the pause is counted, the controller's steps
+# were confirmed; and the runner's errors for bad options.  No timing
+# assertions.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
+BLACKOUT=$top_builddir/tests/harness/cutover-blackout
+[ -x "$BLACKOUT" ] || skip "$BLACKOUT is not built"
+for f in controller/cutoverd controller/cutoverctl controller/cutover-hook \
+         gratuitous/cutover-announce; do
+    [ -x "$top_builddir/$f" ] || skip "$f is not built"
+done
+require_lossmeter
+require_root
+require_cmds python3 ovsdb-server ovs-vswitchd ethtool
+
+step "usage errors"
+expect_exit "$BLACKOUT" 2 "--runs: '0' is not an integer from 1 to 1000" --runs 0
+expect_exit "$BLACKOUT" 2 "--modes: unknown mode 'fast'" --modes cutover,fast
+expect_exit "$BLACKOUT" 2 "--pause: 'soon' is not an integer" --pause soon
+expect_exit "$BLACKOUT" 2 "--rate: '5' is not an integer from 100 to 100000" --rate 5
+expect_exit "$BLACKOUT" 2 "--out needs a value" --out
+expect_exit "$BLACKOUT" 2 "unknown option '--fly'" --fly
+"$BLACKOUT" --help | grep -q "^usage: cutover-blackout" || fail "--help prints no usage"
+
+step "one migration per mode"
+OUT=$TEST_TMP/out
+plots=1 opts=()
+command -v gnuplot >/dev/null || { plots=; opts=(--no-plots); }
+"$BLACKOUT" --runs 1 --rate 500 --warmup 500 --settle 1000 --out "$OUT" \
+    "${opts[@]}" > "$TEST_TMP/stdout" 2> "$TEST_TMP/stderr"
+rc=$?
+cat "$TEST_TMP/stdout"
+TEST_LOGS+=("$TEST_TMP/stderr")
+check_eq "exit status" "$rc" 0
+for p in $(sed -n 's/.*: lab \(co[0-9a-f]*\) (3 hosts)$/\1/p' "$TEST_TMP/stderr"); do
+    check_eq "lab $p removed" "$(lab_leftovers "$p")" ""
+done
+check_eq "labs made" "$(grep -c ': lab co[0-9a-f]* (3 hosts)$' "$TEST_TMP/stderr")" 3
+grep -q "run 1/1: h1 -> h2" "$TEST_TMP/stderr" || fail "no progress on the terminal"
+echo "ok: progress on the terminal"
+
+step "results.json: structure"
+R=$OUT/results.json
+j() { json_get "$R" "$1"; }
+check_eq "modes" "$(j 'j["modes"]')" "['cutover', 'learning', 'late']"
+check_eq "runs" "$(j 'len(j["runs"])')" 3
+check_eq "stream keys" "$(j 'sorted(j["runs"][0]["streams"])')" \
+    "['inet_to_vm', 'peer_to_vm', 'vm_to_inet', 'vm_to_peer']"
+for m in cutover learning late; do
+    for s in peer_to_vm vm_to_peer inet_to_vm vm_to_inet; do
+        check_eq "$m $s summary" \
+            "$(j "sorted(j['summary']['$m']['streams']['$s'])")" \
+            "['beyond_pause_ns', 'blackout_ns', 'duplicated', 'first_delivery_ns', 'lost', 'reordered']"
+        check_eq "$m $s blackout: median, p95, max" \
+            "$(j "sorted(j['summary']['$m']['streams']['$s']['blackout_ns'])")" \
+            "['max', 'median', 'n', 'p95']"
+    done
+done
+check_eq "ratios for learning" "$(j 'sorted(j["comparison"]["learning"]["peer_to_vm"])')" \
+    "['beyond_pause_ns', 'blackout_ns']"
+[ -s "$OUT/results.txt" ] || fail "no results.txt"
+grep -q "learning/cutover" "$OUT/results.txt" || fail "no ratios in the table"
+echo "ok: results.txt"
+
+step "what must hold in every run"
+for m in cutover learning late; do
+    D=$OUT/$m/run-1
+    run() { json_get "$D/run.json" "$1"; }
+    rep() { json_get "$D/report.json" "$1"; }
+    check_eq "$m: from" "$(run 'j["from"]')" h1
+    check_eq "$m: to" "$(run 'j["to"]')" h2
+    resume=$(run 'j["resume_ns"]')
+    pause=$(run 'j["pause_ns"]')
+    check "$m: resume after pause" [ "$resume" -gt "$pause" ]
+    for s in peer_to_vm inet_to_vm; do
+        check_ge "$m $s: delivered at the destination" \
+            "$(run "j['streams']['$s']['delivered_at_destination']")" 1
+        check_eq "$m $s: delivered at the destination before the resume" \
+            "$(run "j['streams']['$s']['delivered_before_resume']")" 0
+    done
+    # From the loss meter's report itself: the destination's first delivery
+    # is not before the resume; nothing the source got after the pause is
+    # received.
+    for sid in 1 3; do
+        first=$(rep "[s for s in j['streams'] if s['stream'] == $sid][0]['deliveries']['vm1-h2']['first_ns']")
+        check "$m stream $sid: first delivery at h2 ($first) not before the resume ($resume)" \
+            [ "$first" -ge "$resume" ]
+    done
+    for s in vm_to_peer vm_to_inet; do
+        v=$(run "j['streams']['$s']['first_delivery_ns']")
+        check "$m $s: the destination's packets reached the peer" [ "$v" != None ]
+        check "$m $s: the destination sent after the pause" [ "$v" -gt 0 ]
+    done
+    check_ge "$m: vm1-h1 got arrivals of stream 1 before the pause" \
+        "$(rep "[s for s in j['streams'] if s['stream'] == 1][0]['deliveries']['vm1-h1']['received']")" 1
+    if [ -n "$plots" ]; then
+        check_eq "$m: timeline is a PNG" \
+            "$(head -c 4 "$D/timeline.png" | tail -c 3)" PNG
+    fi
+done
+check_eq "cutover: switchover confirmed" \
+    "$(json_get "$OUT/cutover/run-1/run.json" 'j["steps"]["switchover"]["status"]')" 0
+check "cutover: the hook's latency" [ "$(json_get "$OUT/cutover/run-1/run.json" \
+    'j["switchover_latency_ns"] is not None')" = True ]
+for st in prepare activate complete; do
+    check_eq "cutover: $st confirmed" \
+        "$(json_get "$OUT/cutover/run-1/run.json" "j['steps']['$st']['status']")" 0
+done
+check_eq "late: the home changed after the resume" \
+    "$(json_get "$OUT/late/run-1/run.json" 'j["steps"]["home"]["start_after_pause_ns"] >= j["resume_ns"] - j["pause_ns"]')" True
+check_eq "learning: no controller step" \
+    "$(json_get "$OUT/learning/run-1/run.json" 'sorted(j["steps"])')" "[]"
+echo "ok: blackout"
