@@ -642,12 +642,22 @@ run_prepare(struct migration_engine *me, struct migration *m)
                && (!s || !m->src_seqno
                    || hostctl_is_confirmed(s, m->src_seqno))
                && hostctl_neighbours_synced(d)
-               && (!ac || announcer_client_is_registered(ac, m->port))) {
+               && (!ac || !announcer_client_is_connected(ac)
+                   || announcer_client_is_registered(ac, m->port))) {
+        /* An announcer that is away does not hold the migration up:
+         * activate falls back to packet-outs (and the registration is sent
+         * if it comes back). */
+        char *note = (!ac ? xstrdup("no announcer: packet-outs at activate")
+                      : announcer_client_is_registered(ac, m->port)
+                      ? xstrdup("announcements registered")
+                      : xasprintf("announcer of %s not connected: "
+                                  "packet-outs at activate", m->dst));
+
         m->step_us[CMD_PREPARE] = step_usec(m);
         set_state(m, MS_PREPARED);
-        answer(m, true, "%s prepared on %s in %"PRIu64" us%s", m->port,
-               m->dst, m->step_us[CMD_PREPARE],
-               ac ? ", announcements registered" : "");
+        answer(m, true, "%s prepared on %s in %"PRIu64" us, %s", m->port,
+               m->dst, m->step_us[CMD_PREPARE], note);
+        free(note);
         return;
     }
     if (time_msec() < m->deadline) {
