@@ -236,6 +236,10 @@ out=$(activate vm1)
 check_eq "activate's answer" "$out" \
     "vm1 active on h1 (packet-out: round 1 of 5, 4 frames (fallback: announcer of h1 not connected))"
 check "abort" mig abort vm1
+out=$(mig prepare vm1 h1) || fail "prepare with the announcer away: $out"
+echo "$out" | grep -q "announcer of h1 not connected: packet-outs at activate" \
+    || fail "prepare said: $out"
+check "abort" mig abort vm1
 
 step "an announcer that refuses to fire, one that does not answer"
 fake_announcer error
