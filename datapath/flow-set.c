@@ -17,10 +17,25 @@ flow_hash(uint8_t table, uint16_t priority, const char *match)
     return hash_string(match, hash_2words(table, priority));
 }
 
+uint32_t
+dp_flow_cookie_hash(uint64_t cookie)
+{
+    return hash_uint64(cookie);
+}
+
 void
 dp_flow_set_init(struct dp_flow_set *set)
 {
     hmap_init(&set->flows);
+    hmap_init(&set->by_cookie);
+}
+
+static void
+flow_free(struct dp_flow *f)
+{
+    free(f->match);
+    free(f->actions);
+    free(f);
 }
 
 void
@@ -28,10 +43,9 @@ dp_flow_set_clear(struct dp_flow_set *set)
 {
     struct dp_flow *f;
 
+    hmap_clear(&set->by_cookie);
     HMAP_FOR_EACH_POP (f, node, &set->flows) {
-        free(f->match);
-        free(f->actions);
-        free(f);
+        flow_free(f);
     }
 }
 
@@ -40,6 +54,23 @@ dp_flow_set_destroy(struct dp_flow_set *set)
 {
     dp_flow_set_clear(set);
     hmap_destroy(&set->flows);
+    hmap_destroy(&set->by_cookie);
+}
+
+static void
+flow_insert(struct dp_flow_set *set, struct dp_flow *f)
+{
+    hmap_insert(&set->flows, &f->node,
+                flow_hash(f->table, f->priority, f->match));
+    hmap_insert(&set->by_cookie, &f->cookie_node,
+                dp_flow_cookie_hash(f->cookie));
+}
+
+static void
+flow_unlink(struct dp_flow_set *set, struct dp_flow *f)
+{
+    hmap_remove(&set->flows, &f->node);
+    hmap_remove(&set->by_cookie, &f->cookie_node);
 }
 
 size_t
@@ -79,7 +110,7 @@ dp_flow_set_add(struct dp_flow_set *set, uint8_t table, uint16_t priority,
     f->cookie = cookie;
     f->match = xstrdup(match);
     f->actions = xstrdup(actions);
-    hmap_insert(&set->flows, &f->node, flow_hash(table, priority, match));
+    flow_insert(set, f);
     return f;
 }
 
@@ -103,16 +134,45 @@ dp_flow_set_add_format(struct dp_flow_set *set, uint8_t table,
 void
 dp_flow_set_remove(struct dp_flow_set *set, struct dp_flow *f)
 {
-    hmap_remove(&set->flows, &f->node);
-    free(f->match);
-    free(f->actions);
-    free(f);
+    flow_unlink(set, f);
+    flow_free(f);
+}
+
+void
+dp_flow_set_remove_cookie(struct dp_flow_set *set, uint64_t cookie)
+{
+    struct hmap_node *node, *next;
+
+    for (node = hmap_first_with_hash(&set->by_cookie,
+                                     dp_flow_cookie_hash(cookie));
+         node; node = next) {
+        struct dp_flow *f = CONTAINER_OF(node, struct dp_flow, cookie_node);
+
+        next = hmap_next_with_hash(node);
+        if (f->cookie == cookie) {
+            dp_flow_set_remove(set, f);
+        }
+    }
+}
+
+bool
+dp_flow_set_move(struct dp_flow_set *dst, struct dp_flow_set *src,
+                 struct dp_flow *f)
+{
+    flow_unlink(src, f);
+    if (dp_flow_set_find(dst, f->table, f->priority, f->match)) {
+        flow_free(f);
+        return false;
+    }
+    flow_insert(dst, f);
+    return true;
 }
 
 void
 dp_flow_set_swap(struct dp_flow_set *a, struct dp_flow_set *b)
 {
     hmap_swap(&a->flows, &b->flows);
+    hmap_swap(&a->by_cookie, &b->by_cookie);
 }
 
 static int
@@ -186,47 +246,27 @@ append(const struct dp_flow ***array, size_t *n, const struct dp_flow *f)
 
 /* Whether 'f' is among the flows a diff considers: all if 'all', else
  * those with one of the 'n' cookies in 'cookies'. */
-static bool
-diff_considers(const struct dp_flow *f, bool all, const uint64_t *cookies,
-               size_t n)
+/* Adds to 'diff' what turns 'old''s flow 'o' (or nothing) into 'new''s
+ * flow 'f' with the same identity (or nothing). */
+static void
+diff_new_flow(const struct dp_flow_set *old, const struct dp_flow *f,
+              struct dp_flow_diff *diff)
 {
-    if (all) {
-        return true;
+    const struct dp_flow *o = dp_flow_set_find(old, f->table, f->priority,
+                                               f->match);
+    if (!o) {
+        append(&diff->add, &diff->n_add, f);
+    } else if (o->cookie != f->cookie || strcmp(o->actions, f->actions)) {
+        append(&diff->modify, &diff->n_modify, f);
     }
-    for (size_t i = 0; i < n; i++) {
-        if (f->cookie == cookies[i]) {
-            return true;
-        }
-    }
-    return false;
 }
 
 static void
-diff__(const struct dp_flow_set *old, const struct dp_flow_set *new,
-       bool all, const uint64_t *cookies, size_t n,
-       struct dp_flow_diff *diff)
+diff_old_flow(const struct dp_flow_set *new, const struct dp_flow *o,
+              struct dp_flow_diff *diff)
 {
-    const struct dp_flow *f;
-
-    memset(diff, 0, sizeof *diff);
-    HMAP_FOR_EACH (f, node, &new->flows) {
-        const struct dp_flow *o;
-
-        if (!diff_considers(f, all, cookies, n)) {
-            continue;
-        }
-        o = dp_flow_set_find(old, f->table, f->priority, f->match);
-        if (!o) {
-            append(&diff->add, &diff->n_add, f);
-        } else if (o->cookie != f->cookie || strcmp(o->actions, f->actions)) {
-            append(&diff->modify, &diff->n_modify, f);
-        }
-    }
-    HMAP_FOR_EACH (f, node, &old->flows) {
-        if (diff_considers(f, all, cookies, n)
-            && !dp_flow_set_find(new, f->table, f->priority, f->match)) {
-            append(&diff->del, &diff->n_del, f);
-        }
+    if (!dp_flow_set_find(new, o->table, o->priority, o->match)) {
+        append(&diff->del, &diff->n_del, o);
     }
 }
 
@@ -234,16 +274,44 @@ void
 dp_flow_set_diff(const struct dp_flow_set *old, const struct dp_flow_set *new,
                  struct dp_flow_diff *diff)
 {
-    diff__(old, new, true, NULL, 0, diff);
+    const struct dp_flow *f;
+
+    memset(diff, 0, sizeof *diff);
+    HMAP_FOR_EACH (f, node, &new->flows) {
+        diff_new_flow(old, f, diff);
+    }
+    HMAP_FOR_EACH (f, node, &old->flows) {
+        diff_old_flow(new, f, diff);
+    }
 }
 
+/* Through the cookie index: the cost is that of the flows with 'cookies',
+ * whatever the size of the sets. */
 void
 dp_flow_set_diff_cookies(const struct dp_flow_set *old,
                          const struct dp_flow_set *new,
                          const uint64_t *cookies, size_t n,
                          struct dp_flow_diff *diff)
 {
-    diff__(old, new, false, cookies, n, diff);
+    const struct dp_flow *f;
+
+    memset(diff, 0, sizeof *diff);
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = cookies[j] == cookies[i];
+        }
+        if (seen) {
+            continue;
+        }
+        DP_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookies[i], new) {
+            diff_new_flow(old, f, diff);
+        }
+        DP_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookies[i], old) {
+            diff_old_flow(new, f, diff);
+        }
+    }
 }
 
 void

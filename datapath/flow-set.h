@@ -20,7 +20,8 @@
 struct ds;
 
 struct dp_flow {
-    struct hmap_node node;      /* In dp_flow_set, by identity. */
+    struct hmap_node node;      /* In dp_flow_set 'flows', by identity. */
+    struct hmap_node cookie_node;       /* In 'by_cookie', by cookie. */
     uint8_t table;
     uint16_t priority;
     uint64_t cookie;
@@ -28,9 +29,22 @@ struct dp_flow {
     char *actions;              /* ovs-ofctl syntax; "drop" drops. */
 };
 
+/* A set is indexed twice: by identity, and by cookie, so that the flows
+ * of a few cookies (one port's, when a migration moves it) are found
+ * without looking at the others: the installer's work for a switchover does
+ * not grow with the size of the host's pipeline. */
 struct dp_flow_set {
-    struct hmap flows;
+    struct hmap flows;          /* By identity. */
+    struct hmap by_cookie;      /* The same flows, by cookie. */
 };
+
+/* Iterates over the flows of 'SET' with cookie 'COOKIE'.  Removing FLOW
+ * while iterating is not allowed (use dp_flow_set_remove_cookie()). */
+#define DP_FLOW_SET_FOR_EACH_WITH_COOKIE(FLOW, COOKIE, SET)              \
+    HMAP_FOR_EACH_WITH_HASH (FLOW, cookie_node, dp_flow_cookie_hash(COOKIE), \
+                             &(SET)->by_cookie)                          \
+        if ((FLOW)->cookie == (COOKIE))
+uint32_t dp_flow_cookie_hash(uint64_t cookie);
 
 void dp_flow_set_init(struct dp_flow_set *);
 void dp_flow_set_destroy(struct dp_flow_set *);
@@ -51,6 +65,14 @@ struct dp_flow *dp_flow_set_add_format(struct dp_flow_set *, uint8_t table,
 
 /* Removes and frees 'flow', which must be in 'set'. */
 void dp_flow_set_remove(struct dp_flow_set *, struct dp_flow *flow);
+
+/* Removes and frees every flow of 'set' with 'cookie'. */
+void dp_flow_set_remove_cookie(struct dp_flow_set *, uint64_t cookie);
+
+/* Moves 'flow' from 'src' (where it must be) to 'dst', unless 'dst' has a
+ * flow with its identity: then it is freed.  Returns whether it moved. */
+bool dp_flow_set_move(struct dp_flow_set *dst, struct dp_flow_set *src,
+                      struct dp_flow *flow);
 
 /* Exchanges the flows of 'a' and 'b'. */
 void dp_flow_set_swap(struct dp_flow_set *a, struct dp_flow_set *b);

@@ -206,24 +206,14 @@ installer_update(struct installer *inst, const uint64_t *cookies, size_t n,
 {
     struct dp_flow *f;
 
-    HMAP_FOR_EACH_SAFE (f, node, &inst->desired.flows) {
-        if (cookie_in(f->cookie, cookies, n)) {
-            dp_flow_set_remove(&inst->desired, f);
-        }
+    for (size_t i = 0; i < n; i++) {
+        dp_flow_set_remove_cookie(&inst->desired, cookies[i]);
     }
     HMAP_FOR_EACH_SAFE (f, node, &flows->flows) {
         ovs_assert(cookie_in(f->cookie, cookies, n));
-        hmap_remove(&flows->flows, &f->node);
-        if (dp_flow_set_find(&inst->desired, f->table, f->priority,
-                             f->match)) {
-            /* Another cookie's flow has this identity: the model is
-             * inconsistent, and the full computation says so too. */
-            free(f->match);
-            free(f->actions);
-            free(f);
-            continue;
-        }
-        hmap_insert(&inst->desired.flows, &f->node, f->node.hash);
+        /* A flow whose identity another cookie's flow has is dropped: the
+         * model is inconsistent, and the full computation says so too. */
+        dp_flow_set_move(&inst->desired, flows, f);
     }
     for (size_t i = 0; i < n; i++) {
         if (!cookie_in(cookies[i], inst->dirty, inst->n_dirty)) {
@@ -453,9 +443,10 @@ send_txn(struct installer *inst)
         inst->in_flight = true;
         inst->need_full = false;
         VLOG_DBG("%s: sent %s bundle %"PRIu32" with %"PRIuSIZE" flow mods "
-                 "(desired state %"PRIu64")", inst->name,
+                 "(desired state %"PRIu64") in %lld us", inst->name,
                  inst->txn_full ? "full" : "incremental", bc.bundle_id,
-                 inst->txn_flow_mods, inst->txn_seqno);
+                 inst->txn_flow_mods, inst->txn_seqno,
+                 time_usec() - inst->txn_start_usec);
     } else {
         /* The connection broke: start over once it is back. */
         inst->need_full = true;

@@ -94,6 +94,12 @@ tests_unit_test_packet_announce_LDADD = \
 	datapath/libdatapath.la gratuitous/libgratuitous.la lib/libcutover.la \
 	$(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/test-flow-set
+tests_unit_test_flow_set_SOURCES = tests/unit/test-flow-set.c
+tests_unit_test_flow_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_flow_set_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/test-of-listener
 tests_unit_test_of_listener_SOURCES = tests/unit/test-of-listener.c
 tests_unit_test_of_listener_CFLAGS = $(UNIT_CFLAGS)
@@ -103,6 +109,7 @@ tests_unit_test_of_listener_LDADD = \
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
 	tests/unit/test-packet-announce tests/unit/test-of-listener \
+	tests/unit/test-flow-set \
 	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
 	tests/unit/test-announcer-args \
 	tests/unit/test-packet-out
