@@ -7,11 +7,12 @@
  * keeps the integration bridge's flows what the pipeline computes.
  *
  * One thread, one poll loop (OVS's poll_block()): nothing here blocks on a
- * peer.  The model is rebuilt, and every managed host's flows computed
- * again, whenever the database changes; a host's flows are also computed
- * again when its ports change (a VM interface comes or goes).  The
- * installers send only what differs, so an unrelated change costs each
- * host a computation and no flow mod.
+ * peer.  The model is rebuilt whenever the database changes; if only some
+ * ports moved (or changed addresses), each host gets just those ports'
+ * flows, else every managed host's flows are computed again.  A host's
+ * flows are also computed again when its ports change (a VM interface comes
+ * or goes).  The installers send only what differs, so an unrelated change
+ * costs each host a computation and no flow mod.
  *
  * The migration engine (controller/migration.h) moves ports between hosts
  * on request.  While a switchover waits for its barriers the model is not
@@ -85,6 +86,7 @@ struct cutoverd {
     int n_skipped;              /* Rows model_from_idl() could not use. */
     uint64_t model_usec;        /* How long building the model took. */
     uint64_t n_builds;          /* Times the model was built. */
+    uint64_t n_incremental;     /* Of which, changes of some ports only. */
 
     struct shash hosts;         /* Host name -> struct hostctl. */
     struct shash host_errors;   /* Host name -> error text (to free). */
@@ -348,15 +350,44 @@ sync_hosts(struct cutoverd *d)
     shash_destroy(&seen);
 }
 
-/* Builds the model again from what the IDL holds. */
+/* At most this many ports changed alone are brought up to date port by
+ * port; more, and every host is computed again. */
+#define MAX_INCREMENTAL_PORTS 64
+
+/* Builds the model again from what the IDL holds, with the migration
+ * engine's placements.  If only some ports changed (a port's home written
+ * by a complete, a port moved by an operator), sends each host just those
+ * ports' flows; otherwise asks for every host's flows to be computed
+ * again. */
 static void
 build_model(struct cutoverd *d)
 {
     uint64_t start = timing_mono_ns();
+    struct sset changed = SSET_INITIALIZER(&changed);
+    struct model old = d->model;
 
-    model_destroy(&d->model);
     model_init(&d->model);
     d->n_skipped = model_from_idl(&d->model, d->idl);
+    migration_engine_load(d->engine);
+    migration_engine_apply(d->engine, &d->model);
+    if (d->n_builds && model_ports_changed(&old, &d->model, &changed)
+        && sset_count(&changed) <= MAX_INCREMENTAL_PORTS) {
+        const char *name;
+        struct shash_node *node;
+
+        SSET_FOR_EACH (name, &changed) {
+            const struct model_port *p = model_find_port(&d->model, name);
+
+            SHASH_FOR_EACH (node, &d->hosts) {
+                hostctl_update_port(node->data, &d->model, p);
+            }
+        }
+        d->n_incremental++;
+    } else {
+        d->recompute = true;
+    }
+    sset_destroy(&changed);
+    model_destroy(&old);
     d->model_usec = (timing_mono_ns() - start) / 1000;
     d->n_builds++;
 }
@@ -392,9 +423,6 @@ cutoverd_run(struct cutoverd *d)
         d->nb_seqno = seqno;
         sync_hosts(d);
         build_model(d);
-        migration_engine_load(d->engine);
-        migration_engine_apply(d->engine, &d->model);
-        d->recompute = true;
     }
 
     SHASH_FOR_EACH (node, &d->hosts) {
@@ -443,11 +471,13 @@ cutoverd_ctl_status(struct control_req *req, int argc OVS_UNUSED,
 
     ds_put_format(&s, "northbound %s: %s, %"PRIuSIZE" hosts, %"PRIuSIZE
                   " networks, %"PRIuSIZE" ports, %"PRIuSIZE" elastic IPs "
-                  "(model built %"PRIu64" times, last in %"PRIu64" us)\n",
+                  "(model built %"PRIu64" times, %"PRIu64" of them changing "
+                  "only some ports' flows, last in %"PRIu64" us)\n",
                   nb_db, (ovsdb_idl_is_connected(d->idl) ? "connected"
                           : "not connected"),
                   d->model.n_hosts, d->model.n_networks, d->model.n_ports,
-                  d->model.n_eips, d->n_builds, d->model_usec);
+                  d->model.n_eips, d->n_builds, d->n_incremental,
+                  d->model_usec);
     if (d->n_skipped) {
         ds_put_format(&s, "  %d rows skipped (see the log)\n", d->n_skipped);
     }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "openvswitch/shash.h"
+#include "sset.h"
 #include "util.h"
 
 void
@@ -310,4 +312,182 @@ model_network_kind_to_string(enum model_network_kind kind)
         return "vlan";
     }
     return "unknown";
+}
+
+static bool
+hosts_equal(const struct model *a, const struct model *b)
+{
+    if (a->n_hosts != b->n_hosts) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_hosts; i++) {
+        const struct model_host *h = model_find_host(b, a->hosts[i]->name);
+
+        if (!h || h->tunnel_ip != a->hosts[i]->tunnel_ip) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const struct model_network *
+find_network(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_networks; i++) {
+        if (!strcmp(m->networks[i]->name, name)) {
+            return m->networks[i];
+        }
+    }
+    return NULL;
+}
+
+static bool
+networks_equal(const struct model *a, const struct model *b)
+{
+    if (a->n_networks != b->n_networks) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_networks; i++) {
+        const struct model_network *x = a->networks[i];
+        const struct model_network *y = find_network(b, x->name);
+
+        if (!y || x->kind != y->kind || x->vni != y->vni
+            || x->vlan != y->vlan) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+subnet_equal(const struct model_subnet *x, const struct model_subnet *y)
+{
+    return (!strcmp(x->name, y->name)
+            && !strcmp(x->network->name, y->network->name)
+            && x->addr == y->addr && x->plen == y->plen
+            && x->gateway_ip == y->gateway_ip
+            && eth_addr_equals(x->gateway_mac, y->gateway_mac)
+            && x->has_ipv6 == y->has_ipv6
+            && (!x->has_ipv6
+                || (ipv6_addr_equals(&x->addr6, &y->addr6)
+                    && x->plen6 == y->plen6
+                    && ipv6_addr_equals(&x->gateway_ip6, &y->gateway_ip6))));
+}
+
+static bool
+subnets_equal(const struct model *a, const struct model *b)
+{
+    if (a->n_subnets != b->n_subnets) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_subnets; i++) {
+        bool found = false;
+
+        for (size_t j = 0; j < b->n_subnets && !found; j++) {
+            found = subnet_equal(a->subnets[i], b->subnets[j]);
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+eip_equal(const struct model_eip *x, const struct model_eip *y)
+{
+    return (x->addr == y->addr && eth_addr_equals(x->mac, y->mac)
+            && !strcmp(x->network->name, y->network->name)
+            && !x->port == !y->port
+            && (!x->port || !strcmp(x->port->name, y->port->name))
+            && x->private_ip == y->private_ip);
+}
+
+static bool
+eips_equal(const struct model *a, const struct model *b)
+{
+    if (a->n_eips != b->n_eips) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_eips; i++) {
+        bool found = false;
+
+        for (size_t j = 0; j < b->n_eips && !found; j++) {
+            found = eip_equal(a->eips[i], b->eips[j]);
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *
+host_name(const struct model_host *h)
+{
+    return h ? h->name : "";
+}
+
+/* Whether the port's addresses are the same: an elastic IP's flows use
+ * them (its placement they do not). */
+static bool
+port_addresses_equal(const struct model_port *x, const struct model_port *y)
+{
+    return (eth_addr_equals(x->mac, y->mac)
+            && x->n_ipv4 == y->n_ipv4
+            && !memcmp(x->ipv4, y->ipv4, x->n_ipv4 * sizeof *x->ipv4)
+            && x->n_ipv6 == y->n_ipv6
+            && !memcmp(x->ipv6, y->ipv6, x->n_ipv6 * sizeof *x->ipv6));
+}
+
+static bool
+port_placement_equal(const struct model_port *x, const struct model_port *y)
+{
+    return (!strcmp(host_name(x->active), host_name(y->active))
+            && !strcmp(host_name(x->standby), host_name(y->standby))
+            && x->incoming == y->incoming);
+}
+
+static bool
+port_has_eip(const struct model *m, const struct model_port *p)
+{
+    for (size_t i = 0; i < m->n_eips; i++) {
+        if (m->eips[i]->port && !strcmp(m->eips[i]->port->name, p->name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+model_ports_changed(const struct model *old, const struct model *new,
+                    struct sset *changed)
+{
+    struct shash by_name = SHASH_INITIALIZER(&by_name);
+    bool ok = true;
+
+    if (!hosts_equal(old, new) || !networks_equal(old, new)
+        || !subnets_equal(old, new) || !eips_equal(old, new)
+        || old->n_ports != new->n_ports) {
+        return false;
+    }
+    for (size_t i = 0; i < new->n_ports; i++) {
+        shash_add_once(&by_name, new->ports[i]->name, new->ports[i]);
+    }
+    for (size_t i = 0; ok && i < old->n_ports; i++) {
+        const struct model_port *x = old->ports[i];
+        const struct model_port *y = shash_find_data(&by_name, x->name);
+
+        if (!y || x->key != y->key
+            || strcmp(x->subnet->name, y->subnet->name)) {
+            ok = false;
+        } else if (!port_addresses_equal(x, y)) {
+            ok = !port_has_eip(new, y);
+            sset_add(changed, y->name);
+        } else if (!port_placement_equal(x, y)) {
+            sset_add(changed, y->name);
+        }
+    }
+    shash_destroy(&by_name);
+    return ok;
 }

@@ -132,6 +132,17 @@ struct model_eip *model_add_eip(struct model *, struct model_network *,
 struct model_host *model_find_host(const struct model *, const char *name);
 struct model_port *model_find_port(const struct model *, const char *name);
 
+/* Compares 'old' with 'new'.  If they differ at most in the placement of
+ * ports that both have (same name, key and subnet), or in the addresses of
+ * such ports that no elastic IP maps to, adds the names of those ports to
+ * 'changed' and returns true:
+ * each port's own flows (pipeline_compute_port()) are then all that
+ * changed on any host.  Otherwise returns false ('changed' then means
+ * nothing). */
+struct sset;
+bool model_ports_changed(const struct model *old, const struct model *new,
+                         struct sset *changed);
+
 /* The key the pipeline uses for 'net' in OpenFlow metadata and, between
  * hosts, as the tunnel key: the VNI of an overlay, MODEL_VLAN_TUNNEL_BASE +
  * VLAN id for a VLAN network. */

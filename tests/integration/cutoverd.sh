@@ -127,6 +127,9 @@ check "h2's last bundle" eval 'host_status 2 >/dev/null'
 h2_mods=$(cutoverd_ctl cutoverd/status | sed -n '/^host h2:/,/^host /p' \
           | grep -o 'last [0-9]* flow mods' | grep -o '[0-9]*')
 check_eq "flow mods on h2 for vm3's move" "$h2_mods" 1
+# Only vm3's flows were computed again, not every host's.
+check "the move applied port by port" eval \
+    'cutoverd_ctl cutoverd/status | grep -q "[1-9][0-9]* of them changing only some ports"'
 
 step "ovs-vswitchd on h2 crashes and restarts with an empty flow table"
 rounds=$(neigh_rounds 2)

@@ -27,6 +27,7 @@
 #include "openvswitch/ofp-flow.h"
 #include "packets.h"
 #include "pipeline.h"
+#include "sset.h"
 #include "util.h"
 
 #define VXLAN 100
@@ -1083,6 +1084,53 @@ test_compute_port_is_subset(void **state OVS_UNUSED)
     model_destroy(&w.m);
 }
 
+/* model_ports_changed(): which changes cutoverd may apply port by port. */
+static void
+test_ports_changed(void **state OVS_UNUSED)
+{
+    struct sset changed = SSET_INITIALIZER(&changed);
+    struct world a, b;
+
+    world_init(&a, 5);
+    world_init(&b, 5);
+    assert_true(model_ports_changed(&a.m, &b.m, &changed));
+    assert_int_equal(sset_count(&changed), 0);
+
+    /* Moves, even of a port with an elastic IP (vm1): placement only. */
+    b.vm2->active = b.h[2];
+    b.vm1->standby = b.h[1];
+    assert_true(model_ports_changed(&a.m, &b.m, &changed));
+    assert_int_equal(sset_count(&changed), 2);
+    assert_true(sset_contains(&changed, "vm1"));
+    assert_true(sset_contains(&changed, "vm2"));
+
+    /* New addresses of a port without an elastic IP: that port alone. */
+    sset_clear(&changed);
+    b.vm2->mac.ea[5] ^= 1;
+    assert_true(model_ports_changed(&a.m, &b.m, &changed));
+    assert_int_equal(sset_count(&changed), 2);
+
+    /* ... of a port with one: its flows change too: not port by port. */
+    b.vm1->mac.ea[5] ^= 1;
+    assert_false(model_ports_changed(&a.m, &b.m, &changed));
+    b.vm1->mac.ea[5] ^= 1;
+    assert_true(model_ports_changed(&a.m, &b.m, &changed));
+
+    /* Anything but ports: not port by port. */
+    b.h[1]->tunnel_ip ^= htonl(1);
+    assert_false(model_ports_changed(&a.m, &b.m, &changed));
+    b.h[1]->tunnel_ip ^= htonl(1);
+    b.vm3->key++;
+    assert_false(model_ports_changed(&a.m, &b.m, &changed));
+    b.vm3->key--;
+    b.m.eips[0]->private_ip ^= htonl(1);
+    assert_false(model_ports_changed(&a.m, &b.m, &changed));
+
+    sset_destroy(&changed);
+    model_destroy(&a.m);
+    model_destroy(&b.m);
+}
+
 /* A local migration: vm1 has a second, incoming interface on h1 (ofport
  * 9).  Both take its ingress; before the switchover the usual one is open
  * and delivered to, after it the incoming one; nothing else changes. */
@@ -1240,6 +1288,7 @@ main(void)
         cmocka_unit_test(test_isolation),
         cmocka_unit_test(test_standby_admission),
         cmocka_unit_test(test_local_migration),
+        cmocka_unit_test(test_ports_changed),
         cmocka_unit_test(test_compute_port_is_subset),
         cmocka_unit_test(test_move_changes_only_location),
         cmocka_unit_test(test_conflicts_reported),
