@@ -131,6 +131,7 @@ INTEGRATION_TESTS = \
 	tests/integration/migration.sh \
 	tests/integration/migration-restart.sh \
 	tests/integration/migration-local.sh \
+	tests/integration/migration-evacuate.sh \
 	tests/integration/migration-hook.sh \
 	tests/integration/migration-packet-out.sh \
 	tests/integration/announce-cli.sh \
