@@ -89,6 +89,10 @@ for m in cutover learning late; do
     resume=$(run 'j["resume_ns"]')
     pause=$(run 'j["pause_ns"]')
     check "$m: resume after pause" [ "$resume" -gt "$pause" ]
+    # The VM's own pause as played (to the microsecond the runner's clock
+    # has): never shorter than asked.
+    check_eq "$m: the VM paused at least --pause" \
+        "$(run 'j["vm_pause_ns"] >= j["pause_set_ns"] - 1000')" True
     for s in peer_to_vm inet_to_vm; do
         check_ge "$m $s: delivered at the destination" \
             "$(run "j['streams']['$s']['delivered_at_destination']")" 1
