@@ -147,7 +147,10 @@ cutover_checks "$OUT/cutover/run-1" qmp
 Q=$OUT/cutover/run-1/qmp
 check_eq "qmp: the source paused before the switchover after the pause" \
     "$(json_get "$OUT/cutover/run-1/run.json" 'j["pre_switchover_after_pause_ns"] >= 0')" True
-check_eq "qmp: what the source told the runner" "$(cut -d' ' -f1 "$Q/source.events" | tr '\n' ' ')" \
+# (What comes after migrate-continue depends on when the runner stopped
+# reading.)
+check_eq "qmp: what the source told the runner" \
+    "$(head -5 "$Q/source.events" | cut -d' ' -f1 | tr '\n' ' ')" \
     "setup active STOP pre-switchover migrate-continue "
 check_eq "qmp: the follower's outcome" \
     "$(sed -n 's/^port vm1: \(migration completed, network followed\).*/\1/p' "$Q/follower.out")" \
