@@ -17,6 +17,8 @@ tests_harness_cutover_lossmeter_LDADD = \
 bin_SCRIPTS += tests/harness/cutover-blackout
 CLEANFILES += tests/harness/cutover-blackout
 pkgdata_DATA += tests/harness/blackout-report.py tests/lab/lab-lib.sh
+# The QMP stand-in it plays QEMU with (cutover-blackout --hook qmp).
+pkgdata_SCRIPTS = tests/harness/fake-qemu
 EXTRA_DIST += tests/harness/cutover-blackout.in tests/harness/blackout-report.py
 tests/harness/cutover-blackout: tests/harness/cutover-blackout.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) tests/harness && \

@@ -6,6 +6,12 @@
       meter report.json (made with --cut and --hold) and its receiver logs,
       writes RUN_DIR/run.json (the run's figures per stream) and, with
       --plot, RUN_DIR/timeline.png (gnuplot).
+  blackout-report.py follower-steps RUN_DIR
+      From the log of cutover-hook qmp (RUN_DIR/qmp/follower.log), the
+      controller steps it called, as the runner records its own (NAME.time:
+      "start_ns end_ns status", NAME.out: the controller's answer):
+      activate and complete entirely (the log's millisecond timestamps),
+      the answers of prepare and switchover (the runner timed those).
   blackout-report.py line RUN_DIR
       One line per run for the terminal.
   blackout-report.py summary OUT_DIR
@@ -17,6 +23,8 @@ Python 3 standard library only.
 """
 
 import argparse
+import calendar
+import datetime
 import glob
 import json
 import os
@@ -79,6 +87,40 @@ def sender_first_seq(run_dir, stream):
 def hook_latency_us(text):
     m = re.search(r"confirmed in ([0-9]+) us", text or "")
     return int(m.group(1)) if m else None
+
+
+# A line of cutover-hook's log: "2026-11-22T10:00:00.123Z|module|LEVEL|text".
+FOLLOWER_LINE = re.compile(r"^([0-9T:.-]+)Z\|[^|]*\|([A-Z]+)\|(.*)$")
+
+
+def follower_steps(run_dir):
+    """Writes the steps of cutover-hook qmp's log as NAME.time/NAME.out."""
+    calls, ends = {}, {}
+    with open(os.path.join(run_dir, "qmp", "follower.log")) as f:
+        for line in f:
+            m = FOLLOWER_LINE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            when = datetime.datetime.strptime(m.group(1),
+                                              "%Y-%m-%dT%H:%M:%S.%f")
+            ns = (calendar.timegm(when.timetuple()) * 10**9
+                  + when.microsecond * 1000)
+            text = m.group(3)
+            c = re.match(r"calling migration/([a-z]+) ", text)
+            if c:
+                calls.setdefault(c.group(1), ns)
+                continue
+            c = re.match(r"([a-z]+) \S+ (confirmed in [0-9]+ ms: |refused by "
+                         r"the controller: |: )(.*)", text)
+            if c and c.group(1) in calls and c.group(1) not in ends:
+                ends[c.group(1)] = (ns, 0 if c.group(2).startswith("confirmed")
+                                    else 1, c.group(3))
+    for step, (ns, status, text) in ends.items():
+        with open(os.path.join(run_dir, step + ".out"), "w") as f:
+            f.write(text + "\n")
+        if step in ("activate", "complete"):
+            with open(os.path.join(run_dir, step + ".time"), "w") as f:
+                f.write("%d %d %d\n" % (calls[step], ns, status))
 
 
 def analyse_run(run_dir, lossmeter, plot):
@@ -160,8 +202,11 @@ def analyse_run(run_dir, lossmeter, plot):
             "output": st["output"],
         }
     sw = steps.get("switchover")
+    pre_sw = times.get("pre_switchover_ns")
     run = {
         "mode": times["mode"],
+        "hook": times.get("hook"),
+        "pre_switchover_after_pause_ns": pre_sw - pause if pre_sw else None,
         "run": times["run"],
         "from": times["from"],
         "to": times["to"],
@@ -347,6 +392,8 @@ def summary(out_dir):
     summ = {}
     for m in modes:
         summ[m] = {"runs": len(runs[m]), "streams": {},
+                   "hook": sorted(set(r.get("hook") or "none"
+                                      for r in runs[m])),
                    "switchover_latency_ns": stats(
                        [r["switchover_latency_ns"] for r in runs[m]]),
                    "switchover_wall_ns": stats(
@@ -421,9 +468,14 @@ def tables(result):
     if "cutover" in summ:
         st = summ["cutover"]["switchover_latency_ns"]
         wl = summ["cutover"]["switchover_wall_ns"]
-        lines.append("cutover's switchover as the hook saw it: %s / %s / %s ms "
-                     "(the hook command's wall time: %s / %s / %s ms)"
-                     % (ms(st["median"]), ms(st["p95"]), ms(st["max"]),
+        hooks = summ["cutover"].get("hook", [])
+        wall = ("from the pause to the source QEMU's migrate-continue"
+                if hooks == ["qmp"] else "the hook command's wall time"
+                if hooks == ["oneshot"] else "the hook's wall time")
+        lines.append("cutover's switchover as the hook saw it (%s): "
+                     "%s / %s / %s ms (%s: %s / %s / %s ms)"
+                     % ("cutover-hook " + ", ".join(hooks),
+                        ms(st["median"]), ms(st["p95"]), ms(st["max"]), wall,
                         ms(wl["median"]), ms(wl["p95"]), ms(wl["max"])))
     for m in modes:
         st = summ[m]["pause_actual_ns"]
@@ -439,6 +491,8 @@ def main():
     r.add_argument("--plot", action="store_true")
     r.add_argument("--lossmeter", default="cutover-lossmeter")
     r.add_argument("dir")
+    fs = sub.add_parser("follower-steps")
+    fs.add_argument("dir")
     l = sub.add_parser("line")
     l.add_argument("dir")
     s = sub.add_parser("summary")
@@ -446,6 +500,8 @@ def main():
     a = ap.parse_args()
     if a.cmd == "run":
         analyse_run(a.dir, a.lossmeter, a.plot)
+    elif a.cmd == "follower-steps":
+        follower_steps(a.dir)
     elif a.cmd == "line":
         print_line(a.dir)
     else:

@@ -1,11 +1,13 @@
 #!/bin/bash
 # cutover-blackout end to end, short: one migration per mode (cutover,
-# learning, late) at a low rate.  Asserts the results' structure and what
-# must hold whatever the timing: the streams flow at the destination after
-# the migration, nothing is delivered at the destination before the resume,
+# learning, late) at a low rate, cutover driven by cutover-hook qmp between
+# two QMP stand-ins (the default), then one cutover migration with the
+# one-shot hook commands.  Asserts the results' structure and what must
+# hold whatever the timing: the streams flow at the destination after the
+# migration, nothing is delivered at the destination before the resume,
 # nothing the source got after the pause is counted, the controller's steps
-# were confirmed; and the runner's errors for bad options.  No timing
-# assertions.
+# were confirmed, the VM resumed only after the switchover was; and the
+# runner's errors for bad options.  No timing assertions.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 BLACKOUT=$top_builddir/tests/harness/cutover-blackout
 [ -x "$BLACKOUT" ] || skip "$BLACKOUT is not built"
@@ -24,23 +26,34 @@ expect_exit "$BLACKOUT" 2 "--pause: 'soon' is not an integer" --pause soon
 expect_exit "$BLACKOUT" 2 "--rate: '5' is not an integer from 100 to 100000" --rate 5
 expect_exit "$BLACKOUT" 2 "--out needs a value" --out
 expect_exit "$BLACKOUT" 2 "unknown option '--fly'" --fly
+expect_exit "$BLACKOUT" 2 "--hook: unknown way 'ssh' .expected qmp, oneshot." --hook ssh
 "$BLACKOUT" --help | grep -q "^usage: cutover-blackout" || fail "--help prints no usage"
+
+# blackout NAME ARGS...: one migration per mode asked for at 500 pps, into
+# $TEST_TMP/NAME (stderr in $TEST_TMP/NAME.stderr); checks the exit status
+# and that every lab it made is gone.
+blackout() {
+    local name=$1 rc p
+    shift
+    "$BLACKOUT" --runs 1 --rate 500 --warmup 500 --settle 1000 \
+        --out "$TEST_TMP/$name" "$@" > "$TEST_TMP/$name.stdout" \
+        2> "$TEST_TMP/$name.stderr"
+    rc=$?
+    cat "$TEST_TMP/$name.stdout"
+    TEST_LOGS+=("$TEST_TMP/$name.stderr")
+    check_eq "exit status" "$rc" 0
+    for p in $(sed -n 's/.*: lab \(co[0-9a-f]*\) (3 hosts)$/\1/p' "$TEST_TMP/$name.stderr"); do
+        check_eq "lab $p removed" "$(lab_leftovers "$p")" ""
+    done
+}
 
 step "one migration per mode"
 OUT=$TEST_TMP/out
 plots=1 opts=()
 command -v gnuplot >/dev/null || { plots=; opts=(--no-plots); }
-"$BLACKOUT" --runs 1 --rate 500 --warmup 500 --settle 1000 --out "$OUT" \
-    "${opts[@]}" > "$TEST_TMP/stdout" 2> "$TEST_TMP/stderr"
-rc=$?
-cat "$TEST_TMP/stdout"
-TEST_LOGS+=("$TEST_TMP/stderr")
-check_eq "exit status" "$rc" 0
-for p in $(sed -n 's/.*: lab \(co[0-9a-f]*\) (3 hosts)$/\1/p' "$TEST_TMP/stderr"); do
-    check_eq "lab $p removed" "$(lab_leftovers "$p")" ""
-done
-check_eq "labs made" "$(grep -c ': lab co[0-9a-f]* (3 hosts)$' "$TEST_TMP/stderr")" 3
-grep -q "run 1/1: h1 -> h2" "$TEST_TMP/stderr" || fail "no progress on the terminal"
+blackout out "${opts[@]}"
+check_eq "labs made" "$(grep -c ': lab co[0-9a-f]* (3 hosts)$' "$TEST_TMP/out.stderr")" 3
+grep -q "run 1/1: h1 -> h2" "$TEST_TMP/out.stderr" || fail "no progress on the terminal"
 echo "ok: progress on the terminal"
 
 step "results.json: structure"
@@ -76,6 +89,10 @@ for m in cutover learning late; do
     resume=$(run 'j["resume_ns"]')
     pause=$(run 'j["pause_ns"]')
     check "$m: resume after pause" [ "$resume" -gt "$pause" ]
+    # The VM's own pause as played (to the microsecond the runner's clock
+    # has): never shorter than asked.
+    check_eq "$m: the VM paused at least --pause" \
+        "$(run 'j["vm_pause_ns"] >= j["pause_set_ns"] - 1000')" True
     for s in peer_to_vm inet_to_vm; do
         check_ge "$m $s: delivered at the destination" \
             "$(run "j['streams']['$s']['delivered_at_destination']")" 1
@@ -102,16 +119,60 @@ for m in cutover learning late; do
             "$(head -c 4 "$D/timeline.png" | tail -c 3)" PNG
     fi
 done
-check_eq "cutover: switchover confirmed" \
-    "$(json_get "$OUT/cutover/run-1/run.json" 'j["steps"]["switchover"]["status"]')" 0
-check "cutover: the hook's latency" [ "$(json_get "$OUT/cutover/run-1/run.json" \
-    'j["switchover_latency_ns"] is not None')" = True ]
-for st in prepare activate complete; do
-    check_eq "cutover: $st confirmed" \
-        "$(json_get "$OUT/cutover/run-1/run.json" "j['steps']['$st']['status']")" 0
-done
+
+# cutover_checks DIR WAY: the controller's steps in the cutover run DIR,
+# driven the WAY given.
+cutover_checks() {
+    local D=$1 way=$2
+    run() { json_get "$D/run.json" "$1"; }
+    check_eq "cutover ($way): the hook's way" "$(run 'j["hook"]')" "$way"
+    check_eq "cutover ($way): switchover confirmed" \
+        "$(run 'j["steps"]["switchover"]["status"]')" 0
+    check_eq "cutover ($way): the controller's answer" \
+        "$(run 'j["steps"]["switchover"]["output"].split(":")[0]')" \
+        "vm1 switched over from h1 to h2"
+    check "cutover ($way): the hook's latency" \
+        [ "$(run 'j["switchover_latency_ns"] is not None')" = True ]
+    for st in prepare activate complete; do
+        check_eq "cutover ($way): $st confirmed" \
+            "$(run "j['steps']['$st']['status']")" 0
+    done
+    check_eq "cutover ($way): the VM resumed after the switchover was confirmed" \
+        "$(run 'j["steps"]["switchover"]["end_after_pause_ns"] <= j["resume_ns"] - j["pause_ns"]')" True
+    # (With qmp, activate is timed to the millisecond.)
+    check_eq "cutover ($way): activate after the resume" \
+        "$(run 'j["steps"]["activate"]["start_after_pause_ns"] + j["pause_ns"] >= j["resume_ns"] // 10**6 * 10**6')" True
+}
+cutover_checks "$OUT/cutover/run-1" qmp
+Q=$OUT/cutover/run-1/qmp
+check_eq "qmp: the source paused before the switchover after the pause" \
+    "$(json_get "$OUT/cutover/run-1/run.json" 'j["pre_switchover_after_pause_ns"] >= 0')" True
+# (What comes after migrate-continue depends on when the runner stopped
+# reading.)
+check_eq "qmp: what the source told the runner" \
+    "$(head -5 "$Q/source.events" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "setup active STOP pre-switchover migrate-continue "
+check_eq "qmp: the follower's outcome" \
+    "$(sed -n 's/^port vm1: \(migration completed, network followed\).*/\1/p' "$Q/follower.out")" \
+    "migration completed, network followed"
+check_eq "qmp: commands the source got" \
+    "$(python3 -c '
+import json, sys
+print(" ".join(r["command"] for r in map(json.loads, open(sys.argv[1]))
+               if r["who"] == "source" and "command" in r))' "$Q/qmp.log")" \
+    "qmp_capabilities migrate-set-capabilities migrate-continue"
+grep -q '"event": "RESUME", "who": "dest"' "$Q/qmp.log" \
+    || fail "the destination QEMU sent no RESUME"
+echo "ok: cutover driven through cutover-hook qmp"
 check_eq "late: the home changed after the resume" \
     "$(json_get "$OUT/late/run-1/run.json" 'j["steps"]["home"]["start_after_pause_ns"] >= j["resume_ns"] - j["pause_ns"]')" True
 check_eq "learning: no controller step" \
     "$(json_get "$OUT/learning/run-1/run.json" 'sorted(j["steps"])')" "[]"
+
+step "one cutover migration with the one-shot hook commands"
+OUT1=$TEST_TMP/oneshot
+blackout oneshot --modes cutover --hook oneshot --no-plots
+cutover_checks "$OUT1/cutover/run-1" oneshot
+[ -e "$OUT1/cutover/run-1/qmp" ] && fail "QMP stand-ins started for the one-shot way"
+grep -q "cutover-hook oneshot" "$OUT1/results.txt" || fail "results.txt does not say the hook's way"
 echo "ok: blackout"
