@@ -12,4 +12,5 @@ EXTRA_DIST += \
 	docs/pipeline.md \
 	docs/announcements.md \
 	docs/migration.md \
-	docs/hook.md
+	docs/hook.md \
+	docs/img/demo-cutover-timeline.png
