@@ -194,6 +194,28 @@ iface_has_flag(const struct ovsrec_interface *iface, const char *key)
     return smap_get_bool(&iface->external_ids, key, false);
 }
 
+/* The interfaces of 'br' with external_ids:iface-id 'id', into 'ifaces'
+ * (room for every interface of 'br').  Returns how many. */
+static size_t
+ifaces_with_id(const struct ovsrec_bridge *br, const char *id,
+               const struct ovsrec_interface **ifaces)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+
+        for (size_t k = 0; k < port->n_interfaces; k++) {
+            const char *iid = smap_get(&port->interfaces[k]->external_ids,
+                                       "iface-id");
+            if (iid && !strcmp(iid, id)) {
+                ifaces[n++] = port->interfaces[k];
+            }
+        }
+    }
+    return n;
+}
+
 /* For each iface-id in p->promote, in p->txn: its incoming interface
  * loses the mark, the others are retired.  An iface-id without an incoming
  * interface is done.  Returns true if anything changed. */
@@ -202,49 +224,38 @@ promote_incoming(struct provision *p, const struct ovsrec_bridge *br)
 {
     const char *id, *next;
     bool changed = false;
+    size_t max = 0;
 
+    for (size_t i = 0; i < br->n_ports; i++) {
+        max += br->ports[i]->n_interfaces;
+    }
+    const struct ovsrec_interface **ifaces = xmalloc((max + 1)
+                                                     * sizeof *ifaces);
     SSET_FOR_EACH_SAFE (id, next, &p->promote) {
+        size_t n = ifaces_with_id(br, id, ifaces);
         bool found = false;
 
-        for (size_t i = 0; i < br->n_ports; i++) {
-            const struct ovsrec_port *port = br->ports[i];
-
-            for (size_t k = 0; k < port->n_interfaces; k++) {
-                const struct ovsrec_interface *iface = port->interfaces[k];
-                const char *iid = smap_get(&iface->external_ids, "iface-id");
-
-                if (iid && !strcmp(iid, id)
-                    && iface_has_flag(iface, PROVISION_INCOMING_KEY)) {
-                    found = true;
-                }
-            }
+        for (size_t i = 0; i < n; i++) {
+            found |= iface_has_flag(ifaces[i], PROVISION_INCOMING_KEY);
         }
         if (!found) {
             sset_delete(&p->promote, SSET_NODE_FROM_NAME(id));
             continue;
         }
-        for (size_t i = 0; i < br->n_ports; i++) {
-            const struct ovsrec_port *port = br->ports[i];
-
-            for (size_t k = 0; k < port->n_interfaces; k++) {
-                const struct ovsrec_interface *iface = port->interfaces[k];
-                const char *iid = smap_get(&iface->external_ids, "iface-id");
-
-                if (!iid || strcmp(iid, id)) {
-                    continue;
-                } else if (iface_has_flag(iface, PROVISION_INCOMING_KEY)) {
-                    ovsrec_interface_update_external_ids_delkey(
-                        iface, PROVISION_INCOMING_KEY);
-                } else if (!iface_has_flag(iface, PROVISION_RETIRED_KEY)) {
-                    ovsrec_interface_update_external_ids_setkey(
-                        iface, PROVISION_RETIRED_KEY, "true");
-                    VLOG_INFO("%s: interface %s of %s retired", p->name,
-                              iface->name, id);
-                }
+        for (size_t i = 0; i < n; i++) {
+            if (iface_has_flag(ifaces[i], PROVISION_INCOMING_KEY)) {
+                ovsrec_interface_update_external_ids_delkey(
+                    ifaces[i], PROVISION_INCOMING_KEY);
+            } else if (!iface_has_flag(ifaces[i], PROVISION_RETIRED_KEY)) {
+                ovsrec_interface_update_external_ids_setkey(
+                    ifaces[i], PROVISION_RETIRED_KEY, "true");
+                VLOG_INFO("%s: interface %s of %s retired", p->name,
+                          ifaces[i]->name, id);
             }
         }
         changed = true;
     }
+    free(ifaces);
     return changed;
 }
 

@@ -360,8 +360,10 @@ networks_equal(const struct model *a, const struct model *b)
 }
 
 static bool
-subnet_equal(const struct model_subnet *x, const struct model_subnet *y)
+subnet_equal(const void *x_, const void *y_)
 {
+    const struct model_subnet *x = x_, *y = y_;
+
     return (!strcmp(x->name, y->name)
             && !strcmp(x->network->name, y->network->name)
             && x->addr == y->addr && x->plen == y->plen
@@ -374,17 +376,20 @@ subnet_equal(const struct model_subnet *x, const struct model_subnet *y)
                     && ipv6_addr_equals(&x->gateway_ip6, &y->gateway_ip6))));
 }
 
+/* Whether every item of 'a' (n_a of them) equals, by 'equal', some item of
+ * 'b' (n_b): the same set when the counts are equal and items unique. */
 static bool
-subnets_equal(const struct model *a, const struct model *b)
+same_items(void *const *a, size_t n_a, void *const *b, size_t n_b,
+           bool (*equal)(const void *, const void *))
 {
-    if (a->n_subnets != b->n_subnets) {
+    if (n_a != n_b) {
         return false;
     }
-    for (size_t i = 0; i < a->n_subnets; i++) {
+    for (size_t i = 0; i < n_a; i++) {
         bool found = false;
 
-        for (size_t j = 0; j < b->n_subnets && !found; j++) {
-            found = subnet_equal(a->subnets[i], b->subnets[j]);
+        for (size_t j = 0; j < n_b && !found; j++) {
+            found = equal(a[i], b[j]);
         }
         if (!found) {
             return false;
@@ -394,32 +399,15 @@ subnets_equal(const struct model *a, const struct model *b)
 }
 
 static bool
-eip_equal(const struct model_eip *x, const struct model_eip *y)
+eip_equal(const void *x_, const void *y_)
 {
+    const struct model_eip *x = x_, *y = y_;
+
     return (x->addr == y->addr && eth_addr_equals(x->mac, y->mac)
             && !strcmp(x->network->name, y->network->name)
             && !x->port == !y->port
             && (!x->port || !strcmp(x->port->name, y->port->name))
             && x->private_ip == y->private_ip);
-}
-
-static bool
-eips_equal(const struct model *a, const struct model *b)
-{
-    if (a->n_eips != b->n_eips) {
-        return false;
-    }
-    for (size_t i = 0; i < a->n_eips; i++) {
-        bool found = false;
-
-        for (size_t j = 0; j < b->n_eips && !found; j++) {
-            found = eip_equal(a->eips[i], b->eips[j]);
-        }
-        if (!found) {
-            return false;
-        }
-    }
-    return true;
 }
 
 static const char *
@@ -467,7 +455,11 @@ model_ports_changed(const struct model *old, const struct model *new,
     bool ok = true;
 
     if (!hosts_equal(old, new) || !networks_equal(old, new)
-        || !subnets_equal(old, new) || !eips_equal(old, new)
+        || !same_items((void *const *) old->subnets, old->n_subnets,
+                       (void *const *) new->subnets, new->n_subnets,
+                       subnet_equal)
+        || !same_items((void *const *) old->eips, old->n_eips,
+                       (void *const *) new->eips, new->n_eips, eip_equal)
         || old->n_ports != new->n_ports) {
         return false;
     }

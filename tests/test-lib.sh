@@ -296,6 +296,18 @@ cutoverd_synced() {
     cutoverd_ctl cutoverd/status | grep -q "^hosts: $1 managed, $1 in sync"
 }
 
+# cutoverd_flows_in_sync N: true once cutoverd manages N hosts, all in
+# sync, and every lab host h1..hN has exactly as many flows as cutoverd
+# computes for it.
+cutoverd_flows_in_sync() {
+    local i
+    cutoverd_synced "$1" || return 1
+    for i in $(seq "$1"); do
+        [ "$(lab_ofctl "$LAB_P" "$i" dump-flows br-int --no-stats | grep -c cookie=)" \
+            = "$(cutoverd_ctl cutoverd/flows "h$i" | grep -c cookie=)" ] || return 1
+    done
+}
+
 # cutoverd_host_add N OPENFLOW: lab host N (of lab $LAB_P) in the
 # northbound database, with its OVSDB, its OpenFlow target, its provider
 # MAC, and its ovs-vswitchd's control socket and network namespace for

@@ -38,13 +38,6 @@ home() {
     "$CTL" -f csv port-list | awk -F, -v p="$1" '$1 == p {print $0}' \
         | grep -o ',h[0-9],' | tr -d ,
 }
-in_sync() {
-    cutoverd_synced 3 || return 1
-    for i in 1 2 3; do
-        [ "$(lab_ofctl "$P" "$i" dump-flows br-int --no-stats | grep -c cookie=)" \
-            = "$(cutoverd_ctl cutoverd/flows "h$i" | grep -c cookie=)" ] || return 1
-    done
-}
 reaches() {
     ip netns exec "$(lab_ns "$P" vm9)" ping -c 1 -W 1 -q "$1" >/dev/null
 }
@@ -68,7 +61,7 @@ for vm in $VMS; do
 done
 check "port vm9" "$CTL" port-add vm9 web 02:00:0a:00:00:99 ip=10.0.0.99 home=h3
 check "vm9 on h3" lab_vm_add "$P" vm9 3 02:00:0a:00:00:99 10.0.0.99/24
-wait_until 30 "flows in sync" in_sync
+wait_until 30 "flows in sync" cutoverd_flows_in_sync 3
 n=10
 for vm in $VMS; do
     n=$((n + 1))
@@ -106,7 +99,7 @@ for vm in $VMS; do
     check_eq "$vm's home" "$(home "$vm")" h2
 done
 check_eq "vme's home" "$(home vme)" h1
-wait_until 30 "flows in sync" in_sync
+wait_until 30 "flows in sync" cutoverd_flows_in_sync 3
 n=10
 for vm in vma vmb vmc vmd vme; do
     n=$((n + 1))

@@ -35,17 +35,10 @@ admission() {
 delivered_to() {
     loc_flows 1 | awk '$1 == 40 {print $3}'
 }
-in_sync() {
-    cutoverd_synced 2 || return 1
-    for i in 1 2; do
-        [ "$(lab_ofctl "$P" "$i" dump-flows br-int --no-stats | grep -c cookie=)" \
-            = "$(cutoverd_ctl cutoverd/flows "h$i" | grep -c cookie=)" ] || return 1
-    done
-}
 # lives_on IFACE [OTHER...]: vm1 delivered and admitted through IFACE only.
 lives_on() {
     local i
-    wait_until 10 "flows in sync" in_sync
+    wait_until 10 "flows in sync" cutoverd_flows_in_sync 2
     check_eq "vm1 delivered to $1" "$(delivered_to)" "output:$(ofport "$1")"
     check_eq "vm1 admitted from $1" "$(admission "$1")" goto_table:10
     shift
@@ -154,7 +147,7 @@ check "switchover" mig switchover vm1
 lives_on vm1m vm1n
 out=$(mig abort vm1) || fail "abort: $out"
 echo "$out"
-wait_until 10 "flows in sync" in_sync
+wait_until 10 "flows in sync" cutoverd_flows_in_sync 2
 check_eq "h1's flows as before" \
     "$(lab_ofctl "$P" 1 dump-flows br-int --no-stats | sort)" "$H1_BEFORE"
 reachable

@@ -16,21 +16,13 @@ cutoverd_start
 
 mig() { cutoverd_ctl "migration/$@"; }
 state() { mig show vm1 | sed -n '1s/^vm1: [^,]*, \([a-z]*\).*/\1/p'; }
-flows() { lab_ofctl "$P" "$1" dump-flows br-int --no-stats | grep -c cookie=; }
-all_in_sync() {
-    cutoverd_ctl cutoverd/status | grep -q "^hosts: 3 managed, 3 in sync" || return 1
-    for i in 1 2 3; do
-        [ "$(flows "$i")" = "$(cutoverd_ctl cutoverd/flows "h$i" | grep -c cookie=)" ] \
-            || return 1
-    done
-}
 # vm1's ingress on host N: goto_table:10 (open) or drop.
 admission() {
     lab_ofctl "$P" "$1" dump-flows br-int --no-stats "table=5,reg7=$KEY" \
         | sed -n 's/.*actions=//p'
 }
 expect_active() {
-    wait_until 15 "flows in sync" all_in_sync
+    wait_until 15 "flows in sync" cutoverd_flows_in_sync 3
     check_eq "vm1 open on h$1" "$(admission "$1")" goto_table:10
     check_eq "vm1 closed on h$2" "$(admission "$2")" drop
 }

@@ -54,18 +54,11 @@ where() {
 admission() {
     loc_flows "$1" | awk '$1 == 5 {print $3}'
 }
-all_in_sync() {
-    cutoverd_ctl cutoverd/status | grep -q "^hosts: 3 managed, 3 in sync" || return 1
-    for i in 1 2 3; do
-        [ "$(lab_ofctl "$P" "$i" dump-flows br-int --no-stats | grep -c cookie=)" \
-            = "$(cutoverd_ctl cutoverd/flows "h$i" | grep -c cookie=)" ] || return 1
-    done
-}
 # expect_placement ACTIVE: vm1 delivered on host ACTIVE, forwarded there by
 # the others, ingress open only there.
 expect_placement() {
     local a=$1 i
-    wait_until 10 "flows in sync" all_in_sync
+    wait_until 10 "flows in sync" cutoverd_flows_in_sync 3
     for i in 1 2 3; do
         if [ "$i" = "$a" ]; then
             check_eq "h$i delivers vm1 locally" "$(where "$i")" local
