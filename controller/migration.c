@@ -178,6 +178,8 @@ struct migration {
     uint64_t fire_token;
     long long int grace_until;  /* msec, 0: remotes not all confirmed. */
     bool recovering;            /* Restarted in an ambiguous state. */
+    bool reclaim;               /* Abort: the source claims the MACs back
+                                 * once both hosts confirmed. */
 
     struct remote *remotes;
     size_t n_remotes;
@@ -729,6 +731,28 @@ start_switchover(struct migration_engine *me, struct migration *m)
     recorder_run(me);
 }
 
+/* Claims the port's MACs on the physical network (its own on a provider
+ * VLAN, its elastic IPs') for host 'name' with one round of packet-outs
+ * (packet_announce_claim()): for the destination once a switchover is
+ * confirmed, so that the physical switch and the destination's uplink
+ * bridge send the port's traffic there while the VM is still paused
+ * (where it waits in the VM's queue) instead of through the source; for
+ * the source once an abort undid a switchover.  A local migration's MACs
+ * never move. */
+static void
+claim_macs(struct migration_engine *me, struct migration *m,
+           const char *name)
+{
+    const struct model_port *p = model_find_port(me->model, m->port);
+    struct hostctl *h = host(me, name);
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (h && p && !is_local(m)) {
+        packet_announce_claim(hostctl_packet_announce(h), me->model, p, &s);
+    }
+    ds_destroy(&s);
+}
+
 static void
 run_switchover(struct migration_engine *me, struct migration *m)
 {
@@ -751,8 +775,15 @@ run_switchover(struct migration_engine *me, struct migration *m)
                PRIu64" us (%s %"PRIu64" us, %s %"PRIu64" us)", m->port,
                m->src, m->dst, m->step_us[CMD_SWITCHOVER], m->src,
                m->switch_src_us, m->dst, m->switch_dst_us);
-        /* Off the critical path: the other hosts. */
+        /* Off the critical path: the other hosts, and the physical
+         * network's learning. */
         send_remotes(me, m);
+        if (s && !is_local(m)) {
+            /* An earlier migration's rounds for the port, still under way
+             * at the source, would call its traffic back there. */
+            packet_announce_cancel(hostctl_packet_announce(s), m->port);
+        }
+        claim_macs(me, m, m->dst);
         return;
     }
     if (time_msec() < m->deadline) {
@@ -935,6 +966,7 @@ start_abort(struct migration_engine *me, struct migration *m)
         /* The VM stays at the source: no more rounds for it from here. */
         packet_announce_cancel(hostctl_packet_announce(d), m->port);
     }
+    m->reclaim = was_switched;
 }
 
 static void
@@ -957,6 +989,13 @@ run_abort(struct migration_engine *me, struct migration *m)
                          !s_ok ? m->src : m->dst);
         }
         set_state(m, MS_ABORTED);
+        if (m->reclaim) {
+            /* After the destination's barrier: whatever it announced
+             * before the abort is on the wire already, and cannot cross
+             * the source's claim there. */
+            m->reclaim = false;
+            claim_macs(me, m, m->src);
+        }
     }
     if (m->recorded == MS_ABORTED) {
         m->step_us[CMD_ABORT] = step_usec(m);

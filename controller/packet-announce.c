@@ -44,6 +44,8 @@ struct pa_port {
     struct frame *frames;
     size_t n_frames;
     long long int start;        /* When round 1 went out (msec). */
+    unsigned int rounds;        /* Rounds in all: the schedule's, or 1. */
+    bool claim;                 /* A claim (packet_announce_claim()). */
     unsigned int rounds_sent;   /* Rounds handed to the switch so far. */
     long long int forget_at;    /* Finished: forgotten then (msec). */
 
@@ -65,6 +67,8 @@ struct packet_announce {
     uint64_t n_sent;            /* Packet-outs handed to the switch. */
     uint64_t n_unsent;          /* Not handed over (not connected). */
     uint64_t n_refused;         /* Answered with an OFPT_ERROR. */
+    uint64_t n_claims;          /* Claims, counted apart from the above. */
+    uint64_t n_claim_frames;    /* Their frames handed to the switch. */
     char *last_error;
 };
 
@@ -174,7 +178,7 @@ find_port(const struct packet_announce *pa, const char *name)
 static bool
 port_is_running(const struct packet_announce *pa, const struct pa_port *port)
 {
-    return port->rounds_sent < pa->schedule.rounds;
+    return port->rounds_sent < port->rounds;
 }
 
 /* When the port's next round is due (msec). */
@@ -219,11 +223,15 @@ send_round(struct packet_announce *pa, struct pa_port *port, int *errorp)
                                     sizeof *port->xids);
         }
         port->xids[port->n_xids++] = xid;
-        pa->n_sent++;
         n_sent++;
     }
     port->rounds_sent++;
-    pa->n_rounds += n_sent > 0;
+    if (port->claim) {
+        pa->n_claim_frames += n_sent;
+    } else {
+        pa->n_sent += n_sent;
+        pa->n_rounds += n_sent > 0;
+    }
     if (!port_is_running(pa, port)) {
         port->forget_at = time_msec() + LINGER_MSEC;
     }
@@ -266,34 +274,46 @@ set_last_error(struct packet_announce *pa, char *error)
     pa->last_error = error;
 }
 
-int
-packet_announce_start(struct packet_announce *pa, const struct model *model,
-                      const struct model_port *p, struct ds *result)
+/* Appends to 'result' why 'p''s 'what' cannot be built, and keeps it as
+ * the last error. */
+static void
+report_build_error(struct packet_announce *pa, const struct model_port *p,
+                   const char *what, struct ds *result)
+{
+    size_t result_start = result->length;
+
+    ds_put_format(result, "cannot build %s's %s: ", p->name, what);
+    put_build_error(p, result);
+    set_last_error(pa, xstrdup(ds_cstr(result) + result_start));
+}
+
+/* Hands the switch the first of 'rounds' rounds of 'frames' (taken) for
+ * port 'name', the others to follow on the schedule; 'what' names them in
+ * the log.  Returns 0 and appends "round 1 of R, N frames" to 'result', or
+ * returns a positive errno, appends why to 'result' and announces
+ * nothing. */
+static int
+announce(struct packet_announce *pa, const char *name, bool claim,
+         struct frame *frames, size_t n_frames, unsigned int rounds,
+         struct ds *result)
 {
     size_t result_start = result->length;
     struct pa_port *port;
-    struct frame *frames;
-    size_t n_frames, n_sent;
+    size_t n_sent;
     int error;
 
-    error = packet_announce_build(model, p, &frames, &n_frames);
-    if (error) {
-        ds_put_format(result, "cannot build %s's frames: ", p->name);
-        put_build_error(p, result);
-        set_last_error(pa, xstrdup(ds_cstr(result) + result_start));
-        return error;
-    }
-
-    port = find_port(pa, p->name);
+    port = find_port(pa, name);
     if (!port) {
         port = xzalloc(sizeof *port);
-        port->name = xstrdup(p->name);
-        hmap_insert(&pa->ports, &port->node, hash_string(p->name, 0));
+        port->name = xstrdup(name);
+        hmap_insert(&pa->ports, &port->node, hash_string(name, 0));
     }
     free(port->frames);
     port->frames = frames;
     port->n_frames = n_frames;
     port->start = time_msec();
+    port->rounds = rounds;
+    port->claim = claim;
     port->rounds_sent = 0;
     port->n_xids = 0;
 
@@ -306,13 +326,17 @@ packet_announce_start(struct packet_announce *pa, const struct model *model,
                           pa->host, ovs_strerror(error));
         }
         ds_put_cstr(result, ": nothing announced");
-        set_last_error(pa, xasprintf("%s: %s", p->name,
+        set_last_error(pa, xasprintf("%s: %s", name,
                                      ds_cstr(result) + result_start));
         port_free(pa, port);
         return error;
     }
-    pa->n_started++;
-    ds_put_format(result, "round 1 of %u, ", pa->schedule.rounds);
+    if (claim) {
+        pa->n_claims++;
+    } else {
+        pa->n_started++;
+    }
+    ds_put_format(result, "round 1 of %u, ", rounds);
     if (n_sent < n_frames) {
         ds_put_format(result, "%"PRIuSIZE" of ", n_sent);
     }
@@ -321,9 +345,85 @@ packet_announce_start(struct packet_announce *pa, const struct model *model,
     if (error) {
         ds_put_format(result, " (%s)", ovs_strerror(error));
     }
-    VLOG_INFO("%s: announcing %s with packet-outs: %s", pa->host, p->name,
+    VLOG_INFO("%s: %s %s with packet-outs: %s", pa->host,
+              claim ? "claiming the MACs of" : "announcing", name,
               ds_cstr(result) + result_start);
     return 0;
+}
+
+int
+packet_announce_start(struct packet_announce *pa, const struct model *model,
+                      const struct model_port *p, struct ds *result)
+{
+    struct frame *frames;
+    size_t n_frames;
+    int error;
+
+    error = packet_announce_build(model, p, &frames, &n_frames);
+    if (error) {
+        report_build_error(pa, p, "frames", result);
+        return error;
+    }
+    return announce(pa, p->name, false, frames, n_frames,
+                    pa->schedule.rounds, result);
+}
+
+int
+packet_announce_build_claim(const struct model *model,
+                            const struct model_port *p,
+                            struct frame **framesp, size_t *np)
+{
+    struct eth_addr *macs = xmalloc((1 + model->n_eips) * sizeof *macs);
+    struct frame *frames;
+    size_t n_macs = 0;
+
+    if (p->subnet && p->subnet->network
+        && p->subnet->network->kind == MODEL_NET_VLAN) {
+        macs[n_macs++] = p->mac;
+    }
+    for (size_t i = 0; i < model->n_eips; i++) {
+        if (model->eips[i]->port == p) {
+            macs[n_macs++] = model->eips[i]->mac;
+        }
+    }
+    frames = xmalloc(MAX(n_macs, 1) * sizeof *frames);
+    for (size_t i = 0; i < n_macs; i++) {
+        struct frames_spec spec = { .mac = macs[i], .rarp = true };
+        size_t n_one;
+        int error = frames_build_all(&spec, &frames[i], 1, &n_one);
+
+        if (error) {
+            free(frames);
+            free(macs);
+            return error;
+        }
+    }
+    free(macs);
+    *framesp = frames;
+    *np = n_macs;
+    return 0;
+}
+
+int
+packet_announce_claim(struct packet_announce *pa, const struct model *model,
+                      const struct model_port *p, struct ds *result)
+{
+    struct frame *frames;
+    size_t n_frames;
+    int error;
+
+    error = packet_announce_build_claim(model, p, &frames, &n_frames);
+    if (error) {
+        report_build_error(pa, p, "RARPs", result);
+        return error;
+    }
+    if (!n_frames) {
+        free(frames);
+        ds_put_format(result, "nothing to claim: %s has no MAC on a "
+                      "provider network", p->name);
+        return 0;
+    }
+    return announce(pa, p->name, true, frames, n_frames, 1, result);
 }
 
 void
@@ -333,7 +433,7 @@ packet_announce_cancel(struct packet_announce *pa, const char *name)
 
     if (port && port_is_running(pa, port)) {
         VLOG_INFO("%s: announcement of %s cancelled after round %u of %u",
-                  pa->host, name, port->rounds_sent, pa->schedule.rounds);
+                  pa->host, name, port->rounds_sent, port->rounds);
         pa->n_cancelled++;
         port_free(pa, port);
     }
@@ -423,7 +523,8 @@ packet_announce_format_status(const struct packet_announce *pa,
 {
     const struct pa_port *port;
 
-    if (!pa->n_started && !pa->n_refused && !pa->last_error) {
+    if (!pa->n_started && !pa->n_claims && !pa->n_refused
+        && !pa->last_error) {
         return;
     }
     ds_put_format(s, "  packet-out announcements: %"PRIu64" started (%"
@@ -431,11 +532,16 @@ packet_announce_format_status(const struct packet_announce *pa,
                   "handed to the switch, %"PRIu64" not sent, %"PRIu64
                   " refused\n", pa->n_started, pa->n_cancelled, pa->n_rounds,
                   pa->n_sent, pa->n_unsent, pa->n_refused);
+    if (pa->n_claims) {
+        ds_put_format(s, "  packet-out claims: %"PRIu64" (%"PRIu64
+                      " frames handed to the switch)\n", pa->n_claims,
+                      pa->n_claim_frames);
+    }
     HMAP_FOR_EACH (port, node, &pa->ports) {
         if (port_is_running(pa, port)) {
             ds_put_format(s, "    %s: round %u of %u sent, %"PRIuSIZE
                           " frames a round\n", port->name, port->rounds_sent,
-                          pa->schedule.rounds, port->n_frames);
+                          port->rounds, port->n_frames);
         }
     }
     if (pa->last_error) {

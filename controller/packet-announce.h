@@ -55,6 +55,28 @@ int packet_announce_build(const struct model *, const struct model_port *,
 int packet_announce_start(struct packet_announce *, const struct model *,
                           const struct model_port *, struct ds *result);
 
+/* Pure: builds into '*framesp' (to free) the frames that claim the MACs
+ * 'port' of 'model' has on the physical network: one RARP from the port's
+ * MAC if its network is a provider VLAN, then one from each of its elastic
+ * IPs' MACs; stores their number (maybe 0) in '*np'.  Returns 0, or EINVAL
+ * if a MAC cannot be announced, with nothing allocated. */
+int packet_announce_build_claim(const struct model *,
+                                const struct model_port *,
+                                struct frame **framesp, size_t *np);
+
+/* Claims 'port''s MACs for this host at once, in one round of packet-outs
+ * (packet_announce_build_claim()): the physical switch and the host's own
+ * uplink bridge learn them here now.  Packet-outs, whatever the host's
+ * announcer, because Open vSwitch learns MACs only in its slow path: a
+ * frame that matches a datapath flow cached from an earlier one teaches a
+ * NORMAL bridge nothing until its statistics are pushed, up to a second
+ * later, while a packet-out is always translated (docs/migration.md).
+ * Replaces any announcement of 'port' under way here.  Returns and
+ * reports as packet_announce_start(), "round 1 of 1, N frames", or 0 and
+ * "nothing to claim: ..." for a port without such MACs. */
+int packet_announce_claim(struct packet_announce *, const struct model *,
+                          const struct model_port *, struct ds *result);
+
 /* Cancels the rounds of 'port' still to come, if any. */
 void packet_announce_cancel(struct packet_announce *, const char *port);
 

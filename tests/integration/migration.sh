@@ -71,6 +71,12 @@ expect_placement() {
         fi
     done
 }
+# The physical switch's port for vm1's elastic IP's MAC (hN-v100).
+EIP_MAC=02:00:cb:00:71:0a
+eip_port() {
+    bridge -n "$P-ul" fdb show br vlan100 \
+        | awk -v m="$EIP_MAC" '$1 == m {print $3; exit}'
+}
 state() {
     mig show vm1 | sed -n '1s/^vm1: [^,]*, \([a-z]*\).*/\1/p'
 }
@@ -150,6 +156,10 @@ echo "$out"
 echo "$out" | grep -Eq "vm1 switched over from h1 to h2: confirmed in [0-9]+ us" \
     || fail "switchover said: $out"
 expect_placement 2
+# Nothing has left vm1's instance on h2 with the elastic IP's MAC yet: the
+# switch learns the move from h2's claim that follows the answer.
+wait_until 5 "the physical switch to learn the elastic IP's MAC on h2" \
+    eval '[ "$(eip_port)" = h2-v100 ]'
 wait_until 10 "vm2 and the internet to reach vm1 on h2" answers
 check_eq "state" "$(state)" switched
 out=$(mig switchover vm1) || fail "switchover again: $out"
@@ -187,6 +197,9 @@ for upto in prepare switchover activate; do
     out=$(mig abort vm1) || fail "abort after $upto: $out"
     echo "$out" | grep -q "vm1 aborted: back on h1" || fail "abort said: $out"
     expect_placement 1
+    [ "$upto" = prepare ] \
+        || wait_until 5 "the elastic IP's MAC back on h1 (abort after $upto)" \
+               eval '[ "$(eip_port)" = h1-v100 ]'
     check_eq "h1 as before (abort after $upto)" "$(flows_h 1)" "$ref1"
     check_eq "h2 as before (abort after $upto)" "$(flows_h 2)" "$ref2"
     check_eq "h3 as before (abort after $upto)" "$(flows_h 3)" "$ref3"

@@ -291,6 +291,90 @@ assert_contains(char *text, const char *want)
 }
 
 static void
+test_claim(void **state)
+{
+    struct world *w = *state;
+    struct eth_addr vm4_mac = mac_of("02:00:cb:00:71:04");
+    struct eth_addr eip_mac = mac_of("02:00:cb:00:71:0a");
+    struct eth_addr eip2_mac = mac_of("02:00:cb:00:71:0b");
+    struct ds result = DS_EMPTY_INITIALIZER;
+    struct packet_announce *pa;
+    struct frame want, *frames;
+    char *error = NULL;
+    size_t n;
+
+    /* A provider VLAN port with an elastic IP: one RARP from its MAC, one
+     * from its elastic IP's. */
+    assert_int_equal(packet_announce_build_claim(&w->m, w->vm4, &frames, &n),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(frames_build_rarp(&vm4_mac, 0, want.data,
+                                       sizeof want.data, &want.len), 0);
+    assert_frame_equal(&frames[0], &want);
+    assert_int_equal(frames_build_rarp(&eip_mac, 0, want.data,
+                                       sizeof want.data, &want.len), 0);
+    assert_frame_equal(&frames[1], &want);
+    free(frames);
+
+    /* An overlay port has no MAC on the physical network... */
+    assert_int_equal(packet_announce_build_claim(&w->m, w->vm1, &frames, &n),
+                     0);
+    assert_int_equal(n, 0);
+    free(frames);
+
+    /* ...but its elastic IPs do. */
+    must(model_add_eip(&w->m, w->vm4->subnet->network, "203.0.113.11",
+                       "02:00:cb:00:71:0b", w->vm1, "10.0.0.6", &error),
+         error);
+    assert_int_equal(packet_announce_build_claim(&w->m, w->vm1, &frames, &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(frames_build_rarp(&eip2_mac, 0, want.data,
+                                       sizeof want.data, &want.len), 0);
+    assert_frame_equal(&frames[0], &want);
+    free(frames);
+
+    /* One round, at once, nothing after. */
+    pa = packet_announce_create("h2", fake_installer);
+    assert_int_equal(packet_announce_claim(pa, &w->m, w->vm4, &result), 0);
+    assert_string_equal(ds_cstr(&result), "round 1 of 1, 2 frames");
+    assert_int_equal(n_sent, 2);
+    assert_false(packet_announce_is_running(pa, "vm4"));
+    assert_int_equal(run_at(pa, 5000), 0);
+    assert_contains(status(pa), "packet-out announcements: 0 started (0 "
+                    "cancelled), 0 rounds, 0 frames handed to the switch, "
+                    "0 not sent, 0 refused\n  packet-out claims: 1 (2 frames "
+                    "handed to the switch)\n");
+
+    /* Nothing to claim: nothing sent, no error. */
+    ds_clear(&result);
+    assert_int_equal(packet_announce_claim(pa, &w->m, w->bare, &result), 0);
+    assert_string_equal(ds_cstr(&result),
+                        "nothing to claim: bare has no MAC on a provider "
+                        "network");
+    assert_int_equal(n_sent, 2);
+
+    /* Activate's announcement after a claim runs its whole schedule. */
+    ds_clear(&result);
+    assert_int_equal(packet_announce_start(pa, &w->m, w->vm4, &result), 0);
+    assert_string_equal(ds_cstr(&result), "round 1 of 5, 5 frames");
+    assert_true(packet_announce_is_running(pa, "vm4"));
+
+    /* The switch away: nothing claimed, and said. */
+    fake_version = -1;
+    ds_clear(&result);
+    assert_int_equal(packet_announce_claim(pa, &w->m, w->vm4, &result),
+                     ENOTCONN);
+    assert_string_equal(ds_cstr(&result),
+                        "h2's switch is not connected: nothing announced");
+    assert_contains(status(pa), "last error: vm4: h2's switch is not "
+                    "connected");
+
+    ds_destroy(&result);
+    packet_announce_destroy(pa);
+}
+
+static void
 test_rounds(void **state)
 {
     struct world *w = *state;
@@ -450,6 +534,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_build, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_cancel, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
