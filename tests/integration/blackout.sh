@@ -67,12 +67,16 @@ for m in cutover learning late; do
     for s in peer_to_vm vm_to_peer inet_to_vm vm_to_inet; do
         check_eq "$m $s summary" \
             "$(j "sorted(j['summary']['$m']['streams']['$s'])")" \
-            "['beyond_pause_ns', 'blackout_ns', 'duplicated', 'first_delivery_ns', 'lost', 'reordered']"
+            "['beyond_pause_ns', 'blackout_ns', 'duplicated', 'first_delivery_ns', 'lost', 'lost_beyond_switchover', 'reordered']"
         check_eq "$m $s blackout: median, p95, max" \
             "$(j "sorted(j['summary']['$m']['streams']['$s']['blackout_ns'])")" \
             "['max', 'median', 'n', 'p95']"
     done
 done
+# Every loss is either in the switchover's window (cutover only: packets
+# that reached the paused source before the VMM had the confirmation) or
+# beyond it.
+check_eq "losses split" "$(j '[(r["mode"], k) for r in j["runs"] for k, s in r["streams"].items() if s["lost_in_switchover"] + s["lost_beyond_switchover"] != s["lost"] or (r["mode"] != "cutover" and s["lost_in_switchover"])]')" "[]"
 check_eq "ratios for learning" "$(j 'sorted(j["comparison"]["learning"]["peer_to_vm"])')" \
     "['beyond_pause_ns', 'blackout_ns']"
 [ -s "$OUT/results.txt" ] || fail "no results.txt"
