@@ -50,6 +50,7 @@ METRICS = [
     ("blackout_ns", "blackout", "ms"),
     ("beyond_pause_ns", "beyond the pause", "ms"),
     ("first_delivery_ns", "pause to first at destination", "ms"),
+    ("first_send_after_resume_ns", "resume to the VM's first send", "ms"),
     ("lost", "lost", ""),
     ("lost_beyond_switchover", "lost beyond the switchover", ""),
     ("duplicated", "duplicated", ""),
@@ -166,6 +167,7 @@ def analyse_run(run_dir, lossmeter, plot):
             d = deliveries.get(dst, {})
             first = d.get("first_ns") or None
             fig["held_at_destination"] = d.get("held", 0)
+            fig["first_send_after_resume_ns"] = None
             fig["delivered_at_destination"] = d.get("received", 0)
             fig["gone_at_source"] = deliveries.get(src, {}).get("gone", 0)
             # The packets cutover cannot save without a hold buffer: those
@@ -194,6 +196,13 @@ def analyse_run(run_dir, lossmeter, plot):
                          if a[0] == sid and ((a[1] - lo) & 0xffffffff) < (1 << 31)]
                 first = min(cands) if cands else None
             fig["destination_first_seq"] = first_seq
+            # How long the destination's workload took to send after the
+            # resume: the VM's own wake-up, part of this blackout that is
+            # not the network's.
+            dst_tx = [x for x in s.get("senders", [])
+                      if x.get("label") == dst and x.get("count")]
+            fig["first_send_after_resume_ns"] = (
+                dst_tx[0]["start_ns"] - resume if dst_tx else None)
             fig["lost_in_switchover"] = 0
             fig["lost_beyond_switchover"] = s["lost"]
         fig["first_delivery_ns"] = first - pause if first else None

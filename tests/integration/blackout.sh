@@ -67,7 +67,7 @@ for m in cutover learning late; do
     for s in peer_to_vm vm_to_peer inet_to_vm vm_to_inet; do
         check_eq "$m $s summary" \
             "$(j "sorted(j['summary']['$m']['streams']['$s'])")" \
-            "['beyond_pause_ns', 'blackout_ns', 'duplicated', 'first_delivery_ns', 'lost', 'lost_beyond_switchover', 'reordered']"
+            "['beyond_pause_ns', 'blackout_ns', 'duplicated', 'first_delivery_ns', 'first_send_after_resume_ns', 'lost', 'lost_beyond_switchover', 'reordered']"
         check_eq "$m $s blackout: median, p95, max" \
             "$(j "sorted(j['summary']['$m']['streams']['$s']['blackout_ns'])")" \
             "['max', 'median', 'n', 'p95']"
