@@ -13,4 +13,8 @@ EXTRA_DIST += \
 	docs/announcements.md \
 	docs/migration.md \
 	docs/hook.md \
-	docs/img/demo-cutover-timeline.png
+	docs/img/demo-cutover-timeline.png \
+	docs/img/bench-10k-cutover.png \
+	docs/img/bench-10k-learning.png \
+	docs/img/bench-10k-late.png \
+	docs/img/bench-100k-cutover.png
