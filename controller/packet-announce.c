@@ -288,8 +288,8 @@ report_build_error(struct packet_announce *pa, const struct model_port *p,
 }
 
 /* Hands the switch the first of 'rounds' rounds of 'frames' (taken) for
- * port 'name', the others to follow on the schedule; 'what' names them in
- * the log.  Returns 0 and appends "round 1 of R, N frames" to 'result', or
+ * port 'name', the others to follow on the schedule; 'claim' says whether
+ * this is a claim, counted apart in the status.  Returns 0 and appends "round 1 of R, N frames" to 'result', or
  * returns a positive errno, appends why to 'result' and announces
  * nothing. */
 static int
