@@ -242,6 +242,23 @@ nb_start() {
     export CUTOVER_NB_DB=$NB_DB
 }
 
+# require_controller: skips the test unless cutoverctl and cutoverd are
+# built.  Sets CTL (cutoverctl).
+require_controller() {
+    CTL=$top_builddir/controller/cutoverctl
+    [ -x "$CTL" ] || skip "$CTL is not built"
+    [ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
+}
+
+# controller_lab_up N [LAB-UP OPTIONS]: a lab of N hosts (test_lab_up) and
+# the northbound database (nb_start), as the controller's tests start.
+# Sets P (the lab's prefix).
+controller_lab_up() {
+    test_lab_up "$@"
+    P=$LAB_P
+    nb_start
+}
+
 # wait_until SECONDS DESCRIPTION CMD...: waits until CMD succeeds; fails
 # the test (naming DESCRIPTION) if it has not within SECONDS.
 wait_until() {

@@ -9,11 +9,9 @@
 # frames go nowhere.  Then the control protocol's counts and errors, a
 # registration replaced, the mempool full, and a clean stop on SIGTERM.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-CTL=$top_builddir/controller/cutoverctl
+require_controller
 ANNOUNCER=$top_builddir/gratuitous/cutover-announcer
-[ -x "$CTL" ] || skip "$CTL is not built"
 [ -x "$ANNOUNCER" ] || skip "$ANNOUNCER is not built"
-[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
 require_root
 require_announce
 require_cmds tcpdump bridge
@@ -23,9 +21,7 @@ require_cmds tcpdump bridge
 DPDK_PREFIX=ct$$-announcer
 trap 'rc=$?; rm -rf "/var/run/dpdk/$DPDK_PREFIX"; (exit $rc); test_cleanup' EXIT
 
-test_lab_up 3 --no-neigh
-P=$LAB_P
-nb_start
+controller_lab_up 3 --no-neigh
 cutoverd_start
 
 VM1_MAC=02:00:cb:00:71:05

@@ -12,13 +12,9 @@
 # SSL (certificates from ovs-pki), a listener that cannot be opened
 # (reported, retried, the others carry on).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-CTL=$top_builddir/controller/cutoverctl
-[ -x "$CTL" ] || skip "$CTL is not built"
-[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
+require_controller
 require_cmds ovs-pki
-test_lab_up 3
-P=$LAB_P
-nb_start
+controller_lab_up 3
 
 # SSL: a CA for controllers and one for switches, a certificate each.
 PKI=$TEST_TMP/pki

@@ -9,12 +9,8 @@
 # first packet through a tunnel arrives), the controller itself stopped (flows stay:
 # fail_mode=secure) and restarted, a host it cannot program.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-CTL=$top_builddir/controller/cutoverctl
-[ -x "$CTL" ] || skip "$CTL is not built"
-[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
-test_lab_up 3 --no-neigh
-P=$LAB_P
-nb_start
+require_controller
+controller_lab_up 3 --no-neigh
 cutoverd_start
 
 hd() { lab_host_dir "$P" "$1"; }

@@ -6,12 +6,8 @@
 # end the four live on h2 and the fifth on h1, every host's flows equal the
 # computed ones, and vm9 on h3 reaches all five.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-CTL=$top_builddir/controller/cutoverctl
-[ -x "$CTL" ] || skip "$CTL is not built"
-[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
-test_lab_up 3 --no-neigh
-P=$LAB_P
-nb_start
+require_controller
+controller_lab_up 3 --no-neigh
 cutoverd_start
 
 VMS="vma vmb vmc vmd vme"

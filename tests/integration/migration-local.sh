@@ -8,12 +8,8 @@
 # cutoverd killed after the switchover finds the migration switched from
 # the switch's flows.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-CTL=$top_builddir/controller/cutoverctl
-[ -x "$CTL" ] || skip "$CTL is not built"
-[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
-test_lab_up 2 --no-neigh
-P=$LAB_P
-nb_start
+require_controller
+controller_lab_up 2 --no-neigh
 cutoverd_start
 
 mig() { cutoverd_ctl "migration/$@"; }

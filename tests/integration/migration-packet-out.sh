@@ -12,16 +12,12 @@
 # refuses to fire and one that never answers: the fallback is used and
 # activate's answer says why; a working one is used and no packet-out sent.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-CTL=$top_builddir/controller/cutoverctl
+require_controller
 FAKE_ANNOUNCER=$top_srcdir/tests/harness/fake-announcer
-[ -x "$CTL" ] || skip "$CTL is not built"
-[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
 require_root
 require_announce
 require_cmds tcpdump tshark bridge python3 ovsdb-client
-test_lab_up 3 --no-neigh
-P=$LAB_P
-nb_start
+controller_lab_up 3 --no-neigh
 RPC=$TEST_TMP/rpc.sock
 cutoverd_start --remote="punix:$RPC"
 

@@ -6,12 +6,8 @@
 # from what the destination's switch has.  The destination's ovs-vswitchd
 # restarted during prepare gets its flows back.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-CTL=$top_builddir/controller/cutoverctl
-[ -x "$CTL" ] || skip "$CTL is not built"
-[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
-test_lab_up 3 --no-neigh
-P=$LAB_P
-nb_start
+require_controller
+controller_lab_up 3 --no-neigh
 cutoverd_start
 
 mig() { cutoverd_ctl "migration/$@"; }

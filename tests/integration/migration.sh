@@ -8,12 +8,8 @@
 # are what they must be; abort from every state restores the source; bad
 # requests change nothing; cutoverd killed at each step ends consistent.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
-CTL=$top_builddir/controller/cutoverctl
-[ -x "$CTL" ] || skip "$CTL is not built"
-[ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
-test_lab_up 3 --no-neigh
-P=$LAB_P
-nb_start
+require_controller
+controller_lab_up 3 --no-neigh
 RPC=$TEST_TMP/rpc.sock
 TCP_PORT=$((20000 + $$ % 20000))
 cutoverd_start --remote="punix:$RPC" --remote="ptcp:$TCP_PORT:127.0.0.1"
