@@ -12,6 +12,9 @@ controller_cutoverd_SOURCES = \
 	controller/hostctl.h \
 	controller/migration.c \
 	controller/migration.h \
+	controller/migration-control.c \
+	controller/migration-private.h \
+	controller/migration-record.c \
 	controller/packet-announce.c \
 	controller/packet-announce.h
 controller_cutoverd_LDADD = \

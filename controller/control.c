@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jsonrpc.h"
 #include "openvswitch/dynamic-string.h"
@@ -40,16 +41,25 @@ struct control_command {
 /* Name -> struct control_command. */
 static struct shash commands = SHASH_INITIALIZER(&commands);
 
+/* Whether control_shutdown() was called: requests are refused from then
+ * on, without reaching their handlers. */
+static bool shutting_down;
+
 struct control_conn {
-    struct ovs_list node;       /* In control_server's 'conns'. */
+    struct ovs_list node;       /* In its server's 'conns'. */
+    struct control_server *server; /* NULL once the server is gone. */
     struct jsonrpc *rpc;
     struct control_req *req;    /* The request being answered, or NULL. */
-    bool dead;                  /* Broken; freed when 'req' is answered. */
+    bool dead;                  /* Broken; freed by the server's next run
+                                 * once 'req' is answered. */
+    unsigned int msg_start;     /* jsonrpc_get_received_bytes() when the
+                                 * request being read began. */
 };
 
 struct control_server {
     struct pstream *listener;
     struct ovs_list conns;
+    size_t n_conns;
 };
 
 /* A request, from a unixctl client ('uconn') or a control server's client
@@ -63,16 +73,52 @@ struct control_req {
 
 static void control_conn_destroy(struct control_conn *);
 
+/* Returns NULL if the 'argc' arguments in 'argv' (after the command's
+ * name) are within CONTROL_MAX_ARG_LEN, otherwise an error (to free) that
+ * names the first that is not, echoing at most its beginning. */
+static char *
+check_args(const char *name, int argc, const char *argv[])
+{
+    for (int i = 1; i < argc; i++) {
+        size_t len = strlen(argv[i]);
+
+        if (len > CONTROL_MAX_ARG_LEN) {
+            return xasprintf("%s: argument %d is %"PRIuSIZE" bytes long "
+                             "(at most %d): \"%.32s...\"", name, i, len,
+                             CONTROL_MAX_ARG_LEN, argv[i]);
+        }
+    }
+    return NULL;
+}
+
 static void
 unixctl_trampoline(struct unixctl_conn *uconn, int argc, const char *argv[],
                    void *command_)
 {
     const struct control_command *command = command_;
-    struct control_req *req = xzalloc(sizeof *req);
+    struct control_req *req;
+    char *error;
 
+    if (shutting_down) {
+        unixctl_command_reply_error(uconn, "cutoverd is exiting");
+        return;
+    }
+    error = check_args(command->name, argc, argv);
+    if (error) {
+        unixctl_command_reply_error(uconn, error);
+        free(error);
+        return;
+    }
+    req = xzalloc(sizeof *req);
     req->command = command;
     req->uconn = uconn;
     command->cb(req, argc, argv, command->aux);
+}
+
+void
+control_shutdown(void)
+{
+    shutting_down = true;
 }
 
 void
@@ -98,7 +144,10 @@ control_req_name(const struct control_req *req)
     return req->command ? req->command->name : "(unknown)";
 }
 
-/* Sends the answer to a control server's client. */
+/* Sends the answer to a control server's client.  This never frees the
+ * connection, whose server may be iterating over its connections right now
+ * (the answer may come from another request's handler): a dead one is
+ * freed by its server's next run, or here if its server is gone. */
 static void
 reply_conn(struct control_req *req, bool ok, const char *text)
 {
@@ -110,7 +159,9 @@ reply_conn(struct control_req *req, bool ok, const char *text)
     conn->req = NULL;
     if (conn->dead) {
         jsonrpc_msg_destroy(msg);
-        control_conn_destroy(conn);
+        if (!conn->server) {
+            control_conn_destroy(conn);
+        }
     } else {
         /* An error here shows in the connection's status, and the server's
          * next run closes it. */
@@ -172,6 +223,9 @@ static void
 control_conn_destroy(struct control_conn *conn)
 {
     ovs_list_remove(&conn->node);
+    if (conn->server) {
+        conn->server->n_conns--;
+    }
     jsonrpc_close(conn->rpc);
     free(conn);
 }
@@ -208,9 +262,13 @@ process_request(struct control_conn *conn, const struct jsonrpc_msg *msg)
     struct control_req *req;
     size_t n;
 
+    if (shutting_down) {
+        reply_conn_error(conn, msg->id, "cutoverd is exiting");
+        return;
+    }
     if (!command) {
-        reply_conn_error(conn, msg->id, "\"%s\" is not a valid command",
-                         msg->method);
+        reply_conn_error(conn, msg->id, "\"%.64s%s\" is not a valid command",
+                         msg->method, strlen(msg->method) > 64 ? "..." : "");
         return;
     }
     params = (msg->params && msg->params->type == JSON_ARRAY
@@ -243,6 +301,13 @@ process_request(struct control_conn *conn, const struct jsonrpc_msg *msg)
     }
     argv[n + 1] = NULL;
 
+    char *error = check_args(msg->method, n + 1, argv);
+    if (error) {
+        reply_conn_error(conn, msg->id, "%s", error);
+        free(error);
+        free(argv);
+        return;
+    }
     req = xzalloc(sizeof *req);
     req->command = command;
     req->conn = conn;
@@ -266,8 +331,27 @@ run_conn(struct control_conn *conn)
 
         error = jsonrpc_recv(conn->rpc, &msg);
         if (error) {
+            unsigned int read = (jsonrpc_get_received_bytes(conn->rpc)
+                                 - conn->msg_start);
+
+            if (error == EAGAIN && read > CONTROL_MAX_REQUEST) {
+                /* jsonrpc_recv() reads at most a few kB at a time: the
+                 * request is refused once it is this large, before it
+                 * costs more memory or time. */
+                VLOG_WARN_RL(&rl, "%s: request larger than %d bytes: "
+                             "closing the connection",
+                             jsonrpc_get_name(conn->rpc), CONTROL_MAX_REQUEST);
+                struct json *id = json_null_create();
+
+                jsonrpc_send(conn->rpc, jsonrpc_create_error(
+                                 json_string_create("request too large"),
+                                 id));
+                json_destroy(id);
+                error = EFBIG;
+            }
             break;
         }
+        conn->msg_start = jsonrpc_get_received_bytes(conn->rpc);
         if (msg->type == JSONRPC_REQUEST) {
             process_request(conn, msg);
         } else {
@@ -298,15 +382,29 @@ control_server_run(struct control_server *server)
                          ovs_strerror(error));
             break;
         }
+        if (server->n_conns >= CONTROL_MAX_CONNS) {
+            VLOG_WARN_RL(&rl, "%s: %d connections already: refusing %s",
+                         pstream_get_name(server->listener),
+                         CONTROL_MAX_CONNS, stream_get_name(stream));
+            stream_close(stream);
+            continue;
+        }
         conn = xzalloc(sizeof *conn);
+        conn->server = server;
         conn->rpc = jsonrpc_open(stream);
         ovs_list_push_back(&server->conns, &conn->node);
+        server->n_conns++;
     }
 
+    /* Handlers may answer any request, on any connection, but free none:
+     * dead connections go here only. */
     LIST_FOR_EACH_SAFE (conn, node, &server->conns) {
         int error;
 
         if (conn->dead) {
+            if (!conn->req) {
+                control_conn_destroy(conn);
+            }
             continue;
         }
         error = run_conn(conn);
@@ -317,13 +415,26 @@ control_server_run(struct control_server *server)
                              ovs_retval_to_string(error));
             }
             if (conn->req) {
-                /* Its request will still be answered: free it then. */
+                /* Its request will still be answered: free it after. */
                 conn->dead = true;
             } else {
                 control_conn_destroy(conn);
             }
         }
     }
+}
+
+bool
+control_server_is_idle(const struct control_server *server)
+{
+    const struct control_conn *conn;
+
+    LIST_FOR_EACH (conn, node, &server->conns) {
+        if (conn->req || (!conn->dead && jsonrpc_get_backlog(conn->rpc))) {
+            return false;
+        }
+    }
+    return true;
 }
 
 void
@@ -352,8 +463,9 @@ control_server_destroy(struct control_server *server)
         LIST_FOR_EACH_SAFE (conn, node, &server->conns) {
             if (conn->req) {
                 /* Answered later by its handler, which must not find the
-                 * connection gone: keep it as a dead one. */
+                 * connection gone: keep it as a dead one, freed then. */
                 conn->dead = true;
+                conn->server = NULL;
                 ovs_list_remove(&conn->node);
                 ovs_list_init(&conn->node);
             } else {

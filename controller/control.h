@@ -23,6 +23,16 @@
 struct control_req;
 struct control_server;
 
+/* Bounds on what clients may send.  A JSON-RPC request larger than
+ * CONTROL_MAX_REQUEST bytes closes its connection (OVS's unixctl socket has
+ * no such bound: it is the local administrator's); an argument longer than
+ * CONTROL_MAX_ARG_LEN is refused on every channel before its handler sees
+ * it, so no answer echoes more than that; a listener keeps at most
+ * CONTROL_MAX_CONNS connections and closes newer ones at once. */
+#define CONTROL_MAX_REQUEST (64 * 1024)
+#define CONTROL_MAX_ARG_LEN 1024
+#define CONTROL_MAX_CONNS 64
+
 typedef void control_cb_func(struct control_req *, int argc,
                              const char *argv[], void *aux);
 
@@ -37,6 +47,11 @@ void control_reply(struct control_req *req, bool ok, const char *text);
 void control_reply_format(struct control_req *req, bool ok,
                           const char *format, ...) OVS_PRINTF_FORMAT(3, 4);
 
+/* From now on, every request gets the error "cutoverd is exiting" without
+ * reaching its handler; answers to requests already taken still go out.
+ * The daemon calls it before it tears down what handlers use. */
+void control_shutdown(void);
+
 /* The command a request is for, for logs. */
 const char *control_req_name(const struct control_req *);
 
@@ -46,6 +61,8 @@ int control_server_create(const char *name, struct control_server **)
     OVS_WARN_UNUSED_RESULT;
 void control_server_run(struct control_server *);
 void control_server_wait(struct control_server *);
+/* Whether every request taken on 'server' is answered and its answer sent. */
+bool control_server_is_idle(const struct control_server *);
 void control_server_destroy(struct control_server *);
 
 #endif /* control.h */

@@ -53,6 +53,7 @@
 #include "provision.h"
 #include "stream-ssl.h"
 #include "stream.h"
+#include "timeval.h"
 #include "timing.h"
 #include "unixctl.h"
 #include "util.h"
@@ -69,7 +70,9 @@ static char **remotes;          /* --remote, extra control listeners. */
 static size_t n_remotes;
 static struct migration_config migration_cfg = {
     .switchover_timeout_ms = MIGRATION_SWITCHOVER_TIMEOUT_MS,
+    .step_timeout_ms = MIGRATION_STEP_TIMEOUT_MS,
     .grace_ms = MIGRATION_GRACE_MS,
+    .history = MIGRATION_HISTORY,
 };
 static struct provision_config provision_cfg = {
     .integration_bridge = "br-int",
@@ -91,6 +94,7 @@ struct cutoverd {
     struct shash hosts;         /* Host name -> struct hostctl. */
     struct shash host_errors;   /* Host name -> error text (to free). */
     bool recompute;             /* Compute every host's flows again. */
+    bool rebuild;               /* Build the model again (recompute). */
     bool exiting;
 
     struct migration_engine *engine;
@@ -121,13 +125,20 @@ Options:\n\
   --private-key=FILE, --certificate=FILE, --ca-cert=FILE\n\
                              SSL, for ssl: and pssl: OpenFlow targets, --db\n\
                              and --remote\n\
-  --switchover-timeout=MS    how long a migration step waits for the\n\
-                             switches' barriers (default: %d)\n\
+  --switchover-timeout=MS    how long a switchover waits for the switches'\n\
+                             barriers before it is undone: the most cutover\n\
+                             adds to a VM's pause; a request may set its own\n\
+                             (timeout=MS) (default: %d)\n\
+  --step-timeout=MS          how long prepare, complete, abort and recovery\n\
+                             wait for the switches (default: %d)\n\
   --grace=MS                 how long complete waits after every host\n\
                              confirmed, before the source's flows go\n\
-                             (default: %d)\n",
+                             (default: %d)\n\
+  --history=N                finished migrations kept per port in the\n\
+                             northbound database (default: %d)\n",
            program_name, program_name, DEFAULT_DB, DEFAULT_UNIXCTL,
-           MIGRATION_SWITCHOVER_TIMEOUT_MS, MIGRATION_GRACE_MS);
+           MIGRATION_SWITCHOVER_TIMEOUT_MS, MIGRATION_STEP_TIMEOUT_MS,
+           MIGRATION_GRACE_MS, MIGRATION_HISTORY);
     daemon_usage();
     vlog_usage();
     printf("\
@@ -146,7 +157,9 @@ parse_options(int argc, char *argv[])
         OPT_DATAPATH_TYPE,
         OPT_REMOTE,
         OPT_SWITCHOVER_TIMEOUT,
+        OPT_STEP_TIMEOUT,
         OPT_GRACE,
+        OPT_HISTORY,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -161,7 +174,9 @@ parse_options(int argc, char *argv[])
         {"remote", required_argument, NULL, OPT_REMOTE},
         {"switchover-timeout", required_argument, NULL,
          OPT_SWITCHOVER_TIMEOUT},
+        {"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
         {"grace", required_argument, NULL, OPT_GRACE},
+        {"history", required_argument, NULL, OPT_HISTORY},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -207,7 +222,15 @@ parse_options(int argc, char *argv[])
             break;
         case OPT_SWITCHOVER_TIMEOUT:
             migration_cfg.switchover_timeout_ms = cli_parse_uint(
-                "--switchover-timeout", optarg, 1, 3600000);
+                "--switchover-timeout", optarg, 1, 60000);
+            break;
+        case OPT_STEP_TIMEOUT:
+            migration_cfg.step_timeout_ms = cli_parse_uint(
+                "--step-timeout", optarg, 1, 3600000);
+            break;
+        case OPT_HISTORY:
+            migration_cfg.history = cli_parse_uint("--history", optarg, 1,
+                                                   10000);
             break;
         case OPT_GRACE:
             migration_cfg.grace_ms = cli_parse_uint("--grace", optarg, 0,
@@ -388,6 +411,7 @@ build_model(struct cutoverd *d)
     }
     sset_destroy(&changed);
     model_destroy(&old);
+    migration_engine_ports_changed(d->engine);
     d->model_usec = (timing_mono_ns() - start) / 1000;
     d->n_builds++;
 }
@@ -418,9 +442,11 @@ cutoverd_run(struct cutoverd *d)
     ovsdb_idl_run(d->idl);
     seqno = model_tables_seqno(d->idl);
     if (ovsdb_idl_has_ever_connected(d->idl)
-        && (seqno != d->nb_seqno || !d->n_builds)
+        && (seqno != d->nb_seqno || !d->n_builds || d->rebuild)
         && !migration_engine_is_switching(d->engine)) {
         d->nb_seqno = seqno;
+        d->recompute |= d->rebuild;
+        d->rebuild = false;
         sync_hosts(d);
         build_model(d);
     }
@@ -430,10 +456,22 @@ cutoverd_run(struct cutoverd *d)
 
         if (hostctl_run(hc) || d->recompute) {
             hostctl_compute(hc, &d->model);
+            migration_engine_ports_changed(d->engine);
         }
     }
     d->recompute = false;
-    migration_engine_run(d->engine);
+}
+
+/* Sends what this turn of the loop decided: the only place that hands
+ * flows to the switches. */
+static void
+cutoverd_flush(struct cutoverd *d)
+{
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, &d->hosts) {
+        hostctl_flush(node->data);
+    }
 }
 
 static void
@@ -446,6 +484,9 @@ cutoverd_wait(struct cutoverd *d)
         hostctl_wait(node->data);
     }
     migration_engine_wait(d->engine);
+    if (d->rebuild) {
+        poll_immediate_wake();
+    }
 }
 
 /* Control commands. */
@@ -533,11 +574,39 @@ cutoverd_ctl_recompute(struct control_req *req, int argc OVS_UNUSED,
 {
     struct cutoverd *d = d_;
 
-    build_model(d);
-    migration_engine_apply(d->engine, &d->model);
-    d->recompute = true;
+    /* The loop does it, at once: a handler computes and sends nothing. */
+    d->rebuild = true;
     poll_immediate_wake();
     control_reply(req, true, NULL);
+}
+
+/* Sends the answers still queued on the control channels, for at most a
+ * second. */
+static void
+flush_answers(struct unixctl_server *unixctl, struct control_server **servers)
+{
+    long long int deadline = time_msec() + 1000;
+
+    for (;;) {
+        bool idle = true;
+
+        unixctl_server_run(unixctl);
+        for (size_t i = 0; i < n_remotes; i++) {
+            control_server_run(servers[i]);
+            idle &= control_server_is_idle(servers[i]);
+        }
+        if (idle || time_msec() >= deadline) {
+            /* OVS's unixctl sends what it can when answering: one more
+             * run is all it needs. */
+            return;
+        }
+        unixctl_server_wait(unixctl);
+        for (size_t i = 0; i < n_remotes; i++) {
+            control_server_wait(servers[i]);
+        }
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
 }
 
 int
@@ -550,7 +619,8 @@ main(int argc, char *argv[])
     int error;
 
     ovs_cmdl_proctitle_init(argc, argv);
-    set_program_name(argv[0]);
+    /* 'ovs-appctl version' says cutover's version (and the library's). */
+    ovs_set_program_name(argv[0], PACKAGE_VERSION);
     service_start(&argc, &argv);
     parse_options(argc, argv);
     fatal_ignore_sigpipe();
@@ -588,11 +658,16 @@ main(int argc, char *argv[])
     VLOG_INFO("following the northbound database %s", nb_db);
 
     while (!d.exiting) {
+        /* Inputs first (the database, the switches, then requests, whose
+         * handlers only queue work), then the decisions, then one flush
+         * that sends. */
         cutoverd_run(&d);
         unixctl_server_run(unixctl);
         for (size_t i = 0; i < n_remotes; i++) {
             control_server_run(servers[i]);
         }
+        migration_engine_run(d.engine);
+        cutoverd_flush(&d);
         if (d.exiting) {
             break;
         }
@@ -604,11 +679,15 @@ main(int argc, char *argv[])
         poll_block();
     }
 
-    /* Answers whatever still waits, before the channels close. */
+    /* Exit in order: no request reaches the engine from now on, then the
+     * engine answers whatever waits, then the answers go out (for up to a
+     * second), then the channels close. */
+    VLOG_INFO("exiting");
+    control_shutdown();
     migration_engine_destroy(d.engine);
-    unixctl_server_run(unixctl);
+    d.engine = NULL;
+    flush_answers(unixctl, servers);
     for (size_t i = 0; i < n_remotes; i++) {
-        control_server_run(servers[i]);
         control_server_destroy(servers[i]);
     }
     free(servers);

@@ -318,9 +318,13 @@ hostctl_update_port(struct hostctl *hc, const struct model *model,
                              &flows);
     dp_flow_set_destroy(&flows);
     hc->computed_seqno = seqno;
-    /* Send now rather than at the next turn of the loop. */
-    installer_run(hc->installer);
     return seqno;
+}
+
+void
+hostctl_flush(struct hostctl *hc)
+{
+    installer_flush(hc->installer);
 }
 
 bool

@@ -54,6 +54,10 @@ void hostctl_set_neighbours(struct hostctl *, const char *vswitchd_unixctl,
  * computed again. */
 bool hostctl_run(struct hostctl *);
 void hostctl_wait(struct hostctl *);
+/* Sends what is due to the switch.  The controller calls it once per turn
+ * of its loop, after every decision of that turn: nothing else sends flows,
+ * so no handler or engine step does I/O in the middle of another's work. */
+void hostctl_flush(struct hostctl *);
 
 /* Computes the host's flows from 'model' and hands them to the installer.
  * Does nothing (and returns false) until provisioning knows the host's
@@ -75,8 +79,8 @@ void hostctl_format_status(const struct hostctl *, struct ds *);
 /* For the migration engine. */
 
 /* Computes only 'port''s flows for this host from 'model' and hands them to
- * the installer, which sends them at once (one small bundle) unless a
- * transaction is in flight.  Returns the installer's sequence number for
+ * the installer, which sends them (one small bundle) at the next
+ * hostctl_flush() unless a transaction is in flight.  Returns the installer's sequence number for
  * them (see hostctl_is_confirmed()), or 0 if the host's ports are not known
  * yet or the host is not in 'model'. */
 uint64_t hostctl_update_port(struct hostctl *, const struct model *,

@@ -1,33 +1,42 @@
-/* The migration engine.  See migration.h and docs/migration.md.
+/* The migration engine: the state machine.  See migration.h,
+ * migration-private.h and docs/migration.md.
  *
- * Design.  Each migration is a small state machine (the 'states' table:
- * where the port lives in each state, whether it is final) driven by
- * commands (the 'commands' table: from which states each may start, in
- * which it is already done) and by progress the engine sees on each run:
- * barriers confirmed by the hosts' installers, the database's commit, the
- * announcer's answer, deadlines.  A command that must wait keeps its
- * control request and answers it from migration_engine_run(); a migration
- * has at most one request waiting (abort takes over from another).
+ * Design.  Each migration is a small state machine (the 'mig_states'
+ * table: where the port lives in each state, whether it is final) driven by
+ * commands (the 'mig_commands' table: from which states each may start, in
+ * which it is already done, and the function that starts it) and by
+ * progress the engine sees on each run: barriers confirmed by the hosts'
+ * installers, the database's commit, the announcer's answer, deadlines.
+ * A control command only queues its step (migration-control.c);
+ * migration_engine_run() starts it, and a step that must wait keeps its
+ * control request and answers it from a later run.  A migration has at
+ * most one step under way (abort takes over from another).
  *
  * The engine never recomputes a whole host: it sets the port's placement
  * in the model and hands the hosts that port's flows only
- * (hostctl_update_port()), so a switchover sends one small bundle to the
- * source and one to the destination back to back and the reply goes as
- * soon as both barriers are back.  The other hosts get theirs afterwards
- * (the source forwards for them meanwhile).
+ * (hostctl_update_port(), which sends nothing); the daemon's loop sends
+ * them right after the run (hostctl_flush()).  So a switchover sends one
+ * small bundle to the source and one to the destination back to back, and
+ * the reply goes as soon as both barriers are back.  The other hosts get
+ * theirs afterwards (the source forwards for them meanwhile).
  *
- * Records.  Every state is written to the port's Migration row, one
- * transaction at a time for all migrations that changed.  prepare waits for
- * its row to be committed before it sends anything; the switchover does
- * not wait: its record is committed in parallel with the bundles.  A
- * restarted engine that finds a migration 'prepared' or 'switching' holds
- * the source's and destination's installers and reads back the
- * destination's location flows: if the port's ingress is open there, the
- * switchover happened, whatever the record says.  docs/migration.md
- * explains why this is correct either way. */
+ * Sequence numbers.  A step remembers, per host, the installer sequence
+ * number of the flows it handed over, 0 when it could hand none (the
+ * host's ports are not known yet).  confirmed() is true only for flows
+ * that were handed over and confirmed; settled() also accepts a host that
+ * was not ready, which gets everything in full once it is: each step says
+ * which one it needs.
+ *
+ * Records (migration-record.c).  prepare waits for its row to be committed
+ * before it sends anything; the switchover does not wait: its record is
+ * committed in parallel with the bundles.  A restarted engine that finds a
+ * migration 'prepared' or 'switching' holds the source's and destination's
+ * installers and reads back the destination's admission flow
+ * (pipeline_admission_read()): if the port's ingress is open there, the
+ * switchover happened, whatever the record says. */
 
 #include <config.h>
-#include "migration.h"
+#include "migration-private.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,59 +45,25 @@
 
 #include "announcer-client.h"
 #include "control.h"
-#include "flow-set.h"
 #include "hostctl.h"
-#include "lib/cutover-nb-idl.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
-#include "ovsdb-idl.h"
 #include "packet-announce.h"
 #include "pipeline.h"
 #include "provision.h"
 #include "timeval.h"
 #include "timing.h"
 #include "util.h"
-#include "uuid.h"
 
 VLOG_DEFINE_THIS_MODULE(migration);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
 
-/* Where a migrating port lives. */
-enum placement {
-    AT_SOURCE,                  /* Active at the source, standby at the
-                                 * destination. */
-    AT_DEST,                    /* Active at the destination, standby (and
-                                 * forwarding) at the source. */
-    SOURCE_ONLY,                /* Back at the source (aborted). */
-    DEST_ONLY,                  /* Moved for good (complete). */
-};
-
-enum mig_state {
-    MS_PREPARING,
-    MS_PREPARED,
-    MS_SWITCHING,
-    MS_SWITCHED,
-    MS_ACTIVE,
-    MS_COMPLETING,
-    MS_COMPLETE,
-    MS_ABORTING,
-    MS_ABORTED,
-    MS_FAILED,
-    N_MS
-};
-
-#define BIT(STATE) (1u << (STATE))
-
-static const struct state_info {
-    const char *name;           /* As the schema's Migration.state. */
-    enum placement placement;
-    bool final;
-} states[N_MS] = {
+const struct mig_state_info mig_states[N_MS] = {
     [MS_PREPARING] = { "preparing", AT_SOURCE, false },
     [MS_PREPARED] = { "prepared", AT_SOURCE, false },
     [MS_SWITCHING] = { "switching", AT_DEST, false },
@@ -101,116 +76,38 @@ static const struct state_info {
     [MS_FAILED] = { "failed", SOURCE_ONLY, true },
 };
 
-enum mig_cmd {
-    CMD_PREPARE,
-    CMD_SWITCHOVER,
-    CMD_ACTIVATE,
-    CMD_COMPLETE,
-    CMD_ABORT,
-    N_CMD
-};
-
-struct migration;
-struct migration_engine;
-
 static void start_prepare(struct migration_engine *, struct migration *);
 static void start_switchover(struct migration_engine *, struct migration *);
 static void start_activate(struct migration_engine *, struct migration *);
 static void start_complete(struct migration_engine *, struct migration *);
 static void start_abort(struct migration_engine *, struct migration *);
 
-static const struct cmd_info {
-    const char *name;           /* migration/NAME. */
-    uint32_t from;              /* States it may start from. */
-    uint32_t done;              /* States in which it is already done. */
-    void (*start)(struct migration_engine *, struct migration *);
-} commands[N_CMD] = {
+const struct mig_cmd_info mig_commands[N_CMD] = {
     [CMD_PREPARE] = {
-        "prepare", 0, BIT(MS_PREPARED), start_prepare,
+        "prepare", 0, MIG_BIT(MS_PREPARED), start_prepare,
     },
     [CMD_SWITCHOVER] = {
-        "switchover", BIT(MS_PREPARED),
-        BIT(MS_SWITCHED) | BIT(MS_ACTIVE), start_switchover,
+        "switchover", MIG_BIT(MS_PREPARED),
+        MIG_BIT(MS_SWITCHED) | MIG_BIT(MS_ACTIVE), start_switchover,
     },
     [CMD_ACTIVATE] = {
-        "activate", BIT(MS_SWITCHED) | BIT(MS_ACTIVE), 0, start_activate,
+        "activate", MIG_BIT(MS_SWITCHED) | MIG_BIT(MS_ACTIVE), 0, start_activate,
     },
     [CMD_COMPLETE] = {
-        "complete", BIT(MS_SWITCHED) | BIT(MS_ACTIVE) | BIT(MS_COMPLETING),
-        BIT(MS_COMPLETE),
+        "complete", MIG_BIT(MS_SWITCHED) | MIG_BIT(MS_ACTIVE) | MIG_BIT(MS_COMPLETING),
+        MIG_BIT(MS_COMPLETE),
         start_complete,
     },
     [CMD_ABORT] = {
-        "abort", (BIT(MS_PREPARING) | BIT(MS_PREPARED) | BIT(MS_SWITCHING)
-                  | BIT(MS_SWITCHED) | BIT(MS_ACTIVE) | BIT(MS_COMPLETING)
-                  | BIT(MS_ABORTING)),
-        BIT(MS_ABORTED) | BIT(MS_FAILED), start_abort,
+        "abort", (MIG_BIT(MS_PREPARING) | MIG_BIT(MS_PREPARED) | MIG_BIT(MS_SWITCHING)
+                  | MIG_BIT(MS_SWITCHED) | MIG_BIT(MS_ACTIVE) | MIG_BIT(MS_COMPLETING)
+                  | MIG_BIT(MS_ABORTING)),
+        MIG_BIT(MS_ABORTED) | MIG_BIT(MS_FAILED), start_abort,
     },
 };
 
-/* A remote host's confirmation of the port's new location. */
-struct remote {
-    char *host;
-    uint64_t seqno;             /* 0: not sent (host not ready). */
-};
-
-struct migration {
-    struct hmap_node node;      /* In engine's 'migrations', by port. */
-    char *port, *src, *dst;
-    struct uuid uuid;           /* Its Migration row. */
-    enum mig_state state;
-
-    /* The database. */
-    enum mig_state recorded;    /* State committed, N_MS if none yet. */
-    bool row_exists;
-    char *error;                /* Last failure, for the record. */
-    int64_t stamps[N_MS];       /* Wall clock ms each state began, or 0. */
-
-    /* The step under way. */
-    enum mig_cmd cmd;           /* Valid with 'req' or 'busy'. */
-    bool busy;
-    struct control_req *req;    /* Waiting for an answer, or NULL. */
-    long long int deadline;     /* msec. */
-    uint64_t start_ns;
-    uint64_t src_seqno, dst_seqno;
-    uint64_t src_done_ns, dst_done_ns;
-    bool sent;                  /* This step's flows were sent. */
-    uint64_t fire_token;
-    long long int grace_until;  /* msec, 0: remotes not all confirmed. */
-    bool recovering;            /* Restarted in an ambiguous state. */
-    bool reclaim;               /* Abort: the source claims the MACs back
-                                 * once both hosts confirmed. */
-
-    struct remote *remotes;
-    size_t n_remotes;
-
-    /* Figures for migration/show. */
-    uint64_t step_us[N_CMD];
-    uint64_t switch_src_us, switch_dst_us;
-    char *announce_result;
-};
-
-struct migration_engine {
-    struct ovsdb_idl *idl;
-    const struct shash *hosts;
-    struct model *model;
-    struct migration_config cfg;
-    struct hmap migrations;
-    bool loaded;
-
-    /* The transaction recording states, if one is being committed, and
-     * what it records. */
-    struct ovsdb_idl_txn *txn;
-    struct migration **txn_migs;
-    enum mig_state *txn_states;
-    size_t n_txn;
-};
-
-static void answer(struct migration *, bool ok, const char *format, ...)
-    OVS_PRINTF_FORMAT(3, 4);
-
-static struct migration *
-find_migration(const struct migration_engine *me, const char *port)
+struct migration *
+migration_find(const struct migration_engine *me, const char *port)
 {
     struct migration *m;
 
@@ -223,18 +120,17 @@ find_migration(const struct migration_engine *me, const char *port)
     return NULL;
 }
 
-static void
+void
 migration_free(struct migration_engine *me, struct migration *m)
 {
+    if (m->superseded) {
+        control_reply(m->superseded, false, "aborted by request");
+    }
     if (m->req) {
-        answer(m, false, "migration of %s forgotten", m->port);
+        migration_answer(m, false, "migration of %s forgotten", m->port);
     }
     hmap_remove(&me->migrations, &m->node);
-    for (size_t i = 0; i < me->n_txn; i++) {
-        if (me->txn_migs[i] == m) {
-            me->txn_migs[i] = NULL;
-        }
-    }
+    migration_record_forget(me, m);
     for (size_t i = 0; i < m->n_remotes; i++) {
         free(m->remotes[i].host);
     }
@@ -244,10 +140,11 @@ migration_free(struct migration_engine *me, struct migration *m)
     free(m->dst);
     free(m->error);
     free(m->announce_result);
+    free(m->claim_result);
     free(m);
 }
 
-static struct migration *
+struct migration *
 migration_create(struct migration_engine *me, const char *port,
                  const char *src, const char *dst)
 {
@@ -257,12 +154,13 @@ migration_create(struct migration_engine *me, const char *port,
     m->src = xstrdup(src);
     m->dst = xstrdup(dst);
     m->recorded = N_MS;
+    m->switchover_timeout_ms = me->cfg.switchover_timeout_ms;
     hmap_insert(&me->migrations, &m->node, hash_string(port, 0));
     return m;
 }
 
-static void
-answer(struct migration *m, bool ok, const char *format, ...)
+void
+migration_answer(struct migration *m, bool ok, const char *format, ...)
 {
     va_list args;
     char *text;
@@ -271,30 +169,39 @@ answer(struct migration *m, bool ok, const char *format, ...)
     text = xvasprintf(format, args);
     va_end(args);
     if (!ok) {
-        VLOG_WARN_RL(&rl, "%s %s: %s", commands[m->cmd].name, m->port, text);
+        VLOG_WARN_RL(&rl, "%s %s: %s", mig_commands[m->cmd].name, m->port, text);
     } else {
-        VLOG_INFO("%s %s: %s", commands[m->cmd].name, m->port, text);
+        VLOG_INFO("%s %s: %s", mig_commands[m->cmd].name, m->port, text);
     }
     if (m->req) {
         control_reply(m->req, ok, text);
         m->req = NULL;
     }
     m->busy = false;
+    m->queued = false;
     free(text);
+}
+
+struct hostctl *
+migration_host(const struct migration_engine *me, const char *name)
+{
+    return shash_find_data(me->hosts, name);
 }
 
 static struct hostctl *
 host(const struct migration_engine *me, const char *name)
 {
-    return shash_find_data(me->hosts, name);
+    return migration_host(me, name);
 }
 
 static void
-set_state(struct migration *m, enum mig_state state)
+set_state(struct migration_engine *me, struct migration *m,
+          enum mig_state state)
 {
+    me->rec.status_dirty = true;
     if (m->state != state) {
         VLOG_INFO("migration of %s (%s -> %s): %s -> %s", m->port, m->src,
-                  m->dst, states[m->state].name, states[state].name);
+                  m->dst, mig_states[m->state].name, mig_states[state].name);
     }
     m->state = state;
     m->stamps[state] = time_wall_msec();
@@ -302,8 +209,8 @@ set_state(struct migration *m, enum mig_state state)
 
 /* Whether 'm' is a local migration: from one VMM process's interface to
  * another's on the same host. */
-static bool
-is_local(const struct migration *m)
+bool
+migration_is_local(const struct migration *m)
 {
     return !strcmp(m->src, m->dst);
 }
@@ -313,7 +220,7 @@ is_local(const struct migration *m)
 static unsigned int
 dest_ofport(const struct migration *m, const struct hostctl *d)
 {
-    return (is_local(m) ? hostctl_incoming_ofport(d, m->port)
+    return (migration_is_local(m) ? hostctl_incoming_ofport(d, m->port)
             : hostctl_iface_ofport(d, m->port));
 }
 
@@ -329,7 +236,7 @@ place(struct migration *m, struct model *model)
     if (!p || !s || !d) {
         return NULL;
     }
-    switch (states[m->state].placement) {
+    switch (mig_states[m->state].placement) {
     case AT_SOURCE:
         p->active = s;
         p->standby = d;
@@ -350,7 +257,8 @@ place(struct migration *m, struct model *model)
     /* A local migration lives on the new VMM's interface once at the
      * destination.  (Once complete, that interface is the port's only
      * one: run_complete().) */
-    p->incoming = is_local(m) && states[m->state].placement == AT_DEST;
+    p->incoming = (migration_is_local(m)
+                   && mig_states[m->state].placement == AT_DEST);
     return p;
 }
 
@@ -388,19 +296,36 @@ send_remotes(struct migration_engine *me, struct migration *m)
     }
 }
 
-/* How many remote hosts have confirmed; a host that could not be sent the
- * flows (not connected) counts as confirmed: it gets them in full when it
- * comes back, and the source forwards for it meanwhile. */
-static size_t
-remotes_confirmed(const struct migration_engine *me, const struct migration *m)
+/* Whether host 'hc' confirmed the flows of 'seqno', which were handed
+ * over (not 0). */
+static bool
+confirmed(const struct hostctl *hc, uint64_t seqno)
+{
+    return hc && seqno && hostctl_is_confirmed(hc, seqno);
+}
+
+/* Whether host 'hc' is done with a step's flows: it confirmed them, or it
+ * could not be handed them (its ports are not known yet, or it is gone) and
+ * gets everything in full, with the port where the engine says, when it
+ * is ready. */
+static bool
+settled(const struct hostctl *hc, uint64_t seqno)
+{
+    return !seqno || !hc || hostctl_is_confirmed(hc, seqno);
+}
+
+/* How many remote hosts are done with the port's new location
+ * (settled()): the source forwards for those that are not. */
+size_t
+migration_remotes_confirmed(const struct migration_engine *me,
+                            const struct migration *m)
 {
     size_t n = 0;
 
     for (size_t i = 0; i < m->n_remotes; i++) {
         const struct remote *r = &m->remotes[i];
-        const struct hostctl *hc = host(me, r->host);
 
-        n += !r->seqno || !hc || hostctl_is_confirmed(hc, r->seqno);
+        n += settled(host(me, r->host), r->seqno);
     }
     return n;
 }
@@ -424,189 +349,64 @@ step_usec(const struct migration *m)
     return (timing_mono_ns() - m->start_ns) / 1000;
 }
 
-/* Recording states in the database. */
-
-static const struct nbrec_port *
-find_port_row(struct ovsdb_idl *idl, const char *name)
-{
-    const struct nbrec_port *p;
-
-    NBREC_PORT_FOR_EACH (p, idl) {
-        if (!strcmp(p->name, name)) {
-            return p;
-        }
-    }
-    return NULL;
-}
-
-static const struct nbrec_host *
-find_host_row(struct ovsdb_idl *idl, const char *name)
-{
-    const struct nbrec_host *h;
-
-    NBREC_HOST_FOR_EACH (h, idl) {
-        if (!strcmp(h->name, name)) {
-            return h;
-        }
-    }
-    return NULL;
-}
-
-/* Writes 'm''s state into 'txn'.  Returns false if the rows it refers to
- * are gone. */
-static bool
-record_migration(struct migration_engine *me, struct ovsdb_idl_txn *txn,
-                 struct migration *m)
-{
-    const struct nbrec_migration *row;
-    const char *keys[N_MS];
-    int64_t values[N_MS];
-    size_t n = 0;
-
-    if (m->row_exists) {
-        row = nbrec_migration_get_for_uuid(me->idl, &m->uuid);
-        if (!row) {
-            return false;
-        }
-    } else {
-        const struct nbrec_port *p = find_port_row(me->idl, m->port);
-        const struct nbrec_host *s = find_host_row(me->idl, m->src);
-        const struct nbrec_host *d = find_host_row(me->idl, m->dst);
-
-        if (!p || !s || !d) {
-            return false;
-        }
-        row = nbrec_migration_insert_persist_uuid(txn, &m->uuid);
-        nbrec_migration_set_port(row, p);
-        nbrec_migration_set_source(row, s);
-        nbrec_migration_set_destination(row, d);
-    }
-    nbrec_migration_set_state(row, states[m->state].name);
-    nbrec_migration_set_error(row, m->error);
-    for (int i = 0; i < N_MS; i++) {
-        if (m->stamps[i]) {
-            keys[n] = states[i].name;
-            values[n++] = m->stamps[i];
-        }
-    }
-    nbrec_migration_set_timestamps(row, keys, values, n);
-    if (m->state == MS_COMPLETE) {
-        const struct nbrec_port *p = find_port_row(me->idl, m->port);
-        const struct nbrec_host *d = find_host_row(me->idl, m->dst);
-
-        if (!p || !d) {
-            return false;
-        }
-        nbrec_port_set_home(p, d);
-    }
-    return true;
-}
-
-static void
-recorder_run(struct migration_engine *me)
-{
-    struct migration *m;
-
-    if (me->txn) {
-        enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(me->txn);
-
-        if (status == TXN_INCOMPLETE) {
-            return;
-        }
-        for (size_t i = 0; i < me->n_txn; i++) {
-            m = me->txn_migs[i];
-            if (!m) {
-                continue;
-            }
-            if (status == TXN_SUCCESS || status == TXN_UNCHANGED) {
-                m->recorded = me->txn_states[i];
-                m->row_exists = true;
-            }
-        }
-        if (status != TXN_SUCCESS && status != TXN_UNCHANGED) {
-            VLOG_WARN_RL(&rl, "recording migrations: %s (%s)",
-                         ovsdb_idl_txn_status_to_string(status),
-                         ovsdb_idl_txn_get_error(me->txn));
-        }
-        ovsdb_idl_txn_destroy(me->txn);
-        me->txn = NULL;
-        me->n_txn = 0;
-        /* Steps waiting for their record go on at once. */
-        poll_immediate_wake();
-    }
-    if (!ovsdb_idl_is_connected(me->idl)) {
-        return;
-    }
-
-    HMAP_FOR_EACH (m, node, &me->migrations) {
-        if (m->recorded == m->state) {
-            continue;
-        }
-        if (!me->txn) {
-            me->txn = ovsdb_idl_txn_create(me->idl);
-            ovsdb_idl_txn_add_comment(me->txn, "cutoverd: migrations");
-            size_t max = hmap_count(&me->migrations);
-            me->txn_migs = xrealloc(me->txn_migs, max * sizeof *me->txn_migs);
-            me->txn_states = xrealloc(me->txn_states,
-                                      max * sizeof *me->txn_states);
-        }
-        if (record_migration(me, me->txn, m)) {
-            me->txn_migs[me->n_txn] = m;
-            me->txn_states[me->n_txn++] = m->state;
-        } else {
-            /* Its port or hosts were deleted: nothing left to record. */
-            m->recorded = m->state;
-        }
-    }
-    if (me->txn) {
-        ovsdb_idl_txn_commit(me->txn);
-    }
-}
-
 /* Steps. */
 
-static const char *
-refuse_hosts(const struct migration_engine *me, const struct migration *m,
-             struct ds *why)
-{
-    const struct hostctl *s = host(me, m->src);
-    const struct hostctl *d = host(me, m->dst);
-
-    if (!d || !hostctl_is_connected(d)) {
-        ds_put_format(why, "destination host %s not connected", m->dst);
-    } else if (!s || !hostctl_is_connected(s)) {
-        ds_put_format(why, "source host %s not connected", m->src);
-    }
-    return why->length ? ds_cstr(why) : NULL;
-}
-
-/* The arguments announcer/register takes for the port after its name. */
+/* The arguments announcer/register takes for the port after its name: the
+ * port's own identity (packet_announce_identities()).  Its elastic IPs'
+ * MACs are claimed at the switchover (claim_macs()) and announced by
+ * packet-outs when the announcer cannot. */
 static size_t
-announce_args(const struct model_port *p, char ***argsp)
+announce_args(const struct model *model, const struct model_port *p,
+              char ***argsp)
 {
-    size_t n = 1 + p->n_ipv4 + p->n_ipv6;
-    char **args = xmalloc(n * sizeof *args);
-    size_t i = 0;
+    struct announce_identity *ids;
+    const struct frames_spec *own;
+    size_t n, i = 0;
+    char **args;
 
-    args[i++] = xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(p->mac));
-    for (size_t j = 0; j < p->n_ipv4; j++) {
-        args[i++] = xasprintf(IP_FMT, IP_ARGS(p->ipv4[j]));
+    packet_announce_identities(model, p, &ids);
+    own = &ids[0].spec;
+    n = 1 + own->n_ipv4 + own->n_ipv6;
+    args = xmalloc(n * sizeof *args);
+    args[i++] = xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(own->mac));
+    for (size_t j = 0; j < own->n_ipv4; j++) {
+        args[i++] = xasprintf(IP_FMT, IP_ARGS(own->ipv4[j]));
     }
-    for (size_t j = 0; j < p->n_ipv6; j++) {
+    for (size_t j = 0; j < own->n_ipv6; j++) {
         char buf[INET6_ADDRSTRLEN];
 
-        ipv6_string_mapped(buf, &p->ipv6[j]);
+        ipv6_string_mapped(buf, &own->ipv6[j]);
         args[i++] = xstrdup(buf);
     }
+    free(ids);
     *argsp = args;
     return n;
 }
 
 static void
+register_announcements(struct migration_engine *me, struct migration *m,
+                       struct announcer_client *ac)
+{
+    const struct model_port *p = model_find_port(me->model, m->port);
+    char **args;
+    size_t n;
+
+    if (!ac || !p) {
+        return;
+    }
+    n = announce_args(me->model, p, &args);
+    announcer_client_register(ac, m->port, (const char **) args, n);
+    for (size_t i = 0; i < n; i++) {
+        free(args[i]);
+    }
+    free(args);
+}
+
+static void
 start_prepare(struct migration_engine *me, struct migration *m)
 {
-    set_state(m, MS_PREPARING);
-    begin_step(m, me->cfg.switchover_timeout_ms * 2);
+    set_state(me, m, MS_PREPARING);
+    begin_step(m, me->cfg.step_timeout_ms);
 }
 
 /* prepare: once the row is in the database, the destination gets the
@@ -628,27 +428,16 @@ run_prepare(struct migration_engine *me, struct migration *m)
          * either host, and the switchover's bundles leave at once. */
         m->src_seqno = send_port(me, m, m->src);
         m->dst_seqno = send_port(me, m, m->dst);
-        if (ac) {
-            const struct model_port *p = model_find_port(me->model, m->port);
-            char **args;
-            size_t n = announce_args(p, &args);
-
-            announcer_client_register(ac, m->port, (const char **) args, n);
-            for (size_t i = 0; i < n; i++) {
-                free(args[i]);
-            }
-            free(args);
-        }
+        register_announcements(me, m, ac);
         m->sent = m->dst_seqno != 0;
-    } else if (hostctl_is_confirmed(d, m->dst_seqno)
-               && (!s || !m->src_seqno
-                   || hostctl_is_confirmed(s, m->src_seqno))
+    } else if (confirmed(d, m->dst_seqno) && settled(s, m->src_seqno)
                && hostctl_neighbours_synced(d)
                && (!ac || !announcer_client_is_connected(ac)
                    || announcer_client_is_registered(ac, m->port))) {
         /* An announcer that is away does not hold the migration up:
          * activate falls back to packet-outs (and the registration is sent
-         * if it comes back). */
+         * if it comes back).  A source that was not ready is refused at
+         * the switchover, by name. */
         char *note = (!ac ? xstrdup("no announcer: packet-outs at activate")
                       : announcer_client_is_registered(ac, m->port)
                       ? xstrdup("announcements registered")
@@ -656,9 +445,9 @@ run_prepare(struct migration_engine *me, struct migration *m)
                                   "packet-outs at activate", m->dst));
 
         m->step_us[CMD_PREPARE] = step_usec(m);
-        set_state(m, MS_PREPARED);
-        answer(m, true, "%s prepared on %s in %"PRIu64" us, %s", m->port,
-               m->dst, m->step_us[CMD_PREPARE], note);
+        set_state(me, m, MS_PREPARED);
+        migration_answer(m, true, "%s prepared on %s in %"PRIu64" us, %s",
+                         m->port, m->dst, m->step_us[CMD_PREPARE], note);
         free(note);
         return;
     }
@@ -671,10 +460,10 @@ run_prepare(struct migration_engine *me, struct migration *m)
     } else if (!m->sent) {
         ds_put_format(&why, "destination host %s not ready (its ports are "
                       "not known)", m->dst);
-    } else if (!hostctl_is_confirmed(d, m->dst_seqno)) {
+    } else if (!confirmed(d, m->dst_seqno)) {
         ds_put_format(&why, "destination host %s did not confirm the flows",
                       m->dst);
-    } else if (m->src_seqno && !hostctl_is_confirmed(s, m->src_seqno)) {
+    } else if (!settled(s, m->src_seqno)) {
         ds_put_format(&why, "source host %s did not confirm its flows",
                       m->src);
     } else if (!hostctl_neighbours_synced(d)) {
@@ -689,46 +478,71 @@ run_prepare(struct migration_engine *me, struct migration *m)
     if (ac) {
         announcer_client_withdraw(ac, m->port);
     }
-    set_state(m, MS_FAILED);
+    set_state(me, m, MS_FAILED);
     send_port(me, m, m->dst);
-    answer(m, false, "timeout preparing %s on %s: %s", m->port, m->dst,
-           ds_cstr(&why));
+    migration_answer(m, false, "timeout preparing %s on %s: %s", m->port,
+                     m->dst, ds_cstr(&why));
     ds_destroy(&why);
+}
+
+/* Why the switchover of 'm' cannot even start, or NULL.  Each reason is
+ * known at once: none may keep the VM paused for the timeout. */
+static char *
+switchover_refusal(const struct migration_engine *me,
+                   const struct migration *m)
+{
+    const struct hostctl *s = host(me, m->src);
+    const struct hostctl *d = host(me, m->dst);
+
+    if (!d || !hostctl_is_connected(d)) {
+        return xasprintf("destination host %s not connected", m->dst);
+    } else if (!s || !hostctl_is_connected(s)) {
+        return xasprintf("source host %s not connected", m->src);
+    } else if (!dest_ofport(m, d)) {
+        return (migration_is_local(m)
+                ? xasprintf("host %s has no incoming interface for %s "
+                            "(external_ids:iface-id=%s and %s=true): the VM "
+                            "would be unreachable", m->dst, m->port, m->port,
+                            PROVISION_INCOMING_KEY)
+                : xasprintf("destination host %s has no interface for %s "
+                            "(external_ids:iface-id=%s): the VM would be "
+                            "unreachable", m->dst, m->port, m->port));
+    }
+    return NULL;
 }
 
 static void
 start_switchover(struct migration_engine *me, struct migration *m)
 {
-    struct hostctl *d = host(me, m->dst);
-    struct ds why = DS_EMPTY_INITIALIZER;
+    char *why = switchover_refusal(me, m);
 
-    if (refuse_hosts(me, m, &why)) {
-        answer(m, false, "%s", ds_cstr(&why));
-        ds_destroy(&why);
-        return;
-    }
-    if (!dest_ofport(m, d)) {
-        if (is_local(m)) {
-            answer(m, false, "host %s has no incoming interface for %s "
-                   "(external_ids:iface-id=%s and %s=true): the VM would be "
-                   "unreachable", m->dst, m->port, m->port,
-                   PROVISION_INCOMING_KEY);
-        } else {
-            answer(m, false, "destination host %s has no interface for %s "
-                   "(external_ids:iface-id=%s): the VM would be "
-                   "unreachable", m->dst, m->port, m->port);
-        }
+    if (why) {
+        migration_answer(m, false, "%s", why);
+        free(why);
         return;
     }
 
-    /* The critical path: both bundles out back to back, the record in
-     * parallel. */
-    begin_step(m, me->cfg.switchover_timeout_ms);
-    set_state(m, MS_SWITCHING);
+    /* The critical path: both bundles handed over back to back (the loop
+     * sends them right after this run), the record in parallel. */
+    begin_step(m, m->switchover_timeout_ms);
+    set_state(me, m, MS_SWITCHING);
     m->src_seqno = send_port(me, m, m->src);
     m->dst_seqno = send_port(me, m, m->dst);
     m->sent = true;
-    recorder_run(me);
+    if (!m->src_seqno || !m->dst_seqno) {
+        /* A host whose ports are not known yet takes no flows: nothing to
+         * wait for, the switchover cannot happen. */
+        const char *late = !m->src_seqno ? m->src : m->dst;
+
+        free(m->error);
+        m->error = xasprintf("host %s not ready: its ports are not known "
+                             "yet (see cutoverd/status)", late);
+        set_state(me, m, MS_PREPARED);
+        send_port(me, m, m->src);
+        send_port(me, m, m->dst);
+        migration_answer(m, false, "%s: switchover undone, %s stays on %s",
+                         m->error, m->port, m->src);
+    }
 }
 
 /* Claims the port's MACs on the physical network (its own on a provider
@@ -738,7 +552,8 @@ start_switchover(struct migration_engine *me, struct migration *m)
  * bridge send the port's traffic there while the VM is still paused
  * (where it waits in the VM's queue) instead of through the source; for
  * the source once an abort undid a switchover.  A local migration's MACs
- * never move. */
+ * never move.  The outcome is kept for migration/show, and a failure is
+ * logged. */
 static void
 claim_macs(struct migration_engine *me, struct migration *m,
            const char *name)
@@ -746,11 +561,24 @@ claim_macs(struct migration_engine *me, struct migration *m,
     const struct model_port *p = model_find_port(me->model, m->port);
     struct hostctl *h = host(me, name);
     struct ds s = DS_EMPTY_INITIALIZER;
+    int error;
 
-    if (h && p && !is_local(m)) {
-        packet_announce_claim(hostctl_packet_announce(h), me->model, p, &s);
+    if (migration_is_local(m)) {
+        return;
     }
-    ds_destroy(&s);
+    ds_put_format(&s, "on %s: ", name);
+    if (!h || !p) {
+        ds_put_cstr(&s, "nothing claimed (host or port gone)");
+        error = ENOENT;
+    } else {
+        error = packet_announce_claim(hostctl_packet_announce(h), me->model,
+                                      p, &s);
+    }
+    if (error) {
+        VLOG_WARN_RL(&rl, "%s: claiming its MACs %s", m->port, ds_cstr(&s));
+    }
+    free(m->claim_result);
+    m->claim_result = ds_steal_cstr(&s);
 }
 
 static void
@@ -760,25 +588,27 @@ run_switchover(struct migration_engine *me, struct migration *m)
     struct hostctl *d = host(me, m->dst);
     uint64_t now = timing_mono_ns();
 
-    if (!m->src_done_ns && s && hostctl_is_confirmed(s, m->src_seqno)) {
+    if (!m->src_done_ns && confirmed(s, m->src_seqno)) {
         m->src_done_ns = now;
     }
-    if (!m->dst_done_ns && d && hostctl_is_confirmed(d, m->dst_seqno)) {
+    if (!m->dst_done_ns && confirmed(d, m->dst_seqno)) {
         m->dst_done_ns = now;
     }
     if (m->src_done_ns && m->dst_done_ns) {
         m->step_us[CMD_SWITCHOVER] = (now - m->start_ns) / 1000;
         m->switch_src_us = (m->src_done_ns - m->start_ns) / 1000;
         m->switch_dst_us = (m->dst_done_ns - m->start_ns) / 1000;
-        set_state(m, MS_SWITCHED);
-        answer(m, true, "%s switched over from %s to %s: confirmed in %"
-               PRIu64" us (%s %"PRIu64" us, %s %"PRIu64" us)", m->port,
-               m->src, m->dst, m->step_us[CMD_SWITCHOVER], m->src,
-               m->switch_src_us, m->dst, m->switch_dst_us);
+        m->switched_us = time_wall_usec();
+        set_state(me, m, MS_SWITCHED);
+        migration_answer(m, true, "%s switched over from %s to %s: "
+                         "confirmed in %"PRIu64" us (%s %"PRIu64" us, %s %"
+                         PRIu64" us)", m->port, m->src, m->dst,
+                         m->step_us[CMD_SWITCHOVER], m->src,
+                         m->switch_src_us, m->dst, m->switch_dst_us);
         /* Off the critical path: the other hosts, and the physical
          * network's learning. */
         send_remotes(me, m);
-        if (s && !is_local(m)) {
+        if (s && !migration_is_local(m)) {
             /* An earlier migration's rounds for the port, still under way
              * at the source, would call its traffic back there. */
             packet_announce_cancel(hostctl_packet_announce(s), m->port);
@@ -795,12 +625,12 @@ run_switchover(struct migration_engine *me, struct migration *m)
     free(m->error);
     m->error = xasprintf("switchover timed out waiting for the barrier "
                          "from %s", late);
-    set_state(m, MS_PREPARED);
+    set_state(me, m, MS_PREPARED);
     send_port(me, m, m->src);
     send_port(me, m, m->dst);
-    answer(m, false, "timeout waiting for barrier from %s after %u ms: "
-           "switchover undone, %s stays on %s", late,
-           me->cfg.switchover_timeout_ms, m->port, m->src);
+    migration_answer(m, false, "timeout waiting for barrier from %s after "
+                     "%u ms: switchover undone, %s stays on %s", late,
+                     m->switchover_timeout_ms, m->port, m->src);
 }
 
 /* How long activate waits for the announcer's answer before the
@@ -835,10 +665,10 @@ finish_activate(struct migration_engine *me, struct migration *m,
     }
     m->fire_token = 0;
     m->step_us[CMD_ACTIVATE] = step_usec(m);
-    set_state(m, MS_ACTIVE);
+    set_state(me, m, MS_ACTIVE);
     /* Announcing is best effort: the port is active either way. */
-    answer(m, true, "%s active on %s (%s)", m->port, m->dst,
-           m->announce_result);
+    migration_answer(m, true, "%s active on %s (%s)", m->port, m->dst,
+                     m->announce_result);
 }
 
 static void
@@ -891,9 +721,8 @@ run_activate(struct migration_engine *me, struct migration *m)
 static void
 start_complete(struct migration_engine *me, struct migration *m)
 {
-    begin_step(m, me->cfg.switchover_timeout_ms
-               + me->cfg.grace_ms);
-    set_state(m, MS_COMPLETING);
+    begin_step(m, me->cfg.step_timeout_ms + me->cfg.grace_ms);
+    set_state(me, m, MS_COMPLETING);
 }
 
 /* complete: every remote host confirmed, then the grace period, then the
@@ -905,22 +734,23 @@ run_complete(struct migration_engine *me, struct migration *m)
 
     if (m->state == MS_COMPLETING) {
         if (!m->grace_until) {
-            if (remotes_confirmed(me, m) < m->n_remotes) {
+            size_t n_done = migration_remotes_confirmed(me, m);
+
+            if (n_done < m->n_remotes) {
                 if (time_msec() < m->deadline) {
                     return;
                 }
                 VLOG_WARN_RL(&rl, "complete %s: %"PRIuSIZE" of %"PRIuSIZE
                              " remote hosts did not confirm: the source "
                              "keeps forwarding for them", m->port,
-                             m->n_remotes - remotes_confirmed(me, m),
-                             m->n_remotes);
+                             m->n_remotes - n_done, m->n_remotes);
             }
             m->grace_until = time_msec() + me->cfg.grace_ms;
         }
         if (time_msec() < m->grace_until) {
             return;
         }
-        if (is_local(m) && d && hostctl_incoming_ofport(d, m->port)) {
+        if (migration_is_local(m) && d && hostctl_incoming_ofport(d, m->port)) {
             /* The new VMM's interface becomes the port's only one here,
              * the old one is retired: then the port's flows no longer
              * depend on the migration's placement. */
@@ -928,12 +758,13 @@ run_complete(struct migration_engine *me, struct migration *m)
             if (time_msec() < m->deadline) {
                 return;
             }
-            answer(m, false, "%s's incoming interface on %s is still marked "
-                   "%s: the host's OVSDB did not take the change (try "
-                   "again)", m->port, m->dst, PROVISION_INCOMING_KEY);
+            migration_answer(m, false, "%s's incoming interface on %s is "
+                             "still marked %s: the host's OVSDB did not take "
+                             "the change (try again)", m->port, m->dst,
+                             PROVISION_INCOMING_KEY);
             return;
         }
-        set_state(m, MS_COMPLETE);
+        set_state(me, m, MS_COMPLETE);
         send_port(me, m, m->src);
         send_port(me, m, m->dst);
         if (d && hostctl_announcer(d)) {
@@ -942,7 +773,8 @@ run_complete(struct migration_engine *me, struct migration *m)
     }
     if (m->recorded == MS_COMPLETE) {
         m->step_us[CMD_COMPLETE] = step_usec(m);
-        answer(m, true, "%s complete: its home is now %s", m->port, m->dst);
+        migration_answer(m, true, "%s complete: its home is now %s", m->port,
+                         m->dst);
     }
 }
 
@@ -950,10 +782,10 @@ static void
 start_abort(struct migration_engine *me, struct migration *m)
 {
     struct hostctl *d = host(me, m->dst);
-    bool was_switched = states[m->state].placement == AT_DEST;
+    bool was_switched = mig_states[m->state].placement == AT_DEST;
 
-    begin_step(m, me->cfg.switchover_timeout_ms);
-    set_state(m, MS_ABORTING);
+    begin_step(m, me->cfg.step_timeout_ms);
+    set_state(me, m, MS_ABORTING);
     m->src_seqno = send_port(me, m, m->src);
     m->dst_seqno = send_port(me, m, m->dst);
     if (was_switched || m->n_remotes) {
@@ -976,19 +808,19 @@ run_abort(struct migration_engine *me, struct migration *m)
     struct hostctl *d = host(me, m->dst);
 
     if (m->state == MS_ABORTING) {
-        bool s_ok = !m->src_seqno || hostctl_is_confirmed(s, m->src_seqno);
-        bool d_ok = !m->dst_seqno || hostctl_is_confirmed(d, m->dst_seqno);
+        /* A host that is away gets everything in full when it is back,
+         * with the port at the source: the abort stands. */
+        bool s_ok = settled(s, m->src_seqno);
+        bool d_ok = settled(d, m->dst_seqno);
 
         if (!(s_ok && d_ok) && time_msec() < m->deadline) {
             return;
         }
         if (!(s_ok && d_ok)) {
-            /* A host that is away gets everything in full when it is back,
-             * with the port at the source: the abort stands. */
             VLOG_WARN_RL(&rl, "abort %s: %s did not confirm yet", m->port,
                          !s_ok ? m->src : m->dst);
         }
-        set_state(m, MS_ABORTED);
+        set_state(me, m, MS_ABORTED);
         if (m->reclaim) {
             /* After the destination's barrier: whatever it announced
              * before the abort is on the wire already, and cannot cross
@@ -999,23 +831,9 @@ run_abort(struct migration_engine *me, struct migration *m)
     }
     if (m->recorded == MS_ABORTED) {
         m->step_us[CMD_ABORT] = step_usec(m);
-        answer(m, true, "%s aborted: back on %s as before", m->port, m->src);
+        migration_answer(m, true, "%s aborted: back on %s as before",
+                         m->port, m->src);
     }
-}
-
-/* Whether 'match' (fields separated by commas) has field 'field' ("name=
- * value") exactly. */
-static bool
-match_has(const char *match, const char *field)
-{
-    size_t len = strlen(field);
-
-    for (const char *p = match; (p = strstr(p, field)) != NULL; p += len) {
-        if ((p == match || p[-1] == ',') && (p[len] == ',' || !p[len])) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* Recovery of a migration found 'prepared' or 'switching': which side of
@@ -1026,33 +844,23 @@ run_recovery(struct migration_engine *me, struct migration *m)
     struct hostctl *d = host(me, m->dst);
     const struct dp_flow_set *found = d ? hostctl_get_readback(d) : NULL;
     const struct model_port *p = model_find_port(me->model, m->port);
+    enum pipeline_admission admission = PIPELINE_ADMISSION_UNKNOWN;
     enum mig_state state;
-    const struct dp_flow *f;
-    int open = -1;
 
-    if ((!found || (is_local(m) && !dest_ofport(m, d)))
+    if ((!found || (migration_is_local(m) && !dest_ofport(m, d)))
         && time_msec() < m->deadline) {
         /* A local migration's host has two admission flows for the port:
          * the incoming interface's tells. */
         return;
     }
-    state = m->state;
     if (found && p) {
-        uint64_t cookie = PIPELINE_COOKIE(PIPELINE_C_LOCATION, p->key);
-        char *in_port = xasprintf("in_port=%u", dest_ofport(m, d));
-
-        /* The admission flow of the interface the port moves to. */
-        HMAP_FOR_EACH (f, node, &found->flows) {
-            if (f->cookie == cookie && f->table == PT_ADMISSION
-                && (!is_local(m) || match_has(f->match, in_port))) {
-                open = strstr(f->actions, "goto_table") != NULL;
-            }
-        }
-        free(in_port);
+        admission = pipeline_admission_read(
+            found, p->key, migration_is_local(m) ? dest_ofport(m, d) : 0);
     }
-    if (open == 1) {
+    state = m->state;
+    if (admission == PIPELINE_ADMISSION_OPEN) {
         state = MS_SWITCHED;
-    } else if (open == 0) {
+    } else if (admission == PIPELINE_ADMISSION_CLOSED) {
         state = MS_PREPARED;
     } else if (state == MS_SWITCHING) {
         /* Nothing to read (the destination lost its flows, or is away):
@@ -1061,10 +869,11 @@ run_recovery(struct migration_engine *me, struct migration *m)
     }
     VLOG_INFO("recovered migration of %s (%s -> %s): recorded %s, the "
               "destination's switch says %s: %s", m->port, m->src, m->dst,
-              states[m->state].name,
-              open == 1 ? "switched" : open == 0 ? "not switched"
-              : "nothing", states[state].name);
-    set_state(m, state);
+              mig_states[m->state].name,
+              (admission == PIPELINE_ADMISSION_OPEN ? "switched"
+               : admission == PIPELINE_ADMISSION_CLOSED ? "not switched"
+               : "nothing"), mig_states[state].name);
+    set_state(me, m, state);
     m->recovering = false;
     m->busy = false;
     send_port(me, m, m->src);
@@ -1094,53 +903,76 @@ update_holds(struct migration_engine *me)
     }
 }
 
+/* Carries 'm''s step on: starts it if it is queued, else looks at what it
+ * waits for. */
+static void
+run_migration(struct migration_engine *me, struct migration *m)
+{
+    if (m->superseded) {
+        control_reply(m->superseded, false, "aborted by request");
+        m->superseded = NULL;
+    }
+    if (m->queued) {
+        m->queued = false;
+        free(m->error);
+        m->error = NULL;
+        mig_commands[m->cmd].start(me, m);
+        if (!m->busy) {
+            return;
+        }
+    }
+    switch (m->state) {
+    case MS_PREPARING:
+        run_prepare(me, m);
+        break;
+    case MS_SWITCHING:
+        run_switchover(me, m);
+        break;
+    case MS_SWITCHED:
+    case MS_ACTIVE:
+        if (m->cmd == CMD_ACTIVATE) {
+            run_activate(me, m);
+        }
+        break;
+    case MS_COMPLETING:
+    case MS_COMPLETE:
+        run_complete(me, m);
+        break;
+    case MS_ABORTING:
+    case MS_ABORTED:
+        run_abort(me, m);
+        break;
+    case MS_PREPARED:
+    case MS_FAILED:
+    case N_MS:
+        m->busy = false;
+        break;
+    }
+}
+
 void
 migration_engine_run(struct migration_engine *me)
 {
     struct migration *m;
     bool recovering = false;
 
-    HMAP_FOR_EACH (m, node, &me->migrations) {
-        if (m->recovering) {
-            run_recovery(me, m);
-            recovering = true;
-            continue;
-        }
-        if (!m->busy) {
-            continue;
-        }
-        switch (m->state) {
-        case MS_PREPARING:
-            run_prepare(me, m);
-            break;
-        case MS_SWITCHING:
-            run_switchover(me, m);
-            break;
-        case MS_SWITCHED:
-        case MS_ACTIVE:
-            if (m->cmd == CMD_ACTIVATE) {
-                run_activate(me, m);
+    /* Twice: a step that the first pass finished may have been recorded
+     * at once (nothing to wait for), and its answer then goes in this
+     * same turn of the loop. */
+    for (int pass = 0; pass < 2; pass++) {
+        HMAP_FOR_EACH (m, node, &me->migrations) {
+            if (m->recovering) {
+                run_recovery(me, m);
+                recovering = true;
+            } else if (m->busy) {
+                run_migration(me, m);
             }
-            break;
-        case MS_COMPLETING:
-        case MS_COMPLETE:
-            run_complete(me, m);
-            break;
-        case MS_ABORTING:
-        case MS_ABORTED:
-            run_abort(me, m);
-            break;
-        case MS_PREPARED:
-        case MS_FAILED:
-        case N_MS:
-            m->busy = false;
-            break;
         }
+        migration_record_run(me);
     }
     if (recovering) {
         update_holds(me);
     }
-    recorder_run(me);
 }
 
 void
@@ -1149,16 +981,16 @@ migration_engine_wait(struct migration_engine *me)
     struct migration *m;
 
     HMAP_FOR_EACH (m, node, &me->migrations) {
-        if (m->busy || m->recovering) {
+        if (m->queued || m->superseded) {
+            poll_immediate_wake();
+        } else if (m->busy || m->recovering) {
             poll_timer_wait_until(m->deadline);
             if (m->grace_until) {
                 poll_timer_wait_until(m->grace_until);
             }
         }
     }
-    if (me->txn) {
-        ovsdb_idl_txn_wait(me->txn);
-    }
+    migration_record_wait(me);
 }
 
 bool
@@ -1182,10 +1014,10 @@ migration_engine_apply(struct migration_engine *me, struct model *model)
     HMAP_FOR_EACH_SAFE (m, node, &me->migrations) {
         const struct model_port *p = model_find_port(model, m->port);
 
-        if (states[m->state].final && !m->busy && m->recorded == m->state
+        if (mig_states[m->state].final && !m->busy && m->recorded == m->state
             && p && p->active
             && !strcmp(p->active->name,
-                       states[m->state].placement == DEST_ONLY
+                       mig_states[m->state].placement == DEST_ONLY
                        ? m->dst : m->src)) {
             /* The database says what the engine would: the migration is
              * history, and the database decides from now on. */
@@ -1196,186 +1028,15 @@ migration_engine_apply(struct migration_engine *me, struct model *model)
     }
 }
 
-/* Control commands. */
-
-static enum mig_state
-state_from_string(const char *s)
+enum mig_state
+mig_state_from_string(const char *s)
 {
     for (int i = 0; i < N_MS; i++) {
-        if (!strcmp(states[i].name, s)) {
+        if (!strcmp(mig_states[i].name, s)) {
             return i;
         }
     }
     return N_MS;
-}
-
-static void
-migration_cmd(struct control_req *req, const char *argv[], enum mig_cmd cmd,
-              struct migration_engine *me)
-{
-    const struct cmd_info *ci = &commands[cmd];
-    const char *port = argv[1];
-    const struct model_port *p = model_find_port(me->model, port);
-    struct migration *m = find_migration(me, port);
-
-    if (!p) {
-        control_reply_format(req, false, "unknown port %s", port);
-        return;
-    }
-    if (cmd == CMD_PREPARE) {
-        const char *dst = argv[2];
-        struct hostctl *d = host(me, dst);
-
-        if (m && !states[m->state].final) {
-            if (m->state == MS_PREPARED && !strcmp(m->dst, dst)) {
-                control_reply_format(req, true, "%s already prepared on %s",
-                                     port, dst);
-            } else {
-                control_reply_format(req, false, "port %s already migrating "
-                                     "to %s (%s)", port, m->dst,
-                                     states[m->state].name);
-            }
-            return;
-        }
-        if (!model_find_host(me->model, dst)) {
-            control_reply_format(req, false, "unknown host %s", dst);
-            return;
-        }
-        if (!p->active) {
-            control_reply_format(req, false, "port %s has no home host to "
-                                 "migrate from", port);
-            return;
-        }
-        if (!d || !hostctl_is_connected(d)) {
-            control_reply_format(req, false, "destination host %s not "
-                                 "connected", dst);
-            return;
-        }
-        if (m) {
-            migration_free(me, m);
-        }
-        m = migration_create(me, port, p->active->name, dst);
-        uuid_generate(&m->uuid);
-    } else if (!m) {
-        control_reply_format(req, false, "port %s is not migrating",
-                             port);
-        return;
-    } else if (m->recovering) {
-        control_reply_format(req, false, "migration of %s is being "
-                             "recovered (waiting for %s's flows): try "
-                             "again", port, m->dst);
-        return;
-    }
-
-    if (ci->done & BIT(m->state) && !m->busy) {
-        control_reply_format(req, true, "%s already %s", port,
-                             states[m->state].name);
-        return;
-    }
-    if (cmd != CMD_PREPARE && !(ci->from & BIT(m->state))) {
-        control_reply_format(req, false, "cannot %s %s: its migration to "
-                             "%s is %s", ci->name, port, m->dst,
-                             states[m->state].name);
-        return;
-    }
-    if (m->busy) {
-        if (cmd != CMD_ABORT) {
-            control_reply_format(req, false, "migration of %s is busy: %s "
-                                 "under way", port, commands[m->cmd].name);
-            return;
-        }
-        answer(m, false, "aborted by request");
-    }
-    m->cmd = cmd;
-    m->req = req;
-    m->busy = true;
-    free(m->error);
-    m->error = NULL;
-    ci->start(me, m);
-    /* A step with nothing to wait for may be done at once. */
-    migration_engine_run(me);
-}
-
-#define MIGRATION_CMD_CB(CMD)                                           \
-    static void                                                         \
-    CMD##_cb(struct control_req *req, int argc OVS_UNUSED,              \
-             const char *argv[], void *aux)                             \
-    {                                                                   \
-        migration_cmd(req, argv, CMD, aux);                             \
-    }
-MIGRATION_CMD_CB(CMD_PREPARE)
-MIGRATION_CMD_CB(CMD_SWITCHOVER)
-MIGRATION_CMD_CB(CMD_ACTIVATE)
-MIGRATION_CMD_CB(CMD_COMPLETE)
-MIGRATION_CMD_CB(CMD_ABORT)
-
-static void
-format_migration(const struct migration_engine *me,
-                 const struct migration *m, struct ds *s)
-{
-    ds_put_format(s, "%s: %s -> %s, %s", m->port, m->src, m->dst,
-                  states[m->state].name);
-    if (m->busy) {
-        ds_put_format(s, " (%s under way)", commands[m->cmd].name);
-    }
-    if (m->recovering) {
-        ds_put_format(s, " (recovering: waiting for %s's flows)", m->dst);
-    }
-    ds_put_format(s, ", recorded %s\n",
-                  m->recorded == N_MS ? "nothing yet"
-                  : states[m->recorded].name);
-    for (int i = 0; i < N_CMD; i++) {
-        if (m->step_us[i]) {
-            ds_put_format(s, "  %s: %"PRIu64" us", commands[i].name,
-                          m->step_us[i]);
-            if (i == CMD_SWITCHOVER) {
-                ds_put_format(s, " (%s confirmed in %"PRIu64" us, %s in %"
-                              PRIu64" us)", m->src, m->switch_src_us,
-                              m->dst, m->switch_dst_us);
-            }
-            ds_put_char(s, '\n');
-        }
-    }
-    if (m->n_remotes) {
-        ds_put_format(s, "  remote hosts: %"PRIuSIZE" of %"PRIuSIZE
-                      " confirmed\n", remotes_confirmed(me, m),
-                      m->n_remotes);
-    }
-    if (m->announce_result) {
-        ds_put_format(s, "  announcements: %s\n", m->announce_result);
-    }
-    if (m->error) {
-        ds_put_format(s, "  error: %s\n", m->error);
-    }
-}
-
-static void
-show_cb(struct control_req *req, int argc, const char *argv[], void *me_)
-{
-    struct migration_engine *me = me_;
-    struct ds s = DS_EMPTY_INITIALIZER;
-    const struct migration *m;
-
-    if (argc > 1) {
-        m = find_migration(me, argv[1]);
-        if (!m) {
-            control_reply_format(req, false, "%s %s",
-                                 model_find_port(me->model, argv[1])
-                                 ? "no migration of port" : "unknown port",
-                                 argv[1]);
-            return;
-        }
-        format_migration(me, m, &s);
-    } else {
-        HMAP_FOR_EACH (m, node, &me->migrations) {
-            format_migration(me, m, &s);
-        }
-        if (!s.length) {
-            ds_put_cstr(&s, "no migrations\n");
-        }
-    }
-    control_reply(req, true, ds_cstr(&s));
-    ds_destroy(&s);
 }
 
 struct migration_engine *
@@ -1390,17 +1051,8 @@ migration_engine_create(struct ovsdb_idl *idl, const struct shash *hosts,
     me->model = model;
     me->cfg = *cfg;
     hmap_init(&me->migrations);
-
-    control_register("migration/prepare", "PORT HOST", 2, 2,
-                     CMD_PREPARE_cb, me);
-    control_register("migration/switchover", "PORT", 1, 1,
-                     CMD_SWITCHOVER_cb, me);
-    control_register("migration/activate", "PORT", 1, 1,
-                     CMD_ACTIVATE_cb, me);
-    control_register("migration/complete", "PORT", 1, 1,
-                     CMD_COMPLETE_cb, me);
-    control_register("migration/abort", "PORT", 1, 1, CMD_ABORT_cb, me);
-    control_register("migration/show", "[PORT]", 0, 1, show_cb, me);
+    migration_record_init(me);
+    migration_control_register(me);
     return me;
 }
 
@@ -1412,14 +1064,12 @@ migration_engine_destroy(struct migration_engine *me)
 
         HMAP_FOR_EACH_SAFE (m, node, &me->migrations) {
             if (m->req) {
-                answer(m, false, "cutoverd is exiting");
+                migration_answer(m, false, "cutoverd is exiting");
             }
             migration_free(me, m);
         }
         hmap_destroy(&me->migrations);
-        ovsdb_idl_txn_destroy(me->txn);
-        free(me->txn_migs);
-        free(me->txn_states);
+        migration_record_destroy(me);
         free(me);
     }
 }
@@ -1427,44 +1077,19 @@ migration_engine_destroy(struct migration_engine *me)
 void
 migration_engine_load(struct migration_engine *me)
 {
-    const struct nbrec_migration *row;
+    struct migration *m;
 
     if (me->loaded) {
         return;
     }
     me->loaded = true;
-    NBREC_MIGRATION_FOR_EACH (row, me->idl) {
-        enum mig_state state = state_from_string(row->state);
-        struct migration *m;
+    migration_record_load(me);
 
-        if (state == N_MS || states[state].final) {
-            continue;
-        }
-        m = find_migration(me, row->port->name);
-        if (m) {
-            VLOG_WARN("port %s has two unfinished migrations: keeping the "
-                      "one to %s", m->port, m->dst);
-            continue;
-        }
-        m = migration_create(me, row->port->name, row->source->name,
-                             row->destination->name);
-        m->uuid = row->header_.uuid;
-        m->state = state;
-        m->recorded = state;
-        m->row_exists = true;
-        for (size_t i = 0; i < row->n_timestamps; i++) {
-            enum mig_state s = state_from_string(row->key_timestamps[i]);
-            if (s != N_MS) {
-                m->stamps[s] = row->value_timestamps[i];
-            }
-        }
-        VLOG_INFO("found migration of %s (%s -> %s) %s", m->port, m->src,
-                  m->dst, row->state);
-
-        /* Carry on with what was under way. */
-        m->deadline = time_msec() + me->cfg.switchover_timeout_ms * 2;
+    /* Carry on with what was under way. */
+    HMAP_FOR_EACH (m, node, &me->migrations) {
+        m->deadline = time_msec() + me->cfg.step_timeout_ms;
         m->start_ns = timing_mono_ns();
-        switch (state) {
+        switch (m->state) {
         case MS_PREPARED:
         case MS_SWITCHING:
             m->recovering = true;
@@ -1493,4 +1118,10 @@ migration_engine_load(struct migration_engine *me)
     }
     update_holds(me);
     migration_engine_apply(me, me->model);
+}
+
+void
+migration_engine_ports_changed(struct migration_engine *me)
+{
+    me->rec.status_dirty = true;
 }

@@ -5,9 +5,10 @@
  * goes through prepare, switchover, activate and complete, or abort; the
  * VMM hook (cutover-hook) or an operator calls each step through the
  * control API (controller/control.h): migration/prepare PORT HOST,
- * migration/switchover PORT, migration/activate PORT, migration/complete
- * PORT, migration/abort PORT, migration/show [PORT].  Many migrations run
- * at once, each independent.
+ * migration/switchover PORT [timeout=MS] [stopped=S.US],
+ * migration/activate PORT, migration/complete PORT, migration/abort PORT,
+ * migration/show [PORT].  Many migrations run at once, each independent.
+ * A command only queues its step; migration_engine_run() does the work.
  *
  * The engine decides where each migrating port lives (it overrides the
  * model's placement, migration_engine_apply()) and hands only that port's
@@ -28,13 +29,23 @@ struct ovsdb_idl;
 struct shash;
 
 struct migration_config {
-    unsigned int switchover_timeout_ms; /* Waiting for barriers. */
+    unsigned int switchover_timeout_ms; /* A switchover waiting for its
+                                         * barriers, unless the request
+                                         * says otherwise (timeout=MS):
+                                         * the most cutover adds to the
+                                         * VM's pause. */
+    unsigned int step_timeout_ms; /* Every other step's wait (prepare,
+                                   * complete, abort, recovery). */
     unsigned int grace_ms;      /* After remote hosts confirmed, before
                                  * complete removes the source's flows. */
+    unsigned int history;       /* Finished Migration rows kept per port
+                                 * (the newest). */
 };
 
-#define MIGRATION_SWITCHOVER_TIMEOUT_MS 5000
+#define MIGRATION_SWITCHOVER_TIMEOUT_MS 250
+#define MIGRATION_STEP_TIMEOUT_MS 5000
 #define MIGRATION_GRACE_MS 500
+#define MIGRATION_HISTORY 5
 
 /* 'idl' is the northbound database's, 'hosts' maps host names to struct
  * hostctl, and '*modelp' is the controller's model (rebuilt at will: the
@@ -42,7 +53,8 @@ struct migration_config {
 struct migration_engine *migration_engine_create(
     struct ovsdb_idl *idl, const struct shash *hosts, struct model *model,
     const struct migration_config *);
-/* Answers every request still waiting. */
+/* Answers every request still waiting ("cutoverd is exiting").  Call
+ * control_shutdown() first, so that no request reaches a freed engine. */
 void migration_engine_destroy(struct migration_engine *);
 
 /* Reads the unfinished migrations of the database, once, when it is first
@@ -57,7 +69,13 @@ void migration_engine_apply(struct migration_engine *, struct model *);
  * puts off rebuilding the model, which would delay them. */
 bool migration_engine_is_switching(const struct migration_engine *);
 
-/* Runs after the hosts' hostctl_run(). */
+/* Tells the engine that hosts' ports or the model changed: Port.status is
+ * brought up to date. */
+void migration_engine_ports_changed(struct migration_engine *);
+
+/* Starts the steps that control commands queued and carries on the others.
+ * Runs after the hosts' hostctl_run() and the control servers' run, and
+ * before the hosts' hostctl_flush(), which sends what it decided. */
 void migration_engine_run(struct migration_engine *);
 void migration_engine_wait(struct migration_engine *);
 

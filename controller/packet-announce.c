@@ -116,42 +116,72 @@ packet_announce_destroy(struct packet_announce *pa)
     }
 }
 
-int
-packet_announce_build(const struct model *model, const struct model_port *p,
-                      struct frame **framesp, size_t *np)
+size_t
+packet_announce_identities(const struct model *model,
+                           const struct model_port *p,
+                           struct announce_identity **idsp)
 {
-    struct frames_spec spec = {
-        .mac = p->mac,
-        .rarp = true,
-        .ipv4 = p->ipv4,
-        .n_ipv4 = p->n_ipv4,
-        .ipv6 = p->ipv6,
-        .n_ipv6 = p->n_ipv6,
-    };
-    size_t max = frames_count(&spec);
-    struct frame *frames;
-    size_t n;
-    int error;
+    struct announce_identity *ids = xmalloc((1 + model->n_eips)
+                                            * sizeof *ids);
+    size_t n = 0;
 
-    for (size_t i = 0; i < model->n_eips; i++) {
-        max += model->eips[i]->port == p ? 2 : 0;
-    }
-    frames = xmalloc(max * sizeof *frames);
-    error = frames_build_all(&spec, frames, max, &n);
-    for (size_t i = 0; !error && i < model->n_eips; i++) {
-        const struct model_eip *eip = model->eips[i];
-        struct frames_spec eip_spec = {
-            .mac = eip->mac,
+    ids[n++] = (struct announce_identity) {
+        .spec = {
+            .mac = p->mac,
             .rarp = true,
-            .ipv4 = &eip->addr,
-            .n_ipv4 = 1,
-        };
-        size_t n_eip;
+            .ipv4 = p->ipv4,
+            .n_ipv4 = p->n_ipv4,
+            .ipv6 = p->ipv6,
+            .n_ipv6 = p->n_ipv6,
+        },
+        .physical = (p->subnet && p->subnet->network
+                     && p->subnet->network->kind == MODEL_NET_VLAN),
+    };
+    for (size_t i = 0; i < model->n_eips; i++) {
+        const struct model_eip *eip = model->eips[i];
 
         if (eip->port == p) {
-            error = frames_build_all(&eip_spec, &frames[n], max - n, &n_eip);
-            n += n_eip;
+            ids[n++] = (struct announce_identity) {
+                .spec = {
+                    .mac = eip->mac,
+                    .rarp = true,
+                    .ipv4 = &eip->addr,
+                    .n_ipv4 = 1,
+                },
+                .physical = true,
+            };
         }
+    }
+    *idsp = ids;
+    return n;
+}
+
+/* Builds into '*framesp' (to free) the frames of the 'n' identities 'ids',
+ * in order; with 'claim', only the RARP of each identity that is
+ * 'physical'.  Returns 0 or EINVAL, with nothing allocated. */
+static int
+build_identities(const struct announce_identity *ids, size_t n_ids,
+                 bool claim, struct frame **framesp, size_t *np)
+{
+    struct frame *frames;
+    size_t max = 0, n = 0;
+    int error = 0;
+
+    for (size_t i = 0; i < n_ids; i++) {
+        max += claim ? ids[i].physical : frames_count(&ids[i].spec);
+    }
+    frames = xmalloc(MAX(max, 1) * sizeof *frames);
+    for (size_t i = 0; !error && i < n_ids; i++) {
+        struct frames_spec rarp = { .mac = ids[i].spec.mac, .rarp = true };
+        size_t n_one = 0;
+
+        if (!claim) {
+            error = frames_build_all(&ids[i].spec, &frames[n], max - n,
+                                     &n_one);
+        } else if (ids[i].physical) {
+            error = frames_build_all(&rarp, &frames[n], max - n, &n_one);
+        }
+        n += n_one;
     }
     if (error) {
         free(frames);
@@ -160,6 +190,18 @@ packet_announce_build(const struct model *model, const struct model_port *p,
     *framesp = frames;
     *np = n;
     return 0;
+}
+
+int
+packet_announce_build(const struct model *model, const struct model_port *p,
+                      struct frame **framesp, size_t *np)
+{
+    struct announce_identity *ids;
+    size_t n_ids = packet_announce_identities(model, p, &ids);
+    int error = build_identities(ids, n_ids, false, framesp, np);
+
+    free(ids);
+    return error;
 }
 
 static struct pa_port *
@@ -373,35 +415,12 @@ packet_announce_build_claim(const struct model *model,
                             const struct model_port *p,
                             struct frame **framesp, size_t *np)
 {
-    struct eth_addr *macs = xmalloc((1 + model->n_eips) * sizeof *macs);
-    struct frame *frames;
-    size_t n_macs = 0;
+    struct announce_identity *ids;
+    size_t n_ids = packet_announce_identities(model, p, &ids);
+    int error = build_identities(ids, n_ids, true, framesp, np);
 
-    if (p->subnet && p->subnet->network
-        && p->subnet->network->kind == MODEL_NET_VLAN) {
-        macs[n_macs++] = p->mac;
-    }
-    for (size_t i = 0; i < model->n_eips; i++) {
-        if (model->eips[i]->port == p) {
-            macs[n_macs++] = model->eips[i]->mac;
-        }
-    }
-    frames = xmalloc(MAX(n_macs, 1) * sizeof *frames);
-    for (size_t i = 0; i < n_macs; i++) {
-        struct frames_spec spec = { .mac = macs[i], .rarp = true };
-        size_t n_one;
-        int error = frames_build_all(&spec, &frames[i], 1, &n_one);
-
-        if (error) {
-            free(frames);
-            free(macs);
-            return error;
-        }
-    }
-    free(macs);
-    *framesp = frames;
-    *np = n_macs;
-    return 0;
+    free(ids);
+    return error;
 }
 
 int

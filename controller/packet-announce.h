@@ -26,11 +26,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gratuitous/frames.h"
+
 struct ds;
-struct frame;
 struct installer;
 struct model;
 struct model_port;
+
+/* Who announces a port: the single answer to "which frames announce
+ * 'port'", used by the announcer's registration (only the port's own
+ * identity: cutover-announcer takes one MAC per port), by
+ * packet_announce_build() (all of them) and packet_announce_build_claim()
+ * (the RARP of the 'physical' ones). */
+struct announce_identity {
+    struct frames_spec spec;    /* A MAC, its RARP and its addresses. */
+    bool physical;              /* The MAC is learned on the physical
+                                 * network: a provider VLAN port's own, an
+                                 * elastic IP's. */
+};
+
+/* Pure: stores in '*idsp' (to free) the port's own identity first (its
+ * MAC, IPv4 and IPv6 addresses), then one per elastic IP mapped to it (the
+ * elastic IP's MAC and address), and returns their number (at least 1).
+ * The specs point into 'model', which must outlive them. */
+size_t packet_announce_identities(const struct model *,
+                                  const struct model_port *,
+                                  struct announce_identity **idsp);
 
 /* 'installer' (the host's; it must outlive the packet_announce) carries the
  * packet-outs and reports the switch's errors about them. */

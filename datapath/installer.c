@@ -676,6 +676,12 @@ installer_run(struct installer *inst)
         ofpbuf_delete(msg);
     }
 
+    installer_flush(inst);
+}
+
+void
+installer_flush(struct installer *inst)
+{
     if (may_send(inst)
         && (!inst->retry_at || time_msec() >= inst->retry_at)) {
         inst->retry_at = 0;

@@ -82,8 +82,14 @@ void installer_set_readback(struct installer *, uint64_t cookie,
  * the switch formats them), or NULL while they are not all in yet. */
 const struct dp_flow_set *installer_get_readback(const struct installer *);
 
+/* Receives what the switch sent, then sends what is due
+ * (installer_flush()). */
 void installer_run(struct installer *);
 void installer_wait(struct installer *);
+/* Sends the transaction that is due, if any and if nothing stops it: what
+ * installer_set_desired() and installer_update() asked for goes out here
+ * (or in the next installer_run()), never from those calls. */
+void installer_flush(struct installer *);
 
 bool installer_is_connected(const struct installer *);
 

@@ -698,3 +698,40 @@ pipeline_compute_port(const struct model *model,
     add_location(&ctx, port);
     return ctx.n_conflicts;
 }
+
+/* Whether 'match' (fields separated by commas) has field 'field' ("name=
+ * value") exactly. */
+static bool
+match_has(const char *match, const char *field)
+{
+    size_t len = strlen(field);
+
+    for (const char *p = match; (p = strstr(p, field)) != NULL; p += len) {
+        if ((p == match || p[-1] == ',') && (p[len] == ',' || !p[len])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+enum pipeline_admission
+pipeline_admission_read(const struct dp_flow_set *readback,
+                        uint32_t port_key, unsigned int ofport)
+{
+    uint64_t cookie = PIPELINE_COOKIE(PIPELINE_C_LOCATION, port_key);
+    enum pipeline_admission state = PIPELINE_ADMISSION_UNKNOWN;
+    char *in_port = xasprintf("in_port=%u", ofport);
+    const struct dp_flow *f;
+
+    DP_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookie, readback) {
+        if (f->table == PT_ADMISSION
+            && (!ofport || match_has(f->match, in_port))) {
+            /* An open admission continues the pipeline; a closed one
+             * drops (pipeline_compute_port()'s location flows). */
+            state = (strstr(f->actions, "goto_table")
+                     ? PIPELINE_ADMISSION_OPEN : PIPELINE_ADMISSION_CLOSED);
+        }
+    }
+    free(in_port);
+    return state;
+}

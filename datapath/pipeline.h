@@ -110,4 +110,20 @@ size_t pipeline_compute_port(const struct model *,
                              const struct model_port *port,
                              struct dp_flow_set *flows);
 
+/* What a switch's flows say of a port's admission there, as read back
+ * (installer_get_readback()): whether the port's traffic from its VM
+ * interface may enter the pipeline on this host, i.e. whether the port
+ * lives here.  'ofport' names the interface whose admission flow counts
+ * (a local migration's host has two: the incoming interface's tells); 0
+ * means any.  Only this module knows which flows these are and what "open"
+ * looks like in them. */
+enum pipeline_admission {
+    PIPELINE_ADMISSION_UNKNOWN, /* No admission flow of the port. */
+    PIPELINE_ADMISSION_CLOSED,
+    PIPELINE_ADMISSION_OPEN,
+};
+enum pipeline_admission pipeline_admission_read(
+    const struct dp_flow_set *readback, uint32_t port_key,
+    unsigned int ofport);
+
 #endif /* pipeline.h */

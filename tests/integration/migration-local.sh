@@ -78,13 +78,12 @@ lives_on vm1
 reachable
 H2_BEFORE=$(lab_ofctl "$P" 2 dump-flows br-int --no-stats | sort)
 
-step "a local switchover needs the new VMM's interface"
-out=$(mig prepare vm1 h1) || fail "prepare: $out"
-echo "$out"
-expect_exit cutoverd_ctl 2 "no incoming interface for vm1" \
-    migration/switchover vm1
-check "abort" mig abort vm1
-check_eq "aborted" "$(state)" aborted
+step "a local migration needs the new VMM's interface: refused at prepare"
+before=$(nb_dump)
+expect_exit cutoverd_ctl 2 "vm1 is already on host h1, which has no incoming interface for it" \
+    migration/prepare vm1 h1
+expect_exit cutoverd_ctl 2 "vm1 is not migrating" migration/switchover vm1
+check_eq "nothing recorded" "$(nb_dump)" "$before"
 lives_on vm1
 
 step "the new VMM's interface arrives (marked incoming), waiting"

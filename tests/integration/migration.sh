@@ -201,7 +201,7 @@ for upto in prepare switchover activate; do
     check_eq "h3 as before (abort after $upto)" "$(flows_h 3)" "$ref3"
     check_eq "state" "$(state)" aborted
 done
-answers || fail "vm1 unreachable on h1 after the aborts"
+wait_until 10 "vm2 and the internet to reach vm1 on h1 after the aborts" answers
 
 step "a destination that is not connected is refused"
 # h2's ovs-vswitchd stops: its OpenFlow connection goes.
@@ -211,5 +211,64 @@ wait_until 10 "h2 disconnected" eval '! cutoverd_ctl cutoverd/status | grep -q "
 expect_exit cutoverd_ctl 2 "destination host h2 not connected" migration/prepare vm1 h2
 check "restart h2's ovs-vswitchd" lab_start_vswitchd "$P" 2
 expect_placement 1
+
+step "switchover options: bad ones are refused by name"
+expect_exit cutoverd_ctl 2 "timeout=0: expected milliseconds, 1 to 60000" \
+    migration/switchover vm1 timeout=0
+expect_exit cutoverd_ctl 2 "stopped=12: expected the time the VM stopped" \
+    migration/switchover vm1 stopped=12
+expect_exit cutoverd_ctl 2 'unknown option "speed=9"' \
+    migration/switchover vm1 speed=9
+
+step "Port.status: up where the VM interface is, migrating during a migration"
+port_status() {
+    "$CTL" -f csv port-list | awk -F, -v p="$1" '$1 == p {print $NF}'
+}
+wait_until 10 "vm1 up" eval '[ "$(port_status vm1)" = up ]'
+wait_until 10 "vm2 up" eval '[ "$(port_status vm2)" = up ]'
+check "prepare" mig prepare vm1 h2
+wait_until 10 "vm1 migrating" eval '[ "$(port_status vm1)" = migrating ]'
+
+step "the switchover tells how long after the VM stopped it was confirmed"
+out=$(mig switchover vm1 "stopped=$(date +%s.%6N)") || fail "switchover: $out"
+mig show vm1 | grep -Eq "the VM stopped [0-9]+ us before both switches confirmed" \
+    || fail "show: $(mig show vm1)"
+mig show vm1 | grep -q "claim: on h2: round 1 of 1, 1 frame" \
+    || fail "show has no claim: $(mig show vm1)"
+check "abort" mig abort vm1
+wait_until 10 "vm1 up again" eval '[ "$(port_status vm1)" = up ]'
+
+step "a frozen destination: the switchover gives up after its timeout"
+check "prepare" mig prepare vm1 h2
+h2_vswitchd=$(cat "$(lab_host_dir "$P" 2)/run/ovs-vswitchd.pid")
+kill -STOP "$h2_vswitchd"
+expect_exit cutoverd_ctl 2 "timeout waiting for barrier from h2 after 300 ms: switchover undone, vm1 stays on h1" \
+    migration/switchover vm1 timeout=300
+kill -CONT "$h2_vswitchd"
+check_eq "state" "$(state)" prepared
+expect_placement 1
+check "abort" mig abort vm1
+expect_placement 1
+
+step "history: at most 5 finished migrations of vm1 are kept"
+n=$(ovsdb-client --no-headings -f csv query "$NB_DB" \
+        '["Cutover_Northbound",{"op":"select","table":"Migration","where":[],"columns":["state"]}]' \
+    | grep -c .)
+check_le "Migration rows" "$n" 5
+
+step "exit: a waiting request is answered, then cutoverd leaves nothing behind"
+kill -STOP "$h2_vswitchd"
+(cutoverd_ctl migration/prepare vm1 h2 > "$TEST_TMP/prepare.out" 2>&1; \
+ echo "rc=$?" >> "$TEST_TMP/prepare.out") &
+wait_until 10 "the prepare to wait" eval 'mig show vm1 | grep -q "prepare under way"'
+check "exit" cutoverd_ctl exit
+wait_until 10 "cutoverd to exit" eval '! lab_alive "$CUTOVERD_PID"'
+wait_until 10 "the prepare's answer" grep -q "rc=" "$TEST_TMP/prepare.out"
+kill -CONT "$h2_vswitchd"
+grep -q "cutoverd is exiting" "$TEST_TMP/prepare.out" \
+    || fail "the waiting prepare got: $(cat "$TEST_TMP/prepare.out")"
+check "no pidfile left" test ! -e "$TEST_TMP/cutoverd/cutoverd.pid"
+check "no control socket left" test ! -e "$CUTOVERD_CTL"
+check "no crash" eval '! grep -q "EMER\|assertion\|signal" "$CUTOVERD_LOG"'
 
 echo "ok: migration"
