@@ -454,10 +454,19 @@ cmd_host_del(struct ctl_ctx *ctx)
         return;
     }
     NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
-        if (m->source == h || m->destination == h) {
-            ctl_error(ctx, "host %s takes part in the migration of port %s",
-                      h->name, m->port->name);
+        if ((m->source == h || m->destination == h)
+            && !nb_migration_is_finished(m->state)) {
+            ctl_error(ctx, "host %s takes part in the migration of port %s "
+                      "(state %s): finish or abort it first", h->name,
+                      m->port->name, m->state);
             return;
+        }
+    }
+    /* The finished migrations it took part in refer to it (strongly): they
+     * go with it. */
+    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+        if (m->source == h || m->destination == h) {
+            nbrec_migration_delete(m);
         }
     }
     nbrec_host_delete(h);
@@ -872,20 +881,38 @@ out:
     kvs_destroy(kvs, ARRAY_SIZE(kvs));
 }
 
+/* Refuses, with 'remedy', if port 'p' has an unfinished migration (one
+ * at most, normally), and returns true.  Finished ones are history: they
+ * block nothing. */
+static bool
+refuse_if_migrating(struct ctl_ctx *ctx, const struct nbrec_port *p,
+                    const char *remedy)
+{
+    const struct nbrec_migration *m;
+
+    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+        if (m->port == p && !nb_migration_is_finished(m->state)) {
+            ctl_error(ctx, "port %s is migrating (state %s): %s", p->name,
+                      m->state, remedy);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 cmd_port_del(struct ctl_ctx *ctx)
 {
     const struct nbrec_port *p = port_must_find(ctx, ctx->argv[0]);
     const struct nbrec_migration *m;
 
-    if (!p) {
+    if (!p || refuse_if_migrating(ctx, p, "finish or abort it first")) {
         return;
     }
+    /* Its finished migrations refer to it (strongly): they go with it. */
     NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
         if (m->port == p) {
-            ctl_error(ctx, "port %s has a migration (state %s): finish or "
-                      "abort it first", p->name, m->state);
-            return;
+            nbrec_migration_delete(m);
         }
     }
     /* Elastic IPs refer to ports weakly: they simply lose their port. */
@@ -897,7 +924,6 @@ cmd_port_set_home(struct ctl_ctx *ctx)
 {
     const struct nbrec_port *p = port_must_find(ctx, ctx->argv[0]);
     const struct nbrec_host *h = NULL;
-    const struct nbrec_migration *m;
 
     if (!p) {
         return;
@@ -906,13 +932,9 @@ cmd_port_set_home(struct ctl_ctx *ctx)
                                                           ctx->argv[1]))) {
         return;
     }
-    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
-        if (m->port == p) {
-            ctl_error(ctx, "port %s is migrating (state %s): its home "
-                      "changes when the migration completes", p->name,
-                      m->state);
-            return;
-        }
+    if (refuse_if_migrating(ctx, p, "its home changes when the migration "
+                            "completes")) {
+        return;
     }
     nbrec_port_set_home(p, h);
 }
@@ -1167,10 +1189,52 @@ cmd_eip_list(struct ctl_ctx *ctx)
 
 /* Migrations. */
 
+/* A Migration row with its age (nb-check.h). */
+struct migration_row {
+    struct nb_migration_age age;    /* First: sorted as such. */
+    const struct nbrec_migration *m;
+};
+
+/* Returns the Migration rows (of port 'port' only, unless it is NULL) by
+ * port, newest first, and stores their number in '*n'. */
+static struct migration_row *
+sorted_migrations(struct ctl_ctx *ctx, const struct nbrec_port *port,
+                  size_t *n)
+{
+    struct migration_row *rows = NULL;
+    const struct nbrec_migration *m;
+    size_t allocated = 0;
+
+    *n = 0;
+    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+        if (port && m->port != port) {
+            continue;
+        }
+        if (*n >= allocated) {
+            rows = x2nrealloc(rows, &allocated, sizeof *rows);
+        }
+        rows[(*n)++] = (struct migration_row) {
+            .age = {
+                .port = m->port->name,
+                .finished = nb_migration_is_finished(m->state),
+                .time = nb_migration_time(m->value_timestamps,
+                                          m->n_timestamps),
+                .uuid = m->header_.uuid,
+            },
+            .m = m,
+        };
+    }
+    if (*n) {
+        qsort(rows, *n, sizeof *rows, nb_migration_age_compare);
+    }
+    return rows;
+}
+
 static void
 cmd_migration_list(struct ctl_ctx *ctx)
 {
-    const struct nbrec_migration *m;
+    size_t n;
+    struct migration_row *rows = sorted_migrations(ctx, NULL, &n);
     struct table t;
 
     table_init(&t);
@@ -1179,7 +1243,9 @@ cmd_migration_list(struct ctl_ctx *ctx)
     table_add_column(&t, "DESTINATION");
     table_add_column(&t, "STATE");
     table_add_column(&t, "ERROR");
-    NBREC_MIGRATION_FOR_EACH (m, ctx->idl) {
+    for (size_t i = 0; i < n; i++) {
+        const struct nbrec_migration *m = rows[i].m;
+
         table_add_row(&t);
         table_cell(&t, "%s", m->port->name);
         table_cell(&t, "%s", m->source->name);
@@ -1189,6 +1255,69 @@ cmd_migration_list(struct ctl_ctx *ctx)
     }
     table_print(&t, &table_style);
     table_destroy(&t);
+    free(rows);
+}
+
+/* migration-purge [PORT] [--keep N]: deletes finished migrations, all or
+ * PORT's, but each port's N newest. */
+static void
+cmd_migration_purge(struct ctl_ctx *ctx)
+{
+    const struct nbrec_port *port = NULL;
+    const char *port_name = NULL;
+    struct migration_row *rows;
+    struct nb_migration_age *ages;
+    int keep = 0;
+    bool *purge;
+    size_t n;
+
+    for (int i = 0; i < ctx->argc; i++) {
+        const char *arg = ctx->argv[i];
+        const char *value = NULL;
+
+        if (!strcmp(arg, "--keep")) {
+            if (i + 1 >= ctx->argc) {
+                ctl_error(ctx, "--keep needs a number of migrations");
+                return;
+            }
+            value = ctx->argv[++i];
+        } else if (!strncmp(arg, "--keep=", 7)) {
+            value = arg + 7;
+        } else if (arg[0] == '-') {
+            ctl_error(ctx, "unknown option '%s' (expected --keep N)", arg);
+            return;
+        } else if (port_name) {
+            ctl_error(ctx, "one port at most (got %s and %s)", port_name,
+                      arg);
+            return;
+        } else {
+            port_name = arg;
+        }
+        if (value && (!str_to_int(value, 10, &keep) || keep < 0)) {
+            ctl_error(ctx, "--keep: '%s' is not a number of migrations",
+                      value);
+            return;
+        }
+    }
+    if (port_name && !(port = port_must_find(ctx, port_name))) {
+        return;
+    }
+
+    rows = sorted_migrations(ctx, port, &n);
+    ages = xmalloc((n ? n : 1) * sizeof *ages);
+    purge = xmalloc((n ? n : 1) * sizeof *purge);
+    for (size_t i = 0; i < n; i++) {
+        ages[i] = rows[i].age;
+    }
+    nb_migration_select_purge(ages, n, keep, purge);
+    for (size_t i = 0; i < n; i++) {
+        if (purge[i]) {
+            nbrec_migration_delete(rows[i].m);
+        }
+    }
+    free(purge);
+    free(ages);
+    free(rows);
 }
 
 /* flows: what the pipeline computes for a host. */
@@ -1378,7 +1507,11 @@ static const struct ctl_command commands[] = {
     { "eip-del", 1, 1, true, cmd_eip_del, "ADDRESS", "remove an elastic IP" },
     { "eip-list", 0, 0, false, cmd_eip_list, "", "list elastic IPs" },
     { "migration-list", 0, 0, false, cmd_migration_list, "",
-      "list migrations" },
+      "list migrations, by port, newest first" },
+    { "migration-purge", 0, 3, true, cmd_migration_purge,
+      "[PORT] [--keep N]",
+      "delete finished migrations (all, or PORT's) but each port's N "
+      "newest; never an unfinished one" },
     { "flows", 1, INT_MAX, false, cmd_flows,
       "HOST [IFACE-ID=OFPORT]... [vxlan=OFPORT] [geneve=OFPORT] "
       "[provider=OFPORT]",
@@ -1426,10 +1559,13 @@ parse_options(int argc, char *argv[])
         VLOG_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
+    char *tmp = ovs_cmdl_long_options_to_short_options(long_options);
+    /* Stop at the command ('+': no permuting): its own arguments may start
+     * with '-'. */
+    char *short_options = xasprintf("+%s", tmp);
     const char *name;
 
-    /* Stop at the command: its own arguments may start with '-'. */
+    free(tmp);
     for (;;) {
         int c = getopt_long(argc, argv, short_options, long_options, NULL);
         char *end;

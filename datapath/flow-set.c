@@ -244,10 +244,9 @@ append(const struct dp_flow ***array, size_t *n, const struct dp_flow *f)
     (*array)[(*n)++] = f;
 }
 
-/* Whether 'f' is among the flows a diff considers: all if 'all', else
- * those with one of the 'n' cookies in 'cookies'. */
-/* Adds to 'diff' what turns 'old''s flow 'o' (or nothing) into 'new''s
- * flow 'f' with the same identity (or nothing). */
+/* Adds to 'diff' what gives the switch 'new''s flow 'f': an add if 'old'
+ * has no flow of its identity (table, priority, match), a modify if that
+ * flow's cookie or actions differ, nothing if they are the same. */
 static void
 diff_new_flow(const struct dp_flow_set *old, const struct dp_flow *f,
               struct dp_flow_diff *diff)
@@ -261,6 +260,8 @@ diff_new_flow(const struct dp_flow_set *old, const struct dp_flow *f,
     }
 }
 
+/* Adds to 'diff' a delete of 'old''s flow 'o' if 'new' has no flow of its
+ * identity. */
 static void
 diff_old_flow(const struct dp_flow_set *new, const struct dp_flow *o,
               struct dp_flow_diff *diff)

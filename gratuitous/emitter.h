@@ -12,8 +12,12 @@
  *               Target: a vconn name such as unix:/var/run/openvswitch/
  *               br-int.mgmt or tcp:192.0.2.1:6653, optionally followed by
  *               ",out_port=PORT" to send out of PORT (a number or a name
- *               such as LOCAL) instead of through the table;
- *   dpdk        the fast path of cutover-announcer (later).
+ *               such as LOCAL) instead of through the table.
+ *
+ * DPDK is not an emitter: cutover-announcer (announcer.c,
+ * announcer-dpdk.c) is a daemon whose frames are built once, into mbufs,
+ * when a port is registered, and sent in bursts when it fires, which this
+ * open-send-close interface cannot express.
  *
  * A new emitter is a struct emitter_class (emitter-provider.h) and one line
  * in emitter.c's table.  An emitter is used by one thread at a time. */

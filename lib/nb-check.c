@@ -10,6 +10,7 @@
 #include "packets.h"
 #include "stream.h"
 #include "util.h"
+#include "uuid.h"
 
 char *
 nb_check_name(const char *what, const char *name)
@@ -489,4 +490,82 @@ nb_mac_equal(const char *a, const char *b)
 
     return (eth_addr_from_string(a, &ea) && eth_addr_from_string(b, &eb)
             && eth_addr_equals(ea, eb));
+}
+
+bool
+nb_migration_is_finished(const char *state)
+{
+    return (!strcmp(state, "complete") || !strcmp(state, "aborted")
+            || !strcmp(state, "failed"));
+}
+
+int64_t
+nb_migration_time(const int64_t *values, size_t n)
+{
+    int64_t latest = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        latest = MAX(latest, values[i]);
+    }
+    return latest;
+}
+
+int
+nb_migration_age_compare(const void *a_, const void *b_)
+{
+    const struct nb_migration_age *a = a_;
+    const struct nb_migration_age *b = b_;
+    int cmp = strcmp(a->port, b->port);
+
+    if (cmp) {
+        return cmp;
+    }
+    if (a->time != b->time) {
+        return a->time > b->time ? -1 : 1;
+    }
+    return -uuid_compare_3way(&a->uuid, &b->uuid);
+}
+
+/* For sorting indexes into an array of struct nb_migration_age. */
+struct migration_index {
+    const struct nb_migration_age *row;
+    size_t idx;
+};
+
+static int
+migration_index_compare(const void *a_, const void *b_)
+{
+    const struct migration_index *a = a_;
+    const struct migration_index *b = b_;
+
+    return nb_migration_age_compare(a->row, b->row);
+}
+
+size_t
+nb_migration_select_purge(const struct nb_migration_age *rows, size_t n,
+                          size_t keep, bool *purge)
+{
+    struct migration_index *sorted = xmalloc((n ? n : 1) * sizeof *sorted);
+    const char *port = NULL;
+    size_t kept = 0, n_purge = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        sorted[i].row = &rows[i];
+        sorted[i].idx = i;
+    }
+    qsort(sorted, n, sizeof *sorted, migration_index_compare);
+
+    /* Each port's rows are together, newest first. */
+    for (size_t i = 0; i < n; i++) {
+        const struct nb_migration_age *row = sorted[i].row;
+
+        if (!port || strcmp(port, row->port)) {
+            port = row->port;
+            kept = 0;
+        }
+        purge[sorted[i].idx] = row->finished && kept++ >= keep;
+        n_purge += purge[sorted[i].idx];
+    }
+    free(sorted);
+    return n_purge;
 }

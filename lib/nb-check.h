@@ -10,10 +10,12 @@
 #define NB_CHECK_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
 
 #include "openvswitch/types.h"
+#include "openvswitch/uuid.h"
 
 /* An IPv4 prefix. */
 struct nb_cidr4 {
@@ -100,5 +102,38 @@ bool nb_cidr6_contains(const struct nb_cidr6 *, const struct in6_addr *);
  * "fd00::1" and "fd00:0::1" are the same). */
 bool nb_ip_equal(const char *a, const char *b);
 bool nb_mac_equal(const char *a, const char *b);
+
+/* Migration history.
+ *
+ * A Migration row is finished once its state is "complete", "aborted" or
+ * "failed": the migration engine never changes it again, and it is history
+ * that blocks nothing.  Any other state (also "new", which the engine does
+ * not write) is unfinished: the port is migrating. */
+bool nb_migration_is_finished(const char *state);
+
+/* The latest of the 'n' timestamps in 'values' (a Migration row's
+ * 'timestamps' column: state name to wall-clock ms), or 0 if there are
+ * none. */
+int64_t nb_migration_time(const int64_t *values, size_t n);
+
+/* A Migration row, as nb_migration_select_purge() sees it. */
+struct nb_migration_age {
+    const char *port;           /* The port's name. */
+    bool finished;              /* nb_migration_is_finished() of its state. */
+    int64_t time;               /* nb_migration_time() of its timestamps. */
+    struct uuid uuid;           /* The row's: orders rows of the same time. */
+};
+
+/* Orders rows by port name, then newest first (the latest time, then the
+ * greatest UUID), for qsort() on an array of struct nb_migration_age. */
+int nb_migration_age_compare(const void *, const void *);
+
+/* Chooses the rows to delete among the 'n' of 'rows' so that each port
+ * keeps its 'keep' newest finished rows: sets 'purge[i]' for each row
+ * 'rows[i]' to delete, clears it for the others, and returns how many were
+ * chosen.  Unfinished rows are never chosen and do not count towards
+ * 'keep'. */
+size_t nb_migration_select_purge(const struct nb_migration_age *rows,
+                                 size_t n, size_t keep, bool *purge);
 
 #endif /* nb-check.h */

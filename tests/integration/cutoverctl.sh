@@ -170,6 +170,85 @@ check_eq "keys" "$("$CTL" --no-headings -f csv port-list | cut -d, -f1,2 | tr '\
 ctl port-add vm5 web 02:00:0a:00:00:05 ip=10.0.0.55
 check_eq "vm5 takes the free key" "$("$CTL" --no-headings -f csv port-list | grep ^vm5 | cut -d, -f2)" 2
 
+step "migration history: finished migrations block nothing; migration-purge"
+# row_uuid TABLE NAME: the UUID of TABLE's row named NAME.
+row_uuid() {
+    ovsdb-client transact "$NB_DB" "[\"Cutover_Northbound\",
+        {\"op\": \"select\", \"table\": \"$1\",
+         \"where\": [[\"name\", \"==\", \"$2\"]], \"columns\": [\"_uuid\"]}]" \
+        | grep -o '"uuid","[0-9a-f-]*"' | cut -d'"' -f4
+}
+# mig_add PORT SOURCE DESTINATION STATE TIME: a Migration row as cutoverd's
+# engine writes it, begun at TIME (ms) and in STATE 10 ms later.
+mig_add() {
+    local out
+    out=$(ovsdb-client transact "$NB_DB" "[\"Cutover_Northbound\",
+        {\"op\": \"insert\", \"table\": \"Migration\", \"row\": {
+         \"port\": [\"uuid\", \"$(row_uuid Port "$1")\"],
+         \"source\": [\"uuid\", \"$(row_uuid Host "$2")\"],
+         \"destination\": [\"uuid\", \"$(row_uuid Host "$3")\"],
+         \"state\": \"$4\",
+         \"timestamps\": [\"map\", [[\"preparing\", $5], [\"$4\", $(($5 + 10))]]]}}]") \
+        || fail "cannot insert a migration of $1: $out"
+    case $out in *error*) fail "cannot insert a migration of $1: $out" ;; esac
+}
+# migrations [PORT]: the migrations (of PORT), one per line as PORT SOURCE
+# DESTINATION STATE, in migration-list's order (by port, newest first).
+migrations() {
+    "$CTL" --no-headings -f csv migration-list \
+        | awk -F, -v p="${1:-}" 'p == "" || $1 == p {print $1, $2, $3, $4}'
+}
+ctl host-add h4 172.16.0.14
+ctl host-add h5 172.16.0.15
+mig_add vm1 h1 h2 complete 1000
+mig_add vm1 h2 h5 aborted 2000
+mig_add vm1 h2 h4 failed 3000
+mig_add vm1 h2 h1 aborted 4000
+mig_add vm4 h1 h5 aborted 1500
+mig_add vm3 h3 h1 aborted 900
+mig_add vm3 h3 h4 switching 5000
+check_eq "migration-list, by port, newest first" "$(migrations | tr '\n' ';')" \
+    "vm1 h2 h1 aborted;vm1 h2 h4 failed;vm1 h2 h5 aborted;vm1 h1 h2 complete;vm3 h3 h4 switching;vm3 h3 h1 aborted;vm4 h1 h5 aborted;"
+# History blocks nothing; an unfinished migration does.
+ctl port-set-home vm1 h1
+ctl port-set-home vm1 h2
+refuse 1 "port vm3 is migrating (state switching): its home changes when the migration completes" \
+    port-set-home vm3 h1
+refuse 1 "port vm3 is migrating (state switching): finish or abort it first" \
+    port-del vm3
+refuse 1 "host h4 takes part in the migration of port vm3 (state switching): finish or abort it first" \
+    host-del h4
+# A host's finished migrations go with it (they refer to it).
+ctl host-del h5
+check_eq "h5's migrations gone with it" "$(migrations | grep -c h5)" 0
+check_eq "vm1's others stay" "$(migrations vm1 | wc -l)" 3
+refuse 1 "no port named 'vm9'" migration-purge vm9
+refuse 1 "--keep: 'x' is not a number of migrations" migration-purge --keep x
+refuse 1 "--keep: '-1' is not a number of migrations" migration-purge --keep=-1
+refuse 1 "--keep needs a number of migrations" migration-purge vm1 --keep
+refuse 1 "unknown option '--all' (expected --keep N)" migration-purge --all
+refuse 1 "one port at most (got vm1 and vm3)" migration-purge vm1 vm3
+refuse 2 "migration-purge takes arguments [PORT] [--keep N]" \
+    migration-purge vm1 --keep 1 x
+ctl migration-purge vm1 --keep 1
+check_eq "vm1 keeps its newest" "$(migrations vm1)" "vm1 h2 h1 aborted"
+check_eq "vm3's untouched" "$(migrations vm3 | wc -l)" 2
+ctl migration-purge --keep=1
+check_eq "--keep 1: vm3 keeps its newest finished, and its unfinished" \
+    "$(migrations vm3 | tr '\n' ';')" "vm3 h3 h4 switching;vm3 h3 h1 aborted;"
+ctl migration-purge
+check_eq "only the unfinished migration is left" "$(migrations | tr '\n' ';')" \
+    "vm3 h3 h4 switching;"
+ctl migration-purge
+check_eq "purging nothing changes nothing" "$(migrations | tr '\n' ';')" \
+    "vm3 h3 h4 switching;"
+# A port's finished migrations go with it.
+mig_add vm1 h2 h1 complete 6000
+ctl port-del vm1
+check_eq "vm1's migrations gone with it" "$(migrations vm1)" ""
+check_eq "ports left" "$("$CTL" --no-headings -f csv port-list | cut -d, -f1 | tr '\n' ' ')" \
+    "vm3 vm4 vm5 "
+
 step "an unreachable database is a clear, bounded error"
 out=$("$CTL" --db=unix:$TEST_TMP/nothing.sock -t 1 show 2>&1)
 rc=$?

@@ -5,11 +5,15 @@
 # leaves nothing behind.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 
-step "lab up (3 hosts)"
+step "lab -p P up (3 hosts), as docs/lab.md shows it"
+require_root
+require_cmds ovsdb-server ovs-vswitchd ovs-vsctl ip bridge ethtool
+P=$(lab_new_prefix)
+TEST_LABS+=("$P")
 start=$(date +%s%N)
-test_lab_up 3
-echo "lab $LAB_P up in $(( ($(date +%s%N) - start) / 1000000 )) ms"
-P=$LAB_P
+out=$("$LAB" -p "$P" up) || fail "lab -p $P up failed: $out"
+echo "lab $P up in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+check_eq "the prefix it prints" "$(echo "$out" | tail -1)" "$P"
 
 step "every OVS answers"
 for i in 1 2 3; do
@@ -26,7 +30,13 @@ for i in 1 2 3; do
     check_eq "h$i system-id" \
         "$(lab_vsctl "$P" "$i" get Open_vSwitch . external_ids:system-id)" "h$i"
 done
-check "lab status" "$LAB" status -p "$P" >/dev/null
+check "lab status -p P" "$LAB" status -p "$P" >/dev/null
+check "lab -p P status" "$LAB" -p "$P" status >/dev/null
+check "lab --prefix P status" "$LAB" --prefix "$P" status >/dev/null
+out=$("$LAB" up --prefix "$P" --hosts 1 2>&1) && fail "a second lab $P came up"
+echo "$out" | grep -q "lab '$P' exists already" \
+    || fail "lab up --prefix $P, while $P exists, said: $out"
+echo "ok: lab up --prefix $P refused while $P exists: $out"
 
 step "hosts reach each other's tunnel IPs"
 for i in 1 2 3; do

@@ -248,6 +248,74 @@ test_openflow_passive(void **state OVS_UNUSED)
     bridge_target_refused("punix:", "is not one the controller can use");
 }
 
+static void
+test_migration_finished(void **state OVS_UNUSED)
+{
+    static const char *const finished[] = { "complete", "aborted", "failed" };
+    static const char *const unfinished[] = {
+        "new", "preparing", "prepared", "switching", "switched", "active",
+        "completing", "aborting",
+    };
+    static const int64_t stamps[] = { 1000, 4000, 2000 };
+
+    for (size_t i = 0; i < ARRAY_SIZE(finished); i++) {
+        assert_true(nb_migration_is_finished(finished[i]));
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(unfinished); i++) {
+        assert_false(nb_migration_is_finished(unfinished[i]));
+    }
+    assert_int_equal(nb_migration_time(stamps, ARRAY_SIZE(stamps)), 4000);
+    assert_int_equal(nb_migration_time(NULL, 0), 0);
+}
+
+/* Migration rows of two ports, in no order: vm1 has 4 finished and 1
+ * unfinished (the newest); vm2 has 3 finished, two of the same time (the
+ * UUID decides which is newer) and one without timestamps (the oldest). */
+static const struct nb_migration_age ages[] = {
+    { "vm1", true, 3000, { { 0, 0, 0, 0 } } },    /* 0 */
+    { "vm2", true, 500, { { 0, 0, 0, 1 } } },     /* 1 */
+    { "vm1", false, 5000, { { 0, 0, 0, 0 } } },   /* 2: switching */
+    { "vm1", true, 1000, { { 0, 0, 0, 0 } } },    /* 3 */
+    { "vm2", true, 500, { { 0, 0, 0, 2 } } },     /* 4: newer than 1 */
+    { "vm1", true, 4000, { { 0, 0, 0, 0 } } },    /* 5 */
+    { "vm1", true, 2000, { { 0, 0, 0, 0 } } },    /* 6 */
+    { "vm2", true, 0, { { 0, 0, 0, 0 } } },       /* 7 */
+};
+
+/* Asserts that nb_migration_select_purge() with 'keep' chooses the rows
+ * of 'ages' whose indexes are in 'expected' (a string of digits). */
+static void
+purge_is(size_t keep, const char *expected)
+{
+    bool purge[ARRAY_SIZE(ages)];
+    char chosen[ARRAY_SIZE(ages) + 1];
+    size_t n_chosen = 0, n;
+
+    memset(purge, 1, sizeof purge);
+    n = nb_migration_select_purge(ages, ARRAY_SIZE(ages), keep, purge);
+    for (size_t i = 0; i < ARRAY_SIZE(ages); i++) {
+        if (purge[i]) {
+            chosen[n_chosen++] = '0' + i;
+        }
+    }
+    chosen[n_chosen] = '\0';
+    assert_string_equal(chosen, expected);
+    assert_int_equal(n, n_chosen);
+}
+
+static void
+test_migration_purge(void **state OVS_UNUSED)
+{
+    /* Never the unfinished row 2, whatever 'keep'. */
+    purge_is(0, "0134567");
+    purge_is(1, "01367");   /* vm1 keeps 5 (4000), vm2 keeps 4. */
+    purge_is(2, "367");     /* vm1 also keeps 0 (3000), vm2 also 1. */
+    purge_is(3, "3");
+    purge_is(4, "");
+    purge_is(100, "");
+    assert_int_equal(nb_migration_select_purge(NULL, 0, 0, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -262,6 +330,8 @@ main(void)
         cmocka_unit_test(test_port_ips),
         cmocka_unit_test(test_openflow_active),
         cmocka_unit_test(test_openflow_passive),
+        cmocka_unit_test(test_migration_finished),
+        cmocka_unit_test(test_migration_purge),
     };
 
     return cmocka_run_group_tests_name("nb-check", tests, NULL, NULL);
