@@ -19,6 +19,7 @@
 #include "hostctl.h"
 #include "lib/cutover-nb-idl.h"
 #include "model.h"
+#include "nb-check.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
@@ -55,61 +56,50 @@ find_host_row(struct ovsdb_idl *idl, const char *name)
     return NULL;
 }
 
-/* When finished row 'row' finished (its newest timestamp), for ordering a
- * port's history. */
-static int64_t
-row_finished_at(const struct nbrec_migration *row)
-{
-    int64_t newest = 0;
-
-    for (size_t i = 0; i < row->n_timestamps; i++) {
-        newest = MAX(newest, row->value_timestamps[i]);
-    }
-    return newest;
-}
-
-static int
-compare_finished(const void *a_, const void *b_)
-{
-    const struct nbrec_migration *const *a = a_;
-    const struct nbrec_migration *const *b = b_;
-    int64_t ta = row_finished_at(*a), tb = row_finished_at(*b);
-
-    return ta < tb ? 1 : ta > tb ? -1 : 0;
-}
-
-/* Deletes in 'txn' the finished Migration rows of 'port' beyond the newest
- * 'keep' - 1, since 'm' is about to be recorded finished too. */
+/* Deletes the finished Migration rows of 'port' beyond the newest
+ * 'history' - 1, since 'm' is about to be recorded finished too: the same
+ * choice as 'cutoverctl migration-purge --keep' (nb_migration_select_purge()). */
 static void
 prune_history(struct migration_engine *me, const struct nbrec_port *port,
               const struct migration *m)
 {
     const struct nbrec_migration **rows = NULL;
+    struct nb_migration_age *ages = NULL;
     const struct nbrec_migration *row;
-    size_t n = 0, allocated = 0;
-    size_t keep = me->cfg.history ? me->cfg.history - 1 : 0;
+    size_t n = 0, allocated = 0, n_purge;
+    bool *purge;
 
     NBREC_MIGRATION_FOR_EACH (row, me->idl) {
-        enum mig_state state = mig_state_from_string(row->state);
-
-        if (row->port == port && uuid_equals(&row->header_.uuid, &m->uuid)) {
+        if (row->port != port || uuid_equals(&row->header_.uuid, &m->uuid)) {
             continue;
         }
-        if (row->port == port && state != N_MS && mig_states[state].final) {
-            if (n >= allocated) {
-                rows = x2nrealloc(rows, &allocated, sizeof *rows);
-            }
-            rows[n++] = row;
+        if (n >= allocated) {
+            rows = x2nrealloc(rows, &allocated, sizeof *rows);
+            ages = xrealloc(ages, allocated * sizeof *ages);
         }
+        rows[n] = row;
+        ages[n] = (struct nb_migration_age) {
+            .port = port->name,
+            .finished = nb_migration_is_finished(row->state),
+            .time = nb_migration_time(row->value_timestamps,
+                                      row->n_timestamps),
+            .uuid = row->header_.uuid,
+        };
+        n++;
     }
-    if (n > keep) {
-        qsort(rows, n, sizeof *rows, compare_finished);
-        for (size_t i = keep; i < n; i++) {
+    purge = xcalloc(MAX(n, 1), sizeof *purge);
+    n_purge = nb_migration_select_purge(ages, n, me->cfg.history - 1, purge);
+    for (size_t i = 0; i < n; i++) {
+        if (purge[i]) {
             nbrec_migration_delete(rows[i]);
         }
-        VLOG_DBG("%s: %"PRIuSIZE" finished migrations deleted (history "
-                 "keeps %u)", m->port, n - keep, me->cfg.history);
     }
+    if (n_purge) {
+        VLOG_DBG("%s: %"PRIuSIZE" finished migrations deleted (history "
+                 "keeps %u)", m->port, n_purge, me->cfg.history);
+    }
+    free(purge);
+    free(ages);
     free(rows);
 }
 
