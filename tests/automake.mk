@@ -96,6 +96,24 @@ tests_unit_test_packet_announce_LDADD = \
 	datapath/libdatapath.la gratuitous/libgratuitous.la lib/libcutover.la \
 	$(UNIT_LDADD)
 
+# The migration engine, every command from every state, with the hosts,
+# the announcer, the control channel and the records faked in the test and
+# the clock and the packet-out announcements wrapped (--wrap).
+check_PROGRAMS += tests/unit/test-migration
+tests_unit_test_migration_SOURCES = \
+	tests/unit/test-migration.c \
+	controller/migration.c \
+	controller/migration-control.c \
+	controller/packet-announce.c
+tests_unit_test_migration_CFLAGS = $(UNIT_CFLAGS) \
+	-I$(top_srcdir)/controller
+tests_unit_test_migration_LDFLAGS = \
+	-Wl,--wrap=time_msec -Wl,--wrap=packet_announce_start \
+	-Wl,--wrap=packet_announce_claim -Wl,--wrap=packet_announce_cancel
+tests_unit_test_migration_LDADD = \
+	datapath/libdatapath.la gratuitous/libgratuitous.la lib/libcutover.la \
+	$(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/test-flow-set
 tests_unit_test_flow_set_SOURCES = tests/unit/test-flow-set.c
 tests_unit_test_flow_set_CFLAGS = $(UNIT_CFLAGS)
@@ -111,7 +129,7 @@ tests_unit_test_of_listener_LDADD = \
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
 	tests/unit/test-packet-announce tests/unit/test-of-listener \
-	tests/unit/test-flow-set \
+	tests/unit/test-flow-set tests/unit/test-migration \
 	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
 	tests/unit/test-announcer-args \
 	tests/unit/test-packet-out
