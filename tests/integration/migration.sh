@@ -126,6 +126,67 @@ out=$(rpc '{"method":"migration/fly","params":[],"id":3}')
 echo "$out" | grep -q 'is not a valid command' || fail "JSON-RPC unknown: $out"
 out=$(rpc 'this is not JSON at all')
 check_eq "garbage closes the connection" "$out" "(connection closed)"
+# Bounds: a huge request closes its connection (and costs nothing
+# lasting), a long argument is refused with a short echo, and a listener
+# takes at most 64 connections.
+out=$(python3 - "$RPC" <<'PY'
+import json, socket, sys, time
+path = sys.argv[1]
+def connect():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.settimeout(10)
+    return s
+def answer(s):
+    out = b""
+    try:
+        while not out.endswith(b"}"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return out.decode(errors="replace")
+# 8 MB of one name: refused long before the end.
+s = connect()
+sent = 0
+try:
+    s.sendall(b'{"method":"migration/show","params":["')
+    chunk = b"x" * 65536
+    while sent < 8 << 20:
+        s.sendall(chunk)
+        sent += len(chunk)
+except (BrokenPipeError, ConnectionResetError):
+    pass
+print("huge:", answer(s)[:200], "sent", sent < 8 << 20 and "cut" or "all")
+s.close()
+s = connect()
+s.sendall(json.dumps({"method": "migration/show", "params": ["y" * 2000],
+                      "id": 1}).encode())
+print("long:", answer(s))
+s.close()
+conns = [connect() for _ in range(64)]
+time.sleep(1)
+extra = connect()
+print("65th:", answer(extra) or "(closed)")
+for c in conns:
+    c.close()
+time.sleep(1)
+s = connect()
+s.sendall(b'{"method":"migration/show","params":[],"id":2}')
+print("after:", answer(s))
+PY
+)
+echo "$out"
+echo "$out" | grep -q '^huge: .*request too large' || fail "a huge request: $out"
+echo "$out" | grep -q '^long: .*argument 1 is 2000 bytes long (at most 1024): \\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...\\"' \
+    || fail "a long argument: $out"
+check_le "the long argument's echo" "$(echo "$out" | sed -n 's/^long: //p' | wc -c)" 200
+echo "$out" | grep -q '^65th: (closed)' || fail "the 65th connection: $out"
+echo "$out" | grep -q '^after: .*no migrations' || fail "after the bounds: $out"
+check "cutoverd still answers" cutoverd_ctl migration/show
+expect_exit cutoverd_ctl 2 "argument 1 is 2000 bytes long" migration/show "$(printf 'z%.0s' $(seq 2000))"
 out=$("$top_builddir/controller/cutover-hook" --server "tcp:127.0.0.1:$TCP_PORT" \
     show 2>&1) || fail "migration/show over TCP: $out"
 check_eq "over TCP" "$out" "no migrations"
