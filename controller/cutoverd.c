@@ -14,6 +14,12 @@
  * or goes).  The installers send only what differs, so an unrelated change
  * costs each host a computation and no flow mod.
  *
+ * Each turn of the loop reads its inputs (the database, the switches, then
+ * control requests, whose handlers only record what is asked and wake the
+ * loop), then runs the migration engine, which decides, then sends what was
+ * decided with one flush per host (hostctl_flush()): no handler sends to a
+ * switch or runs while another is iterating.
+ *
  * The migration engine (controller/migration.h) moves ports between hosts
  * on request.  While a switchover waits for its barriers the model is not
  * rebuilt (that would delay them); the engine's own records in the
