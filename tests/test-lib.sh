@@ -272,9 +272,13 @@ wait_until() {
 }
 
 # cutoverd_start [OPTIONS]: the controller on this test's northbound
-# database (nb_start first), stopped at exit.  Sets CUTOVERD_CTL (its
+# database (nb_start first), stopped at exit.  Its switchover timeout is
+# $CUTOVER_TEST_SWITCHOVER_TIMEOUT (default 5000 ms, not cutoverd's 250: a
+# loaded 2-core machine must not fail a functional test by being slow;
+# tests of the timeout say timeout=MS).  Sets CUTOVERD_CTL (its
 # control socket) and CUTOVERD_LOG, whose end 'fail' prints.  It runs in
 # network namespace $CUTOVERD_NETNS if that is set.
+: "${CUTOVER_TEST_SWITCHOVER_TIMEOUT:=5000}"
 cutoverd_start() {
     local d=$TEST_TMP/cutoverd netns=()
     mkdir -p "$d"
@@ -285,7 +289,8 @@ cutoverd_start() {
     "${netns[@]}" "$top_builddir/controller/cutoverd" --db="$NB_DB" \
         --unixctl="$CUTOVERD_CTL" --pidfile="$d/cutoverd.pid" \
         --log-file="$CUTOVERD_LOG" --detach --no-chdir -vconsole:off \
-        -vfile:info "$@" 2>>"$d/cutoverd.stderr" \
+        -vfile:info --switchover-timeout="$CUTOVER_TEST_SWITCHOVER_TIMEOUT" \
+        "$@" 2>>"$d/cutoverd.stderr" \
         || fail "cutoverd did not start: $(cat "$d/cutoverd.stderr")"
     CUTOVERD_PID=$(cat "$d/cutoverd.pid")
     test_bg "$CUTOVERD_PID"

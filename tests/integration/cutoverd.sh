@@ -13,6 +13,12 @@ require_controller
 controller_lab_up 3 --no-neigh
 cutoverd_start
 
+version=$(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")
+out=$(cutoverd_ctl version) || fail "version: $out"
+echo "$out" | head -1 | grep -qx "cutoverd $version" \
+    || fail "ovs-appctl version says '$out', expected cutoverd $version first"
+echo "ok: version: $(echo "$out" | tr '\n' ' ')"
+
 hd() { lab_host_dir "$P" "$1"; }
 
 # Flows on host N's br-int (ours have a non-zero cookie class).
