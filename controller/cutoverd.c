@@ -674,6 +674,7 @@ main(int argc, char *argv[])
         }
         migration_engine_run(d.engine);
         cutoverd_flush(&d);
+        migration_engine_record(d.engine);
         if (d.exiting) {
             break;
         }

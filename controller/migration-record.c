@@ -158,42 +158,47 @@ record_migration(struct migration_engine *me, struct ovsdb_idl_txn *txn,
     return true;
 }
 
-/* What Port.status should say of port 'row'. */
+/* What Port.status should say of model port 'p'. */
 static const char *
-port_status(const struct migration_engine *me, const struct nbrec_port *row)
+port_status(const struct migration_engine *me, const struct model_port *p)
 {
-    const struct migration *m = migration_find(me, row->name);
-    const struct model_port *p;
+    const struct migration *m = migration_find(me, p->name);
     const struct hostctl *hc;
 
     if (m && !mig_states[m->state].final) {
         return "migrating";
     }
-    p = model_find_port(me->model, row->name);
-    hc = p && p->active ? migration_host(me, p->active->name) : NULL;
-    if (hc && (p->incoming ? hostctl_incoming_ofport(hc, row->name)
-               : hostctl_iface_ofport(hc, row->name))) {
+    hc = p->active ? migration_host(me, p->active->name) : NULL;
+    if (hc && (p->incoming ? hostctl_incoming_ofport(hc, p->name)
+               : hostctl_iface_ofport(hc, p->name))) {
         return "up";
     }
     return "down";
 }
 
 /* Writes into the IDL's open transaction every Port.status that is not
- * what it should be.  Returns whether it wrote any. */
+ * what it should be.  Returns whether it wrote any.  O(ports). */
 static bool
 record_statuses(struct migration_engine *me)
 {
+    struct shash rows = SHASH_INITIALIZER(&rows);
     const struct nbrec_port *row;
     bool changed = false;
 
     NBREC_PORT_FOR_EACH (row, me->idl) {
-        const char *status = port_status(me, row);
+        shash_add_once(&rows, row->name, row);
+    }
+    for (size_t i = 0; i < me->model->n_ports; i++) {
+        const struct model_port *p = me->model->ports[i];
+        const char *status = port_status(me, p);
 
-        if (!row->status || strcmp(row->status, status)) {
+        row = shash_find_data(&rows, p->name);
+        if (row && (!row->status || strcmp(row->status, status))) {
             nbrec_port_set_status(row, status);
             changed = true;
         }
     }
+    shash_destroy(&rows);
     return changed;
 }
 
@@ -266,7 +271,10 @@ migration_record_run(struct migration_engine *me)
             m->recorded = m->state;
         }
     }
-    if (rec->status_dirty && me->loaded) {
+    if (rec->status_dirty && me->loaded
+        && !migration_engine_is_switching(me)) {
+        /* Not while a switchover waits for its barriers: its bundles leave
+         * before anything that is not on the critical path. */
         struct ovsdb_idl_txn *status_txn = txn ? txn
                                            : ovsdb_idl_txn_create(me->idl);
 

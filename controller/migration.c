@@ -956,23 +956,23 @@ migration_engine_run(struct migration_engine *me)
     struct migration *m;
     bool recovering = false;
 
-    /* Twice: a step that the first pass finished may have been recorded
-     * at once (nothing to wait for), and its answer then goes in this
-     * same turn of the loop. */
-    for (int pass = 0; pass < 2; pass++) {
-        HMAP_FOR_EACH (m, node, &me->migrations) {
-            if (m->recovering) {
-                run_recovery(me, m);
-                recovering = true;
-            } else if (m->busy) {
-                run_migration(me, m);
-            }
+    HMAP_FOR_EACH (m, node, &me->migrations) {
+        if (m->recovering) {
+            run_recovery(me, m);
+            recovering = true;
+        } else if (m->busy) {
+            run_migration(me, m);
         }
-        migration_record_run(me);
     }
     if (recovering) {
         update_holds(me);
     }
+}
+
+void
+migration_engine_record(struct migration_engine *me)
+{
+    migration_record_run(me);
 }
 
 void

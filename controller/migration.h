@@ -77,6 +77,10 @@ void migration_engine_ports_changed(struct migration_engine *);
  * Runs after the hosts' hostctl_run() and the control servers' run, and
  * before the hosts' hostctl_flush(), which sends what it decided. */
 void migration_engine_run(struct migration_engine *);
+/* Records the states the last run reached (one transaction at a time,
+ * never waiting for it): runs after the hosts' hostctl_flush(), so that a
+ * switchover's bundles leave before its record. */
+void migration_engine_record(struct migration_engine *);
 void migration_engine_wait(struct migration_engine *);
 
 #endif /* migration.h */

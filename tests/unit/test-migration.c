@@ -394,14 +394,15 @@ teardown(void **state)
     return 0;
 }
 
-/* One turn of cutoverd's loop: the engine runs, then the hosts that are
- * not frozen confirm everything they were handed.  (The model is not
+/* One turn of cutoverd's loop: the engine runs and records, then the hosts
+ * that are not frozen confirm everything they were handed.  (The model is not
  * rebuilt from a database here, so migration_engine_apply() never runs:
  * finished migrations stay to be looked at.) */
 static void
 turn(struct world *w)
 {
     migration_engine_run(w->me);
+    migration_engine_record(w->me);
     for (int i = 0; i < 3; i++) {
         if (!fake_hosts[i].frozen) {
             fake_hosts[i].confirmed = fake_hosts[i].next;
@@ -442,7 +443,7 @@ request(struct world *w, const char *line)
         }
     }
     free(copy);
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < 5; t++) {
         for (size_t j = 0; j < n_answers; j++) {
             if (answers[j].id == id) {
                 return j;
