@@ -14,6 +14,8 @@ gratuitous_libgratuitous_la_SOURCES = \
 	gratuitous/emitter-provider.h \
 	gratuitous/frames.c \
 	gratuitous/frames.h \
+	gratuitous/hold.c \
+	gratuitous/hold.h \
 	gratuitous/packet-out.c \
 	gratuitous/packet-out.h \
 	gratuitous/schedule.c \
@@ -47,7 +49,8 @@ check_PROGRAMS += \
 	tests/unit/test-schedule \
 	tests/unit/test-emitter \
 	tests/unit/test-announcer-args \
-	tests/unit/test-packet-out
+	tests/unit/test-packet-out \
+	tests/unit/test-hold
 tests_unit_test_frames_SOURCES = tests/unit/test-frames.c tests/unit/unit-util.h
 tests_unit_test_frames_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_frames_LDADD = $(GRATUITOUS_UNIT_LDADD)
@@ -63,3 +66,6 @@ tests_unit_test_announcer_args_LDADD = $(GRATUITOUS_UNIT_LDADD)
 tests_unit_test_packet_out_SOURCES = tests/unit/test-packet-out.c
 tests_unit_test_packet_out_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
 tests_unit_test_packet_out_LDADD = $(GRATUITOUS_UNIT_LDADD)
+tests_unit_test_hold_SOURCES = tests/unit/test-hold.c
+tests_unit_test_hold_CFLAGS = $(GRATUITOUS_UNIT_CFLAGS)
+tests_unit_test_hold_LDADD = $(GRATUITOUS_UNIT_LDADD)

@@ -132,7 +132,7 @@ UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-flow-set tests/unit/test-migration \
 	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
 	tests/unit/test-announcer-args \
-	tests/unit/test-packet-out
+	tests/unit/test-packet-out tests/unit/test-hold
 
 # Integration tests: real daemons, real packets, network namespaces.  Each
 # is a bash script run by the automake harness; exit status 77 means
