@@ -16,14 +16,17 @@
       One line per run for the terminal.
   blackout-report.py summary OUT_DIR
       Every OUT_DIR/MODE/run-N/run.json: summaries per mode (median, p95,
-      max over runs), the baselines next to cutover with ratios, into
-      OUT_DIR/results.json and OUT_DIR/results.txt.
+      max over runs), the baselines next to cutover with ratios, the
+      machine (OUT_DIR/machine.json: load, kernel, Open vSwitch), into
+      OUT_DIR/results.json, OUT_DIR/results.csv (a row per run and
+      stream) and OUT_DIR/results.txt (the tables, a verdict per stream).
 
 Python 3 standard library only.
 """
 
 import argparse
 import calendar
+import csv
 import datetime
 import glob
 import json
@@ -56,7 +59,14 @@ METRICS = [
     ("duplicated", "duplicated", ""),
     ("reordered", "reordered", ""),
 ]
-MODES = ["cutover", "learning", "late"]
+MODES = ["cutover", "learning", "late", "none"]
+# The columns of results.csv: the run's, then the stream's.
+CSV_RUN = ["mode", "run", "from", "to", "hook", "rate", "pause_set_ns",
+           "vm_pause_ns", "switchover_latency_ns"]
+CSV_STREAM = ["sent", "received", "lost", "lost_in_switchover",
+              "lost_beyond_switchover", "duplicated", "reordered",
+              "blackout_ns", "beyond_pause_ns", "first_delivery_ns",
+              "first_send_after_resume_ns"]
 
 
 def load(path):
@@ -128,8 +138,9 @@ def follower_steps(run_dir):
 def analyse_run(run_dir, lossmeter, plot):
     times = load(os.path.join(run_dir, "times.json"))
     report = load(os.path.join(run_dir, "report.json"))
-    pause = times["pause_ns"]
+    pause = times["paused_at_ns"]
     resume = times["resume_ns"]
+    moved = times["mode"] != "none"
     vm_pause = times["vm_ready_ns"] - pause
     src, dst = times["source_label"], times["dest_label"]
     arrivals = {}
@@ -205,6 +216,10 @@ def analyse_run(run_dir, lossmeter, plot):
                 dst_tx[0]["start_ns"] - resume if dst_tx else None)
             fig["lost_in_switchover"] = 0
             fig["lost_beyond_switchover"] = s["lost"]
+        if not moved:
+            # Nothing moved: no first delivery after a move, no resume.
+            first = None
+            fig["first_send_after_resume_ns"] = None
         fig["first_delivery_ns"] = first - pause if first else None
         # Deliveries to the VM before its resume, by delivery time: there
         # must be none at the destination (the report's first delivery
@@ -236,7 +251,7 @@ def analyse_run(run_dir, lossmeter, plot):
         "pause_set_ns": times["pause_set_ns"],
         "vm_pause_ns": vm_pause,
         "pause_actual_ns": resume - pause,
-        "pause_ns": pause,
+        "paused_at_ns": pause,
         "resume_ns": resume,
         "switchover_latency_ns": (hook_latency_us(sw["output"]) * 1000
                                   if sw and hook_latency_us(sw["output"])
@@ -256,7 +271,7 @@ def analyse_run(run_dir, lossmeter, plot):
 def plot_run(run_dir, run, arrivals):
     """timeline.png: arrivals by time for each stream, one panel each, with
     the pause, the switchover, the resume and later steps marked."""
-    pause = run["pause_ns"]
+    pause = run["paused_at_ns"]
     ends = [s["blackout_end_ns"] for s in run["streams"].values() if s]
     xmax = max([run["resume_ns"]] + ends) - pause
     xmax = xmax / 1e6 + max(50.0, xmax / 1e6 * 0.3)
@@ -431,7 +446,7 @@ def summary(out_dir):
     comparison = {}
     if "cutover" in summ:
         for b in modes:
-            if b == "cutover":
+            if b in ("cutover", "none"):
                 continue
             comparison[b] = {}
             for key in STREAM_TITLES:
@@ -442,9 +457,15 @@ def summary(out_dir):
                     comparison[b][key][metric] = (
                         v / c if c and v is not None and c > 0 else None)
     first = next(iter(runs.values()))[0] if runs else {}
+    machine_path = os.path.join(out_dir, "machine.json")
+    machine = load(machine_path) if os.path.exists(machine_path) else {}
+    pause_set = [r["pause_set_ns"] for m in modes if m != "none"
+                 for r in runs[m]]
     result = {
-        "config": {"pause_set_ns": first.get("pause_set_ns"),
+        "config": {"pause_set_ns": pause_set[0] if pause_set
+                   else first.get("pause_set_ns"),
                    "rate": first.get("rate")},
+        "machine": machine,
         "modes": modes,
         "runs": [r for m in modes for r in runs[m]],
         "summary": summ,
@@ -453,9 +474,52 @@ def summary(out_dir):
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)
         f.write("\n")
+    write_csv(os.path.join(out_dir, "results.csv"), result["runs"])
     text = tables(result)
     with open(os.path.join(out_dir, "results.txt"), "w") as f:
         f.write(text)
+
+
+def write_csv(path, runs):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_RUN + ["stream"] + CSV_STREAM)
+        for r in runs:
+            for key in STREAM_TITLES:
+                st = r["streams"].get(key)
+                if not st:
+                    continue
+                w.writerow([r.get(c) for c in CSV_RUN] + [key]
+                           + [st.get(c) for c in CSV_STREAM])
+
+
+def verdicts(result):
+    """One line per mode and stream: lost at the median and p95, the
+    blackout beyond the pause against mode none's longest gap."""
+    summ = result["summary"]
+    lines = []
+    for m in result["modes"]:
+        if m == "none":
+            continue
+        for key, title in STREAM_TITLES.items():
+            st = summ[m]["streams"][key]
+            lost, beyond = st["lost"], st["beyond_pause_ns"]
+            if lost["median"] is None:
+                continue
+            word = ("nothing lost" if lost["p95"] == 0 else
+                    "loses packets at the median" if lost["median"] else
+                    "loses packets in some runs")
+            floor = ""
+            if "none" in summ:
+                n = summ["none"]["streams"][key]["blackout_ns"]["median"]
+                floor = ", noise floor %s ms" % ms(n)
+            lines.append("%s, %s: %s (lost %s / %s, beyond the pause "
+                         "%s / %s ms%s)" % (m, title, word,
+                                           fmt(lost["median"], ""),
+                                           fmt(lost["p95"], ""),
+                                           ms(beyond["median"]),
+                                           ms(beyond["p95"]), floor))
+    return lines
 
 
 def tables(result):
@@ -466,11 +530,19 @@ def tables(result):
                  "stream, %s" % (ms(cfg["pause_set_ns"]), cfg["rate"],
                                  ", ".join("%s %d runs" % (m, summ[m]["runs"])
                                            for m in modes)))
+    mach = result.get("machine") or {}
+    if mach:
+        lines.append("Machine: %s CPUs, load %s (%d busy loops added), "
+                     "kernel %s, Open vSwitch %s"
+                     % (mach.get("cpus"), mach.get("loadavg_end"),
+                        mach.get("load", 0), mach.get("kernel"),
+                        mach.get("ovs_version")))
     lines.append("Times in ms: median / p95 / max over runs.")
     lines.append("")
     w = 32
     header = "%-*s" % (w, "") + "".join("%-26s" % m for m in modes)
-    ratio_modes = [m for m in modes if m != "cutover" and "cutover" in modes]
+    ratio_modes = [m for m in modes if m not in ("cutover", "none")
+                   and "cutover" in modes]
     header += "".join("%-18s" % (m + "/cutover") for m in ratio_modes)
     for key, title in STREAM_TITLES.items():
         lines.append(title)
@@ -501,8 +573,16 @@ def tables(result):
                         ms(wl["median"]), ms(wl["p95"]), ms(wl["max"])))
     for m in modes:
         st = summ[m]["pause_actual_ns"]
-        lines.append("%s: the VM was paused %s / %s / %s ms" %
-                     (m, ms(st["median"]), ms(st["p95"]), ms(st["max"])))
+        if m != "none":
+            lines.append("%s: the VM was paused %s / %s / %s ms" %
+                         (m, ms(st["median"]), ms(st["p95"]),
+                          ms(st["max"])))
+    v = verdicts(result)
+    if v:
+        lines.append("")
+        lines.append("Verdicts (lost: median / p95; beyond the pause: "
+                     "median / p95):")
+        lines.extend("  " + x for x in v)
     return "\n".join(lines) + "\n"
 
 

@@ -21,12 +21,13 @@ require_cmds python3 ovsdb-server ovs-vswitchd ethtool
 
 step "usage errors"
 expect_exit "$BLACKOUT" 2 "--runs: '0' is not an integer from 1 to 1000" --runs 0
-expect_exit "$BLACKOUT" 2 "--modes: unknown mode 'fast'" --modes cutover,fast
+expect_exit "$BLACKOUT" 2 "--modes: unknown mode 'fast' .expected cutover, learning, late, none." --modes cutover,fast
 expect_exit "$BLACKOUT" 2 "--pause: 'soon' is not an integer" --pause soon
 expect_exit "$BLACKOUT" 2 "--rate: '5' is not an integer from 100 to 100000" --rate 5
 expect_exit "$BLACKOUT" 2 "--out needs a value" --out
 expect_exit "$BLACKOUT" 2 "unknown option '--fly'" --fly
 expect_exit "$BLACKOUT" 2 "--hook: unknown way 'ssh' .expected qmp, oneshot." --hook ssh
+expect_exit "$BLACKOUT" 2 "--load: '65' is not an integer from 0 to 64" --load 65
 "$BLACKOUT" --help | grep -q "^usage: cutover-blackout" || fail "--help prints no usage"
 
 # blackout NAME ARGS...: one migration per mode asked for at 500 pps, into
@@ -91,7 +92,7 @@ for m in cutover learning late; do
     check_eq "$m: from" "$(run 'j["from"]')" h1
     check_eq "$m: to" "$(run 'j["to"]')" h2
     resume=$(run 'j["resume_ns"]')
-    pause=$(run 'j["pause_ns"]')
+    pause=$(run 'j["paused_at_ns"]')
     check "$m: resume after pause" [ "$resume" -gt "$pause" ]
     # The VM's own pause as played (to the microsecond the runner's clock
     # has): never shorter than asked.
@@ -142,10 +143,10 @@ cutover_checks() {
             "$(run "j['steps']['$st']['status']")" 0
     done
     check_eq "cutover ($way): the VM resumed after the switchover was confirmed" \
-        "$(run 'j["steps"]["switchover"]["end_after_pause_ns"] <= j["resume_ns"] - j["pause_ns"]')" True
+        "$(run 'j["steps"]["switchover"]["end_after_pause_ns"] <= j["resume_ns"] - j["paused_at_ns"]')" True
     # (With qmp, activate is timed to the millisecond.)
     check_eq "cutover ($way): activate after the resume" \
-        "$(run 'j["steps"]["activate"]["start_after_pause_ns"] + j["pause_ns"] >= j["resume_ns"] // 10**6 * 10**6')" True
+        "$(run 'j["steps"]["activate"]["start_after_pause_ns"] + j["paused_at_ns"] >= j["resume_ns"] // 10**6 * 10**6')" True
 }
 cutover_checks "$OUT/cutover/run-1" qmp
 Q=$OUT/cutover/run-1/qmp
@@ -169,14 +170,33 @@ grep -q '"event": "RESUME", "who": "dest"' "$Q/qmp.log" \
     || fail "the destination QEMU sent no RESUME"
 echo "ok: cutover driven through cutover-hook qmp"
 check_eq "late: the home changed after the resume" \
-    "$(json_get "$OUT/late/run-1/run.json" 'j["steps"]["home"]["start_after_pause_ns"] >= j["resume_ns"] - j["pause_ns"]')" True
+    "$(json_get "$OUT/late/run-1/run.json" 'j["steps"]["home"]["start_after_pause_ns"] >= j["resume_ns"] - j["paused_at_ns"]')" True
 check_eq "learning: no controller step" \
     "$(json_get "$OUT/learning/run-1/run.json" 'sorted(j["steps"])')" "[]"
 
-step "one cutover migration with the one-shot hook commands"
+step "one cutover migration with the one-shot hook commands, its noise floor, a busy loop"
 OUT1=$TEST_TMP/oneshot
-blackout oneshot --modes cutover --hook oneshot --no-plots
+blackout oneshot --modes none,cutover --hook oneshot --no-plots --load 1
 cutover_checks "$OUT1/cutover/run-1" oneshot
 [ -e "$OUT1/cutover/run-1/qmp" ] && fail "QMP stand-ins started for the one-shot way"
 grep -q "cutover-hook oneshot" "$OUT1/results.txt" || fail "results.txt does not say the hook's way"
+check_eq "none and cutover in one lab" \
+    "$(grep -c ': lab co[0-9a-f]* (3 hosts)$' "$TEST_TMP/oneshot.stderr")" 1
+R1=$OUT1/results.json
+check_eq "modes with none" "$(json_get "$R1" 'j["modes"]')" "['cutover', 'none']"
+check_eq "none: nothing moved" \
+    "$(json_get "$OUT1/none/run-1/run.json" '(j["from"], j["to"], j["steps"], j["pause_set_ns"])')" \
+    "('h1', 'h1', {}, 0)"
+check_ge "none: the VM got stream 1" \
+    "$(json_get "$OUT1/none/run-1/run.json" 'j["streams"]["peer_to_vm"]["received"]')" 1
+check_eq "the machine: the busy loop, the kernel, OVS" \
+    "$(json_get "$R1" '(j["machine"]["load"], j["machine"]["kernel"] != "", j["machine"]["ovs_version"])')" \
+    "(1, True, '3.1.0')"
+check_eq "results.csv: a row per run and stream, and a header" \
+    "$(wc -l < "$OUT1/results.csv")" 9
+check_eq "results.csv: header" "$(head -1 "$OUT1/results.csv" | cut -d, -f1-3,10-13)" \
+    "mode,run,from,stream,sent,received,lost"
+check_eq "verdicts: one per stream of cutover" \
+    "$(grep -c '^  cutover, .*noise floor' "$OUT1/results.txt")" 4
+[ "$(grep -c 'none/cutover' "$OUT1/results.txt")" = 0 ] || fail "a ratio to the noise floor"
 echo "ok: blackout"
