@@ -20,28 +20,11 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "provision.h"
+#include "timing.h"
 #include "util.h"
 
 /* Longest switchover timeout a request may ask for. */
 #define MAX_SWITCHOVER_TIMEOUT_MS 60000
-
-/* Parses 's', "SECONDS.MICROSECONDS" with exactly six digits after the
- * point, into '*secp' and '*usecp'. */
-static bool
-parse_stopped(const char *s, unsigned long long int *secp,
-              unsigned long long int *usecp)
-{
-    const char *dot = strchr(s, '.');
-    size_t n_sec = dot ? dot - s : 0;
-
-    if (!n_sec || n_sec > 12 || strspn(s, "0123456789") != n_sec
-        || strlen(dot + 1) != 6 || strspn(dot + 1, "0123456789") != 6) {
-        return false;
-    }
-    *secp = strtoull(s, NULL, 10);
-    *usecp = strtoull(dot + 1, NULL, 10);
-    return true;
-}
 
 /* Parses the switchover's options "timeout=MS" and "stopped=S.US" in the
  * 'n' strings 'args' into 'm'.  Returns NULL, or an error (to free) naming
@@ -54,7 +37,6 @@ parse_switchover_options(const char *args[], int n,
         const char *arg = args[i];
         const char *eq = strchr(arg, '=');
         const char *value = eq ? eq + 1 : "";
-        unsigned long long int sec, usec;
         unsigned int ms;
 
         if (eq && !strncmp(arg, "timeout", eq - arg) && eq - arg == 7) {
@@ -66,13 +48,12 @@ parse_switchover_options(const char *args[], int n,
             *timeout_ms = ms;
         } else if (eq && !strncmp(arg, "stopped", eq - arg)
                    && eq - arg == 7) {
-            if (!parse_stopped(value, &sec, &usec)) {
+            if (timing_parse_stamp(value, stopped_us)) {
                 return xasprintf("stopped=%.32s: expected the time the VM "
                                  "stopped as SECONDS.MICROSECONDS since the "
                                  "epoch (QEMU's STOP event timestamp)",
                                  value);
             }
-            *stopped_us = (int64_t) sec * 1000000 + usec;
         } else {
             return xasprintf("unknown option \"%.32s%s\" (expected "
                              "timeout=MS or stopped=SECONDS.MICROSECONDS)",

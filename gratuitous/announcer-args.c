@@ -13,6 +13,7 @@
 #include "nb-check.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
+#include "timing.h"
 #include "util.h"
 
 /* What "announcer/register" takes after PORT and MAC, for messages. */
@@ -181,4 +182,134 @@ announcer_format_spec(const struct frames_spec *spec, struct ds *ds)
     if (!spec->rarp) {
         ds_put_cstr(ds, " no-rarp");
     }
+}
+
+/* Splits 'arg' into an option's name (its first 'len' bytes) and value, or
+ * returns NULL if it has no '='. */
+static const char *
+option_value(const char *arg, size_t *len)
+{
+    const char *eq = strchr(arg, '=');
+
+    if (!eq) {
+        return NULL;
+    }
+    *len = eq - arg;
+    return eq + 1;
+}
+
+static bool
+is_option(const char *arg, size_t len, const char *name)
+{
+    return len == strlen(name) && !strncmp(arg, name, len);
+}
+
+/* The port's name and, for hold/start, its id: the common start of the
+ * hold commands' arguments. */
+static char *
+parse_hold_port(const char *name, const char **port)
+{
+    *port = name;
+    return nb_check_name("port", name);
+}
+
+char *
+announcer_parse_hold_start(int argc, const char *const argv[],
+                           const struct hold_limits *defaults,
+                           struct announcer_hold_start *hs)
+{
+    unsigned int id, v;
+    char *error;
+
+    memset(hs, 0, sizeof *hs);
+    hs->limits = *defaults;
+    if (argc < 2) {
+        return xstrdup("expected PORT ID [bytes=N] [age=MS]");
+    }
+    error = parse_hold_port(argv[0], &hs->port);
+    if (error) {
+        return error;
+    }
+    error = parse_number("ID", argv[1], &id);
+    if (error || id < HOLD_ID_MIN || id > HOLD_ID_MAX) {
+        free(error);
+        return xasprintf("hold id '%.32s' is not an integer from %d to %d "
+                         "(the hold tag's VLAN id)", argv[1], HOLD_ID_MIN,
+                         HOLD_ID_MAX);
+    }
+    hs->id = id;
+    for (int i = 2; i < argc; i++) {
+        size_t len;
+        const char *value = option_value(argv[i], &len);
+
+        if (value && is_option(argv[i], len, "bytes")) {
+            error = parse_number("bytes", value, &v);
+            if (error) {
+                return error;
+            }
+            hs->limits.max_bytes = v;
+        } else if (value && is_option(argv[i], len, "age")) {
+            error = parse_number("age", value, &v);
+            if (error) {
+                return error;
+            }
+            hs->limits.max_age_ns = v * 1000000LL;
+        } else {
+            return xasprintf("unknown option '%.32s' (expected bytes=N, "
+                             "age=MS)", argv[i]);
+        }
+    }
+    return hold_limits_check(&hs->limits);
+}
+
+char *
+announcer_parse_hold_replay(int argc, const char *const argv[],
+                            struct announcer_hold_replay *hr)
+{
+    char *error;
+
+    memset(hr, 0, sizeof *hr);
+    hr->margin_us = ANNOUNCER_DEFAULT_MARGIN_US;
+    hr->cutoff_ns = LLONG_MAX;
+    if (argc < 1) {
+        return xstrdup("expected PORT [stopped=SECONDS.MICROSECONDS] "
+                       "[margin=MS]");
+    }
+    error = parse_hold_port(argv[0], &hr->port);
+    if (error) {
+        return error;
+    }
+    for (int i = 1; i < argc; i++) {
+        size_t len;
+        const char *value = option_value(argv[i], &len);
+        unsigned int ms;
+
+        if (value && is_option(argv[i], len, "stopped")) {
+            if (timing_parse_stamp(value, &hr->stopped_us)) {
+                return xasprintf("stopped=%.32s: expected the time the VM "
+                                 "stopped as SECONDS.MICROSECONDS since the "
+                                 "epoch (QEMU's STOP event timestamp)",
+                                 value);
+            }
+            hr->stopped = true;
+        } else if (value && is_option(argv[i], len, "margin")) {
+            error = parse_number("margin", value, &ms);
+            if (error) {
+                return error;
+            }
+            if (ms > ANNOUNCER_MAX_MARGIN_MS) {
+                return xasprintf("margin=%u: at most %d ms", ms,
+                                 ANNOUNCER_MAX_MARGIN_MS);
+            }
+            hr->margin_us = ms * 1000LL;
+        } else {
+            return xasprintf("unknown option '%.32s' (expected "
+                             "stopped=SECONDS.MICROSECONDS, margin=MS)",
+                             argv[i]);
+        }
+    }
+    if (hr->stopped) {
+        hr->cutoff_ns = (hr->stopped_us - hr->margin_us) * 1000LL;
+    }
+    return NULL;
 }

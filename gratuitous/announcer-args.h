@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include "frames.h"
+#include "hold.h"
 #include "openvswitch/compiler.h"
 #include "openvswitch/types.h"
 #include "schedule.h"
@@ -50,5 +51,41 @@ char *announcer_parse_register(int argc, const char *const argv[],
  * ("02:00:0a:00:00:01 10.0.0.5 fd00::5 vlan=100 no-rarp"), without the
  * schedule. */
 void announcer_format_spec(const struct frames_spec *, struct ds *);
+
+/* One "hold/start" command, parsed. */
+struct announcer_hold_start {
+    const char *port;           /* Points into argv. */
+    uint16_t id;                /* The hold tag's VID. */
+    struct hold_limits limits;
+};
+
+/* Parses the arguments of "hold/start": PORT ID [bytes=N] [age=MS], with
+ * 'defaults' for what is not given.  Returns NULL or an error message to
+ * free, as announcer_parse_register() does. */
+char *announcer_parse_hold_start(int argc, const char *const argv[],
+                                 const struct hold_limits *defaults,
+                                 struct announcer_hold_start *)
+    OVS_WARN_UNUSED_RESULT;
+
+/* The margin hold/replay takes by default, and at most. */
+#define ANNOUNCER_DEFAULT_MARGIN_US 2000
+#define ANNOUNCER_MAX_MARGIN_MS 10000
+
+/* One "hold/replay" command, parsed. */
+struct announcer_hold_replay {
+    const char *port;           /* Points into argv. */
+    bool stopped;               /* Whether the VM's STOP time was given... */
+    int64_t stopped_us;         /* ...this, in us since the epoch. */
+    int64_t margin_us;
+    long long int cutoff_ns;    /* Copies that arrived from this time on are
+                                 * replayed (LLONG_MAX: none). */
+};
+
+/* Parses the arguments of "hold/replay": PORT [stopped=S.US] [margin=MS].
+ * Without stopped=, no copy is replayed (only the held frames).  Returns
+ * NULL or an error message to free. */
+char *announcer_parse_hold_replay(int argc, const char *const argv[],
+                                  struct announcer_hold_replay *)
+    OVS_WARN_UNUSED_RESULT;
 
 #endif /* announcer-args.h */

@@ -33,7 +33,9 @@
 #include <rte_mempool.h>
 
 #include "frames.h"
+#include "hold.h"
 #include "openvswitch/dynamic-string.h"
+#include "packets.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
 
@@ -105,7 +107,7 @@ dpdk_error(int ret, char **errorp, const char *what, ...)
 
 int
 announcer_dpdk_open(uint16_t port_id, unsigned int max_frames,
-                    char **errorp)
+                    unsigned int hold_frames, char **errorp)
 {
     struct rte_eth_conf conf;
     struct rte_eth_dev_info info;
@@ -156,9 +158,12 @@ announcer_dpdk_open(uint16_t port_id, unsigned int max_frames,
         return dpdk_error(ret, errorp, "cannot adjust the ring sizes");
     }
 
-    /* The rx queue is never read, but some drivers fill it at start: its
-     * own pool of full-size mbufs keeps the frames' pool for frames. */
-    n_rx_mbufs = 2 * n_rxd + 64;
+    /* The rx queue is read only while a port's frames are held (see
+     * announcer-hold.c), but some drivers fill it at start: its own pool
+     * of full-size mbufs keeps the frames' pool for frames.  Held frames
+     * stay in their rx mbufs: the pool has room for 'hold_frames' of them
+     * besides a full ring. */
+    n_rx_mbufs = 2 * n_rxd + 64 + hold_frames;
     rx_pool = rte_pktmbuf_pool_create("announcer_rx", n_rx_mbufs, 0, 0,
                                       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (!rx_pool) {
@@ -250,6 +255,68 @@ announcer_dpdk_send(struct rte_mbuf **mbufs, size_t n, unsigned int *n_bursts)
     return sent;
 }
 
+size_t
+announcer_dpdk_recv(struct rte_mbuf **mbufs, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max) {
+        uint16_t k = rte_eth_rx_burst(port, 0, mbufs + n,
+                                      MIN(max - n, UINT16_MAX));
+        if (!k) {
+            break;
+        }
+        n += k;
+    }
+    return n;
+}
+
+void *
+announcer_dpdk_data(struct rte_mbuf *m, uint32_t *len)
+{
+    *len = m->data_len;
+    return rte_pktmbuf_mtod(m, void *);
+}
+
+void
+announcer_dpdk_pop_tag(struct rte_mbuf *m)
+{
+    uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+    memmove(p + HOLD_TAG_LEN, p, 2 * ETH_ADDR_LEN);
+    rte_pktmbuf_adj(m, HOLD_TAG_LEN);
+}
+
+int
+announcer_dpdk_push_tag(struct rte_mbuf *m, const void *tag)
+{
+    uint8_t *p = (uint8_t *) rte_pktmbuf_prepend(m, HOLD_TAG_LEN);
+
+    if (!p) {
+        return ENOBUFS;
+    }
+    memmove(p, p + HOLD_TAG_LEN, 2 * ETH_ADDR_LEN);
+    memcpy(p + 2 * ETH_ADDR_LEN, tag, HOLD_TAG_LEN);
+    return 0;
+}
+
+size_t
+announcer_dpdk_send_owned(struct rte_mbuf **mbufs, size_t n)
+{
+    unsigned int idle = 0;
+    size_t sent = 0;
+
+    while (sent < n && idle < TX_IDLE_RETRIES) {
+        uint16_t k = rte_eth_tx_burst(port, 0, mbufs + sent,
+                                      MIN(n - sent, UINT16_MAX));
+
+        sent += k;
+        idle = k ? 0 : idle + 1;
+    }
+    announcer_dpdk_free(mbufs + sent, n - sent);
+    return sent;
+}
+
 void
 announcer_dpdk_format_frame(const struct rte_mbuf *m, struct ds *ds)
 {
@@ -265,9 +332,16 @@ announcer_dpdk_format(struct ds *ds)
                   "frames mempool %u of %u free", port, port_name, n_txd,
                   tx_pool ? rte_mempool_avail_count(tx_pool) : 0,
                   tx_pool ? tx_pool->size : 0);
+    if (rx_pool) {
+        ds_put_format(ds, ", rx mempool %u of %u free",
+                      rte_mempool_avail_count(rx_pool), rx_pool->size);
+    }
     if (port_started && !rte_eth_stats_get(port, &stats)) {
         ds_put_format(ds, ", driver: %"PRIu64" packets sent, %"PRIu64
-                      " errors", stats.opackets, stats.oerrors);
+                      " errors, %"PRIu64" received, %"PRIu64" missed, %"
+                      PRIu64" without an mbuf", stats.opackets,
+                      stats.oerrors, stats.ipackets, stats.imissed,
+                      stats.rx_nombuf);
     }
 }
 

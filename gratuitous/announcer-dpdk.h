@@ -26,11 +26,13 @@ int announcer_dpdk_init(int argc, char *argv[], char **errorp)
     OVS_WARN_UNUSED_RESULT;
 
 /* Opens the ethdev 'port_id' (which must exist) with a mempool of
- * 'max_frames' frames, one rx and one tx queue, and starts it.  Returns 0,
- * or a positive errno and a malloc()ed message naming the device and
- * DPDK's reason in '*errorp'. */
+ * 'max_frames' frames, one rx and one tx queue whose mempool has room for
+ * 'hold_frames' frames held besides what the rx ring needs, and starts it.
+ * Returns 0, or a positive errno and a malloc()ed message naming the device
+ * and DPDK's reason in '*errorp'. */
 int announcer_dpdk_open(uint16_t port_id, unsigned int max_frames,
-                        char **errorp) OVS_WARN_UNUSED_RESULT;
+                        unsigned int hold_frames, char **errorp)
+    OVS_WARN_UNUSED_RESULT;
 
 /* Builds the frames of 'spec' (frames_count() of them, at most 'max')
  * straight into new mbufs stored in 'mbufs', all or none.  Returns 0,
@@ -51,6 +53,26 @@ void announcer_dpdk_free(struct rte_mbuf **mbufs, size_t n);
  * the rte_eth_tx_burst() calls. */
 size_t announcer_dpdk_send(struct rte_mbuf **mbufs, size_t n,
                            unsigned int *n_bursts);
+
+/* Received frames: up to 'max' of what the rx queue has now, stored in
+ * 'mbufs' (ours to keep, to send with announcer_dpdk_send_owned() or to
+ * free).  Returns how many. */
+size_t announcer_dpdk_recv(struct rte_mbuf **mbufs, size_t max);
+
+/* The frame in 'mbuf' (one segment: the rx mempool's mbufs hold a whole
+ * frame) and its length in '*len'. */
+void *announcer_dpdk_data(struct rte_mbuf *mbuf, uint32_t *len);
+
+/* Removes the HOLD_TAG_LEN bytes after the MAC addresses of the frame in
+ * 'mbuf', or puts 'tag' there.  Pushing returns ENOBUFS if the mbuf has no
+ * headroom left. */
+void announcer_dpdk_pop_tag(struct rte_mbuf *mbuf);
+int announcer_dpdk_push_tag(struct rte_mbuf *mbuf, const void *tag);
+
+/* Sends the 'n' frames 'mbufs' as announcer_dpdk_send() does, but gives
+ * them to the driver: what it does not take is freed.  Returns how many
+ * went out. */
+size_t announcer_dpdk_send_owned(struct rte_mbuf **mbufs, size_t n);
 
 /* Appends to 'ds' a one-line description of the frame in 'mbuf'
  * (frames_format()). */

@@ -20,13 +20,15 @@
  * transmission never race, so nothing is locked: a registration is
  * replaced, fired or withdrawn between two bursts, never during one.
  * Sending is a burst call made when there is something to send, not a
- * driver thread busy-polling a core; the rx queue is never read.  A fire
+ * driver thread busy-polling a core; the rx queue is read only while a
+ * migrating port's frames are held (announcer-hold.c), every millisecond
+ * from the same loop.  A fire
  * waits at most for what the loop is doing when it arrives, and every step
  * of the loop is short (a command, a burst of due rounds).
  *
  * Control commands (ovs-appctl -t SOCKET COMMAND): announcer/register,
  * announcer/fire, announcer/withdraw, announcer/show, announcer/list,
- * exit.  Their arguments and replies are a fixed protocol (cutoverd calls
+ * hold/start, hold/replay, hold/release, hold/stop, hold/show, exit.  Their arguments and replies are a fixed protocol (cutoverd calls
  * them): see docs/cutover-announcer.8. */
 
 #include <config.h>
@@ -40,6 +42,7 @@
 
 #include "announcer-args.h"
 #include "announcer-dpdk.h"
+#include "announcer-hold.h"
 #include "cli.h"
 #include "command-line.h"
 #include "daemon.h"
@@ -61,6 +64,7 @@ VLOG_DEFINE_THIS_MODULE(announcer);
 #define DEFAULT_UNIXCTL "/var/run/cutover/announcer.ctl"
 #define DEFAULT_MAX_FRAMES 8192
 #define MAX_MAX_FRAMES (1u << 20)
+#define DEFAULT_HOLD_FRAMES 4096
 
 /* Fire latencies announcer/show summarizes: the most recent ones. */
 #define LATENCY_WINDOW 65536
@@ -69,6 +73,7 @@ VLOG_DEFINE_THIS_MODULE(announcer);
 static const char *unixctl_path;
 static unsigned int port_id;
 static unsigned int max_frames = DEFAULT_MAX_FRAMES;
+static unsigned int hold_frames = DEFAULT_HOLD_FRAMES;
 
 /* A registered port. */
 struct ann_port {
@@ -115,6 +120,8 @@ struct announcer {
     int64_t *latencies;         /* Ring of the last LATENCY_WINDOW. */
     uint64_t n_latencies;       /* Ever recorded. */
 
+    struct announcer_holds *holds; /* Migrating ports' frames. */
+
     bool exiting;
     bool destroyed;
 };
@@ -135,9 +142,11 @@ Options:\n\
   --unixctl=SOCKET           control socket (default: %s)\n\
   --port-id=N                the DPDK port to send on (default: 0)\n\
   --max-frames=N             frames that can be registered, the mempool's\n\
-                             size (default: %d, at most %u)\n",
+                             size (default: %d, at most %u)\n\
+  --hold-frames=N            frames the holds can keep, all ports together\n\
+                             (default: %d, at most %u)\n",
            program_name, program_name, DEFAULT_UNIXCTL, DEFAULT_MAX_FRAMES,
-           MAX_MAX_FRAMES);
+           MAX_MAX_FRAMES, DEFAULT_HOLD_FRAMES, MAX_MAX_FRAMES);
     daemon_usage();
     vlog_usage();
     printf("\
@@ -147,7 +156,9 @@ Options:\n\
 Commands (ovs-appctl -t SOCKET ...): announcer/register PORT MAC [ADDR...]\n\
 [vlan=VID] [router] [arp-reply] [no-rarp] [rounds=N] [initial=MS] [max=MS]\n\
 [step=MS]; announcer/fire PORT...; announcer/withdraw PORT; announcer/show\n\
-[PORT]; announcer/list; exit.  See cutover-announcer(8).\n");
+[PORT]; announcer/list; hold/start PORT ID [bytes=N] [age=MS]; hold/replay\n\
+PORT [stopped=S.US] [margin=MS]; hold/release PORT; hold/stop PORT;\n\
+hold/show [PORT]; exit.  See cutover-announcer(8).\n");
 }
 
 /* Parses the application's options, those after "--". */
@@ -158,6 +169,7 @@ parse_options(int argc, char *argv[])
         OPT_UNIXCTL = UCHAR_MAX + 1,
         OPT_PORT_ID,
         OPT_MAX_FRAMES,
+        OPT_HOLD_FRAMES,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
@@ -165,6 +177,7 @@ parse_options(int argc, char *argv[])
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
         {"port-id", required_argument, NULL, OPT_PORT_ID},
         {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
+        {"hold-frames", required_argument, NULL, OPT_HOLD_FRAMES},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -189,6 +202,10 @@ parse_options(int argc, char *argv[])
         case OPT_MAX_FRAMES:
             max_frames = cli_parse_uint("--max-frames", optarg, 1,
                                         MAX_MAX_FRAMES);
+            break;
+        case OPT_HOLD_FRAMES:
+            hold_frames = cli_parse_uint("--hold-frames", optarg, 0,
+                                         MAX_MAX_FRAMES);
             break;
         case 'h':
             usage();
@@ -612,6 +629,8 @@ announcer_show(struct unixctl_conn *conn, int argc, const char *argv[],
 
     announcer_dpdk_format(&s);
     ds_put_char(&s, '\n');
+    announcer_holds_format(a->holds, &s);
+    ds_put_char(&s, '\n');
     nodes = shash_sort(&a->ports);
     for (size_t i = 0; i < shash_count(&a->ports); i++) {
         format_port(nodes[i]->data, false, &s);
@@ -686,6 +705,8 @@ announcer_destroy(void *a_)
         return;
     }
     a->destroyed = true;
+    announcer_holds_destroy(a->holds);
+    a->holds = NULL;
     SHASH_FOR_EACH_SAFE (node, next, &a->ports) {
         struct ann_port *p = node->data;
 
@@ -739,7 +760,8 @@ main(int argc, char *argv[])
         ovs_fatal(0, "DPDK has 0 ports: give the EAL one, e.g. "
                   "--vdev=net_af_packet0,iface=IFACE");
     }
-    error = announcer_dpdk_open(port_id, max_frames, &error_msg);
+    error = announcer_dpdk_open(port_id, max_frames, hold_frames,
+                                &error_msg);
     if (error) {
         ovs_fatal(0, "%s", error_msg);
     }
@@ -761,17 +783,21 @@ main(int argc, char *argv[])
     unixctl_command_register("announcer/list", "", 0, 0,
                              announcer_list, &a);
     unixctl_command_register("exit", "", 0, 0, announcer_exit, &a);
+    a.holds = announcer_holds_create(&(struct hold_limits)
+                                     HOLD_LIMITS_DEFAULT);
     daemonize_complete();
     VLOG_INFO("ready on %s, %u frames", unixctl_path, max_frames);
 
     while (!a.exiting) {
         unixctl_server_run(unixctl);
+        announcer_holds_run(a.holds);
         announcer_run(&a);
         if (a.exiting) {
             break;
         }
         unixctl_server_wait(unixctl);
         announcer_wait(&a);
+        announcer_holds_wait(a.holds);
         poll_block();
     }
 

@@ -32,7 +32,9 @@ sbin_PROGRAMS += gratuitous/cutover-announcer
 gratuitous_cutover_announcer_SOURCES = \
 	gratuitous/announcer.c \
 	gratuitous/announcer-dpdk.c \
-	gratuitous/announcer-dpdk.h
+	gratuitous/announcer-dpdk.h \
+	gratuitous/announcer-hold.c \
+	gratuitous/announcer-hold.h
 gratuitous_cutover_announcer_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
 gratuitous_cutover_announcer_LDADD = \
 	gratuitous/libgratuitous.la lib/libcutover.la $(OVS_LIBADD) \

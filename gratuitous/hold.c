@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "openvswitch/dynamic-string.h"
+#include "packets.h"
 #include "util.h"
 
 struct hold_entry {
@@ -302,4 +303,46 @@ hold_replay_format(const struct hold_replay *r, struct ds *ds)
     if (r->maybe_lost) {
         ds_put_cstr(ds, ", some lost to the hold's size");
     }
+}
+
+uint8_t
+hold_kind_pcp(enum hold_kind kind)
+{
+    ovs_assert(kind < HOLD_N_KINDS);
+    return kind + 1;
+}
+
+bool
+hold_tag_parse(const void *frame, size_t len, uint16_t *id,
+               enum hold_kind *kind)
+{
+    const uint8_t *p = frame;
+    uint16_t tci;
+    uint8_t pcp;
+
+    if (len < 2 * ETH_ADDR_LEN + HOLD_TAG_LEN + 2
+        || p[12] != 0x81 || p[13] != 0x00) {
+        return false;
+    }
+    tci = (p[14] << 8) | p[15];
+    *id = tci & VLAN_VID_MASK;
+    pcp = tci >> VLAN_PCP_SHIFT;
+    if (*id < HOLD_ID_MIN || *id > HOLD_ID_MAX
+        || pcp < 1 || pcp > HOLD_N_KINDS) {
+        return false;
+    }
+    *kind = pcp - 1;
+    return true;
+}
+
+void
+hold_tag_put(void *tag, uint16_t id, uint8_t pcp)
+{
+    uint8_t *p = tag;
+    uint16_t tci = (pcp << VLAN_PCP_SHIFT) | (id & VLAN_VID_MASK);
+
+    p[0] = 0x81;
+    p[1] = 0x00;
+    p[2] = tci >> 8;
+    p[3] = tci & 0xff;
 }

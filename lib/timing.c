@@ -51,6 +51,21 @@ timing_format_duration(char *buf, size_t size, int64_t ns)
 }
 
 int
+timing_parse_stamp(const char *s, int64_t *us)
+{
+    const char *dot = strchr(s, '.');
+    size_t n_sec = dot ? dot - s : 0;
+
+    if (!n_sec || n_sec > 12 || strspn(s, "0123456789") != n_sec
+        || strlen(dot + 1) != 6 || strspn(dot + 1, "0123456789") != 6) {
+        return EINVAL;
+    }
+    *us = (int64_t) strtoull(s, NULL, 10) * 1000000
+          + (int64_t) strtoull(dot + 1, NULL, 10);
+    return 0;
+}
+
+int
 timing_parse_duration(const char *s, uint64_t *ns)
 {
     static const struct {

@@ -56,6 +56,11 @@ int timing_sleep_until_ns(uint64_t deadline_ns);
  * its size ("850 ns", "12.3 us", "1.250 ms", "2.500 s") and returns 'buf'. */
 char *timing_format_duration(char *buf, size_t size, int64_t ns);
 
+/* Parses a wall-clock time stamp "SECONDS.MICROSECONDS" (seconds since
+ * the epoch, exactly six digits after the point, as QEMU's QMP events carry
+ * it) into '*us', microseconds since the epoch.  Returns 0 or EINVAL. */
+int timing_parse_stamp(const char *s, int64_t *us);
+
 /* Parses a duration such as "30", "2.5s", "500ms", "250us" or "100ns" (a bare
  * number is seconds) into '*ns'.  Returns 0 or EINVAL. */
 int timing_parse_duration(const char *s, uint64_t *ns);

@@ -160,6 +160,7 @@ INTEGRATION_TESTS = \
 	tests/integration/hook-cli.sh \
 	tests/integration/hook-qmp.sh \
 	tests/integration/announcer.sh \
+	tests/integration/announcer-hold.sh \
 	tests/integration/announce-packet-out.sh \
 	tests/integration/blackout.sh
 
@@ -178,6 +179,7 @@ LAB_FILES = \
 	tests/lab/lab-lib.sh \
 	tests/harness/lab-traffic \
 	tests/harness/nd-frame \
+	tests/harness/hold-frames \
 	tests/harness/fake-cutoverd \
 	tests/harness/fake-qemu \
 	tests/harness/fake-announcer \

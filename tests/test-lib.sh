@@ -158,6 +158,84 @@ test_lab_up() {
     lab_up "$LAB_P" "$n" "$@" || fail "lab up failed"
 }
 
+# require_dpdk_af_packet: skips the test unless DPDK's net_af_packet PMD
+# gives a port on a veth here.  Whether it does is DPDK's and the
+# machine's business: a probe of a few lines of DPDK alone, with none of
+# cutover's code, finds out up front (in a namespace and with an EAL
+# prefix of its own); a test that passes it must not skip on DPDK later.
+require_dpdk_af_packet() {
+    local prefix=ct$$-probe ns n_ports
+    require_cmds cc pkg-config
+    step "this machine's DPDK: net_af_packet gives a port (a probe without cutover's code)"
+    cat >"$TEST_TMP/dpdk-probe.c" <<'EOF_PROBE'
+#include <stdio.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+int
+main(int argc, char *argv[])
+{
+    if (rte_eal_init(argc, argv) < 0) {
+        fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    printf("%u\n", (unsigned int) rte_eth_dev_count_avail());
+    rte_eal_cleanup();
+    return 0;
+}
+EOF_PROBE
+    # shellcheck disable=SC2046
+    cc -o "$TEST_TMP/dpdk-probe" "$TEST_TMP/dpdk-probe.c" \
+        $(pkg-config --cflags --libs libdpdk) 2>"$TEST_TMP/dpdk-probe.cc" \
+        || skip "cannot build a DPDK program here (libdpdk-dev): $(head -1 "$TEST_TMP/dpdk-probe.cc")"
+    test_netns_add dpdk-probe
+    ns=$(test_ns dpdk-probe)
+    check "probe veth" ip -n "$ns" link add probe0 type veth peer name probe1
+    check "probe0 up" ip -n "$ns" link set probe0 up
+    check "probe1 up" ip -n "$ns" link set probe1 up
+    n_ports=$(ip netns exec "$ns" "$TEST_TMP/dpdk-probe" -l 0 --no-pci \
+        --no-huge -m 64 --no-shconf --no-telemetry \
+        --file-prefix="$prefix" --vdev=net_af_packet0,iface=probe1 \
+        2>"$TEST_TMP/dpdk-probe.err")
+    rm -rf "/var/run/dpdk/$prefix"
+    [ "$n_ports" = 1 ] || skip "DPDK's net_af_packet PMD gives no port here, \
+without cutover (a probe: rte_eal_init() with --vdev=net_af_packet0, then \
+rte_eth_dev_count_avail() = '$n_ports'): $(grep -i -m1 -E 'af_packet|error|fail' "$TEST_TMP/dpdk-probe.err")"
+    echo "ok: DPDK's net_af_packet gives 1 port on a veth"
+}
+
+# announcer_start NS IFACE [OPTION...]: cutover-announcer in namespace NS
+# on DPDK net_af_packet over IFACE, with the EAL prefix $DPDK_PREFIX (the
+# caller's trap removes /var/run/dpdk/$DPDK_PREFIX), its files in
+# $TEST_TMP/announcer; OPTIONs go after '--'.  Sets ANN_CTL and ANN_PID;
+# ann COMMAND... and ann_err COMMAND... talk to it.
+announcer_start() {
+    local ns=$1 iface=$2 a=$TEST_TMP/announcer
+    shift 2
+    mkdir -p "$a"
+    ANN_CTL=$a/announcer.ctl
+    TEST_LOGS+=("$a/announcer.log")
+    if ! ip netns exec "$ns" "$top_builddir/gratuitous/cutover-announcer" \
+            -l 0 --no-pci --no-huge -m 64 --no-shconf --no-telemetry \
+            --file-prefix="$DPDK_PREFIX" --vdev="net_af_packet0,iface=$iface" \
+            -- --unixctl="$ANN_CTL" --pidfile="$a/announcer.pid" \
+            --log-file="$a/announcer.log" --detach --no-chdir -vconsole:off \
+            "$@" >"$a/stderr" 2>&1; then
+        cat "$a/stderr"
+        fail "cutover-announcer did not start (DPDK's net_af_packet works here: the probe above)"
+    fi
+    ANN_PID=$(cat "$a/announcer.pid")
+    test_bg "$ANN_PID"
+}
+ann() { ovs-appctl --timeout=10 -t "$ANN_CTL" "$@"; }
+# ann_err COMMAND...: COMMAND fails; prints the first line of its message.
+ann_err() {
+    local out
+    out=$(ann "$@" 2>&1) && fail "'$*' succeeded: $out"
+    echo "$out" | head -1
+}
+
 # test_bg PID: records a background process to kill at exit.
 test_bg() {
     TEST_PIDS+=("$1")

@@ -16,53 +16,11 @@ require_root
 require_announce
 require_cmds tcpdump bridge
 
-require_cmds cc pkg-config
-
 # The EAL's run-time directory: made even with --no-shconf (as root); the
-# announcer removes it when it stops, the trap in any case (the probe's
-# too).
+# announcer removes it when it stops, the trap in any case.
 DPDK_PREFIX=ct$$-announcer
-trap 'rc=$?; rm -rf "/var/run/dpdk/$DPDK_PREFIX" "/var/run/dpdk/$DPDK_PREFIX-probe"; (exit $rc); test_cleanup' EXIT
-
-step "this machine's DPDK: net_af_packet gives a port (a probe without cutover's code)"
-# Whether DPDK's af_packet PMD works here is DPDK's and the machine's
-# business: a probe of a few lines of DPDK alone finds out, up front, on a
-# veth of the test's own.  If it works, the announcer must start.
-cat >"$TEST_TMP/dpdk-probe.c" <<'EOF_PROBE'
-#include <stdio.h>
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_ethdev.h>
-
-int
-main(int argc, char *argv[])
-{
-    if (rte_eal_init(argc, argv) < 0) {
-        fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
-        return 1;
-    }
-    printf("%u\n", (unsigned int) rte_eth_dev_count_avail());
-    rte_eal_cleanup();
-    return 0;
-}
-EOF_PROBE
-# shellcheck disable=SC2046
-cc -o "$TEST_TMP/dpdk-probe" "$TEST_TMP/dpdk-probe.c" \
-    $(pkg-config --cflags --libs libdpdk) 2>"$TEST_TMP/dpdk-probe.cc" \
-    || skip "cannot build a DPDK program here (libdpdk-dev): $(head -1 "$TEST_TMP/dpdk-probe.cc")"
-test_netns_add dpdk
-PROBE_NS=$(test_ns dpdk)
-check "probe veth" ip -n "$PROBE_NS" link add probe0 type veth peer name probe1
-check "probe0 up" ip -n "$PROBE_NS" link set probe0 up
-check "probe1 up" ip -n "$PROBE_NS" link set probe1 up
-n_ports=$(ip netns exec "$PROBE_NS" "$TEST_TMP/dpdk-probe" -l 0 --no-pci \
-    --no-huge -m 64 --no-shconf --no-telemetry \
-    --file-prefix="$DPDK_PREFIX-probe" --vdev=net_af_packet0,iface=probe1 \
-    2>"$TEST_TMP/dpdk-probe.err")
-[ "$n_ports" = 1 ] || skip "DPDK's net_af_packet PMD gives no port here, \
-without cutover (a probe: rte_eal_init() with --vdev=net_af_packet0, then \
-rte_eth_dev_count_avail() = '$n_ports'): $(grep -i -m1 -E 'af_packet|error|fail' "$TEST_TMP/dpdk-probe.err")"
-echo "ok: DPDK's net_af_packet gives 1 port on a veth"
+trap 'rc=$?; rm -rf "/var/run/dpdk/$DPDK_PREFIX"; (exit $rc); test_cleanup' EXIT
+require_dpdk_af_packet
 
 controller_lab_up 3 --no-neigh
 cutoverd_start
@@ -113,27 +71,7 @@ done
 check "ann0 in br-int" lab_vsctl "$P" 2 add-port br-int ann0 \
     -- set interface ann0 external_ids:iface-id=cutover-announcer
 A=$TEST_TMP/announcer
-mkdir -p "$A"
-ANN_CTL=$A/announcer.ctl
-ann() { ovs-appctl --timeout=10 -t "$ANN_CTL" "$@"; }
-# ann_err COMMAND...: COMMAND fails; prints its message.
-ann_err() {
-    local out
-    out=$(ann "$@" 2>&1) && fail "'$*' succeeded: $out"
-    echo "$out" | head -1
-}
-TEST_LOGS+=("$A/announcer.log")
-if ! ip netns exec "$H2" "$ANNOUNCER" -l 0 --no-pci --no-huge -m 64 \
-        --no-shconf --no-telemetry --file-prefix="$DPDK_PREFIX" \
-        --vdev=net_af_packet0,iface=ann1 -- --unixctl="$ANN_CTL" \
-        --max-frames=64 --pidfile="$A/announcer.pid" \
-        --log-file="$A/announcer.log" --detach --no-chdir -vconsole:off \
-        >"$A/stderr" 2>&1; then
-    cat "$A/stderr"
-    fail "cutover-announcer did not start (DPDK's net_af_packet works here: the probe above)"
-fi
-ANN_PID=$(cat "$A/announcer.pid")
-test_bg "$ANN_PID"
+announcer_start "$H2" ann1 --max-frames=64
 check_eq "the announcer's DPDK run-time directory" \
     "$(ls -d "/var/run/dpdk/$DPDK_PREFIX")" "/var/run/dpdk/$DPDK_PREFIX"
 

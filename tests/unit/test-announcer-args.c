@@ -3,6 +3,7 @@
 
 #include <config.h>
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,22 +18,31 @@
 #include "unit-util.h"
 #include "util.h"
 
+/* Splits 'line' into words, at most 80, in static storage. */
+static int
+words(const char *line, const char **argv, size_t max)
+{
+    static char buf[1024];
+    char *save = NULL;
+    int argc = 0;
+
+    ovs_strlcpy(buf, line, sizeof buf);
+    for (char *w = strtok_r(buf, " ", &save); w;
+         w = strtok_r(NULL, " ", &save)) {
+        assert_true(argc < max);
+        argv[argc++] = w;
+    }
+    return argc;
+}
+
 /* Parses the words of 'line' (at most 80) as "announcer/register"'s
  * arguments. */
 static char *
 parse(const char *line, struct announcer_reg *reg)
 {
-    static char buf[1024];
     static const char *argv[80];
-    int argc = 0;
-    char *save = NULL;
+    int argc = words(line, argv, ARRAY_SIZE(argv));
 
-    ovs_strlcpy(buf, line, sizeof buf);
-    for (char *w = strtok_r(buf, " ", &save); w;
-         w = strtok_r(NULL, " ", &save)) {
-        assert_true(argc < ARRAY_SIZE(argv));
-        argv[argc++] = w;
-    }
     return announcer_parse_register(argc, argv, reg);
 }
 
@@ -158,6 +168,90 @@ test_too_many_addresses(void **state OVS_UNUSED)
     ds_destroy(&line);
 }
 
+static char *
+parse_start(const char *line, struct announcer_hold_start *hs)
+{
+    static const struct hold_limits defaults = HOLD_LIMITS_DEFAULT;
+    const char *argv[80];
+    int argc = words(line, argv, ARRAY_SIZE(argv));
+
+    return announcer_parse_hold_start(argc, argv, &defaults, hs);
+}
+
+static char *
+parse_replay(const char *line, struct announcer_hold_replay *hr)
+{
+    const char *argv[80];
+    int argc = words(line, argv, ARRAY_SIZE(argv));
+
+    return announcer_parse_hold_replay(argc, argv, hr);
+}
+
+static void
+test_hold_start(void **state OVS_UNUSED)
+{
+    struct announcer_hold_start hs;
+
+    assert_null(parse_start("vm1 7", &hs));
+    assert_string_equal(hs.port, "vm1");
+    assert_int_equal(hs.id, 7);
+    assert_int_equal(hs.limits.max_bytes, HOLD_DEFAULT_MAX_BYTES);
+    assert_int_equal(hs.limits.max_age_ns, HOLD_DEFAULT_MAX_AGE_MS * 1000000LL);
+
+    assert_null(parse_start("vm1 4094 bytes=1000000 age=300", &hs));
+    assert_int_equal(hs.id, 4094);
+    assert_int_equal(hs.limits.max_bytes, 1000000);
+    assert_int_equal(hs.limits.max_age_ns, 300 * 1000000LL);
+
+    refused(parse_start("vm1", &hs), "expected PORT ID");
+    refused(parse_start("vm1 0", &hs), "hold id '0' is not an integer from "
+            "1 to 4094");
+    refused(parse_start("vm1 seven", &hs), "hold id 'seven'");
+    refused(parse_start("vm1 7 bytes=lots", &hs),
+            "bytes=lots: 'lots' is not a number");
+    refused(parse_start("vm1 7 bytes=100", &hs),
+            "hold size 100 bytes is out of range");
+    refused(parse_start("vm1 7 age=1", &hs),
+            "hold age 1 ms is out of range (10 to 60000 ms)");
+    refused(parse_start("vm1 7 speed=3", &hs),
+            "unknown option 'speed=3' (expected bytes=N, age=MS)");
+    refused(parse_start("vm1 7 fast", &hs), "unknown option 'fast'");
+}
+
+static void
+test_hold_replay(void **state OVS_UNUSED)
+{
+    struct announcer_hold_replay hr;
+
+    /* Without the STOP time, no copy. */
+    assert_null(parse_replay("vm1", &hr));
+    assert_string_equal(hr.port, "vm1");
+    assert_false(hr.stopped);
+    assert_int_equal(hr.cutoff_ns, LLONG_MAX);
+
+    /* The cut-off is the STOP time less the margin (2 ms by default). */
+    assert_null(parse_replay("vm1 stopped=1764000000.500000", &hr));
+    assert_true(hr.stopped);
+    assert_int_equal(hr.stopped_us, 1764000000500000LL);
+    assert_int_equal(hr.cutoff_ns, 1764000000498000000LL);
+    assert_null(parse_replay("vm1 margin=0 stopped=1764000000.500000", &hr));
+    assert_int_equal(hr.cutoff_ns, 1764000000500000000LL);
+    assert_null(parse_replay("vm1 stopped=1764000000.500000 margin=10", &hr));
+    assert_int_equal(hr.cutoff_ns, 1764000000490000000LL);
+
+    refused(parse_replay("vm1 stopped=1764000000.5", &hr),
+            "stopped=1764000000.5: expected the time the VM stopped as "
+            "SECONDS.MICROSECONDS");
+    refused(parse_replay("vm1 stopped=", &hr), "stopped=: expected");
+    refused(parse_replay("vm1 margin=-1", &hr), "margin=-1: '-1' is not a "
+            "number");
+    refused(parse_replay("vm1 margin=10001", &hr),
+            "margin=10001: at most 10000 ms");
+    refused(parse_replay("vm1 now", &hr), "unknown option 'now' (expected "
+            "stopped=SECONDS.MICROSECONDS, margin=MS)");
+    refused(parse_replay("'vm 1'", &hr), "port");
+}
+
 int
 main(void)
 {
@@ -166,6 +260,8 @@ main(void)
         cmocka_unit_test(test_everything),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_too_many_addresses),
+        cmocka_unit_test(test_hold_start),
+        cmocka_unit_test(test_hold_replay),
     };
 
     return cmocka_run_group_tests_name("announcer-args", tests, NULL, NULL);

@@ -344,6 +344,48 @@ test_destroy_frees(void **state OVS_UNUSED)
     hold_destroy(NULL);
 }
 
+/* The tag: what the switch pushes, the daemon reads; what the daemon
+ * pushes back. */
+static void
+test_tag(void **state OVS_UNUSED)
+{
+    uint8_t frame[64] = { [0] = 0x02, [6] = 0x02 };
+    enum hold_kind kind;
+    uint16_t id;
+
+    /* Untagged: not for a hold. */
+    frame[12] = 0x08;
+    assert_false(hold_tag_parse(frame, sizeof frame, &id, &kind));
+
+    hold_tag_put(&frame[12], 42, hold_kind_pcp(HOLD_FORWARDED));
+    assert_int_equal(frame[12], 0x81);
+    assert_int_equal(frame[14], 0x40);      /* PCP 2, VID 42. */
+    assert_int_equal(frame[15], 42);
+    assert_true(hold_tag_parse(frame, sizeof frame, &id, &kind));
+    assert_int_equal(id, 42);
+    assert_int_equal(kind, HOLD_FORWARDED);
+
+    hold_tag_put(&frame[12], HOLD_ID_MAX, hold_kind_pcp(HOLD_COPY));
+    assert_true(hold_tag_parse(frame, sizeof frame, &id, &kind));
+    assert_int_equal(id, HOLD_ID_MAX);
+    assert_int_equal(kind, HOLD_COPY);
+
+    /* What the daemon sends back is not for a hold. */
+    hold_tag_put(&frame[12], 42, HOLD_PCP_REPLAY);
+    assert_false(hold_tag_parse(frame, sizeof frame, &id, &kind));
+    hold_tag_put(&frame[12], 42, 0);
+    assert_false(hold_tag_parse(frame, sizeof frame, &id, &kind));
+
+    /* VID 0 and 4095 are not ids; a runt is nothing. */
+    hold_tag_put(&frame[12], 0, hold_kind_pcp(HOLD_DIRECT));
+    assert_false(hold_tag_parse(frame, sizeof frame, &id, &kind));
+    hold_tag_put(&frame[12], 4095, hold_kind_pcp(HOLD_DIRECT));
+    assert_false(hold_tag_parse(frame, sizeof frame, &id, &kind));
+    hold_tag_put(&frame[12], 7, hold_kind_pcp(HOLD_DIRECT));
+    assert_false(hold_tag_parse(frame, 17, &id, &kind));
+    assert_true(hold_tag_parse(frame, 18, &id, &kind));
+}
+
 int
 main(void)
 {
@@ -357,6 +399,7 @@ main(void)
         cmocka_unit_test(test_release),
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_destroy_frees),
+        cmocka_unit_test(test_tag),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

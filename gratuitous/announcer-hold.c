@@ -1,0 +1,500 @@
+/* cutover-announcer's holds.  See announcer-hold.h.
+ *
+ * A frame's life: the rx queue gives its mbuf; its hold tag says which
+ * hold and what kind (hold.h); the tag is popped and, while the hold is
+ * holding, the mbuf is kept in the hold with its arrival time (the host's
+ * wall clock, QEMU's STOP event's clock).  At hold/replay the hold gives the
+ * mbufs back in the replay order; each gets the tag "replayed" and goes out
+ * in one transmission (the driver frees them).  Nothing is copied. */
+
+#include <config.h>
+#include "announcer-hold.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "announcer-args.h"
+#include "announcer-dpdk.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "timing.h"
+#include "unixctl.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(announcer_hold);
+
+/* Frames read from the rx queue in one turn of the loop at most (the loop
+ * must stay short for fires). */
+#define RX_BURST 64
+#define RX_MAX_PER_RUN 1024
+
+enum hold_state {
+    HOLD_HOLDING,
+    HOLD_PASSING,
+    HOLD_RELEASING,
+};
+
+static const char *const state_names[] = {
+    [HOLD_HOLDING] = "holding",
+    [HOLD_PASSING] = "passing (replayed)",
+    [HOLD_RELEASING] = "releasing (released)",
+};
+
+/* One port's hold. */
+struct ann_hold {
+    char *port;
+    uint16_t id;
+    enum hold_state state;
+    struct hold *hold;
+    struct hold_limits limits;
+    long long int started_ns;   /* Wall clock. */
+
+    /* After a replay or a release. */
+    struct hold_replay last;    /* Its counts ('frames' freed). */
+    int64_t last_us;            /* How long sending took. */
+    uint64_t n_sent;            /* Frames sent on, since. */
+    uint64_t n_send_failed;
+    uint64_t n_dropped_copies;  /* Copies that came too late. */
+};
+
+struct announcer_holds {
+    struct shash holds;         /* Port name -> struct ann_hold. */
+    struct ann_hold *by_id[HOLD_ID_MAX + 1];
+    struct hold_limits defaults;
+
+    /* Scratch: a burst received, frames to send on. */
+    struct rte_mbuf *rx[RX_BURST];
+    struct rte_mbuf *tx[RX_BURST];
+
+    /* Totals. */
+    uint64_t n_received;
+    uint64_t n_untagged;        /* No hold tag: not ours to keep. */
+    uint64_t n_unknown;         /* A tag for no hold. */
+    bool more;                  /* The last run left frames in the queue. */
+};
+
+static void
+free_mbuf(void *frame, void *aux OVS_UNUSED)
+{
+    struct rte_mbuf *m = frame;
+
+    announcer_dpdk_free(&m, 1);
+}
+
+static struct ann_hold *
+hold_find(struct announcer_holds *ah, const char *port)
+{
+    return shash_find_data(&ah->holds, port);
+}
+
+static void
+ann_hold_destroy(struct announcer_holds *ah, struct ann_hold *h)
+{
+    ah->by_id[h->id] = NULL;
+    hold_destroy(h->hold);
+    free(h->port);
+    free(h);
+}
+
+/* Sends the 'n' mbufs of 'mbufs', each tagged for hold 'h' with 'pcp'.
+ * Returns how many went out. */
+static size_t
+send_tagged(struct ann_hold *h, struct rte_mbuf **mbufs, size_t n,
+            uint8_t pcp)
+{
+    uint8_t tag[HOLD_TAG_LEN];
+    size_t n_ok = 0, sent;
+
+    hold_tag_put(tag, h->id, pcp);
+    for (size_t i = 0; i < n; i++) {
+        if (announcer_dpdk_push_tag(mbufs[i], tag)) {
+            announcer_dpdk_free(&mbufs[i], 1);
+        } else {
+            mbufs[n_ok++] = mbufs[i];
+        }
+    }
+    sent = n_ok ? announcer_dpdk_send_owned(mbufs, n_ok) : 0;
+    h->n_sent += sent;
+    h->n_send_failed += n - sent;
+    if (sent < n) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+        VLOG_WARN_RL(&rl, "%s: %"PRIuSIZE" of %"PRIuSIZE" frames of its "
+                     "hold not sent", h->port, n - sent, n);
+    }
+    return sent;
+}
+
+/* Sends on, in 'tx', the frames that arrive for a hold that no longer
+ * holds.  Frames of one burst may be for several holds: they go out per
+ * hold, in arrival order. */
+static void
+pass_on(struct announcer_holds *ah, struct ann_hold *h, struct rte_mbuf *m,
+        enum hold_kind kind)
+{
+    if (kind == HOLD_COPY) {
+        /* Copies stop at the switchover: one that arrives this late was
+         * delivered by the source. */
+        h->n_dropped_copies++;
+        announcer_dpdk_free(&m, 1);
+        return;
+    }
+    ah->tx[0] = m;
+    send_tagged(h, ah->tx, 1, (h->state == HOLD_PASSING
+                               ? HOLD_PCP_REPLAY : HOLD_PCP_RELEASE));
+}
+
+void
+announcer_holds_run(struct announcer_holds *ah)
+{
+    size_t total = 0;
+
+    ah->more = false;
+    if (shash_is_empty(&ah->holds)) {
+        return;
+    }
+    while (total < RX_MAX_PER_RUN) {
+        size_t n = announcer_dpdk_recv(ah->rx, RX_BURST);
+        long long int now = timing_realtime_ns();
+
+        if (!n) {
+            return;
+        }
+        total += n;
+        ah->n_received += n;
+        for (size_t i = 0; i < n; i++) {
+            struct rte_mbuf *m = ah->rx[i];
+            enum hold_kind kind;
+            struct ann_hold *h;
+            uint32_t len;
+            uint16_t id;
+            void *data = announcer_dpdk_data(m, &len);
+
+            if (!hold_tag_parse(data, len, &id, &kind)) {
+                ah->n_untagged++;
+                announcer_dpdk_free(&m, 1);
+                continue;
+            }
+            h = ah->by_id[id];
+            if (!h) {
+                ah->n_unknown++;
+                announcer_dpdk_free(&m, 1);
+                continue;
+            }
+            announcer_dpdk_pop_tag(m);
+            if (h->state == HOLD_HOLDING) {
+                hold_push(h->hold, kind, now, m, len - HOLD_TAG_LEN);
+            } else {
+                pass_on(ah, h, m, kind);
+            }
+        }
+    }
+    ah->more = true;
+}
+
+void
+announcer_holds_wait(const struct announcer_holds *ah)
+{
+    if (ah->more) {
+        poll_immediate_wake();
+    } else if (!shash_is_empty(&ah->holds)) {
+        /* No rx interrupts: read the queue every millisecond while any
+         * port is held. */
+        poll_timer_wait(1);
+    }
+}
+
+/* Sends the frames of 'r' tagged with 'pcp' and frees 'r'. */
+static void
+send_replay(struct announcer_holds *ah OVS_UNUSED, struct ann_hold *h,
+            struct hold_replay *r, uint8_t pcp)
+{
+    uint64_t start = timing_mono_ns();
+
+    send_tagged(h, (struct rte_mbuf **) r->frames, r->n, pcp);
+    h->last_us = (timing_mono_ns() - start) / 1000;
+    free(r->frames);
+    free(r->lens);
+    r->frames = NULL;
+    r->lens = NULL;
+    h->last = *r;
+}
+
+static void
+format_hold(const struct ann_hold *h, struct ds *s)
+{
+    struct hold_stats st;
+
+    hold_get_stats(h->hold, &st);
+    ds_put_format(s, "%s: hold %"PRIu16", %s, limits %"PRIu64" bytes, "
+                  "copies %lld ms\n", h->port, h->id, state_names[h->state],
+                  h->limits.max_bytes, h->limits.max_age_ns / 1000000);
+    ds_put_format(s, "  kept: %"PRIuSIZE" copies, %"PRIuSIZE" forwarded, %"
+                  PRIuSIZE" direct, %"PRIu64" bytes\n", st.n[HOLD_COPY],
+                  st.n[HOLD_FORWARDED], st.n[HOLD_DIRECT], st.bytes);
+    ds_put_format(s, "  received: %"PRIu64" copies, %"PRIu64" forwarded, %"
+                  PRIu64" direct; dropped: %"PRIu64" copies expired, %"PRIu64
+                  " copies evicted, %"PRIu64" frames refused for room, %"
+                  PRIu64" late copies\n", st.received[HOLD_COPY],
+                  st.received[HOLD_FORWARDED], st.received[HOLD_DIRECT],
+                  st.expired, st.evicted, st.refused, h->n_dropped_copies);
+    if (h->state != HOLD_HOLDING) {
+        ds_put_format(s, "  %s: ", (h->state == HOLD_PASSING
+                                    ? "replayed" : "released"));
+        hold_replay_format(&h->last, s);
+        ds_put_format(s, " in %"PRId64" us; since: %"PRIu64" sent, %"PRIu64
+                      " not sent\n", h->last_us, h->n_sent,
+                      h->n_send_failed);
+    }
+}
+
+/* The commands. */
+
+static void
+cmd_start(struct unixctl_conn *conn, int argc, const char *argv[],
+          void *ah_)
+{
+    struct announcer_holds *ah = ah_;
+    struct announcer_hold_start hs;
+    struct ann_hold *h;
+    char *error;
+
+    error = announcer_parse_hold_start(argc - 1, argv + 1, &ah->defaults,
+                                       &hs);
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return;
+    }
+    h = hold_find(ah, hs.port);
+    if (h) {
+        if (h->id == hs.id && h->state == HOLD_HOLDING) {
+            unixctl_command_reply(conn, "already holding");
+            return;
+        }
+        error = xasprintf("port %s has hold %"PRIu16" (%s): stop it first",
+                          hs.port, h->id, state_names[h->state]);
+    } else if (ah->by_id[hs.id]) {
+        error = xasprintf("hold id %"PRIu16" is port %s's", hs.id,
+                          ah->by_id[hs.id]->port);
+    }
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return;
+    }
+
+    h = xzalloc(sizeof *h);
+    h->port = xstrdup(hs.port);
+    h->id = hs.id;
+    h->limits = hs.limits;
+    h->hold = hold_create(&hs.limits, free_mbuf, NULL);
+    h->started_ns = timing_realtime_ns();
+    shash_add(&ah->holds, h->port, h);
+    ah->by_id[h->id] = h;
+    VLOG_INFO("%s: holding as hold %"PRIu16, h->port, h->id);
+    unixctl_command_reply(conn, "holding");
+}
+
+static struct ann_hold *
+find_or_reply(struct announcer_holds *ah, struct unixctl_conn *conn,
+              const char *port)
+{
+    struct ann_hold *h = hold_find(ah, port);
+
+    if (!h) {
+        char *error = xasprintf("port %s has no hold", port);
+
+        unixctl_command_reply_error(conn, error);
+        free(error);
+    }
+    return h;
+}
+
+/* Whether 'h' still holds; if not, replies so on 'conn'. */
+static bool
+holding_or_reply(const struct ann_hold *h, struct unixctl_conn *conn)
+{
+    char *error;
+
+    if (h->state == HOLD_HOLDING) {
+        return true;
+    }
+    error = xasprintf("port %s's hold is %s already", h->port,
+                      state_names[h->state]);
+    unixctl_command_reply_error(conn, error);
+    free(error);
+    return false;
+}
+
+/* Empties 'h' for a replay ('cutoff_ns') or, with 'release', a release,
+ * sends what it kept, and puts in 's' what went out. */
+static void
+empty_hold(struct announcer_holds *ah, struct ann_hold *h, bool release,
+           long long int cutoff_ns, struct ds *s)
+{
+    struct hold_replay r;
+
+    /* What is in the rx queue now arrived before the command. */
+    announcer_holds_run(ah);
+    if (release) {
+        hold_release(h->hold, &r);
+        h->state = HOLD_RELEASING;
+    } else {
+        hold_replay(h->hold, cutoff_ns, &r);
+        h->state = HOLD_PASSING;
+    }
+    send_replay(ah, h, &r, release ? HOLD_PCP_RELEASE : HOLD_PCP_REPLAY);
+    ds_put_cstr(s, release ? "released " : "replayed ");
+    hold_replay_format(&h->last, s);
+    ds_put_format(s, " in %"PRId64" us", h->last_us);
+}
+
+static void
+cmd_replay(struct unixctl_conn *conn, int argc, const char *argv[],
+           void *ah_)
+{
+    struct announcer_holds *ah = ah_;
+    struct announcer_hold_replay hr;
+    struct ann_hold *h;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    char *error;
+
+    error = announcer_parse_hold_replay(argc - 1, argv + 1, &hr);
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return;
+    }
+    h = find_or_reply(ah, conn, hr.port);
+    if (!h || !holding_or_reply(h, conn)) {
+        return;
+    }
+    empty_hold(ah, h, false, hr.cutoff_ns, &s);
+    if (!hr.stopped) {
+        ds_put_cstr(&s, "; no STOP time given: no copy replayed");
+    }
+    if (h->n_send_failed) {
+        ds_put_format(&s, "; %"PRIu64" not sent", h->n_send_failed);
+    }
+    VLOG_INFO("%s: %s", h->port, ds_cstr(&s));
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+cmd_release(struct unixctl_conn *conn, int argc OVS_UNUSED,
+            const char *argv[], void *ah_)
+{
+    struct announcer_holds *ah = ah_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct ann_hold *h = find_or_reply(ah, conn, argv[1]);
+
+    if (!h || !holding_or_reply(h, conn)) {
+        return;
+    }
+    empty_hold(ah, h, true, 0, &s);
+    VLOG_INFO("%s: %s", h->port, ds_cstr(&s));
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+cmd_stop(struct unixctl_conn *conn, int argc OVS_UNUSED,
+         const char *argv[], void *ah_)
+{
+    struct announcer_holds *ah = ah_;
+    struct ann_hold *h = find_or_reply(ah, conn, argv[1]);
+    struct hold_stats st;
+    char *reply;
+
+    if (!h) {
+        return;
+    }
+    hold_get_stats(h->hold, &st);
+    reply = xasprintf("stopped; %"PRIuSIZE" frames dropped",
+                      st.n[HOLD_COPY] + st.n[HOLD_FORWARDED]
+                      + st.n[HOLD_DIRECT]);
+    shash_find_and_delete(&ah->holds, h->port);
+    ann_hold_destroy(ah, h);
+    unixctl_command_reply(conn, reply);
+    free(reply);
+}
+
+static void
+cmd_show(struct unixctl_conn *conn, int argc, const char *argv[],
+         void *ah_)
+{
+    struct announcer_holds *ah = ah_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (argc > 1) {
+        const struct ann_hold *h = find_or_reply(ah, conn, argv[1]);
+
+        if (h) {
+            format_hold(h, &s);
+            unixctl_command_reply(conn, ds_cstr(&s));
+        }
+        ds_destroy(&s);
+        return;
+    }
+    announcer_holds_format(ah, &s);
+    ds_put_char(&s, '\n');
+    const struct shash_node **nodes = shash_sort(&ah->holds);
+    for (size_t i = 0; i < shash_count(&ah->holds); i++) {
+        format_hold(nodes[i]->data, &s);
+    }
+    free(nodes);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+void
+announcer_holds_format(const struct announcer_holds *ah, struct ds *s)
+{
+    ds_put_format(s, "holds: %"PRIuSIZE", %"PRIu64" frames received, %"
+                  PRIu64" without a hold tag, %"PRIu64" for no hold",
+                  shash_count(&ah->holds), ah->n_received, ah->n_untagged,
+                  ah->n_unknown);
+}
+
+struct announcer_holds *
+announcer_holds_create(const struct hold_limits *defaults)
+{
+    struct announcer_holds *ah = xzalloc(sizeof *ah);
+
+    shash_init(&ah->holds);
+    ah->defaults = *defaults;
+    unixctl_command_register("hold/start", "PORT ID [bytes=N] [age=MS]",
+                             2, 4, cmd_start, ah);
+    unixctl_command_register("hold/replay",
+                             "PORT [stopped=SECONDS.MICROSECONDS] "
+                             "[margin=MS]", 1, 3, cmd_replay, ah);
+    unixctl_command_register("hold/release", "PORT", 1, 1, cmd_release, ah);
+    unixctl_command_register("hold/stop", "PORT", 1, 1, cmd_stop, ah);
+    unixctl_command_register("hold/show", "[PORT]", 0, 1, cmd_show, ah);
+    return ah;
+}
+
+void
+announcer_holds_destroy(struct announcer_holds *ah)
+{
+    struct shash_node *node, *next;
+
+    if (!ah) {
+        return;
+    }
+    SHASH_FOR_EACH_SAFE (node, next, &ah->holds) {
+        struct ann_hold *h = node->data;
+
+        shash_delete(&ah->holds, node);
+        ann_hold_destroy(ah, h);
+    }
+    shash_destroy(&ah->holds);
+    free(ah);
+}
