@@ -249,6 +249,7 @@ def analyse_run(run_dir, lossmeter, plot):
         "to": times["to"],
         "rate": times["rate"],
         "pause_set_ns": times["pause_set_ns"],
+        "play": times.get("play", "pause"),
         "vm_pause_ns": vm_pause,
         "pause_actual_ns": resume - pause,
         "paused_at_ns": pause,
@@ -464,7 +465,8 @@ def summary(out_dir):
     result = {
         "config": {"pause_set_ns": pause_set[0] if pause_set
                    else first.get("pause_set_ns"),
-                   "rate": first.get("rate")},
+                   "rate": first.get("rate"),
+                   "play": first.get("play", "pause")},
         "machine": machine,
         "modes": modes,
         "runs": [r for m in modes for r in runs[m]],
@@ -526,10 +528,14 @@ def tables(result):
     summ, modes = result["summary"], result["modes"]
     cfg = result["config"]
     lines = []
-    lines.append("Live migration blackout: VM's own pause %s ms, %s pps per "
-                 "stream, %s" % (ms(cfg["pause_set_ns"]), cfg["rate"],
-                                 ", ".join("%s %d runs" % (m, summ[m]["runs"])
-                                           for m in modes)))
+    played = ("VM's own pause %s ms" % ms(cfg["pause_set_ns"])
+              if cfg.get("play", "pause") == "pause" else
+              "no pause, played as links (the source's goes down, the "
+              "switchover, the destination's comes up, RARPs)")
+    lines.append("Live migration blackout: %s, %s pps per stream, %s"
+                 % (played, cfg["rate"],
+                    ", ".join("%s %d runs" % (m, summ[m]["runs"])
+                              for m in modes)))
     mach = result.get("machine") or {}
     if mach:
         lines.append("Machine: %s CPUs, load %s (%d busy loops added), "

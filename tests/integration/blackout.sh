@@ -28,6 +28,9 @@ expect_exit "$BLACKOUT" 2 "--out needs a value" --out
 expect_exit "$BLACKOUT" 2 "unknown option '--fly'" --fly
 expect_exit "$BLACKOUT" 2 "--hook: unknown way 'ssh' .expected qmp, oneshot." --hook ssh
 expect_exit "$BLACKOUT" 2 "--load: '65' is not an integer from 0 to 64" --load 65
+expect_exit "$BLACKOUT" 2 "--play: unknown way 'fast' .expected pause, links." --play fast
+expect_exit "$BLACKOUT" 2 "--play links: the VM does not pause .--pause must be 0." --play links --pause 50
+expect_exit "$BLACKOUT" 2 "--play links: the switchover is a one-shot hook command .--hook oneshot." --play links --hook qmp
 "$BLACKOUT" --help | grep -q "^usage: cutover-blackout" || fail "--help prints no usage"
 
 # blackout NAME ARGS...: one migration per mode asked for at 500 pps, into
@@ -199,4 +202,19 @@ check_eq "results.csv: header" "$(head -1 "$OUT1/results.csv" | cut -d, -f1-3,10
 check_eq "verdicts: one per stream of cutover" \
     "$(grep -c '^  cutover, .*noise floor' "$OUT1/results.txt")" 4
 [ "$(grep -c 'none/cutover' "$OUT1/results.txt")" = 0 ] || fail "a ratio to the noise floor"
+step "the peer's semantics: no pause, the links go down and up, cutover and learning"
+OUT2=$TEST_TMP/links
+blackout links --modes cutover,learning --play links --no-plots
+check_eq "links: played" "$(json_get "$OUT2/results.json" '(j["config"]["play"], j["config"]["pause_set_ns"])')" "('links', 0)"
+grep -q "no pause, played as links" "$OUT2/results.txt" || fail "results.txt does not say how the move was played"
+for m in cutover learning; do
+    D=$OUT2/$m/run-1
+    for s in peer_to_vm inet_to_vm; do
+        check_ge "links, $m $s: delivered at the destination" \
+            "$(json_get "$D/run.json" "j['streams']['$s']['delivered_at_destination']")" 1
+    done
+    check_eq "links, $m: the destination's packets reached the peer" \
+        "$(json_get "$D/run.json" 'j["streams"]["vm_to_peer"]["first_delivery_ns"] is not None')" True
+done
+cutover_checks "$OUT2/cutover/run-1" oneshot
 echo "ok: blackout"
