@@ -58,11 +58,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(bridge);
 
     ovs_be32 ip4;
-    if (!nb_check_ipv4("IP", f[0], &ip4)) {
+    char *error = nb_check_ipv4("IP", f[0], &ip4);
+    if (!error) {
         ovs_assert(nb_ip_equal(f[0], f[0]));
     }
+    free(error);
     struct in6_addr ip6;
-    char *error = nb_check_ipv6("IP", f[0], &ip6);
+    error = nb_check_ipv6("IP", f[0], &ip6);
     if (!error) {
         ovs_assert(nb_ip_equal(f[0], f[0]));
     }
