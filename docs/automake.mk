@@ -13,6 +13,7 @@ EXTRA_DIST += \
 	docs/announcements.md \
 	docs/migration.md \
 	docs/hook.md \
+	docs/testing.md \
 	docs/img/demo-cutover-timeline.png \
 	docs/img/bench-10k-cutover.png \
 	docs/img/bench-10k-learning.png \
