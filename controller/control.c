@@ -245,8 +245,9 @@ reply_conn_error(struct control_conn *conn, const struct json *id,
     va_start(args, format);
     text = xvasprintf(format, args);
     va_end(args);
+    /* jsonrpc_create_error() takes a reference of its own to 'id'. */
     jsonrpc_send(conn->rpc, jsonrpc_create_error(json_string_create(text),
-                                                 json_clone(id)));
+                                                 id));
     free(text);
 }
 

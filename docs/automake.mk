@@ -14,6 +14,7 @@ EXTRA_DIST += \
 	docs/migration.md \
 	docs/hook.md \
 	docs/hold.md \
+	docs/testing.md \
 	docs/img/demo-cutover-timeline.png \
 	docs/img/bench-10k-cutover.png \
 	docs/img/bench-10k-learning.png \

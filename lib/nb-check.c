@@ -395,7 +395,12 @@ nb_check_port_ip(const char *ip, const char *subnet_name, const char *cidr,
         if (error) {
             return error;
         }
-        if (!cidr6 || nb_check_cidr6(cidr6, &c6)) {
+        /* A subnet whose IPv6 prefix is not valid has none, as far as its
+         * ports are concerned (nb_check_subnet() says what is wrong with
+         * it). */
+        error = cidr6 ? nb_check_cidr6(cidr6, &c6) : NULL;
+        if (!cidr6 || error) {
+            free(error);
             return xasprintf("port address %s is IPv6 but subnet %s has no "
                              "IPv6 prefix", ip, subnet_name);
         }

@@ -102,3 +102,44 @@ AC_DEFUN([CUTOVER_ENABLE_WERROR], [
   fi
   AC_SUBST([WERROR])
 ])
+
+# CUTOVER_ENABLE_FUZZ
+# -------------------
+# --enable-fuzz links the fuzz targets (tests/fuzz/) with libFuzzer instead
+# of the plain driver tests/fuzz/fuzz-driver.c.  It needs clang (CC=clang):
+# the whole build is then compiled with libFuzzer's coverage instrumentation
+# and AddressSanitizer and UndefinedBehaviorSanitizer, so that libFuzzer is
+# guided by the code under test, not only by the target, and sees what the
+# sanitizers see.  Sets FUZZ_ENGINE (libfuzzer or driver) and the automake
+# conditional ENABLE_FUZZ.
+AC_DEFUN([CUTOVER_ENABLE_FUZZ], [
+  AC_ARG_ENABLE([fuzz],
+    [AS_HELP_STRING([--enable-fuzz],
+      [build the fuzz targets with libFuzzer (needs CC=clang; instruments the whole build with ASan and UBSan)])],
+    [], [enable_fuzz=no])
+  FUZZ_ENGINE=driver
+  FUZZ_CFLAGS=
+  FUZZ_LDFLAGS=
+  if test "$enable_fuzz" = yes; then
+    AC_MSG_CHECKING([whether $CC links libFuzzer (-fsanitize=fuzzer)])
+    save_CFLAGS=$CFLAGS
+    CFLAGS="$CFLAGS -fsanitize=fuzzer"
+    AC_LINK_IFELSE(
+      [AC_LANG_SOURCE([[
+#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return n && !d; }
+]])],
+      [AC_MSG_RESULT([yes])],
+      [AC_MSG_RESULT([no])
+       AC_MSG_ERROR([--enable-fuzz needs a compiler with libFuzzer: configure with CC=clang])])
+    CFLAGS=$save_CFLAGS
+    FUZZ_ENGINE=libfuzzer
+    FUZZ_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
+    FUZZ_LDFLAGS="-fsanitize=address,undefined"
+    CFLAGS="$CFLAGS $FUZZ_CFLAGS"
+    LDFLAGS="$LDFLAGS $FUZZ_LDFLAGS"
+  fi
+  AM_CONDITIONAL([ENABLE_FUZZ], [test "$enable_fuzz" = yes])
+  AC_SUBST([FUZZ_ENGINE])
+])

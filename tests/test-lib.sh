@@ -38,6 +38,7 @@ test_cleanup() {
     for pid in "${TEST_PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null
     done
+    sanitizer_collect || rc=1
     for p in "${TEST_LABS[@]}"; do
         [ -d "$(lab_dir "$p")" ] && lab_down "$p"
     done
@@ -49,6 +50,22 @@ test_cleanup() {
     done
     rm -rf "$TEST_TMP"
     exit $rc
+}
+# sanitizer_collect: in 'make check-sanitizers' (docs/testing.md), copies
+# every file of the test's directory that holds an UndefinedBehaviorSanitizer
+# report (a daemon's stderr: with ASan, UBSan ignores log_path) to
+# $CUTOVER_SANITIZER_REPORTS, and returns 1 if there was one.
+sanitizer_collect() {
+    local f found=0
+    [ -n "${CUTOVER_SANITIZER_REPORTS:-}" ] || return 0
+    for f in $(grep -rlE 'runtime error:|ERROR: [A-Za-z]+Sanitizer' \
+                   "$TEST_TMP" 2>/dev/null); do
+        echo "sanitizer report in $f:"
+        cat "$f"
+        cp "$f" "$CUTOVER_SANITIZER_REPORTS/$TEST_NAME-$(basename "$f")"
+        found=1
+    done
+    [ $found = 0 ]
 }
 trap test_cleanup EXIT
 trap 'exit 1' INT TERM HUP

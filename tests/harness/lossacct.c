@@ -208,8 +208,12 @@ lossacct_compute(struct lossacct *acct, struct lossacct_report *r)
         return 0;
     }
 
-    qsort(acct->arrivals, acct->n_arrivals, sizeof *acct->arrivals,
-          compare_arrivals);
+    if (acct->n_arrivals) {
+        /* Nothing received: 'arrivals' may be NULL, which qsort() must not
+         * get even for 0 elements. */
+        qsort(acct->arrivals, acct->n_arrivals, sizeof *acct->arrivals,
+              compare_arrivals);
+    }
 
     /* Extend every arrival's sequence number to 64 bits, in arrival order,
      * each relative to the highest seen so far. */

@@ -56,12 +56,13 @@ reach_soon() {
 }
 
 step "hosts: h1 and h2 listen where cutoverd connects, h3 through br-int.mgmt"
+# A foreign flow on h1, there before cutoverd knows h1 (not after: cutoverd
+# may reach h1 before the test adds it): its first bundle removes it.
+check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
+    "cookie=0x1234,table=7,priority=5,actions=drop"
 check "h1" cutoverd_host_add 1 br-int.cutover
 check "h2" cutoverd_host_add 2 br-int.cutover
 check "h3" cutoverd_host_add 3 br-int.mgmt
-# A foreign flow on h1: the controller's first bundle removes it.
-check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
-    "cookie=0x1234,table=7,priority=5,actions=drop"
 wait_until 30 "3 hosts in sync" cutoverd_synced 3
 check_eq "h1's controller target" \
     "$(lab_vsctl "$P" 1 get controller br-int target)" \

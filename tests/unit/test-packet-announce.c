@@ -281,6 +281,14 @@ status(const struct packet_announce *pa)
     return ds_steal_cstr(&s);
 }
 
+/* Asserts that 'text' (taken) is 'want'. */
+static void
+assert_string_equal_free(char *text, const char *want)
+{
+    assert_string_equal(text, want);
+    free(text);
+}
+
 static void
 assert_contains(char *text, const char *want)
 {
@@ -386,7 +394,7 @@ test_rounds(void **state)
     pa = packet_announce_create("h2", fake_installer);
     assert_non_null(fake_handler);
     assert_ptr_equal(fake_handler_aux, pa);
-    assert_int_equal(status(pa)[0], '\0');
+    assert_string_equal_free(status(pa), "");
 
     /* Round 1 is handed over before start returns. */
     assert_int_equal(packet_announce_start(pa, &w->m, w->vm1, &result), 0);
