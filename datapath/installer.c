@@ -125,6 +125,13 @@ struct installer {
     struct installer_audit audit_cur;   /* The round under way. */
     struct installer_audit audit_last;  /* The last one completed, */
     unsigned int audit_last_conn;       /* on this connection seqno. */
+    /* The audit's cache: each part's confirmed flows as the switch spells
+     * them (flow_audit_canonical(), which costs a parse and an encoding a
+     * flow), made again only for a part whose flows changed since. */
+    struct dp_flow_set *canon;  /* 'canon_n_parts' sets, */
+    bool *canon_valid;          /* each valid or not; */
+    unsigned int canon_n_parts; /* 0: none yet. */
+    enum ofp_version canon_version;
 
     long long int retry_at;     /* No transaction before (msec), or 0. */
     char *last_error;
@@ -165,6 +172,11 @@ installer_destroy(struct installer *inst)
         dp_flow_set_destroy(&inst->txn_del);
         dp_flow_set_destroy(&inst->found);
         dp_flow_set_destroy(&inst->audit_found);
+        for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
+            dp_flow_set_destroy(&inst->canon[i]);
+        }
+        free(inst->canon);
+        free(inst->canon_valid);
         free(inst->dirty);
         free(inst->name);
         free(inst->target);
@@ -502,6 +514,21 @@ send_txn(struct installer *inst)
     }
 }
 
+/* The audit's cached canonical flows of the part of 'cookie' (or of every
+ * part, for all_parts) no longer say what 'installed' has. */
+static void
+canon_invalidate(struct installer *inst, uint64_t cookie, bool all_parts)
+{
+    for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
+        if (all_parts || flow_audit_in_part(cookie, i, inst->canon_n_parts)) {
+            inst->canon_valid[i] = false;
+            if (!all_parts) {
+                break;
+            }
+        }
+    }
+}
+
 static bool
 xid_in_txn(const struct installer *inst, uint32_t xid)
 {
@@ -520,6 +547,7 @@ finish_txn(struct installer *inst)
     }
     if (inst->txn_full) {
         dp_flow_set_swap(&inst->installed, &inst->txn_add);
+        canon_invalidate(inst, 0, true);
     } else {
         const struct dp_flow *f;
 
@@ -527,6 +555,7 @@ finish_txn(struct installer *inst)
             struct dp_flow *old = dp_flow_set_find(&inst->installed, f->table,
                                                    f->priority, f->match);
             if (old) {
+                canon_invalidate(inst, old->cookie, false);
                 dp_flow_set_remove(&inst->installed, old);
             }
         }
@@ -534,8 +563,10 @@ finish_txn(struct installer *inst)
             struct dp_flow *old = dp_flow_set_find(&inst->installed, f->table,
                                                    f->priority, f->match);
             if (old) {
+                canon_invalidate(inst, old->cookie, false);
                 dp_flow_set_remove(&inst->installed, old);
             }
+            canon_invalidate(inst, f->cookie, false);
             dp_flow_set_add(&inst->installed, f->table, f->priority,
                             f->cookie, f->match, f->actions);
         }
@@ -710,6 +741,29 @@ audit_due(const struct installer *inst)
                 || time_msec() >= inst->audit_next));
 }
 
+/* Makes the audit's cache one of 'n_parts' parts for 'version', emptied
+ * if either changed. */
+static void
+canon_resize(struct installer *inst, unsigned int n_parts,
+             enum ofp_version version)
+{
+    if (n_parts == inst->canon_n_parts && version == inst->canon_version) {
+        return;
+    }
+    for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
+        dp_flow_set_destroy(&inst->canon[i]);
+    }
+    free(inst->canon);
+    free(inst->canon_valid);
+    inst->canon = xmalloc(n_parts * sizeof *inst->canon);
+    inst->canon_valid = xcalloc(n_parts, sizeof *inst->canon_valid);
+    for (unsigned int i = 0; i < n_parts; i++) {
+        dp_flow_set_init(&inst->canon[i]);
+    }
+    inst->canon_n_parts = n_parts;
+    inst->canon_version = version;
+}
+
 /* Sends the request for the current part of the audit round under way,
  * starting a round if one is due. */
 static void
@@ -736,6 +790,8 @@ audit_run(struct installer *inst)
             dp_flow_set_count(&inst->installed));
         memset(&inst->audit_cur, 0, sizeof inst->audit_cur);
         inst->audit_cur.n_parts = inst->audit_n_parts;
+        canon_resize(inst, inst->audit_n_parts,
+                     rconn_get_version(inst->rconn));
         inst->audit_start_usec = time_usec();
     }
 
@@ -782,6 +838,7 @@ audit_repair(struct installer *inst, const struct flow_audit_diff *d)
         audit_log(inst, (i < d->n_missing ? "the switch lacks a flow"
                          : "the switch has this flow otherwise"), f);
         /* Every flow of its cookie goes again: an add replaces. */
+        canon_invalidate(inst, f->cookie, false);
         dp_flow_set_remove_cookie(&inst->installed, f->cookie);
         mark_dirty(inst, f->cookie);
     }
@@ -789,6 +846,7 @@ audit_repair(struct installer *inst, const struct flow_audit_diff *d)
         const struct dp_flow *f = d->extra[i];
 
         audit_log(inst, "the switch has a flow it should not have", f);
+        canon_invalidate(inst, f->cookie, false);
         dp_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
                         f->match, f->actions);
         mark_dirty(inst, f->cookie);
@@ -846,7 +904,8 @@ static void
 audit_part_done(struct installer *inst)
 {
     struct installer_audit *a = &inst->audit_cur;
-    struct dp_flow_set expected;
+    long long int start = time_usec();
+    struct dp_flow_set *expected;
     struct flow_audit_diff d;
     size_t n_bad;
 
@@ -859,22 +918,26 @@ audit_part_done(struct installer *inst)
         return;
     }
 
-    dp_flow_set_init(&expected);
-    flow_audit_canonical(&inst->installed, inst->audit_part,
-                         inst->audit_n_parts, rconn_get_version(inst->rconn),
-                         &expected, &n_bad);
-    flow_audit_compare(&expected, &inst->audit_found,
+    expected = &inst->canon[inst->audit_part];
+    if (!inst->canon_valid[inst->audit_part]) {
+        dp_flow_set_clear(expected);
+        flow_audit_canonical(&inst->installed, inst->audit_part,
+                             inst->audit_n_parts, inst->canon_version,
+                             expected, &n_bad);
+        inst->canon_valid[inst->audit_part] = true;
+    }
+    flow_audit_compare(expected, &inst->audit_found,
                        inst->audit_foreign_cookie, inst->audit_foreign_mask,
                        &d);
-    a->n_checked += dp_flow_set_count(&expected);
+    a->n_checked += dp_flow_set_count(expected);
     a->n_missing += d.n_missing;
     a->n_changed += d.n_changed;
     a->n_extra += d.n_extra;
     a->n_foreign += d.n_foreign;
     audit_repair(inst, &d);
     flow_audit_diff_destroy(&d);
-    dp_flow_set_destroy(&expected);
     dp_flow_set_clear(&inst->audit_found);
+    a->compare_usec += time_usec() - start;
 
     if (++inst->audit_part >= inst->audit_n_parts) {
         audit_finish_round(inst);

@@ -59,6 +59,7 @@ struct installer_audit {
     size_t n_discarded;         /* Parts read again: a bundle overtook. */
     uint64_t usec;              /* From its first request to its last
                                  * reply. */
+    uint64_t compare_usec;      /* Of which, comparing in the installer. */
 };
 
 struct installer_stats {
