@@ -28,7 +28,12 @@
  *
  * Control commands (controller/control.h: on the unixctl socket, so
  * 'ovs-appctl -t SOCKET COMMAND', and on every --remote): cutoverd/status,
- * cutoverd/flows HOST, cutoverd/recompute, migration/..., exit. */
+ * cutoverd/flows HOST, cutoverd/recompute, cutoverd/audit [HOST],
+ * migration/..., exit.
+ *
+ * Every --audit-interval, each host's installer reads its switch's flows
+ * back and repairs what differs (datapath/installer.h); cutoverd/audit asks
+ * for a round at once and is answered when it completed. */
 
 #include <config.h>
 
@@ -51,6 +56,7 @@
 #include "model-idl.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
@@ -69,11 +75,21 @@ VLOG_DEFINE_THIS_MODULE(cutoverd);
 #define DEFAULT_DB "unix:/var/run/cutover/nb.sock"
 #define DEFAULT_UNIXCTL "/var/run/cutover/cutoverd.ctl"
 
+/* The audit's interval: the default, and the bounds of a non-zero one. */
+#define DEFAULT_AUDIT_INTERVAL_MS 5000
+#define MIN_AUDIT_INTERVAL_MS 10
+#define MAX_AUDIT_INTERVAL_MS 86400000
+
+/* How long cutoverd/audit waits for its rounds (a host that is not
+ * connected, or busy all that time, answers "no answer"). */
+#define AUDIT_ANSWER_TIMEOUT_MS 10000
+
 /* Options. */
 static const char *nb_db;
 static const char *unixctl_path;
 static char **remotes;          /* --remote, extra control listeners. */
 static size_t n_remotes;
+static long long int audit_interval_ms = DEFAULT_AUDIT_INTERVAL_MS;
 static struct migration_config migration_cfg = {
     .switchover_timeout_ms = MIGRATION_SWITCHOVER_TIMEOUT_MS,
     .step_timeout_ms = MIGRATION_STEP_TIMEOUT_MS,
@@ -104,6 +120,17 @@ struct cutoverd {
     bool exiting;
 
     struct migration_engine *engine;
+    struct ovs_list audits;     /* struct audit_req, waiting for rounds. */
+};
+
+/* A cutoverd/audit request waiting for its hosts' rounds. */
+struct audit_req {
+    struct ovs_list node;       /* In cutoverd's 'audits'. */
+    struct control_req *req;
+    long long int deadline;     /* Answer then, whatever is missing. */
+    size_t n;
+    char **hosts;               /* Host names, sorted. */
+    uint64_t *rounds;           /* The round each waits for. */
 };
 
 static void
@@ -141,10 +168,14 @@ Options:\n\
                              confirmed, before the source's flows go\n\
                              (default: %d)\n\
   --history=N                finished migrations kept per port in the\n\
-                             northbound database (default: %d)\n",
+                             northbound database (default: %d)\n\
+  --audit-interval=MS        how often each switch's flows are read back and\n\
+                             what differs repaired: 0 (only on request,\n\
+                             cutoverd/audit) or %d to %d (default: %d)\n",
            program_name, program_name, DEFAULT_DB, DEFAULT_UNIXCTL,
            MIGRATION_SWITCHOVER_TIMEOUT_MS, MIGRATION_STEP_TIMEOUT_MS,
-           MIGRATION_GRACE_MS, MIGRATION_HISTORY);
+           MIGRATION_GRACE_MS, MIGRATION_HISTORY, MIN_AUDIT_INTERVAL_MS,
+           MAX_AUDIT_INTERVAL_MS, DEFAULT_AUDIT_INTERVAL_MS);
     daemon_usage();
     vlog_usage();
     printf("\
@@ -166,6 +197,7 @@ parse_options(int argc, char *argv[])
         OPT_STEP_TIMEOUT,
         OPT_GRACE,
         OPT_HISTORY,
+        OPT_AUDIT_INTERVAL,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -183,6 +215,7 @@ parse_options(int argc, char *argv[])
         {"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
         {"grace", required_argument, NULL, OPT_GRACE},
         {"history", required_argument, NULL, OPT_HISTORY},
+        {"audit-interval", required_argument, NULL, OPT_AUDIT_INTERVAL},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -241,6 +274,16 @@ parse_options(int argc, char *argv[])
         case OPT_GRACE:
             migration_cfg.grace_ms = cli_parse_uint("--grace", optarg, 0,
                                                     3600000);
+            break;
+        case OPT_AUDIT_INTERVAL:
+            audit_interval_ms = cli_parse_uint("--audit-interval", optarg, 0,
+                                               MAX_AUDIT_INTERVAL_MS);
+            if (audit_interval_ms && audit_interval_ms < MIN_AUDIT_INTERVAL_MS) {
+                cli_usage_error("--audit-interval: %lld ms is too short "
+                                "(expected 0, for audits on request only, "
+                                "or %d to %d)", audit_interval_ms,
+                                MIN_AUDIT_INTERVAL_MS, MAX_AUDIT_INTERVAL_MS);
+            }
             break;
         case 'h':
             usage();
@@ -343,6 +386,7 @@ sync_hosts(struct cutoverd *d)
         }
         if (!hc) {
             hc = hostctl_create(h->name, &provision_cfg);
+            hostctl_set_audit(hc, audit_interval_ms);
             shash_add(&d->hosts, h->name, hc);
             VLOG_INFO("host %s: managing it (OVSDB %s, OpenFlow %s)",
                       h->name, h->ovsdb_target, h->openflow_target);
@@ -493,6 +537,13 @@ cutoverd_wait(struct cutoverd *d)
     if (d->rebuild) {
         poll_immediate_wake();
     }
+    if (!ovs_list_is_empty(&d->audits)) {
+        struct audit_req *ar;
+
+        LIST_FOR_EACH (ar, node, &d->audits) {
+            poll_timer_wait_until(ar->deadline);
+        }
+    }
 }
 
 /* Control commands. */
@@ -514,7 +565,7 @@ cutoverd_ctl_status(struct control_req *req, int argc OVS_UNUSED,
     struct cutoverd *d = d_;
     struct ds s = DS_EMPTY_INITIALIZER;
     const struct shash_node **sorted;
-    size_t n_synced = 0;
+    size_t n_synced = 0, n_installed = 0;
 
     ds_put_format(&s, "northbound %s: %s, %"PRIuSIZE" hosts, %"PRIuSIZE
                   " networks, %"PRIuSIZE" ports, %"PRIuSIZE" elastic IPs "
@@ -529,12 +580,20 @@ cutoverd_ctl_status(struct control_req *req, int argc OVS_UNUSED,
         ds_put_format(&s, "  %d rows skipped (see the log)\n", d->n_skipped);
     }
 
+    /* "In sync" only once an audit read the switch's flows back and found
+     * them as they should be; a confirmed bundle alone is "installed". */
     sorted = shash_sort(&d->hosts);
     for (size_t i = 0; i < shash_count(&d->hosts); i++) {
-        n_synced += hostctl_is_synced(sorted[i]->data);
+        n_synced += hostctl_is_checked(sorted[i]->data);
+        n_installed += hostctl_is_synced(sorted[i]->data);
     }
-    ds_put_format(&s, "hosts: %"PRIuSIZE" managed, %"PRIuSIZE" in sync\n",
+    ds_put_format(&s, "hosts: %"PRIuSIZE" managed, %"PRIuSIZE" in sync",
                   shash_count(&d->hosts), n_synced);
+    if (n_installed > n_synced) {
+        ds_put_format(&s, ", %"PRIuSIZE" installed but not checked in sync",
+                      n_installed - n_synced);
+    }
+    ds_put_char(&s, '\n');
     for (size_t i = 0; i < shash_count(&d->hosts); i++) {
         hostctl_format_status(sorted[i]->data, &s);
     }
@@ -584,6 +643,97 @@ cutoverd_ctl_recompute(struct control_req *req, int argc OVS_UNUSED,
     d->rebuild = true;
     poll_immediate_wake();
     control_reply(req, true, NULL);
+}
+
+/* cutoverd/audit [HOST]: asks the host's installer (or every host's) for an
+ * audit round and answers once they completed (cutoverd_answer_audits()):
+ * the handler itself only asks. */
+static void
+cutoverd_ctl_audit(struct control_req *req, int argc, const char *argv[],
+                   void *d_)
+{
+    struct cutoverd *d = d_;
+    struct audit_req *ar;
+    const struct shash_node **sorted;
+    size_t n;
+
+    if (argc > 1 && !shash_find(&d->hosts, argv[1])) {
+        const char *why = shash_find_data(&d->host_errors, argv[1]);
+
+        control_reply_format(req, false, "host %s: %s", argv[1],
+                             why ? why : "no such host in the northbound "
+                             "database");
+        return;
+    }
+    n = argc > 1 ? 1 : shash_count(&d->hosts);
+    if (!n) {
+        control_reply(req, false, "no host is managed");
+        return;
+    }
+    ar = xzalloc(sizeof *ar);
+    ar->req = req;
+    ar->deadline = time_msec() + AUDIT_ANSWER_TIMEOUT_MS;
+    ar->hosts = xcalloc(n, sizeof *ar->hosts);
+    ar->rounds = xcalloc(n, sizeof *ar->rounds);
+    sorted = shash_sort(&d->hosts);
+    for (size_t i = 0; i < shash_count(&d->hosts); i++) {
+        if (argc > 1 && strcmp(sorted[i]->name, argv[1])) {
+            continue;
+        }
+        ar->hosts[ar->n] = xstrdup(sorted[i]->name);
+        ar->rounds[ar->n++] = hostctl_audit_request(sorted[i]->data);
+    }
+    free(sorted);
+    ovs_list_push_back(&d->audits, &ar->node);
+}
+
+static void
+audit_req_destroy(struct audit_req *ar)
+{
+    for (size_t i = 0; i < ar->n; i++) {
+        free(ar->hosts[i]);
+    }
+    free(ar->hosts);
+    free(ar->rounds);
+    free(ar);
+}
+
+/* Answers the cutoverd/audit requests whose rounds all completed, or whose
+ * time is up (then a host's answer says so). */
+static void
+cutoverd_answer_audits(struct cutoverd *d, bool exiting)
+{
+    struct audit_req *ar;
+
+    LIST_FOR_EACH_SAFE (ar, node, &d->audits) {
+        bool expired = exiting || time_msec() >= ar->deadline;
+        struct ds s = DS_EMPTY_INITIALIZER;
+        bool done = true;
+
+        for (size_t i = 0; i < ar->n; i++) {
+            const struct hostctl *hc = shash_find_data(&d->hosts,
+                                                       ar->hosts[i]);
+
+            if (!hc) {
+                ds_put_format(&s, "%s: no longer managed\n", ar->hosts[i]);
+            } else if (!hostctl_audit_answer(hc, ar->rounds[i], &s)) {
+                if (!expired) {
+                    done = false;
+                    break;
+                }
+                ds_put_format(&s, "%s: no answer: %s\n", ar->hosts[i],
+                              (exiting ? "cutoverd is exiting"
+                               : !hostctl_is_connected(hc)
+                               ? "not connected" : "the switch is busy"));
+            }
+        }
+        if (done) {
+            ovs_list_remove(&ar->node);
+            control_reply(ar->req, true, ds_cstr(&s));
+            audit_req_destroy(ar);
+        }
+        ds_destroy(&s);
+    }
 }
 
 /* Sends the answers still queued on the control channels, for at most a
@@ -648,6 +798,7 @@ main(int argc, char *argv[])
     model_init(&d.model);
     shash_init(&d.hosts);
     shash_init(&d.host_errors);
+    ovs_list_init(&d.audits);
     d.idl = ovsdb_idl_create(nb_db, &nbrec_idl_class, true, true);
     /* Reading is all cutoverd does: any member of a clustered database
      * will do. */
@@ -659,6 +810,8 @@ main(int argc, char *argv[])
     control_register("cutoverd/status", "", 0, 0, cutoverd_ctl_status, &d);
     control_register("cutoverd/flows", "HOST", 1, 1, cutoverd_ctl_flows, &d);
     control_register("cutoverd/recompute", "", 0, 0, cutoverd_ctl_recompute,
+                     &d);
+    control_register("cutoverd/audit", "[HOST]", 0, 1, cutoverd_ctl_audit,
                      &d);
     daemonize_complete();
     VLOG_INFO("following the northbound database %s", nb_db);
@@ -673,6 +826,7 @@ main(int argc, char *argv[])
             control_server_run(servers[i]);
         }
         migration_engine_run(d.engine);
+        cutoverd_answer_audits(&d, false);
         cutoverd_flush(&d);
         migration_engine_record(d.engine);
         if (d.exiting) {
@@ -693,6 +847,7 @@ main(int argc, char *argv[])
     control_shutdown();
     migration_engine_destroy(d.engine);
     d.engine = NULL;
+    cutoverd_answer_audits(&d, true);
     flush_answers(unixctl, servers);
     for (size_t i = 0; i < n_remotes; i++) {
         control_server_destroy(servers[i]);

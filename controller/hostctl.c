@@ -19,6 +19,7 @@
 #include "packet-announce.h"
 #include "pipeline.h"
 #include "provision.h"
+#include "timeval.h"
 #include "timing.h"
 #include "util.h"
 
@@ -46,6 +47,7 @@ struct hostctl {
     size_t n_flows;             /* How many flows that was. */
     size_t n_conflicts;         /* Flows left out (inconsistent model). */
     uint64_t compute_usec;      /* How long computing them took. */
+    long long int audit_interval;       /* hostctl_set_audit(). */
 };
 
 struct hostctl *
@@ -241,6 +243,69 @@ hostctl_is_synced(const struct hostctl *hc)
             && neighbours_is_synced(hc->neighbours));
 }
 
+void
+hostctl_set_audit(struct hostctl *hc, long long int interval_ms)
+{
+    /* Flows of cookie class 0 are not ours (pipeline.h). */
+    hc->audit_interval = interval_ms;
+    installer_set_audit(hc->installer, interval_ms, 0,
+                        PIPELINE_COOKIE_CLASS_MASK);
+}
+
+uint64_t
+hostctl_audit_request(struct hostctl *hc)
+{
+    return installer_audit_request(hc->installer);
+}
+
+bool
+hostctl_audit_answer(const struct hostctl *hc, uint64_t round, struct ds *s)
+{
+    const struct installer_audit *a = installer_audit_last(hc->installer);
+
+    if (!installer_audit_done(hc->installer, round) || !a) {
+        return false;
+    }
+    ds_put_format(s, "%s: ", hc->name);
+    installer_audit_format(a, s);
+    ds_put_char(s, '\n');
+    return true;
+}
+
+bool
+hostctl_is_checked(const struct hostctl *hc)
+{
+    const struct installer_audit *a = installer_audit_last(hc->installer);
+
+    return (hostctl_is_synced(hc) && a
+            && !a->n_missing && !a->n_changed && !a->n_extra);
+}
+
+/* Appends what the host's flows are known to be: being installed,
+ * installed (confirmed by the switch's barrier), checked by an audit or
+ * repaired by one. */
+static void
+hostctl_format_sync(const struct hostctl *hc, struct ds *s)
+{
+    const struct installer_audit *a = installer_audit_last(hc->installer);
+
+    if (!hostctl_is_synced(hc)) {
+        ds_put_cstr(s, "installing");
+    } else if (!a) {
+        ds_put_format(s, "installed, not yet checked%s",
+                      hc->audit_interval ? "" : " (audit on request only)");
+    } else if (a->n_missing || a->n_changed || a->n_extra) {
+        char *when = xastrftime_msec("%H:%M:%S", a->done_msec, false);
+
+        ds_put_format(s, "%"PRIuSIZE" flows repaired at %s",
+                      a->n_missing + a->n_changed + a->n_extra, when);
+        free(when);
+    } else {
+        ds_put_format(s, "in sync, checked %lld s ago",
+                      MAX(0, time_wall_msec() - a->done_msec) / 1000);
+    }
+}
+
 bool
 hostctl_format_flows(const struct hostctl *hc, const struct model *model,
                      struct ds *s)
@@ -269,9 +334,9 @@ hostctl_format_status(const struct hostctl *hc, struct ds *s)
     } else if (!hc->computed_seqno) {
         ds_put_cstr(s, "not computed\n");
     } else {
-        ds_put_format(s, "%s, %"PRIuSIZE" flows computed in %"PRIu64" us, "
+        hostctl_format_sync(hc, s);
+        ds_put_format(s, ", %"PRIuSIZE" flows computed in %"PRIu64" us, "
                       "%"PRIuSIZE" VM interfaces\n",
-                      hostctl_is_synced(hc) ? "in sync" : "installing",
                       hc->n_flows, hc->compute_usec,
                       simap_count(&hc->ports.ifaces));
     }

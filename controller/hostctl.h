@@ -68,6 +68,21 @@ bool hostctl_compute(struct hostctl *, const struct model *);
  * if they are pre-resolved, the host's tunnel neighbours are all set. */
 bool hostctl_is_synced(const struct hostctl *);
 
+/* The audit of the host's flows (installer_set_audit()): every
+ * 'interval_ms', 0 for on request only. */
+void hostctl_set_audit(struct hostctl *, long long int interval_ms);
+/* Asks for an audit round now; returns its number for
+ * hostctl_audit_answer(). */
+uint64_t hostctl_audit_request(struct hostctl *);
+/* Once round 'round' completed, appends what it found and returns true;
+ * returns false while it has not (also while the host is not connected:
+ * the caller decides how long to wait). */
+bool hostctl_audit_answer(const struct hostctl *, uint64_t round,
+                          struct ds *);
+/* Whether hostctl_is_synced() and the last audit round found the switch's
+ * flows as they should be: what cutoverd/status calls "in sync". */
+bool hostctl_is_checked(const struct hostctl *);
+
 /* Appends the flows hostctl_compute() would give the host now, in
  * ovs-ofctl syntax, one per line.  Returns false if the host's ports are not
  * known yet. */

@@ -3,6 +3,8 @@
 # and host provisioning.
 noinst_LTLIBRARIES += datapath/libdatapath.la
 datapath_libdatapath_la_SOURCES = \
+	datapath/flow-audit.c \
+	datapath/flow-audit.h \
 	datapath/flow-set.c \
 	datapath/flow-set.h \
 	datapath/installer.c \

@@ -5,18 +5,31 @@
  * [bundle commit] [barrier], sent back to back.  The transaction keeps a
  * copy of what it changes (only that: a port move copies a few flows, not
  * the table); when the barrier's reply arrives with no error for any of the
- * transaction's messages, those changes are applied to the installed set.  An error (or a disconnection) makes the next
- * transaction a full one: delete everything, add everything, atomically. */
+ * transaction's messages, those changes are applied to the installed set.
+ * An error (or a disconnection) makes the next transaction a full one:
+ * delete everything, add everything, atomically.
+ *
+ * The audit reads the switch's table back in parts (flow-audit.h), one flow
+ * stats request at a time, only while nothing is in flight or due.  When a
+ * part's last reply arrives and no transaction was sent since its request,
+ * the switch's answer and 'installed' describe the same moment: the part's
+ * differences are then made true in 'installed' (a flow the switch lacks or
+ * has otherwise is taken out of it, a flow it should not have is put in) and
+ * their cookies marked dirty, so that the next transaction, an ordinary
+ * incremental bundle, repairs them.  If a transaction was sent meanwhile (a
+ * switchover), the answer may predate it: the part is read again later. */
 
 #include <config.h>
 #include "installer.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "byte-order.h"
+#include "flow-audit.h"
 #include "flow-set.h"
 #include "openflow/openflow.h"
 #include "openvswitch/dynamic-string.h"
@@ -41,6 +54,11 @@ VLOG_DEFINE_THIS_MODULE(installer);
 /* After a bundle fails, wait this long before the next full attempt, so that
  * a flow the switch keeps refusing does not make us spin. */
 #define RETRY_MSEC 1000
+
+/* After an audit round that repaired something, the next one comes this
+ * soon (doubling while rounds keep repairing, up to the interval), to
+ * confirm the repair. */
+#define AUDIT_RECHECK_MSEC 200
 
 /* The OpenFlow versions the installer speaks: bundles need 1.4. */
 #define INSTALLER_VERSIONS ((1u << OFP14_VERSION) | (1u << OFP15_VERSION))
@@ -89,6 +107,32 @@ struct installer {
     bool rb_done;               /* 'found' holds this connection's. */
     struct dp_flow_set found;
 
+    uint64_t txns_sent;         /* Transactions sent, ever. */
+
+    /* The audit (installer_set_audit()). */
+    long long int audit_interval;       /* Msec; 0: on request only. */
+    uint64_t audit_foreign_cookie, audit_foreign_mask;
+    long long int audit_next;   /* Next round due (msec), or LLONG_MAX. */
+    uint64_t audit_wanted;      /* Round asked for (installer_audit_request). */
+    unsigned int audit_repeats; /* Repairing rounds in a row. */
+    bool audit_running;         /* A round is under way, */
+    unsigned int audit_part;    /* reading this part */
+    unsigned int audit_n_parts; /* of so many. */
+    uint32_t audit_xid;         /* Its request in flight, or 0. */
+    uint64_t audit_txn_mark;    /* 'txns_sent' when it was sent. */
+    struct dp_flow_set audit_found;     /* Its replies so far. */
+    long long int audit_start_usec;
+    struct installer_audit audit_cur;   /* The round under way. */
+    struct installer_audit audit_last;  /* The last one completed, */
+    unsigned int audit_last_conn;       /* on this connection seqno. */
+    /* The audit's cache: each part's confirmed flows as the switch spells
+     * them (flow_audit_canonical(), which costs a parse and an encoding a
+     * flow), made again only for a part whose flows changed since. */
+    struct dp_flow_set *canon;  /* 'canon_n_parts' sets, */
+    bool *canon_valid;          /* each valid or not; */
+    unsigned int canon_n_parts; /* 0: none yet. */
+    enum ofp_version canon_version;
+
     long long int retry_at;     /* No transaction before (msec), or 0. */
     char *last_error;
     struct installer_stats stats;
@@ -110,6 +154,8 @@ installer_create(const char *name)
     dp_flow_set_init(&inst->txn_add);
     dp_flow_set_init(&inst->txn_del);
     dp_flow_set_init(&inst->found);
+    dp_flow_set_init(&inst->audit_found);
+    inst->audit_next = LLONG_MAX;
     inst->need_full = true;
     return inst;
 }
@@ -125,6 +171,12 @@ installer_destroy(struct installer *inst)
         dp_flow_set_destroy(&inst->txn_add);
         dp_flow_set_destroy(&inst->txn_del);
         dp_flow_set_destroy(&inst->found);
+        dp_flow_set_destroy(&inst->audit_found);
+        for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
+            dp_flow_set_destroy(&inst->canon[i]);
+        }
+        free(inst->canon);
+        free(inst->canon_valid);
         free(inst->dirty);
         free(inst->name);
         free(inst->target);
@@ -200,6 +252,20 @@ cookie_in(uint64_t cookie, const uint64_t *cookies, size_t n)
     return false;
 }
 
+/* Marks 'cookie''s flows for the next incremental transaction to
+ * compare. */
+static void
+mark_dirty(struct installer *inst, uint64_t cookie)
+{
+    if (!cookie_in(cookie, inst->dirty, inst->n_dirty)) {
+        if (inst->n_dirty >= inst->allocated_dirty) {
+            inst->dirty = x2nrealloc(inst->dirty, &inst->allocated_dirty,
+                                     sizeof *inst->dirty);
+        }
+        inst->dirty[inst->n_dirty++] = cookie;
+    }
+}
+
 uint64_t
 installer_update(struct installer *inst, const uint64_t *cookies, size_t n,
                  struct dp_flow_set *flows)
@@ -216,13 +282,7 @@ installer_update(struct installer *inst, const uint64_t *cookies, size_t n,
         dp_flow_set_move(&inst->desired, flows, f);
     }
     for (size_t i = 0; i < n; i++) {
-        if (!cookie_in(cookies[i], inst->dirty, inst->n_dirty)) {
-            if (inst->n_dirty >= inst->allocated_dirty) {
-                inst->dirty = x2nrealloc(inst->dirty, &inst->allocated_dirty,
-                                         sizeof *inst->dirty);
-            }
-            inst->dirty[inst->n_dirty++] = cookies[i];
-        }
+        mark_dirty(inst, cookies[i]);
     }
     return ++inst->desired_seqno;
 }
@@ -390,6 +450,7 @@ send_txn(struct installer *inst)
     inst->txn_error = false;
     inst->txn_flow_mods = 0;
     inst->txn_start_usec = time_usec();
+    inst->txns_sent++;
 
     msg = ofputil_encode_bundle_ctrl_request(version, &bc);
     inst->first_xid = msg_xid(msg);
@@ -453,6 +514,21 @@ send_txn(struct installer *inst)
     }
 }
 
+/* The audit's cached canonical flows of the part of 'cookie' (or of every
+ * part, for all_parts) no longer say what 'installed' has. */
+static void
+canon_invalidate(struct installer *inst, uint64_t cookie, bool all_parts)
+{
+    for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
+        if (all_parts || flow_audit_in_part(cookie, i, inst->canon_n_parts)) {
+            inst->canon_valid[i] = false;
+            if (!all_parts) {
+                break;
+            }
+        }
+    }
+}
+
 static bool
 xid_in_txn(const struct installer *inst, uint32_t xid)
 {
@@ -471,6 +547,7 @@ finish_txn(struct installer *inst)
     }
     if (inst->txn_full) {
         dp_flow_set_swap(&inst->installed, &inst->txn_add);
+        canon_invalidate(inst, 0, true);
     } else {
         const struct dp_flow *f;
 
@@ -478,6 +555,7 @@ finish_txn(struct installer *inst)
             struct dp_flow *old = dp_flow_set_find(&inst->installed, f->table,
                                                    f->priority, f->match);
             if (old) {
+                canon_invalidate(inst, old->cookie, false);
                 dp_flow_set_remove(&inst->installed, old);
             }
         }
@@ -485,8 +563,10 @@ finish_txn(struct installer *inst)
             struct dp_flow *old = dp_flow_set_find(&inst->installed, f->table,
                                                    f->priority, f->match);
             if (old) {
+                canon_invalidate(inst, old->cookie, false);
                 dp_flow_set_remove(&inst->installed, old);
             }
+            canon_invalidate(inst, f->cookie, false);
             dp_flow_set_add(&inst->installed, f->table, f->priority,
                             f->cookie, f->match, f->actions);
         }
@@ -531,10 +611,11 @@ send_readback_request(struct installer *inst)
     }
 }
 
-/* Adds the flows of a flow stats reply to 'found', as text in the syntax
- * the pipeline writes (for comparison of actions, mostly). */
+/* Adds the flows of flow stats reply 'oh' to 'set', as text in the syntax
+ * the audit compares (flow_audit_add_stats()). */
 static void
-handle_readback_reply(struct installer *inst, const struct ofp_header *oh)
+decode_flow_stats(const struct installer *inst, const struct ofp_header *oh,
+                  struct dp_flow_set *set)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
@@ -543,12 +624,9 @@ handle_readback_reply(struct installer *inst, const struct ofp_header *oh)
     ofpbuf_init(&ofpacts, 64);
     for (;;) {
         struct ofputil_flow_stats fs;
-        struct ds match = DS_EMPTY_INITIALIZER;
-        struct ds actions = DS_EMPTY_INITIALIZER;
-        struct ofpact_format_params fp = { .s = &actions };
-        int retval;
+        int retval = ofputil_decode_flow_stats_reply(&fs, &b, false,
+                                                     &ofpacts);
 
-        retval = ofputil_decode_flow_stats_reply(&fs, &b, false, &ofpacts);
         if (retval) {
             if (retval != EOF) {
                 VLOG_WARN_RL(&rl, "%s: bad flow stats reply (%s)",
@@ -556,15 +634,16 @@ handle_readback_reply(struct installer *inst, const struct ofp_header *oh)
             }
             break;
         }
-        match_format(&fs.match, NULL, &match, OFP_DEFAULT_PRIORITY);
-        ofpacts_format(fs.ofpacts, fs.ofpacts_len, &fp);
-        dp_flow_set_add(&inst->found, fs.table_id, fs.priority,
-                        ntohll(fs.cookie), ds_cstr(&match),
-                        actions.length ? ds_cstr(&actions) : "drop");
-        ds_destroy(&match);
-        ds_destroy(&actions);
+        flow_audit_add_stats(set, &fs);
     }
     ofpbuf_uninit(&ofpacts);
+}
+
+/* Adds the flows of a read-back reply to 'found'. */
+static void
+handle_readback_reply(struct installer *inst, const struct ofp_header *oh)
+{
+    decode_flow_stats(inst, oh, &inst->found);
     if (!ofpmp_more(oh)) {
         inst->rb_done = true;
         inst->rb_xid = 0;
@@ -572,6 +651,8 @@ handle_readback_reply(struct installer *inst, const struct ofp_header *oh)
                  dp_flow_set_count(&inst->found));
     }
 }
+
+static void handle_audit_reply(struct installer *, const struct ofp_header *);
 
 static void
 handle_msg(struct installer *inst, struct ofpbuf *msg)
@@ -612,6 +693,8 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
     case OFPTYPE_FLOW_STATS_REPLY:
         if (inst->rb_xid && xid == inst->rb_xid) {
             handle_readback_reply(inst, oh);
+        } else if (inst->audit_xid && xid == inst->audit_xid) {
+            handle_audit_reply(inst, oh);
         }
         break;
 
@@ -626,14 +709,308 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
     }
 }
 
-/* Whether a transaction is due and nothing stops it. */
+/* Whether a transaction is due and nothing stops it.  (Dirty cookies
+ * with nothing new desired: an audit's repair.) */
 static bool
 may_send(const struct installer *inst)
 {
     return (rconn_is_connected(inst->rconn) && !inst->in_flight
             && !inst->held && (!inst->rb_enabled || inst->rb_done)
-            && (inst->need_full
+            && (inst->need_full || inst->n_dirty
                 || inst->confirmed_seqno != inst->desired_seqno));
+}
+
+/* Whether the audit may read the switch now: connected, nothing in flight,
+ * due or held, so that the switch's answer describes 'installed'. */
+static bool
+audit_may_read(const struct installer *inst)
+{
+    return (rconn_is_connected(inst->rconn) && !inst->in_flight
+            && !inst->held && (!inst->rb_enabled || inst->rb_done)
+            && !inst->need_full && !inst->retry_at && !inst->diff_all
+            && !inst->n_dirty
+            && inst->confirmed_seqno == inst->desired_seqno);
+}
+
+/* Whether an audit round should start now (if the installer is idle). */
+static bool
+audit_due(const struct installer *inst)
+{
+    return (!inst->audit_running
+            && (inst->audit_wanted > inst->stats.audit_rounds
+                || time_msec() >= inst->audit_next));
+}
+
+/* Makes the audit's cache one of 'n_parts' parts for 'version', emptied
+ * if either changed. */
+static void
+canon_resize(struct installer *inst, unsigned int n_parts,
+             enum ofp_version version)
+{
+    if (n_parts == inst->canon_n_parts && version == inst->canon_version) {
+        return;
+    }
+    for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
+        dp_flow_set_destroy(&inst->canon[i]);
+    }
+    free(inst->canon);
+    free(inst->canon_valid);
+    inst->canon = xmalloc(n_parts * sizeof *inst->canon);
+    inst->canon_valid = xcalloc(n_parts, sizeof *inst->canon_valid);
+    for (unsigned int i = 0; i < n_parts; i++) {
+        dp_flow_set_init(&inst->canon[i]);
+    }
+    inst->canon_n_parts = n_parts;
+    inst->canon_version = version;
+}
+
+/* Sends the request for the current part of the audit round under way,
+ * starting a round if one is due. */
+static void
+audit_run(struct installer *inst)
+{
+    enum ofp_version version;
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    uint64_t cookie, mask;
+    struct ofpbuf *msg;
+
+    if (inst->audit_xid || !audit_may_read(inst)
+        || (!inst->audit_running && !audit_due(inst))) {
+        return;
+    }
+    if (!inst->audit_running) {
+        inst->audit_running = true;
+        inst->audit_part = 0;
+        inst->audit_n_parts = flow_audit_n_parts(
+            dp_flow_set_count(&inst->installed));
+        memset(&inst->audit_cur, 0, sizeof inst->audit_cur);
+        inst->audit_cur.n_parts = inst->audit_n_parts;
+        canon_resize(inst, inst->audit_n_parts,
+                     rconn_get_version(inst->rconn));
+        inst->audit_start_usec = time_usec();
+    }
+
+    version = rconn_get_version(inst->rconn);
+    flow_audit_part_cookie(inst->audit_part, inst->audit_n_parts, &cookie,
+                           &mask);
+    fsr.cookie = htonll(cookie);
+    fsr.cookie_mask = htonll(mask);
+    match_init_catchall(&fsr.match);
+    msg = ofputil_encode_flow_stats_request(
+        &fsr, ofputil_protocol_from_ofp_version(version));
+    dp_flow_set_clear(&inst->audit_found);
+    inst->audit_xid = msg_xid(msg);
+    inst->audit_txn_mark = inst->txns_sent;
+    if (!send_msg(inst, msg)) {
+        inst->audit_xid = 0;
+    }
+}
+
+/* Logs flow 'f' of an audit's difference 'what'. */
+static void
+audit_log(const struct installer *inst, const char *what,
+          const struct dp_flow *f)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!VLOG_DROP_WARN(&rl)) {
+        dp_flow_format(f, &s);
+        VLOG_WARN("%s: audit: %s: %s", inst->name, what, ds_cstr(&s));
+        ds_destroy(&s);
+    }
+}
+
+/* Makes the differences of 'd' true in 'installed' and marks their
+ * cookies dirty: the next transaction repairs them. */
+static void
+audit_repair(struct installer *inst, const struct flow_audit_diff *d)
+{
+    for (size_t i = 0; i < d->n_missing + d->n_changed; i++) {
+        const struct dp_flow *f = (i < d->n_missing ? d->missing[i]
+                                   : d->changed[i - d->n_missing]);
+
+        audit_log(inst, (i < d->n_missing ? "the switch lacks a flow"
+                         : "the switch has this flow otherwise"), f);
+        /* Every flow of its cookie goes again: an add replaces. */
+        canon_invalidate(inst, f->cookie, false);
+        dp_flow_set_remove_cookie(&inst->installed, f->cookie);
+        mark_dirty(inst, f->cookie);
+    }
+    for (size_t i = 0; i < d->n_extra; i++) {
+        const struct dp_flow *f = d->extra[i];
+
+        audit_log(inst, "the switch has a flow it should not have", f);
+        canon_invalidate(inst, f->cookie, false);
+        dp_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
+                        f->match, f->actions);
+        mark_dirty(inst, f->cookie);
+    }
+    for (size_t i = 0; i < d->n_foreign; i++) {
+        audit_log(inst, "left alone, someone else's flow", d->foreign[i]);
+    }
+}
+
+/* Ends the round under way. */
+static void
+audit_finish_round(struct installer *inst)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct installer_audit *a = &inst->audit_cur;
+    size_t repaired = a->n_missing + a->n_changed + a->n_extra;
+    long long int now = time_msec();
+
+    a->round = ++inst->stats.audit_rounds;
+    a->done_msec = time_wall_msec();
+    a->usec = time_usec() - inst->audit_start_usec;
+    inst->audit_last = *a;
+    inst->audit_last_conn = inst->conn_seqno;
+    inst->audit_running = false;
+    inst->stats.audit_repaired += repaired;
+
+    if (repaired) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+        long long int recheck = AUDIT_RECHECK_MSEC << MIN(inst->audit_repeats,
+                                                          8);
+
+        if (inst->audit_interval) {
+            recheck = MIN(recheck, MAX(inst->audit_interval,
+                                       AUDIT_RECHECK_MSEC));
+        }
+        inst->audit_repeats++;
+        inst->audit_next = now + recheck;
+        installer_audit_format(a, &s);
+        VLOG_WARN_RL(&rl, "%s: audit round %"PRIu64": %s", inst->name,
+                     a->round, ds_cstr(&s));
+        ds_destroy(&s);
+    } else {
+        inst->audit_repeats = 0;
+        inst->audit_next = (inst->audit_interval
+                            ? now + inst->audit_interval : LLONG_MAX);
+        VLOG_DBG("%s: audit round %"PRIu64": in sync, %"PRIuSIZE" flows "
+                 "checked in %u parts, %"PRIu64" us", inst->name, a->round,
+                 a->n_checked, a->n_parts, a->usec);
+    }
+}
+
+/* Compares the part just read with 'installed' and repairs what differs,
+ * unless a transaction overtook the reading. */
+static void
+audit_part_done(struct installer *inst)
+{
+    struct installer_audit *a = &inst->audit_cur;
+    long long int start = time_usec();
+    struct dp_flow_set *expected;
+    struct flow_audit_diff d;
+    size_t n_bad;
+
+    if (inst->txns_sent != inst->audit_txn_mark) {
+        /* The switch answered before (or while) it took a newer bundle:
+         * read this part again once that is confirmed. */
+        a->n_discarded++;
+        inst->stats.audit_discarded++;
+        dp_flow_set_clear(&inst->audit_found);
+        return;
+    }
+
+    expected = &inst->canon[inst->audit_part];
+    if (!inst->canon_valid[inst->audit_part]) {
+        dp_flow_set_clear(expected);
+        flow_audit_canonical(&inst->installed, inst->audit_part,
+                             inst->audit_n_parts, inst->canon_version,
+                             expected, &n_bad);
+        inst->canon_valid[inst->audit_part] = true;
+    }
+    flow_audit_compare(expected, &inst->audit_found,
+                       inst->audit_foreign_cookie, inst->audit_foreign_mask,
+                       &d);
+    a->n_checked += dp_flow_set_count(expected);
+    a->n_missing += d.n_missing;
+    a->n_changed += d.n_changed;
+    a->n_extra += d.n_extra;
+    a->n_foreign += d.n_foreign;
+    audit_repair(inst, &d);
+    flow_audit_diff_destroy(&d);
+    dp_flow_set_clear(&inst->audit_found);
+    a->compare_usec += time_usec() - start;
+
+    if (++inst->audit_part >= inst->audit_n_parts) {
+        audit_finish_round(inst);
+    }
+}
+
+/* Adds the flows of an audit's flow stats reply to 'audit_found'; after
+ * the last, compares. */
+static void
+handle_audit_reply(struct installer *inst, const struct ofp_header *oh)
+{
+    decode_flow_stats(inst, oh, &inst->audit_found);
+    if (!ofpmp_more(oh)) {
+        inst->audit_xid = 0;
+        audit_part_done(inst);
+    }
+}
+
+void
+installer_set_audit(struct installer *inst, long long int interval_ms,
+                    uint64_t foreign_cookie, uint64_t foreign_mask)
+{
+    if (interval_ms != inst->audit_interval) {
+        inst->audit_interval = interval_ms;
+        inst->audit_next = interval_ms ? time_msec() : LLONG_MAX;
+    }
+    inst->audit_foreign_cookie = foreign_cookie;
+    inst->audit_foreign_mask = foreign_mask;
+}
+
+uint64_t
+installer_audit_request(struct installer *inst)
+{
+    uint64_t round = inst->stats.audit_rounds + (inst->audit_running ? 2 : 1);
+
+    inst->audit_wanted = MAX(inst->audit_wanted, round);
+    poll_immediate_wake();
+    return round;
+}
+
+const struct installer_audit *
+installer_audit_last(const struct installer *inst)
+{
+    return (inst->audit_last.round
+            && inst->audit_last_conn == inst->conn_seqno
+            && rconn_is_connected(inst->rconn)
+            ? &inst->audit_last : NULL);
+}
+
+bool
+installer_audit_done(const struct installer *inst, uint64_t round)
+{
+    return inst->stats.audit_rounds >= round;
+}
+
+void
+installer_audit_format(const struct installer_audit *a, struct ds *s)
+{
+    size_t repaired = a->n_missing + a->n_changed + a->n_extra;
+
+    if (repaired) {
+        ds_put_format(s, "%"PRIuSIZE" flows repaired (%"PRIuSIZE" missing, "
+                      "%"PRIuSIZE" changed, %"PRIuSIZE" extra)", repaired,
+                      a->n_missing, a->n_changed, a->n_extra);
+    } else {
+        ds_put_cstr(s, "in sync");
+    }
+    ds_put_format(s, ", %"PRIuSIZE" foreign, %"PRIuSIZE" flows checked in "
+                  "%u part%s in %"PRIu64" us", a->n_foreign, a->n_checked,
+                  a->n_parts, a->n_parts == 1 ? "" : "s", a->usec);
+    if (a->n_discarded) {
+        ds_put_format(s, " (%"PRIuSIZE" parts read again)", a->n_discarded);
+    }
 }
 
 void
@@ -656,6 +1033,15 @@ installer_run(struct installer *inst)
         inst->rb_done = false;
         inst->rb_xid = 0;
         dp_flow_set_clear(&inst->found);
+        /* An audit round under way is abandoned; the next one starts
+         * once the connection's first bundle is confirmed. */
+        inst->audit_running = false;
+        inst->audit_xid = 0;
+        inst->audit_repeats = 0;
+        dp_flow_set_clear(&inst->audit_found);
+        if (inst->audit_interval) {
+            inst->audit_next = time_msec();
+        }
         if (rconn_is_connected(inst->rconn)) {
             inst->stats.connections++;
             VLOG_INFO("%s: connected (OpenFlow 0x%02x)", inst->name,
@@ -676,6 +1062,7 @@ installer_run(struct installer *inst)
         ofpbuf_delete(msg);
     }
 
+    audit_run(inst);
     installer_flush(inst);
 }
 
@@ -702,6 +1089,14 @@ installer_wait(struct installer *inst)
             poll_timer_wait_until(inst->retry_at);
         } else {
             poll_immediate_wake();
+        }
+    }
+    if (!inst->audit_xid && audit_may_read(inst)) {
+        if (inst->audit_running
+            || inst->audit_wanted > inst->stats.audit_rounds) {
+            poll_immediate_wake();
+        } else if (inst->audit_next != LLONG_MAX) {
+            poll_timer_wait_until(inst->audit_next);
         }
     }
 }
@@ -736,6 +1131,23 @@ installer_format_status(const struct installer *inst, struct ds *s)
     }
     if (inst->last_error) {
         ds_put_format(s, ", last error: %s", inst->last_error);
+    }
+    ds_put_format(s, ", audit %s",
+                  inst->audit_interval ? "every" : "on request only");
+    if (inst->audit_interval) {
+        ds_put_format(s, " %lld ms", inst->audit_interval);
+    }
+    if (installer_audit_last(inst)) {
+        const struct installer_audit *a = &inst->audit_last;
+        char *when = xastrftime_msec("%H:%M:%S.###", a->done_msec, false);
+
+        ds_put_format(s, ": round %"PRIu64" at %s: ", a->round, when);
+        installer_audit_format(a, s);
+        free(when);
+    }
+    if (st->audit_repaired) {
+        ds_put_format(s, "; %"PRIu64" flows repaired in all",
+                      st->audit_repaired);
     }
 }
 

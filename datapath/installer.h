@@ -20,7 +20,18 @@
  * The flows are text (flow-set.h); they are parsed with libopenvswitch's
  * own parser, which checks actions against matches as the switch would, so
  * a bundle does not fail half way for a malformed flow: a flow that does not
- * parse is left out and reported. */
+ * parse is left out and reported.
+ *
+ * A confirmed bundle says what the switch had then; someone may change its
+ * flows afterwards ('ovs-ofctl mod-flows' by hand, another controller).  The
+ * audit (installer_set_audit()) reads the switch's flows back now and then,
+ * in parts (flow-audit.h), compares each part with what the switch
+ * confirmed and repairs what differs with the next bundle, as any other
+ * change.  It reads only while the installer is idle (no transaction in
+ * flight or due, nothing held), and a part whose answer a transaction
+ * overtook is read again: an audit never delays a switchover by more than
+ * one part's dump that was already under way, and never repairs from a
+ * stale reading. */
 
 #ifndef INSTALLER_H
 #define INSTALLER_H 1
@@ -35,6 +46,22 @@ struct dp_flow_set;
 struct ds;
 struct ofpbuf;
 
+/* One audit round: every part of the switch's table read once. */
+struct installer_audit {
+    uint64_t round;             /* Its number (1, 2, ...). */
+    long long int done_msec;    /* When it completed (wall clock). */
+    unsigned int n_parts;       /* Requests it took. */
+    size_t n_checked;           /* Flows the switch should have, compared. */
+    size_t n_missing;           /* Repaired: flows the switch lacked, */
+    size_t n_changed;           /* had with other actions or cookie, */
+    size_t n_extra;             /* or had, with our cookies, for nothing. */
+    size_t n_foreign;           /* Flows of others' cookies (left alone). */
+    size_t n_discarded;         /* Parts read again: a bundle overtook. */
+    uint64_t usec;              /* From its first request to its last
+                                 * reply. */
+    uint64_t compare_usec;      /* Of which, comparing in the installer. */
+};
+
 struct installer_stats {
     uint64_t connections;       /* Successful (re)connections. */
     uint64_t txns;              /* Bundles committed and confirmed. */
@@ -44,6 +71,9 @@ struct installer_stats {
     uint64_t last_flow_mods;    /* In the last confirmed bundle. */
     uint64_t last_usec;         /* Its time from first send to the
                                  * barrier's reply. */
+    uint64_t audit_rounds;      /* Audit rounds completed. */
+    uint64_t audit_repaired;    /* Flows they repaired. */
+    uint64_t audit_discarded;   /* Parts read again. */
 };
 
 struct installer *installer_create(const char *name);
@@ -81,6 +111,28 @@ void installer_set_readback(struct installer *, uint64_t cookie,
 /* The flows read back on the current connection (matches and actions as
  * the switch formats them), or NULL while they are not all in yet. */
 const struct dp_flow_set *installer_get_readback(const struct installer *);
+
+/* The audit.  Every 'interval_ms' (0: only on request), the switch's flows
+ * are read back and compared with those it confirmed; what differs is
+ * repaired.  A flow that was not expected and whose cookie satisfies
+ * (cookie & 'foreign_mask') == 'foreign_cookie' (never, if 'foreign_mask'
+ * is 0) is someone else's: counted, logged, left alone.  The first round
+ * starts once a connection's first bundle is confirmed; a round that
+ * repaired something is followed soon by another one, to confirm. */
+void installer_set_audit(struct installer *, long long int interval_ms,
+                         uint64_t foreign_cookie, uint64_t foreign_mask);
+/* Asks for an audit round as soon as the installer is idle.  Returns the
+ * number of the round that will answer: one that starts after this
+ * call. */
+uint64_t installer_audit_request(struct installer *);
+/* The last round completed on the current connection, or NULL if none. */
+const struct installer_audit *installer_audit_last(const struct installer *);
+/* Whether round 'round' (from installer_audit_request()) or a newer one
+ * completed. */
+bool installer_audit_done(const struct installer *, uint64_t round);
+/* Describes 'a' (e.g. "3 flows repaired (1 missing, 1 changed, 1 extra),
+ * 0 foreign, 57 checked in 1 part"). */
+void installer_audit_format(const struct installer_audit *a, struct ds *);
 
 /* Receives what the switch sent, then sends what is due
  * (installer_flush()). */

@@ -120,6 +120,13 @@ tests_unit_test_flow_set_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_flow_set_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(UNIT_LDADD)
 
+# The audit's decisions (datapath/flow-audit.c).
+check_PROGRAMS += tests/unit/test-flow-audit
+tests_unit_test_flow_audit_SOURCES = tests/unit/test-flow-audit.c
+tests_unit_test_flow_audit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_flow_audit_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/test-of-listener
 tests_unit_test_of_listener_SOURCES = tests/unit/test-of-listener.c
 tests_unit_test_of_listener_CFLAGS = $(UNIT_CFLAGS)
@@ -129,7 +136,8 @@ tests_unit_test_of_listener_LDADD = \
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
 	tests/unit/test-packet-announce tests/unit/test-of-listener \
-	tests/unit/test-flow-set tests/unit/test-migration \
+	tests/unit/test-flow-set tests/unit/test-flow-audit \
+	tests/unit/test-migration \
 	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
 	tests/unit/test-announcer-args \
 	tests/unit/test-packet-out tests/unit/test-hold
@@ -154,6 +162,7 @@ INTEGRATION_TESTS = \
 	tests/integration/migration-evacuate.sh \
 	tests/integration/migration-hook.sh \
 	tests/integration/migration-packet-out.sh \
+	tests/integration/audit.sh \
 	tests/integration/announce-cli.sh \
 	tests/integration/announce-frames.sh \
 	tests/integration/announce-peers.sh \

@@ -414,14 +414,23 @@ cutoverd_synced() {
 }
 
 # cutoverd_flows_in_sync N: true once cutoverd manages N hosts, all in
-# sync, and every lab host h1..hN has exactly as many flows as cutoverd
-# computes for it.
+# sync, and every lab host h1..hN has exactly the flows cutoverd computes
+# for it (cutoverd/flows): the same tables, priorities, matches, cookies
+# and actions, compared by 'ovs-ofctl diff-flows' (which parses both sides,
+# so spelling does not count).  The differences of the last call are in
+# $TEST_TMP/flows-diff.
 cutoverd_flows_in_sync() {
-    local i
+    local i f=$TEST_TMP/flows-computed
+    : > "$TEST_TMP/flows-diff"
     cutoverd_synced "$1" || return 1
     for i in $(seq "$1"); do
-        [ "$(lab_ofctl "$LAB_P" "$i" dump-flows br-int --no-stats | grep -c cookie=)" \
-            = "$(cutoverd_ctl cutoverd/flows "h$i" | grep -c cookie=)" ] || return 1
+        cutoverd_ctl cutoverd/flows "h$i" > "$f" || return 1
+        if ! lab_ofctl "$LAB_P" "$i" diff-flows br-int "$f" \
+                > "$TEST_TMP/flows-diff.h$i" 2>&1; then
+            { echo "h$i (- switch, + cutoverd):"; cat "$TEST_TMP/flows-diff.h$i"; } \
+                >> "$TEST_TMP/flows-diff"
+            return 1
+        fi
     done
 }
 

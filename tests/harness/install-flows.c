@@ -1,13 +1,16 @@
 /* install-flows: drives the installer (datapath/installer.c) against a real
  * switch, for tests and measurements.
  *
- *   install-flows TARGET FILE...
+ *   install-flows [--audit N] TARGET FILE...
  *
  * Connects to TARGET (e.g. unix:.../br-int.mgmt), installs the flows of the
  * first FILE (as 'cutoverctl flows' prints them), waits until the switch
  * confirms, then does the same with each further FILE (an incremental
  * bundle each), and prints for each step the flows, the flow mods sent and
- * the time from the first message to the barrier's reply. */
+ * the time from the first message to the barrier's reply.  With --audit N,
+ * then runs N audit rounds (installer_audit_request()) one after the other
+ * and prints what each found and how long it took, and the median and 95th
+ * percentile. */
 
 #include <config.h>
 
@@ -68,22 +71,102 @@ read_flows(const char *file_name, struct dp_flow_set *set)
     fclose(f);
 }
 
+/* Runs 'inst' until 'done' says so, for at most 30 s ('what' names the
+ * wait). */
+static void
+run_until(struct installer *inst, bool (*done)(const struct installer *,
+                                               uint64_t),
+          uint64_t arg, const char *what)
+{
+    long long int deadline = time_msec() + 30000;
+
+    for (;;) {
+        installer_run(inst);
+        if (done(inst, arg)) {
+            return;
+        }
+        if (time_msec() > deadline) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            installer_format_status(inst, &s);
+            ovs_fatal(0, "%s: not done within 30 s: %s", what, ds_cstr(&s));
+        }
+        installer_wait(inst);
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+}
+
+static int
+compare_u64(const void *a_, const void *b_)
+{
+    uint64_t a = *(const uint64_t *) a_, b = *(const uint64_t *) b_;
+
+    return a < b ? -1 : a > b;
+}
+
+/* Runs 'n' audit rounds, one after the other, and prints their figures. */
+static void
+audit(struct installer *inst, int n)
+{
+    uint64_t *usec = xcalloc(n, sizeof *usec);
+    uint64_t *compare = xcalloc(n, sizeof *compare);
+
+    for (int i = 0; i < n; i++) {
+        uint64_t round = installer_audit_request(inst);
+        const struct installer_audit *a;
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        run_until(inst, installer_audit_done, round, "audit");
+        a = installer_audit_last(inst);
+        installer_audit_format(a, &s);
+        printf("audit round %"PRIu64": %s, comparing %"PRIu64" us\n",
+               a->round, ds_cstr(&s), a->compare_usec);
+        ds_destroy(&s);
+        usec[i] = a->usec;
+        compare[i] = a->compare_usec;
+    }
+    qsort(usec, n, sizeof *usec, compare_u64);
+    qsort(compare, n, sizeof *compare, compare_u64);
+    printf("audit: %d rounds: median %"PRIu64" us, p95 %"PRIu64" us "
+           "(comparing: median %"PRIu64" us, p95 %"PRIu64" us)\n", n,
+           usec[(n - 1) / 2], usec[(n * 95 + 99) / 100 - 1],
+           compare[(n - 1) / 2], compare[(n * 95 + 99) / 100 - 1]);
+    free(usec);
+    free(compare);
+}
+
+static bool
+confirmed(const struct installer *inst, uint64_t seqno)
+{
+    return installer_confirmed_seqno(inst) >= seqno;
+}
+
 int
 main(int argc, char *argv[])
 {
     struct installer *inst;
+    int n_audits = 0;
 
     set_program_name(argv[0]);
     vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
+    if (argc > 2 && !strcmp(argv[1], "--audit")) {
+        n_audits = atoi(argv[2]);
+        if (n_audits < 1 || n_audits > 100000) {
+            ovs_fatal(0, "--audit: '%s' is not a number of rounds from 1 to "
+                      "100000", argv[2]);
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 3) {
-        ovs_fatal(0, "usage: %s TARGET FILE...", program_name);
+        ovs_fatal(0, "usage: %s [--audit N] TARGET FILE...", program_name);
     }
 
     inst = installer_create("switch");
     installer_set_target(inst, argv[1]);
     for (int i = 2; i < argc; i++) {
         const struct installer_stats *st;
-        long long int deadline = time_msec() + 30000;
         struct dp_flow_set set;
         uint64_t seqno;
         size_t n;
@@ -93,28 +176,16 @@ main(int argc, char *argv[])
         n = dp_flow_set_count(&set);
         seqno = installer_set_desired(inst, &set);
         dp_flow_set_destroy(&set);
-        while (installer_confirmed_seqno(inst) < seqno) {
-            installer_run(inst);
-            if (installer_confirmed_seqno(inst) >= seqno) {
-                break;
-            }
-            if (time_msec() > deadline) {
-                struct ds s = DS_EMPTY_INITIALIZER;
-
-                installer_format_status(inst, &s);
-                ovs_fatal(0, "%s: not confirmed within 30 s: %s", argv[i],
-                          ds_cstr(&s));
-            }
-            installer_wait(inst);
-            poll_timer_wait_until(deadline);
-            poll_block();
-        }
+        run_until(inst, confirmed, seqno, argv[i]);
         st = installer_get_stats(inst);
         printf("%s: %"PRIuSIZE" flows, %"PRIu64" flow mods, %"PRIu64" us\n",
                argv[i], n, st->last_flow_mods, st->last_usec);
         if (st->bad_flows) {
             ovs_fatal(0, "%"PRIu64" flows did not parse", st->bad_flows);
         }
+    }
+    if (n_audits) {
+        audit(inst, n_audits);
     }
     installer_destroy(inst);
     return 0;
