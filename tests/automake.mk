@@ -161,7 +161,8 @@ INTEGRATION_TESTS = \
 	tests/integration/hook-qmp.sh \
 	tests/integration/announcer.sh \
 	tests/integration/announce-packet-out.sh \
-	tests/integration/blackout.sh
+	tests/integration/blackout.sh \
+	tests/integration/underlay-spoof.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
@@ -178,6 +179,7 @@ LAB_FILES = \
 	tests/lab/lab-lib.sh \
 	tests/harness/lab-traffic \
 	tests/harness/nd-frame \
+	tests/harness/tunnel-frame \
 	tests/harness/fake-cutoverd \
 	tests/harness/fake-qemu \
 	tests/harness/fake-announcer \
