@@ -274,7 +274,11 @@ send_port(struct migration_engine *me, struct migration *m, const char *name)
 }
 
 /* Sends the port's flows to every host but the source and destination, and
- * remembers what each must confirm. */
+ * remembers what each must confirm.  At prepare they learn that the
+ * destination may send as the port (the pipeline takes a port's tunnel
+ * traffic only from its active and standby hosts), at the switchover where
+ * it now lives, at complete, abort or failure that the host they no longer
+ * need to take it from. */
 static void
 send_remotes(struct migration_engine *me, struct migration *m)
 {
@@ -314,8 +318,10 @@ settled(const struct hostctl *hc, uint64_t seqno)
     return !seqno || !hc || hostctl_is_confirmed(hc, seqno);
 }
 
-/* How many remote hosts are done with the port's new location
- * (settled()): the source forwards for those that are not. */
+/* How many remote hosts are done with the port's flows last sent them
+ * (settled()): after the switchover, the source forwards for those that
+ * are not; at prepare, those that are not would drop what the destination
+ * sends as the port after the switchover. */
 size_t
 migration_remotes_confirmed(const struct migration_engine *me,
                             const struct migration *m)
@@ -328,6 +334,22 @@ migration_remotes_confirmed(const struct migration_engine *me,
         n += settled(host(me, r->host), r->seqno);
     }
     return n;
+}
+
+/* The name of the first remote host of 'm' that is not done with the
+ * port's flows last sent it, or NULL. */
+static const char *
+first_unsettled_remote(const struct migration_engine *me,
+                       const struct migration *m)
+{
+    for (size_t i = 0; i < m->n_remotes; i++) {
+        const struct remote *r = &m->remotes[i];
+
+        if (!settled(host(me, r->host), r->seqno)) {
+            return r->host;
+        }
+    }
+    return NULL;
 }
 
 static void
@@ -410,8 +432,12 @@ start_prepare(struct migration_engine *me, struct migration *m)
 }
 
 /* prepare: once the row is in the database, the destination gets the
- * port's flows (standby) and its announcer the frames; done when the
- * destination confirmed them and has its tunnel neighbours. */
+ * port's flows (standby) and its announcer the frames, and every other
+ * host the port's flows that take its tunnel traffic from the destination
+ * too; done when the destination confirmed them and has its tunnel
+ * neighbours, and every remote host is done with them (before the
+ * switchover, not racing it: a remote host that has not learned the
+ * destination drops what the VM sends from there). */
 static void
 run_prepare(struct migration_engine *me, struct migration *m)
 {
@@ -428,9 +454,11 @@ run_prepare(struct migration_engine *me, struct migration *m)
          * either host, and the switchover's bundles leave at once. */
         m->src_seqno = send_port(me, m, m->src);
         m->dst_seqno = send_port(me, m, m->dst);
+        send_remotes(me, m);
         register_announcements(me, m, ac);
         m->sent = m->dst_seqno != 0;
     } else if (confirmed(d, m->dst_seqno) && settled(s, m->src_seqno)
+               && migration_remotes_confirmed(me, m) == m->n_remotes
                && hostctl_neighbours_synced(d)
                && (!ac || !announcer_client_is_connected(ac)
                    || announcer_client_is_registered(ac, m->port))) {
@@ -466,6 +494,9 @@ run_prepare(struct migration_engine *me, struct migration *m)
     } else if (!settled(s, m->src_seqno)) {
         ds_put_format(&why, "source host %s did not confirm its flows",
                       m->src);
+    } else if (migration_remotes_confirmed(me, m) < m->n_remotes) {
+        ds_put_format(&why, "remote host %s did not confirm the port's "
+                      "flows", first_unsettled_remote(me, m));
     } else if (!hostctl_neighbours_synced(d)) {
         ds_put_format(&why, "destination host %s: tunnel neighbours not set",
                       m->dst);
@@ -480,6 +511,9 @@ run_prepare(struct migration_engine *me, struct migration *m)
     }
     set_state(me, m, MS_FAILED);
     send_port(me, m, m->dst);
+    if (m->n_remotes) {
+        send_remotes(me, m);
+    }
     migration_answer(m, false, "timeout preparing %s on %s: %s", m->port,
                      m->dst, ds_cstr(&why));
     ds_destroy(&why);
@@ -767,6 +801,9 @@ run_complete(struct migration_engine *me, struct migration *m)
         set_state(me, m, MS_COMPLETE);
         send_port(me, m, m->src);
         send_port(me, m, m->dst);
+        /* The remote hosts no longer take the port's traffic from the
+         * source. */
+        send_remotes(me, m);
         if (d && hostctl_announcer(d)) {
             announcer_client_withdraw(hostctl_announcer(d), m->port);
         }
@@ -878,9 +915,9 @@ run_recovery(struct migration_engine *me, struct migration *m)
     m->busy = false;
     send_port(me, m, m->src);
     send_port(me, m, m->dst);
-    if (state == MS_SWITCHED) {
-        send_remotes(me, m);
-    }
+    /* Prepared or switched, the remote hosts take the port's traffic from
+     * both hosts. */
+    send_remotes(me, m);
 }
 
 /* Holds the installers of the hosts of migrations being recovered. */

@@ -238,6 +238,50 @@ add_defaults(struct pipeline_ctx *ctx)
     add_flow(ctx, PT_LOCATION, 0, c, "drop", "%s", "");
 }
 
+/* Traffic from the underlay.  Table 0 takes a tunnel's packets only with
+ * the tunnel key of a network (add_network()); the rest is dropped here,
+ * and counted.  Then PT_TUNNEL_SOURCE takes them only from the tunnel IP
+ * of another host of the model, and PT_TUNNEL_SECURITY only for the ports
+ * that host may send for (add_tunnel_security()) and towards the elastic
+ * IPs (add_eip()).  Each drop has a cookie of its own, so that its flow's
+ * statistics count what it stopped. */
+static void
+add_underlay(struct pipeline_ctx *ctx)
+{
+    uint64_t hosts = PIPELINE_COOKIE(PIPELINE_C_UNDERLAY,
+                                     PIPELINE_UNDERLAY_HOSTS);
+    int tunnels[2] = { ctx->ports->vxlan_ofport, ctx->ports->geneve_ofport };
+    char *actions;
+
+    for (size_t i = 0; i < ARRAY_SIZE(tunnels); i++) {
+        if (tunnels[i]) {
+            add_flow(ctx, PT_CLASSIFY, 50,
+                     PIPELINE_COOKIE(PIPELINE_C_UNDERLAY,
+                                     PIPELINE_UNDERLAY_BAD_VNI),
+                     "drop", "in_port=%d", tunnels[i]);
+        }
+    }
+
+    /* This host's own address is no other host's: a packet that claims it
+     * comes from the underlay, not from here. */
+    actions = xasprintf("goto_table:%d", PT_TUNNEL_SECURITY);
+    for (size_t i = 0; i < ctx->model->n_hosts; i++) {
+        const struct model_host *h = ctx->model->hosts[i];
+
+        if (h != ctx->host && h->tunnel_ip != ctx->host->tunnel_ip) {
+            add_flow(ctx, PT_TUNNEL_SOURCE, 100, hosts, actions,
+                     "tun_src="IP_FMT, IP_ARGS(h->tunnel_ip));
+        }
+    }
+    free(actions);
+    add_flow(ctx, PT_TUNNEL_SOURCE, 0,
+             PIPELINE_COOKIE(PIPELINE_C_UNDERLAY,
+                             PIPELINE_UNDERLAY_BAD_SOURCE), "drop", "%s", "");
+    add_flow(ctx, PT_TUNNEL_SECURITY, 0,
+             PIPELINE_COOKIE(PIPELINE_C_UNDERLAY, PIPELINE_UNDERLAY_BAD_PORT),
+             "drop", "%s", "");
+}
+
 /* Frames that speak for the VMs on this host: those of the announcer's
  * port and the controller's packet-outs (in_port=CONTROLLER) go to
  * PT_ANNOUNCE, which tells by their source MAC whose they are (see
@@ -293,11 +337,13 @@ add_network(struct pipeline_ctx *ctx, const struct model_network *net)
     char *actions;
 
     /* From another host (for a VLAN network: stragglers a host forwards
-     * after a move, always through VXLAN). */
+     * after a move, always through VXLAN), if it is one of the model's
+     * and sends for one of its ports: add_underlay(). */
     if (tunnel) {
         actions = xasprintf("set_field:%#"PRIx32"->metadata,"
                             "set_field:%#x->"PIPELINE_REG_FLAGS","
-                            "goto_table:30", key, PIPELINE_F_FROM_TUNNEL);
+                            "goto_table:%d", key, PIPELINE_F_FROM_TUNNEL,
+                            PT_TUNNEL_SOURCE);
         add_flow(ctx, PT_CLASSIFY, 100, c, actions,
                  "in_port=%d,tun_id=%#"PRIx32, tunnel, key);
         free(actions);
@@ -487,6 +533,68 @@ add_port(struct pipeline_ctx *ctx, const struct model_port *p)
     }
 }
 
+/* In PT_TUNNEL_SECURITY, what the hosts where port 'p' lives may send
+ * through a tunnel: a host where it is active or standby (a migration's
+ * source and destination alike) may send as the port, and the one of the
+ * two that is not this host may forward to it.  With cookie 'c' (the
+ * port's location: these flows depend on where it lives, and only on the
+ * set of its active and standby hosts, which a switchover does not change:
+ * it only swaps them).
+ *
+ * As the port: from its MAC (its L2 frames: port security on its host
+ * made sure of the rest), or from its addresses (what the gateway routed
+ * for it: the source MAC is then a gateway's).  A VLAN port's own traffic
+ * never takes a tunnel.  To the port: stragglers that one of its hosts
+ * still receives for it (from remote hosts that did not learn the move
+ * yet, from the physical network, an elastic IP's traffic after its DNAT)
+ * and forwards to the other, whatever their source. */
+static void
+add_tunnel_security(struct pipeline_ctx *ctx, const struct model_port *p,
+                    uint64_t c)
+{
+    const struct model_host *here = ctx->host;
+    const struct model_host *hosts[2] = { p->active, p->standby };
+    uint32_t nkey = model_network_key(p->subnet->network);
+
+    if (p->subnet->network->kind != MODEL_NET_VLAN) {
+        for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
+            const struct model_host *h = hosts[i];
+
+            if (!h || h == here || (i && h == hosts[0])) {
+                continue;
+            }
+            add_flow(ctx, PT_TUNNEL_SECURITY, 100, c, "goto_table:30",
+                     "metadata=%#"PRIx32",tun_src="IP_FMT",dl_src="
+                     ETH_ADDR_FMT, nkey, IP_ARGS(h->tunnel_ip),
+                     ETH_ADDR_ARGS(p->mac));
+            for (size_t j = 0; j < p->n_ipv4; j++) {
+                add_flow(ctx, PT_TUNNEL_SECURITY, 90, c, "goto_table:30",
+                         "metadata=%#"PRIx32",tun_src="IP_FMT",ip,nw_src="
+                         IP_FMT, nkey, IP_ARGS(h->tunnel_ip),
+                         IP_ARGS(p->ipv4[j]));
+            }
+            for (size_t j = 0; j < p->n_ipv6; j++) {
+                char ip6s[INET6_ADDRSTRLEN];
+
+                ipv6_string_mapped(ip6s, &p->ipv6[j]);
+                add_flow(ctx, PT_TUNNEL_SECURITY, 90, c, "goto_table:30",
+                         "metadata=%#"PRIx32",tun_src="IP_FMT",ipv6,"
+                         "ipv6_src=%s", nkey, IP_ARGS(h->tunnel_ip), ip6s);
+            }
+        }
+    }
+
+    if (hosts[0] && hosts[1] && hosts[0] != hosts[1]
+        && (here == hosts[0] || here == hosts[1])) {
+        const struct model_host *other = here == hosts[0] ? hosts[1]
+                                                          : hosts[0];
+
+        add_flow(ctx, PT_TUNNEL_SECURITY, 80, c, "goto_table:30",
+                 "metadata=%#"PRIx32",tun_src="IP_FMT",dl_dst="ETH_ADDR_FMT,
+                 nkey, IP_ARGS(other->tunnel_ip), ETH_ADDR_ARGS(p->mac));
+    }
+}
+
 /* The flows that say where the port lives: the only ones a move changes. */
 static void
 add_location(struct pipeline_ctx *ctx, const struct model_port *p)
@@ -500,6 +608,8 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
                                            port_incoming(ctx, p) };
     bool active = p->active == here;
     char *actions;
+
+    add_tunnel_security(ctx, p, c);
 
     /* Admission: a VM interface's ingress is open only where the port is
      * active, and there only on the interface it lives on (a standby
@@ -635,6 +745,16 @@ add_eip(struct pipeline_ctx *ctx, const struct model_eip *e)
              "metadata=%#"PRIx32",ip,nw_dst="IP_FMT, pkey, IP_ARGS(e->addr));
     free(actions);
 
+    /* Every host does that DNAT for its own VMs on the provider network:
+     * what it sends the port after it, through a tunnel, is taken from any
+     * host of the model (PT_TUNNEL_SOURCE), whatever its source address:
+     * the elastic IP is open to the physical network anyway. */
+    add_flow(ctx, PT_TUNNEL_SECURITY, 70, c, "goto_table:30",
+             "metadata=%#"PRIx32",ip,dl_src="ETH_ADDR_FMT",dl_dst="
+             ETH_ADDR_FMT",nw_dst="IP_FMT, nkey,
+             ETH_ADDR_ARGS(p->subnet->gateway_mac), ETH_ADDR_ARGS(p->mac),
+             IP_ARGS(e->private_ip));
+
     /* What the announcer sends for the elastic IP (its own MAC, on the
      * provider VLAN) where the port's VM interface is. */
     if (port_iface(ctx, p)) {
@@ -670,6 +790,7 @@ pipeline_compute(const struct model *model, const struct model_host *host,
                                                        flows);
 
     add_defaults(&ctx);
+    add_underlay(&ctx);
     add_announce_classify(&ctx);
     for (size_t i = 0; i < model->n_networks; i++) {
         add_network(&ctx, model->networks[i]);

@@ -10,7 +10,14 @@
  * may give to the physical network) carry cookie class PIPELINE_C_LOCATION
  * with the port's key, and nothing else depends on where the port lives:
  * moving a port changes O(1) flows per host whatever the size of the
- * pipeline. */
+ * pipeline.
+ *
+ * Traffic from the underlay (the tunnels between hosts) is taken only from
+ * the hosts of the model (tun_src), and from each only for the ports it
+ * may send for: those active or standby there (a migration's source and
+ * destination alike, from prepare until complete or abort, so that the
+ * switchover changes none of these flows).  Those flows are the port's
+ * location flows too: they depend on where it lives. */
 
 #ifndef PIPELINE_H
 #define PIPELINE_H 1
@@ -28,8 +35,11 @@ struct model_port;
 /* Tables of br-int. */
 enum pipeline_table {
     PT_CLASSIFY = 0,            /* Where a packet comes from. */
+    PT_TUNNEL_SOURCE = 1,       /* Tunnel traffic: from a known host? */
     PT_ANNOUNCE = 2,            /* Frames of the announcer and packet-outs:
                                  * whose VM they speak for. */
+    PT_TUNNEL_SECURITY = 3,     /* Tunnel traffic: of a port that the
+                                 * sending host may send for? */
     PT_ADMISSION = 5,           /* Is a VM interface's ingress open here? */
     PT_PORT_SECURITY = 10,      /* A VM sends only with its MAC and IPs. */
     PT_ND_SECURITY = 11,        /* A VM's neighbour discovery tells truth. */
@@ -55,6 +65,23 @@ enum pipeline_cookie_class {
     PIPELINE_C_PORT = 3,        /* Key: port key. */
     PIPELINE_C_LOCATION = 4,    /* Key: port key. */
     PIPELINE_C_EIP = 5,         /* Key: low 24 bits of the address. */
+    PIPELINE_C_UNDERLAY = 6,    /* Key: enum pipeline_underlay. */
+};
+
+/* The keys of PIPELINE_C_UNDERLAY: the flows that take tunnel traffic from
+ * the hosts of the model, and those that drop (and count, in their flow
+ * statistics) what the underlay brings from anywhere else or for anyone
+ * else.  docs/security.md says what they close and what they do not. */
+enum pipeline_underlay {
+    PIPELINE_UNDERLAY_HOSTS = 0,        /* PT_TUNNEL_SOURCE: tun_src = a
+                                         * known host's tunnel IP. */
+    PIPELINE_UNDERLAY_BAD_VNI = 1,      /* PT_CLASSIFY: a tunnel key of no
+                                         * network. */
+    PIPELINE_UNDERLAY_BAD_SOURCE = 2,   /* PT_TUNNEL_SOURCE: an underlay
+                                         * address of no (other) host. */
+    PIPELINE_UNDERLAY_BAD_PORT = 3,     /* PT_TUNNEL_SECURITY: a known host
+                                         * sending as, or forwarding to, a
+                                         * port it may not. */
 };
 #define PIPELINE_COOKIE(CLASS, KEY) \
     (((uint64_t) (CLASS) << 56) | ((uint64_t) ((KEY) & 0xffffff) << 32))

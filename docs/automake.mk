@@ -10,6 +10,7 @@ EXTRA_DIST += \
 	docs/benchmarks.md \
 	docs/northbound.md \
 	docs/pipeline.md \
+	docs/security.md \
 	docs/announcements.md \
 	docs/migration.md \
 	docs/hook.md \

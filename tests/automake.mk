@@ -171,7 +171,8 @@ INTEGRATION_TESTS = \
 	tests/integration/announcer.sh \
 	tests/integration/announcer-hold.sh \
 	tests/integration/announce-packet-out.sh \
-	tests/integration/blackout.sh
+	tests/integration/blackout.sh \
+	tests/integration/underlay-spoof.sh
 
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
@@ -189,6 +190,7 @@ LAB_FILES = \
 	tests/harness/lab-traffic \
 	tests/harness/nd-frame \
 	tests/harness/hold-frames \
+	tests/harness/tunnel-frame \
 	tests/harness/fake-cutoverd \
 	tests/harness/fake-qemu \
 	tests/harness/fake-announcer \

@@ -125,11 +125,13 @@ wait_until 30 "hosts in sync after the move" eval \
     'cutoverd_synced 3 && host_status 1 | grep -q "2 VM interfaces"'
 check "vm2 (h2) -> vm3 (now h1)" reach_soon vm2 10.0.0.6
 check "vm1 -> vm3, both on h1" reach_soon vm1 10.0.0.6
-# h2 only learns where vm3 lives: its location flow, one flow mod.
+# h2 only learns where vm3 lives: its location flow, and whom it takes
+# vm3's tunnel traffic from (its MAC and its address from h1 now, not from
+# h3: 2 flows deleted, 2 added), five flow mods.
 check "h2's last bundle" eval 'host_status 2 >/dev/null'
 h2_mods=$(cutoverd_ctl cutoverd/status | sed -n '/^host h2:/,/^host /p' \
           | grep -o 'last [0-9]* flow mods' | grep -o '[0-9]*')
-check_eq "flow mods on h2 for vm3's move" "$h2_mods" 1
+check_eq "flow mods on h2 for vm3's move" "$h2_mods" 5
 # Only vm3's flows were computed again, not every host's.
 check "the move applied port by port" eval \
     'cutoverd_ctl cutoverd/status | grep -q "[1-9][0-9]* of them changing only some ports"'

@@ -50,6 +50,7 @@ struct hostctl {
     uint64_t next, confirmed;   /* Installer sequence numbers. */
     unsigned int ofport, incoming;
     int n_claims;
+    int n_updates;              /* Times it was handed the port's flows. */
 };
 
 static struct hostctl fake_hosts[3];
@@ -63,6 +64,7 @@ hostctl_update_port(struct hostctl *hc, const struct model *model OVS_UNUSED,
 {
     assert_false(in_handler);
     n_handed++;
+    hc->n_updates++;
     return hc->ready ? ++hc->next : 0;
 }
 
@@ -789,6 +791,63 @@ test_claims(void **state)
     expect(w, "migration/show vm1", true, "claim: on h1: round 1 of 1");
 }
 
+/* A remote host (h3) learns at prepare that the destination may send as
+ * the port, and prepare waits until it confirmed (or it could not be
+ * handed the flows: its ports are not known yet, and it gets everything in
+ * full when they are); one that never confirms fails prepare by name.  The
+ * remote hosts are handed the port's flows again at the switchover (where
+ * it lives), at complete and at abort (whom they no longer take it
+ * from). */
+static void
+test_remotes_learn_at_prepare(void **state)
+{
+    struct world *w = *state;
+    struct hostctl *h3 = &fake_hosts[2];
+
+    h3->frozen = true;
+    assert_int_equal(request(w, "migration/prepare vm1 h2"), -1);
+    assert_int_equal(h3->n_updates, 1);
+    assert_string_equal(state_name(w), "preparing");
+    h3->frozen = false;
+    turn(w);
+    turn(w);
+    assert_int_equal(n_answers, 1);
+    assert_true(answers[0].ok);
+    assert_non_null(strstr(answers[0].text, "vm1 prepared on h2"));
+    clear_answers();
+
+    expect(w, "migration/switchover vm1", true, "switched over");
+    assert_int_equal(h3->n_updates, 2);
+    expect(w, "migration/complete vm1", true, "complete");
+    assert_int_equal(h3->n_updates, 3);
+
+    /* Back to h1, and an abort: handed again. */
+    expect(w, "migration/prepare vm1 h1", true, "prepared on h1");
+    assert_int_equal(h3->n_updates, 4);
+    expect(w, "migration/abort vm1", true, "aborted");
+    assert_int_equal(h3->n_updates, 5);
+
+    /* A remote host that never confirms: prepare fails, naming it, and the
+     * remote hosts are handed the port's flows without the destination. */
+    clear_answers();
+    h3->frozen = true;
+    assert_int_equal(request(w, "migration/prepare vm1 h1"), -1);
+    fake_now += MIGRATION_STEP_TIMEOUT_MS;
+    turn(w);
+    assert_int_equal(n_answers, 1);
+    assert_false(answers[0].ok);
+    assert_non_null(strstr(answers[0].text,
+                           "remote host h3 did not confirm"));
+    assert_string_equal(state_name(w), "failed");
+    assert_int_equal(h3->n_updates, 7);
+    h3->frozen = false;
+    clear_answers();
+
+    /* One whose ports are not known yet does not hold prepare up. */
+    h3->ready = false;
+    expect(w, "migration/prepare vm1 h1", true, "prepared on h1");
+}
+
 /* Exiting answers what waits. */
 static void
 test_destroy_answers_waiting(void **state)
@@ -822,6 +881,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destroy_answers_waiting,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remotes_learn_at_prepare,
                                         setup, teardown),
     };
 

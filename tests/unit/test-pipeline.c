@@ -299,9 +299,9 @@ nd_packet(const struct model_port *p, const char *src, int type,
 /* Where 'pkt' goes through 'flows' from table 'table': follows goto_table,
  * applying set_field to 'pkt' on the way (registers and metadata: enough
  * for the tables a packet crosses before L2 and location), and returns the
- * actions of the last flow it hits. */
-static const char *
-walk(const struct dp_flow_set *flows, uint8_t table, struct flow *pkt)
+ * last flow it hits. */
+static const struct dp_flow *
+walk_to(const struct dp_flow_set *flows, uint8_t table, struct flow *pkt)
 {
     for (int hops = 0; hops < 16; hops++) {
         const struct dp_flow *f = lookup(flows, table, pkt);
@@ -325,12 +325,19 @@ walk(const struct dp_flow_set *flows, uint8_t table, struct flow *pkt)
         minimatch_destroy(&fm.match);
         free(CONST_CAST(struct ofpact *, fm.ofpacts));
         if (next < 0) {
-            return f->actions;
+            return f;
         }
         table = next;
     }
     fail_msg("a packet loops through the tables");
     return NULL;
+}
+
+/* The actions of the last flow 'pkt' hits from 'table' (walk_to()). */
+static const char *
+walk(const struct dp_flow_set *flows, uint8_t table, struct flow *pkt)
+{
+    return walk_to(flows, table, pkt)->actions;
 }
 
 /* A broadcast from 'mac' as the announcer sends it (a RARP) into port
@@ -508,7 +515,7 @@ test_flows_of_h1(void **state OVS_UNUSED)
     /* Tunnels in. */
     assert_flow(&f, PT_CLASSIFY, 100, "in_port=100,tun_id=0x3e9",
                 "set_field:0x3e9->metadata,set_field:0x2->reg4,"
-                "goto_table:30");
+                "goto_table:1");
     assert_flow(&f, PT_CLASSIFY, 100, "in_port=101,tun_id=0x3ea", NULL);
     assert_flow(&f, PT_CLASSIFY, 100, "in_port=200,dl_vlan=100",
                 "pop_vlan,set_field:0xfff064->metadata,"
@@ -1278,6 +1285,384 @@ test_flow_set(void **state OVS_UNUSED)
     dp_flow_set_destroy(&b);
 }
 
+/* The underlay's cookies, as docs/security.md names them. */
+#define UNDERLAY(KEY) PIPELINE_COOKIE(PIPELINE_C_UNDERLAY, \
+                                      PIPELINE_UNDERLAY_##KEY)
+
+/* An IPv4 packet that came in through the VXLAN port (the Geneve port for
+ * vpc2's key) from underlay address 'tun_src' with tunnel key 'key', from
+ * 'src' at 'nw_src' to 'dst' at 'nw_dst'. */
+static struct flow
+tunnel_packet(const char *tun_src, uint32_t key, struct eth_addr src,
+              const char *nw_src, struct eth_addr dst, const char *nw_dst)
+{
+    struct flow f;
+
+    memset(&f, 0, sizeof f);
+    f.in_port.ofp_port = u16_to_ofp(key == 0x3ea ? GENEVE : VXLAN);
+    assert_true(ip_parse(tun_src, &f.tunnel.ip_src));
+    f.tunnel.tun_id = htonll(key);
+    f.tunnel.flags = FLOW_TNL_F_KEY;
+    f.dl_src = src;
+    f.dl_dst = dst;
+    f.dl_type = htons(ETH_TYPE_IP);
+    f.nw_proto = IPPROTO_UDP;
+    f.nw_ttl = 64;
+    assert_true(ip_parse(nw_src, &f.nw_src));
+    assert_true(ip_parse(nw_dst, &f.nw_dst));
+    return f;
+}
+
+/* Walks 'pkt' through 'flows' from table 0 and checks where it ends: at
+ * a flow with actions 'actions', or, if 'drop' is not 0, at the drop with
+ * that cookie. */
+static void
+assert_tunnel(const struct dp_flow_set *flows, struct flow pkt,
+              const char *actions, uint64_t drop, const char *what)
+{
+    const struct dp_flow *f = walk_to(flows, PT_CLASSIFY, &pkt);
+
+    if (drop ? f->cookie != drop || strcmp(f->actions, "drop")
+        : strcmp(f->actions, actions)) {
+        fail_msg("%s: ends at table=%u,priority=%u,cookie=%#"PRIx64",%s "
+                 "actions=%s; expected %s %#"PRIx64, what, f->table,
+                 f->priority, f->cookie, f->match, f->actions,
+                 drop ? "the drop" : actions, drop);
+    }
+}
+
+/* Tunnel traffic is taken only from the model's hosts (tun_src), with the
+ * key of a network, and from each host only as the ports that live there
+ * (their MAC, or their addresses once routed) or towards an elastic IP's
+ * port after the DNAT every host does; everything else is dropped by one of
+ * three flows, each with a cookie of its own. */
+static void
+test_underlay(void **state OVS_UNUSED)
+{
+    struct model_port *x0, *x1, *x2;
+    struct eth_addr gw, edge;
+    struct dp_flow_set f;
+    struct flow pkt;
+    struct world w;
+
+    /* x0 (10.0.0.10) lives on h1, x1 (10.0.0.11) on h2, x2 (10.0.0.12) on
+     * h3, all in web with vm1 (h1, ofport 1); vm2 (db) is on h2. */
+    world_init(&w, 3);
+    x0 = model_find_port(&w.m, "x0");
+    x1 = model_find_port(&w.m, "x1");
+    x2 = model_find_port(&w.m, "x2");
+    assert_true(eth_addr_from_string("02:00:00:00:01:01", &gw));
+    assert_true(eth_addr_from_string("02:00:00:00:99:99", &edge));
+    compute(&w, w.h[0], &f);
+
+    /* Golden. */
+    assert_flow(&f, PT_CLASSIFY, 50, "in_port=100", "drop");
+    assert_flow(&f, PT_CLASSIFY, 50, "in_port=101", "drop");
+    assert_true(dp_flow_set_find(&f, PT_CLASSIFY, 50, "in_port=100")->cookie
+                == UNDERLAY(BAD_VNI));
+    assert_flow(&f, PT_TUNNEL_SOURCE, 100, "tun_src=172.16.0.12",
+                "goto_table:3");
+    assert_flow(&f, PT_TUNNEL_SOURCE, 100, "tun_src=172.16.0.13",
+                "goto_table:3");
+    assert_no_flow(&f, PT_TUNNEL_SOURCE, 100, "tun_src=172.16.0.11");
+    assert_flow(&f, PT_TUNNEL_SOURCE, 0, "", "drop");
+    assert_true(dp_flow_set_find(&f, PT_TUNNEL_SOURCE, 0, "")->cookie
+                == UNDERLAY(BAD_SOURCE));
+    assert_flow(&f, PT_TUNNEL_SECURITY, 0, "", "drop");
+    assert_true(dp_flow_set_find(&f, PT_TUNNEL_SECURITY, 0, "")->cookie
+                == UNDERLAY(BAD_PORT));
+    assert_flow(&f, PT_TUNNEL_SECURITY, 100,
+                "metadata=0x3e9,tun_src=172.16.0.12,dl_src=02:00:0b:00:00:01",
+                "goto_table:30");
+    assert_flow(&f, PT_TUNNEL_SECURITY, 90,
+                "metadata=0x3e9,tun_src=172.16.0.12,ip,nw_src=10.0.0.11",
+                "goto_table:30");
+    assert_flow(&f, PT_TUNNEL_SECURITY, 90,
+                "metadata=0x3e9,tun_src=172.16.0.12,ipv6,"
+                "ipv6_src=fd00:0:0:1::1001", "goto_table:30");
+    assert_true(PIPELINE_COOKIE(PIPELINE_C_LOCATION, x1->key)
+                == dp_flow_set_find(&f, PT_TUNNEL_SECURITY, 100,
+                                    "metadata=0x3e9,tun_src=172.16.0.12,"
+                                    "dl_src=02:00:0b:00:00:01")->cookie);
+    /* x1 from h3, or vm3 (vpc2) from anywhere: nothing.  Nor this host's
+     * own ports: nobody else sends as them. */
+    assert_no_flow(&f, PT_TUNNEL_SECURITY, 100,
+                   "metadata=0x3e9,tun_src=172.16.0.13,"
+                   "dl_src=02:00:0b:00:00:01");
+    assert_no_cookie(&f, PT_TUNNEL_SECURITY,
+                     PIPELINE_COOKIE(PIPELINE_C_LOCATION, x0->key));
+    assert_no_cookie(&f, PT_TUNNEL_SECURITY,
+                     PIPELINE_COOKIE(PIPELINE_C_LOCATION, w.vm1->key));
+    /* Where an elastic IP's port is, what any host's DNAT sends it. */
+    assert_flow(&f, PT_TUNNEL_SECURITY, 70,
+                "metadata=0x3e9,ip,dl_src=02:00:00:00:01:01,"
+                "dl_dst=02:00:0a:00:00:01,nw_dst=10.0.0.5", "goto_table:30");
+
+    /* Walked: what the other hosts' VMs send vm1 arrives... */
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0x3e9, x1->mac,
+                                    "10.0.0.11", w.vm1->mac, "10.0.0.5"),
+                  "output:1", 0, "x1 (h2) to vm1");
+    assert_tunnel(&f, tunnel_packet("172.16.0.13", 0x3e9, x2->mac,
+                                    "10.0.0.12", w.vm1->mac, "10.0.0.5"),
+                  "output:1", 0, "x2 (h3) to vm1");
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0x3e9, gw, "10.0.1.5",
+                                    w.vm1->mac, "10.0.0.5"),
+                  "output:1", 0, "vm2 (h2) routed to vm1");
+    assert_tunnel(&f, tunnel_packet("172.16.0.13", 0x3e9, gw,
+                                    "198.51.100.2", w.vm1->mac, "10.0.0.5"),
+                  "output:1", 0, "the elastic IP's DNAT on h3 to vm1");
+
+    /* ... but not from an address of no host, nor from this host's own. */
+    assert_tunnel(&f, tunnel_packet("172.16.0.99", 0x3e9, x1->mac,
+                                    "10.0.0.11", w.vm1->mac, "10.0.0.5"),
+                  NULL, UNDERLAY(BAD_SOURCE), "x1 from 172.16.0.99");
+    assert_tunnel(&f, tunnel_packet("172.16.0.11", 0x3e9, x1->mac,
+                                    "10.0.0.11", w.vm1->mac, "10.0.0.5"),
+                  NULL, UNDERLAY(BAD_SOURCE), "x1 from h1's own address");
+    assert_tunnel(&f, tunnel_packet("172.16.0.99", 0x3e9, gw,
+                                    "198.51.100.2", w.vm1->mac, "10.0.0.5"),
+                  NULL, UNDERLAY(BAD_SOURCE), "DNAT from 172.16.0.99");
+    /* Nor with a tunnel key of no network, or of a network of another
+     * kind of tunnel. */
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0x999, x1->mac,
+                                    "10.0.0.11", w.vm1->mac, "10.0.0.5"),
+                  NULL, UNDERLAY(BAD_VNI), "x1 with key 0x999");
+    pkt = tunnel_packet("172.16.0.12", 0x3e9, x1->mac, "10.0.0.11",
+                        w.vm1->mac, "10.0.0.5");
+    pkt.in_port.ofp_port = u16_to_ofp(GENEVE);
+    assert_tunnel(&f, pkt, NULL, UNDERLAY(BAD_VNI), "vpc1 through Geneve");
+    /* A known host only for its own ports: not as a port of another host,
+     * not as this host's own, not as an address none of its ports has,
+     * not with the key of a VPC where it has none of them, not as a
+     * stranger, and never towards a port's MAC unless it is the port's
+     * other host in a migration. */
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0x3e9, x2->mac,
+                                    "10.0.0.12", w.vm1->mac, "10.0.0.5"),
+                  NULL, UNDERLAY(BAD_PORT), "x2 (h3) from h2");
+    assert_tunnel(&f, tunnel_packet("172.16.0.13", 0x3e9, x0->mac,
+                                    "10.0.0.10", w.vm1->mac, "10.0.0.5"),
+                  NULL, UNDERLAY(BAD_PORT), "x0 (h1) from h3");
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0x3e9, gw, "10.0.0.12",
+                                    x0->mac, "10.0.0.10"),
+                  NULL, UNDERLAY(BAD_PORT), "x2's address routed from h2");
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0x3ea, x1->mac,
+                                    "10.0.0.11", w.vm1->mac, "10.0.0.5"),
+                  NULL, UNDERLAY(BAD_PORT), "x1 (h2) in vpc2");
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0x3e9, edge,
+                                    "10.0.0.77", w.vm1->mac, "10.0.0.5"),
+                  NULL, UNDERLAY(BAD_PORT), "a stranger from h2");
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0x3e9, gw,
+                                    "198.51.100.2", x0->mac, "10.0.0.10"),
+                  NULL, UNDERLAY(BAD_PORT), "a DNAT for a port without one");
+    assert_tunnel(&f, tunnel_packet("172.16.0.12", 0xfff064, edge,
+                                    "203.0.113.1", w.vm4->mac,
+                                    "203.0.113.50"),
+                  NULL, UNDERLAY(BAD_PORT), "h2 forwarding to vm4 (h1)");
+
+    /* Every tunnel flow of every host: each accepting flow of
+     * PT_TUNNEL_SECURITY but the elastic IPs' names the sending host. */
+    for (int h = 0; h < 3; h++) {
+        struct dp_flow_set all;
+        const struct dp_flow *flow;
+
+        compute(&w, w.h[h], &all);
+        HMAP_FOR_EACH (flow, node, &all.flows) {
+            if (flow->table == PT_TUNNEL_SECURITY && flow->priority
+                && PIPELINE_COOKIE_CLASS(flow->cookie) != PIPELINE_C_EIP) {
+                assert_non_null(strstr(flow->match, ",tun_src="));
+                assert_true(PIPELINE_COOKIE_CLASS(flow->cookie)
+                            == PIPELINE_C_LOCATION);
+            }
+        }
+        dp_flow_set_destroy(&all);
+    }
+
+    dp_flow_set_destroy(&f);
+    model_destroy(&w.m);
+}
+
+/* During a migration the port's source and destination may both send as
+ * it, on every host, from prepare until complete or abort, and each may
+ * forward to it on the other: the remote hosts learn the destination at
+ * prepare (a few flows of the port's location class), and the switchover
+ * changes none of these flows anywhere. */
+static void
+test_underlay_migration(void **state OVS_UNUSED)
+{
+    uint64_t loc = PIPELINE_COOKIE(PIPELINE_C_LOCATION, 1);
+    struct dp_flow_set before[3], prepared[3], switched[3], complete[3];
+    struct model_port *x2, *x1;
+    struct eth_addr gw;
+    struct dp_flow_diff d;
+    struct world w;
+
+    world_init(&w, 3);
+    x1 = model_find_port(&w.m, "x1");
+    x2 = model_find_port(&w.m, "x2");
+    assert_true(eth_addr_from_string("02:00:00:00:01:01", &gw));
+    for (int h = 0; h < 3; h++) {
+        compute(&w, w.h[h], &before[h]);
+    }
+    /* vm1 prepared on h2. */
+    w.vm1->standby = w.h[1];
+    for (int h = 0; h < 3; h++) {
+        compute(&w, w.h[h], &prepared[h]);
+    }
+    /* Switched over. */
+    w.vm1->active = w.h[1];
+    w.vm1->standby = w.h[0];
+    for (int h = 0; h < 3; h++) {
+        compute(&w, w.h[h], &switched[h]);
+    }
+    /* Complete. */
+    w.vm1->standby = NULL;
+    for (int h = 0; h < 3; h++) {
+        compute(&w, w.h[h], &complete[h]);
+    }
+
+    /* h3, a remote host: vm1 from h1 only, then from h1 and h2 from
+     * prepare on (3 flows: its MAC, its IPv4 and IPv6 addresses, all of its
+     * location class), then from h2 only. */
+    static const char *const from_h2[] = {
+        "metadata=0x3e9,tun_src=172.16.0.12,dl_src=02:00:0a:00:00:01",
+        "metadata=0x3e9,tun_src=172.16.0.12,ip,nw_src=10.0.0.5",
+        "metadata=0x3e9,tun_src=172.16.0.12,ipv6,ipv6_src=fd00:0:0:1::5",
+    };
+    static const char *const from_h1[] = {
+        "metadata=0x3e9,tun_src=172.16.0.11,dl_src=02:00:0a:00:00:01",
+        "metadata=0x3e9,tun_src=172.16.0.11,ip,nw_src=10.0.0.5",
+        "metadata=0x3e9,tun_src=172.16.0.11,ipv6,ipv6_src=fd00:0:0:1::5",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(from_h1); i++) {
+        uint16_t prio = i ? 90 : 100;
+
+        assert_flow(&before[2], PT_TUNNEL_SECURITY, prio, from_h1[i],
+                    "goto_table:30");
+        assert_no_flow(&before[2], PT_TUNNEL_SECURITY, prio, from_h2[i]);
+        assert_flow(&prepared[2], PT_TUNNEL_SECURITY, prio, from_h1[i], NULL);
+        assert_flow(&prepared[2], PT_TUNNEL_SECURITY, prio, from_h2[i], NULL);
+        assert_flow(&switched[2], PT_TUNNEL_SECURITY, prio, from_h1[i], NULL);
+        assert_flow(&switched[2], PT_TUNNEL_SECURITY, prio, from_h2[i], NULL);
+        assert_no_flow(&complete[2], PT_TUNNEL_SECURITY, prio, from_h1[i]);
+        assert_flow(&complete[2], PT_TUNNEL_SECURITY, prio, from_h2[i], NULL);
+    }
+    dp_flow_set_diff(&before[2], &prepared[2], &d);
+    assert_int_equal(d.n_add, 3);
+    assert_int_equal(d.n_modify + d.n_del, 0);
+    for (size_t i = 0; i < d.n_add; i++) {
+        assert_true(d.add[i]->cookie == loc);
+    }
+    dp_flow_diff_destroy(&d);
+
+    /* The switchover changes no tunnel flow on any host (its flow counts
+     * are test_move_changes_only_location()'s). */
+    for (int h = 0; h < 3; h++) {
+        dp_flow_set_diff(&prepared[h], &switched[h], &d);
+        for (size_t i = 0; i < d.n_add; i++) {
+            assert_true(d.add[i]->table != PT_TUNNEL_SECURITY);
+        }
+        for (size_t i = 0; i < d.n_modify; i++) {
+            assert_true(d.modify[i]->table != PT_TUNNEL_SECURITY);
+        }
+        for (size_t i = 0; i < d.n_del; i++) {
+            assert_true(d.del[i]->table != PT_TUNNEL_SECURITY);
+        }
+        dp_flow_diff_destroy(&d);
+    }
+
+    /* On h3 while switched, vm1's frames to x2 (ofport 2 there) arrive
+     * from either host: the old location's in flight, the new one's. */
+    assert_tunnel(&switched[2], tunnel_packet("172.16.0.11", 0x3e9,
+                                              w.vm1->mac, "10.0.0.5",
+                                              x2->mac, "10.0.0.12"),
+                  "output:2", 0, "vm1 from h1 (switched)");
+    assert_tunnel(&switched[2], tunnel_packet("172.16.0.12", 0x3e9,
+                                              w.vm1->mac, "10.0.0.5",
+                                              x2->mac, "10.0.0.12"),
+                  "output:2", 0, "vm1 from h2 (switched)");
+    assert_tunnel(&prepared[2], tunnel_packet("172.16.0.12", 0x3e9,
+                                              w.vm1->mac, "10.0.0.5",
+                                              x2->mac, "10.0.0.12"),
+                  "output:2", 0, "vm1 from h2 (prepared)");
+    assert_tunnel(&before[2], tunnel_packet("172.16.0.12", 0x3e9,
+                                            w.vm1->mac, "10.0.0.5",
+                                            x2->mac, "10.0.0.12"),
+                  NULL, UNDERLAY(BAD_PORT), "vm1 from h2 (no migration)");
+    assert_tunnel(&complete[2], tunnel_packet("172.16.0.11", 0x3e9,
+                                              w.vm1->mac, "10.0.0.5",
+                                              x2->mac, "10.0.0.12"),
+                  NULL, UNDERLAY(BAD_PORT), "vm1 from h1 (complete)");
+
+    /* h2 after the switchover (vm1 on its ofport 1): h1 forwards what it
+     * still gets for vm1, whoever sent it (x2 on h3, the elastic IP's
+     * traffic from the physical network).  Not before the migration, and
+     * not once it is complete. */
+    assert_tunnel(&switched[1], tunnel_packet("172.16.0.11", 0x3e9, x2->mac,
+                                              "10.0.0.12", w.vm1->mac,
+                                              "10.0.0.5"),
+                  "output:1", 0, "x2's straggler forwarded by h1");
+    assert_flow(&switched[1], PT_TUNNEL_SECURITY, 80,
+                "metadata=0x3e9,tun_src=172.16.0.11,dl_dst=02:00:0a:00:00:01",
+                "goto_table:30");
+    assert_flow(&switched[0], PT_TUNNEL_SECURITY, 80,
+                "metadata=0x3e9,tun_src=172.16.0.12,dl_dst=02:00:0a:00:00:01",
+                "goto_table:30");
+    assert_no_flow(&before[1], PT_TUNNEL_SECURITY, 80,
+                   "metadata=0x3e9,tun_src=172.16.0.11,"
+                   "dl_dst=02:00:0a:00:00:01");
+    assert_no_flow(&complete[1], PT_TUNNEL_SECURITY, 80,
+                   "metadata=0x3e9,tun_src=172.16.0.11,"
+                   "dl_dst=02:00:0a:00:00:01");
+    /* Only vm1's: x1 lives on h2 itself, x2 on h3. */
+    assert_tunnel(&switched[1], tunnel_packet("172.16.0.11", 0x3e9, x2->mac,
+                                              "10.0.0.12", x1->mac,
+                                              "10.0.0.11"),
+                  NULL, UNDERLAY(BAD_PORT), "h1 forwarding to x1");
+    assert_no_flow(&complete[0], PT_TUNNEL_SECURITY, 80,
+                   "metadata=0x3e9,tun_src=172.16.0.12,"
+                   "dl_dst=02:00:0a:00:00:01");
+
+    for (int h = 0; h < 3; h++) {
+        dp_flow_set_destroy(&before[h]);
+        dp_flow_set_destroy(&prepared[h]);
+        dp_flow_set_destroy(&switched[h]);
+        dp_flow_set_destroy(&complete[h]);
+    }
+    model_destroy(&w.m);
+}
+
+/* A provider VLAN port's stragglers: during its migration, what the
+ * physical network still sends its old host is tunnelled to the new one,
+ * with the VLAN's key, and taken there from that host only. */
+static void
+test_underlay_vlan(void **state OVS_UNUSED)
+{
+    struct dp_flow_set f;
+    struct eth_addr edge;
+    struct world w;
+
+    world_init(&w, 0);
+    assert_true(eth_addr_from_string("02:00:00:00:99:99", &edge));
+    w.vm4->active = w.h[1];
+    w.vm4->standby = w.h[0];
+    compute(&w, w.h[1], &f);
+    /* vm4 is h2's ofport 2 (after vm2). */
+    assert_tunnel(&f, tunnel_packet("172.16.0.11", 0xfff064, edge,
+                                    "203.0.113.1", w.vm4->mac,
+                                    "203.0.113.50"),
+                  "output:2", 0, "vm4's straggler forwarded by h1");
+    assert_tunnel(&f, tunnel_packet("172.16.0.13", 0xfff064, edge,
+                                    "203.0.113.1", w.vm4->mac,
+                                    "203.0.113.50"),
+                  NULL, UNDERLAY(BAD_PORT), "vm4's straggler from h3");
+    /* A VLAN port's own traffic never takes a tunnel. */
+    assert_tunnel(&f, tunnel_packet("172.16.0.11", 0xfff064, w.vm4->mac,
+                                    "203.0.113.50", edge, "203.0.113.1"),
+                  NULL, UNDERLAY(BAD_PORT), "vm4 from h1");
+    dp_flow_set_destroy(&f);
+    model_destroy(&w.m);
+}
+
 int
 main(void)
 {
@@ -1299,6 +1684,9 @@ main(void)
         cmocka_unit_test(test_ipv6_routing),
         cmocka_unit_test(test_announcer),
         cmocka_unit_test(test_announcer_name_reserved),
+        cmocka_unit_test(test_underlay),
+        cmocka_unit_test(test_underlay_migration),
+        cmocka_unit_test(test_underlay_vlan),
     };
 
     return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
