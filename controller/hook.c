@@ -5,7 +5,8 @@
  * migration-client.h) and exit 0 only when the controller confirmed it, 1
  * when it refused, 2 on a usage error, 3 when it did not answer within the
  * timeout.  'cutover-hook qmp' follows a QEMU migration over QMP and calls
- * the steps itself (qmp-follower.h). */
+ * the steps itself (qmp-follower.h), with exit statuses 4 and 5 besides
+ * (HOOK_EXIT_*). */
 
 #include <config.h>
 
@@ -59,6 +60,9 @@ struct hook_options {
     const char *to;
     const char *source;
     const char *dest;
+    long long int switchover_timeout_ms; /* --switchover-timeout, or 0. */
+    long long int resume_timeout_ms;     /* --resume-timeout. */
+    const char *stopped;        /* --stopped=S.US, or NULL. */
     bool verbose;               /* -v given: keep its log levels. */
 };
 
@@ -73,11 +77,13 @@ Commands (each asks the controller, cutoverd, for one step of a port's\n\
 cutover, and exits 0 only when the controller confirmed it):\n\
   prepare --port=PORT --to=HOST   install the port's network on HOST, in\n\
                                   standby\n\
-  switchover --port=PORT          flip the port to its destination (the VM\n\
+  switchover --port=PORT [--switchover-timeout=MS] [--stopped=S.US]\n\
+                                  flip the port to its destination (the VM\n\
                                   is paused); answers once both hosts\n\
                                   confirmed\n\
-  activate --port=PORT            the VM runs on the destination: replay held\n\
-                                  packets, announce\n\
+  activate --port=PORT            the VM runs on the destination: the port\n\
+                                  is marked active there and its addresses\n\
+                                  announced\n\
   complete --port=PORT            remove the source's leftovers\n\
   abort --port=PORT               return everything to the source\n\
   show [--port=PORT]              print migrations as the controller sees them\n\
@@ -95,19 +101,42 @@ Options:\n\
       --port=PORT         the VM's port (as in the northbound database)\n\
       --to=HOST           the destination host (prepare; qmp: prepare first)\n\
       --source=SOCKET     QMP socket of the source QEMU (qmp)\n\
-      --dest=SOCKET       QMP socket of the destination QEMU (qmp)\n",
+      --dest=SOCKET       QMP socket of the destination QEMU (qmp)\n\
+      --switchover-timeout=MS\n\
+                          (switchover, qmp) the controller gives up the\n\
+                          switchover after MS (its timeout=MS) and its\n\
+                          answer is awaited MS + %d ms (default: the\n\
+                          controller's own, answer awaited --timeout)\n\
+      --resume-timeout=SECS\n\
+                          (qmp) longest wait for the destination's RESUME\n\
+                          after migrate-continue (default %d); then the\n\
+                          hook asks both QEMUs where the VM runs\n\
+      --stopped=S.US      (switchover) when the VM stopped, seconds and\n\
+                          microseconds since the epoch (QEMU's STOP event),\n\
+                          passed to the controller for its account of the\n\
+                          pause (qmp passes the STOP event's itself)\n",
            program_name, program_name, MIGRATION_CLIENT_DEFAULT_SERVER,
-           DEFAULT_TIMEOUT_S);
+           DEFAULT_TIMEOUT_S, HOOK_SWITCHOVER_SLACK_MS,
+           HOOK_DEFAULT_RESUME_TIMEOUT_S);
     stream_usage("TARGET", true, false, false);
     vlog_usage();
     printf("\
   -h, --help              print this help\n\
   -V, --version           print the version\n\
 \n\
-Exit status: 0 confirmed (qmp: migration completed, network followed),\n\
-1 refused (qmp: migration failed or cancelled, network back on the source),\n\
-2 usage error, 3 controller unreachable or no answer in time, 4 (qmp) a\n\
-QEMU could not be followed.\n");
+Exit status:\n\
+  0  confirmed (qmp: the VM runs on the destination, network followed)\n\
+  1  refused (qmp: the migration failed or was cancelled, or the switchover\n\
+     refused; the VM stays on the source, the cutover aborted)\n\
+  2  usage error\n\
+  3  controller unreachable or no answer in time (qmp: before the\n\
+     switchover; the migration cancelled, the cutover aborted)\n\
+  4  (qmp) a QEMU could not be followed (unreachable, refused a command,\n\
+     closed, not QMP, an unfinished message) or a bound passed, and the\n\
+     network was left consistent on the source: the cutover aborted, the\n\
+     migration failed\n\
+  5  (qmp) the network may not be where the VM runs (the hook could not\n\
+     tell, or the controller did not take the step): see the message\n");
 }
 
 static enum hook_command
@@ -132,6 +161,21 @@ check_name(const char *option, const char *what, const char *name)
     }
 }
 
+/* Checks --stopped's "SECONDS.MICROSECONDS" as cutoverd parses it: digits,
+ * a point, exactly six digits. */
+static void
+check_stopped(const char *s)
+{
+    size_t n_sec = strspn(s, "0123456789");
+
+    if (!n_sec || n_sec > 12 || s[n_sec] != '.'
+        || strspn(s + n_sec + 1, "0123456789") != 6 || s[n_sec + 7]) {
+        cli_usage_error("--stopped=%s: expected the time the VM stopped as "
+                        "SECONDS.MICROSECONDS since the epoch (six digits "
+                        "after the point, as in QEMU's STOP event)", s);
+    }
+}
+
 static void
 parse_options(int argc, char *argv[], struct hook_options *o)
 {
@@ -140,6 +184,9 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         OPT_TO,
         OPT_SOURCE,
         OPT_DEST,
+        OPT_SWITCHOVER_TIMEOUT,
+        OPT_RESUME_TIMEOUT,
+        OPT_STOPPED,
         VLOG_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
     };
@@ -150,6 +197,10 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         {"to", required_argument, NULL, OPT_TO},
         {"source", required_argument, NULL, OPT_SOURCE},
         {"dest", required_argument, NULL, OPT_DEST},
+        {"switchover-timeout", required_argument, NULL,
+         OPT_SWITCHOVER_TIMEOUT},
+        {"resume-timeout", required_argument, NULL, OPT_RESUME_TIMEOUT},
+        {"stopped", required_argument, NULL, OPT_STOPPED},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -162,6 +213,7 @@ parse_options(int argc, char *argv[], struct hook_options *o)
 
     memset(o, 0, sizeof *o);
     o->timeout_ms = DEFAULT_TIMEOUT_S * 1000;
+    o->resume_timeout_ms = HOOK_DEFAULT_RESUME_TIMEOUT_S * 1000;
     for (;;) {
         int c = getopt_long(argc, argv, short_options, long_options, NULL);
 
@@ -190,6 +242,19 @@ parse_options(int argc, char *argv[], struct hook_options *o)
             break;
         case OPT_DEST:
             o->dest = optarg;
+            break;
+        case OPT_SWITCHOVER_TIMEOUT:
+            /* cutoverd takes 1 to 60000 (migration-control.c). */
+            o->switchover_timeout_ms = cli_parse_uint("--switchover-timeout",
+                                                      optarg, 1, 60000);
+            break;
+        case OPT_RESUME_TIMEOUT:
+            o->resume_timeout_ms = cli_parse_uint("--resume-timeout", optarg,
+                                                  1, 86400) * 1000;
+            break;
+        case OPT_STOPPED:
+            check_stopped(optarg);
+            o->stopped = optarg;
             break;
         case 'h':
             usage();
@@ -241,6 +306,16 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         cli_usage_error("%s: --source and --dest are only for qmp",
                         command_names[o->command]);
     }
+    if (o->switchover_timeout_ms && o->command != CMD_SWITCHOVER
+        && o->command != CMD_QMP) {
+        cli_usage_error("%s: --switchover-timeout is only for switchover "
+                        "and qmp", command_names[o->command]);
+    }
+    if (o->stopped && o->command != CMD_SWITCHOVER) {
+        cli_usage_error("%s: --stopped is only for switchover (qmp takes "
+                        "it from QEMU's STOP event)",
+                        command_names[o->command]);
+    }
 
     if (!server) {
         server = getenv("CUTOVER_SERVER");
@@ -259,15 +334,31 @@ static int
 run_step(const struct hook_options *o, struct migration_client *client)
 {
     const char *name = command_names[o->command];
-    const char *params[2] = { o->port, o->to };
+    const char *params[3] = { o->port, o->to };
     size_t n_params = o->command == CMD_PREPARE ? 2 : o->port ? 1 : 0;
     char *method = xasprintf("migration/%s", name);
+    char *timeout = NULL, *stopped = NULL;
     bool refused;
     char *text;
     int error, status;
 
+    if (o->command == CMD_SWITCHOVER) {
+        /* The switchover's options, as cutoverd takes them. */
+        if (o->switchover_timeout_ms) {
+            timeout = xasprintf("timeout=%lld", o->switchover_timeout_ms);
+            params[n_params++] = timeout;
+            migration_client_set_timeout(client, o->switchover_timeout_ms
+                                         + HOOK_SWITCHOVER_SLACK_MS);
+        }
+        if (o->stopped) {
+            stopped = xasprintf("stopped=%s", o->stopped);
+            params[n_params++] = stopped;
+        }
+    }
     error = migration_client_call(client, method, params, n_params,
                                   &refused, &text);
+    free(timeout);
+    free(stopped);
     if (error) {
         fprintf(stderr, "%s: %s%s%s: %s\n", program_name, name,
                 o->port ? " " : "", o->port ? o->port : "", text);
@@ -316,6 +407,8 @@ main(int argc, char *argv[])
             .port = o.port,
             .to = o.to,
             .timeout_ms = o.timeout_ms,
+            .switchover_timeout_ms = o.switchover_timeout_ms,
+            .resume_timeout_ms = o.resume_timeout_ms,
         };
         status = qmp_follower_run(&fo, client);
     } else {

@@ -87,6 +87,16 @@ migration_client_target(const struct migration_client *c)
     return c->target;
 }
 
+long long int
+migration_client_set_timeout(struct migration_client *c,
+                             long long int timeout_ms)
+{
+    long long int old = c->timeout_ms;
+
+    c->timeout_ms = timeout_ms;
+    return old;
+}
+
 /* "no answer within 1.5 s" and the like. */
 static void
 format_timeout(struct ds *s, long long int ms)

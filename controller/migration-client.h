@@ -41,6 +41,12 @@ void migration_client_destroy(struct migration_client *);
 
 const char *migration_client_target(const struct migration_client *);
 
+/* Changes the bound of every later call to 'timeout_ms' milliseconds and
+ * returns the bound it replaces (so that a caller can give one call a
+ * bound of its own and restore the old one after). */
+long long int migration_client_set_timeout(struct migration_client *,
+                                           long long int timeout_ms);
+
 /* Connects now, if not connected, within the timeout.  Returns 0, or a
  * positive errno value with a message (to free) in '*errorp' naming the
  * server and what happened. */

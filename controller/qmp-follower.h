@@ -13,8 +13,18 @@
  *
  * A switchover the controller refuses, or does not confirm within the
  * timeout, cancels the migration (migrate_cancel) and aborts the cutover,
- * so the VM goes on running on the source with its network.  Every step is
- * logged with a timestamp. */
+ * so the VM goes on running on the source with its network.
+ *
+ * Every wait is bounded (docs/hook.md, "Bounds"): the switchover's answer
+ * by 'switchover_timeout_ms' (or 'timeout_ms'), the destination's RESUME
+ * after migrate-continue by 'resume_timeout_ms', every QMP answer and every
+ * QMP message once begun by 'timeout_ms'.  When a bound passes after the
+ * switchover, or a QEMU refuses migrate-continue or stops being followable,
+ * the follower asks the QEMUs where the VM runs (query-status,
+ * query-migrate; a monitor that misbehaved is reconnected once to ask) and
+ * leaves the network there: activate and complete for the destination,
+ * abort for the source, after cancelling a migration that is stuck.  Every
+ * step and decision is logged with a timestamp. */
 
 #ifndef QMP_FOLLOWER_H
 #define QMP_FOLLOWER_H 1
@@ -27,7 +37,20 @@ struct migration_client;
                                  * migration failed and was rolled back. */
 #define HOOK_EXIT_USAGE 2       /* Bad command line. */
 #define HOOK_EXIT_UNREACHABLE 3 /* The controller did not answer. */
-#define HOOK_EXIT_VMM 4         /* A QEMU could not be followed. */
+#define HOOK_EXIT_VMM 4         /* A QEMU could not be followed or a
+                                 * bound passed; the VM runs on the source
+                                 * and the cutover was aborted (the network
+                                 * is consistent, the migration failed). */
+#define HOOK_EXIT_UNSETTLED 5   /* The network may not be where the VM
+                                 * runs: the message says what to run. */
+
+/* A switchover's answer is awaited this much longer than the 'timeout=MS'
+ * the controller was given, so that its own answer (undone at the
+ * timeout) normally comes first. */
+#define HOOK_SWITCHOVER_SLACK_MS 1000
+
+/* Default bound on the wait for RESUME after migrate-continue. */
+#define HOOK_DEFAULT_RESUME_TIMEOUT_S 30
 
 struct qmp_follower_options {
     const char *source;         /* QMP socket of the source QEMU. */
@@ -35,6 +58,13 @@ struct qmp_follower_options {
     const char *port;           /* The port (Port.name) of the VM. */
     const char *to;             /* Host for migration/prepare, or NULL. */
     long long int timeout_ms;   /* For each call and QMP command. */
+    long long int switchover_timeout_ms; /* Passed to the controller as the
+                                 * switchover's timeout=MS, and its answer
+                                 * awaited MS + HOOK_SWITCHOVER_SLACK_MS;
+                                 * 0: the controller's default, awaited
+                                 * 'timeout_ms'. */
+    long long int resume_timeout_ms; /* Longest wait for the destination's
+                                 * RESUME after migrate-continue. */
 };
 
 /* Follows one migration to its end and returns a HOOK_EXIT_* status, after

@@ -27,6 +27,9 @@ VLOG_DEFINE_THIS_MODULE(qmp);
  * its events are a few hundred bytes. */
 #define QMP_MAX_MESSAGE (1024 * 1024)
 
+/* Bytes that may come between messages (QEMU ends each with CRLF). */
+#define QMP_WHITESPACE " \t\r\n"
+
 struct qmp_event {
     struct ovs_list node;       /* In struct qmp's 'events'. */
     struct json *json;
@@ -40,6 +43,8 @@ struct qmp {
     /* Input. */
     struct json_parser *parser; /* NULL between messages. */
     size_t msg_bytes;           /* Bytes fed to 'parser'. */
+    long long int msg_deadline; /* When the message that 'parser' has
+                                 * begun must be whole (time_msec()). */
     bool greeted;               /* Received the greeting. */
     struct ovs_list events;     /* struct qmp_event, oldest first. */
     struct json *answer;        /* Answer to the command in flight. */
@@ -138,6 +143,19 @@ qmp_dispatch(struct qmp *q, struct json *json)
     json_destroy(json);
 }
 
+/* Returns how many of the 'n' bytes at 'p' are whitespace, from the
+ * first. */
+static size_t
+qmp_skip_whitespace(const char *p, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && p[i] && strchr(QMP_WHITESPACE, p[i])) {
+        i++;
+    }
+    return i;
+}
+
 /* Feeds 'n' bytes from QEMU to the parser. */
 static void
 qmp_feed(struct qmp *q, const char *p, size_t n)
@@ -146,8 +164,18 @@ qmp_feed(struct qmp *q, const char *p, size_t n)
         size_t used;
 
         if (!q->parser) {
+            /* A message begins with its first byte that is not
+             * whitespace: from then on it has the timeout to end. */
+            size_t skip = qmp_skip_whitespace(p, n);
+
+            p += skip;
+            n -= skip;
+            if (!n) {
+                break;
+            }
             q->parser = json_parser_create(0);
             q->msg_bytes = 0;
+            q->msg_deadline = time_msec() + q->timeout_ms;
         }
         used = json_parser_feed(q->parser, p, n);
         p += used;
@@ -200,6 +228,14 @@ qmp_run(struct qmp *q)
             qmp_feed(q, buf, n);
         }
     }
+    /* A message begun and never ended (a line without its end, then
+     * silence) must not keep us waiting: it is bounded as a command's
+     * answer is. */
+    if (q->parser && !q->status && time_msec() >= q->msg_deadline) {
+        qmp_fail(q, ETIMEDOUT, "sent %"PRIuSIZE" bytes of a message but not "
+                 "its end within %.3g s", q->msg_bytes,
+                 q->timeout_ms / 1000.0);
+    }
 }
 
 void
@@ -214,6 +250,9 @@ qmp_wait(struct qmp *q)
         stream_send_wait(q->stream);
     }
     stream_recv_wait(q->stream);
+    if (q->parser) {
+        poll_timer_wait_until(q->msg_deadline);
+    }
 }
 
 struct json *

@@ -61,12 +61,23 @@ expect 2 "qmp: --source and --dest must be two different sockets" \
 expect 2 "activate: --source and --dest are only for qmp" \
     activate --port vm1 --source s
 expect 2 "invalid option" switchover --port vm1 --bogus
+expect 2 "--stopped=12.5: expected the time the VM stopped as SECONDS.MICROSECONDS" \
+    switchover --port vm1 --stopped=12.5
+expect 2 "activate: --stopped is only for switchover" \
+    activate --port vm1 --stopped=12.000005
+expect 2 "--switchover-timeout: '0' is not an integer from 1 to 60000" \
+    switchover --port vm1 --switchover-timeout=0
+expect 2 "complete: --switchover-timeout is only for switchover and qmp" \
+    complete --port vm1 --switchover-timeout=100
+expect 2 "--resume-timeout: 'x' is not an integer" \
+    qmp --port vm1 --source s --dest d --resume-timeout=x
 
 step "--help and --version"
 help=$("$HOOK" --help) || fail "--help failed"
 for word in prepare switchover activate complete abort show qmp --server \
     --timeout --port --to --source --dest CUTOVER_SERVER --private-key \
-    "Exit status"; do
+    --switchover-timeout --resume-timeout --stopped "Exit status" \
+    "^  4  " "^  5  "; do
     echo "$help" | grep -q -- "$word" || fail "--help does not mention $word"
 done
 echo "ok: --help mentions every command and option"
@@ -94,6 +105,9 @@ check_eq "prepare's output" "$out" "vm1: prepared on h2"
 out=$("$HOOK" switchover --port vm1) || fail "switchover failed"
 check_eq "switchover's output" "$out" \
     "vm1: switched over to h2 (2 hosts confirmed in 3 ms)"
+# The switchover's options go to the controller as it takes them.
+out=$("$HOOK" switchover --port vm1 --stopped=1796283825.462251 \
+      --switchover-timeout=250) || fail "switchover with options failed"
 for s in activate complete abort; do
     out=$("$HOOK" --server "unix:$TEST_TMP/ok.ctl" $s --port vm1) \
         || fail "$s failed"
@@ -109,6 +123,7 @@ for line in open(sys.argv[1]):
 check_eq "what the controller received" "$calls" \
 "migration/prepare vm1 h2
 migration/switchover vm1
+migration/switchover vm1 timeout=250 stopped=1796283825.462251
 migration/activate vm1
 migration/complete vm1
 migration/abort vm1
@@ -137,6 +152,10 @@ expect 3 "activate vm1: unix:$TEST_TMP/silent.ctl: the server closed the connect
 # A late answer within the timeout is an answer.
 out=$("$HOOK" --timeout 30 complete --port vm1) || fail "late complete failed"
 check_eq "a late answer" "$out" "vm1: complete done"
+# --switchover-timeout=MS bounds the wait for the switchover's answer at
+# MS + 1 s, whatever --timeout says.
+expect 3 "switchover vm1: unix:$TEST_TMP/silent.ctl: no answer to migration/switchover within 1.2 s" \
+    --timeout 30 switchover --port vm1 --switchover-timeout=200
 
 step "a real Open vSwitch control socket: no migration commands (exit 1)"
 nb_start

@@ -10,7 +10,13 @@
 #  - a migration that fails on the source: abort;
 #  - a QEMU that goes away, sends garbage, or refuses the capabilities: a
 #    clear error, the cutover aborted, and never a VM left paused;
-#  - a controller that cannot be reached: QEMU is not touched.
+#  - a controller that cannot be reached: QEMU is not touched;
+#  - every wait bounded (docs/hook.md, "Bounds"), each case ending well
+#    within run_case's --limit or failing: no completed after
+#    migrate-continue, a RESUME before the switchover's answer, an
+#    unfinished or oversized QMP message, a refused migrate-continue, a
+#    switchover answer awaited --switchover-timeout; and the pause timed
+#    from QEMU's STOP event, whose time goes to the controller.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 HOOK=$top_builddir/controller/cutover-hook
 FAKE_CTL=$top_srcdir/tests/harness/fake-cutoverd
@@ -20,17 +26,19 @@ require_cmds python3 timeout
 
 # run_case NAME [--ctl OPTION]... [--src OPTION]... [--dst OPTION]...
 #          [--no-ctl] [--no-migrate] [--kill-dst] [--term-hook]
-#          [-- HOOK OPTIONS]:
+#          [--limit SECS] [-- HOOK OPTIONS]:
 # starts a stand-in controller and two fake QEMUs in $TEST_TMP/NAME, the
 # follower for port vm1 (prepare to h2 unless HOOK OPTIONS say otherwise),
 # waits until it is ready, starts the migration on the source (SIGUSR1),
-# and waits for the follower to exit.  Sets D (the case's directory), RC,
+# and waits for the follower to exit, killing it after SECS (default 120:
+# exit status 124).  Sets D (the case's directory), RC,
 # OUT and ERR (its exit status, stdout and stderr) and SEQ (the shared log
 # as lines: "controller METHOD PARAMS", "WHO COMMAND ARGUMENTS", "WHO event
-# EVENT [STATUS]").
+# EVENT [STATUS]"; a switchover's "stopped=S.US" that is the source's STOP
+# event's timestamp reads "stopped=STOP").
 run_case() {
     local name=$1 ctl_opts=() src_opts=() dst_opts=() no_ctl="" migrate=1
-    local kill_dst="" term_hook="" hook_pid i
+    local kill_dst="" term_hook="" hook_pid i limit=120
     shift
     while [ $# -gt 0 ]; do
         case $1 in
@@ -41,6 +49,7 @@ run_case() {
             --no-migrate) migrate=""; shift ;;
             --kill-dst) kill_dst=1; migrate=""; shift ;;
             --term-hook) term_hook=1; migrate=""; shift ;;
+            --limit) limit=$2; shift 2 ;;
             --) shift; break ;;
             *) fail "run_case: unknown option $1" ;;
         esac
@@ -66,7 +75,7 @@ run_case() {
     wait_for "$D/src"
     wait_for "$D/dst"
 
-    timeout 120 "$HOOK" --server "$D/ctl" --timeout 2 qmp --port vm1 \
+    timeout "$limit" "$HOOK" --server "$D/ctl" --timeout 2 qmp --port vm1 \
         --source "$D/src" --dest "$D/dst" "$@" >"$D/out" 2>"$D/err" &
     hook_pid=$!
     test_bg $hook_pid
@@ -97,11 +106,17 @@ try:
     lines = open(sys.argv[1]).readlines()
 except FileNotFoundError:
     lines = []
+stop = None
 for line in lines:
     r = json.loads(line)
     who = r["who"]
     if "method" in r:
-        print(who, r["method"], *r["params"])
+        # The time the VM stopped, as the STOP event said it.
+        print(who, r["method"], *["stopped=STOP" if stop and p == "stopped=" + stop
+                                  else p for p in r["params"]])
+    elif r.get("event") == "STOP" and who == "source":
+        stop = r.get("timestamp")
+        print(who, "event", "STOP")
     elif "command" in r:
         args = r["arguments"]
         print(who, r["command"], json.dumps(args, sort_keys=True) if args else "")
@@ -158,16 +173,17 @@ in_order "source qmp_capabilities" "dest qmp_capabilities" "$CAPS_ON" \
     "controller migration/prepare vm1 h2" \
     "source event MIGRATION setup" "source event MIGRATION active" \
     "source event STOP" "source event MIGRATION pre-switchover" \
-    "controller migration/switchover vm1" "$CONTINUE" \
+    "controller migration/switchover vm1 stopped=STOP" "$CONTINUE" \
     "source event MIGRATION completed" "dest event RESUME" \
     "controller migration/activate vm1" "controller migration/complete vm1"
 absent "migration/abort|migrate_cancel"
 said "switchover vm1 confirmed in [0-9]+ ms"
-said "migration continued [0-9]+ ms after the source paused"
+said "destination QEMU \($D/dst\): MIGRATION completed \(QEMU time [0-9]+\.[0-9]{6}\)"
+said "migration continued [0-9]+\.[0-9]{3} ms after the VM stopped \(timed from QEMU's STOP event\)"
 
 run_case no-prepare -- --timeout 5
 check_eq "exit status" "$RC" 0
-in_order "$CAPS_ON" "controller migration/switchover vm1" "$CONTINUE" \
+in_order "$CAPS_ON" "controller migration/switchover vm1 stopped=STOP" "$CONTINUE" \
     "controller migration/activate vm1" "controller migration/complete vm1"
 absent "migration/prepare"
 
@@ -175,7 +191,7 @@ run_case switchover-refused \
     --ctl "--refuse=switchover=destination host h2 not connected"
 check_eq "exit status" "$RC" 1
 in_order "source event MIGRATION pre-switchover" \
-    "controller migration/switchover vm1" "source migrate_cancel" \
+    "controller migration/switchover vm1 stopped=STOP" "source migrate_cancel" \
     "controller migration/abort vm1" "source event MIGRATION cancelled" \
     "source event RESUME"
 absent "migrate-continue|migration/activate|migration/complete"
@@ -183,7 +199,7 @@ said "^cutover-hook: qmp vm1: switchover vm1: destination host h2 not connected;
 
 run_case switchover-no-answer --ctl --silent=switchover
 check_eq "exit status" "$RC" 3
-in_order "controller migration/switchover vm1" "source migrate_cancel" \
+in_order "controller migration/switchover vm1 stopped=STOP" "source migrate_cancel" \
     "controller migration/abort vm1" "source event MIGRATION cancelled" \
     "source event RESUME"
 absent "migrate-continue|migration/activate|migration/complete"
@@ -251,5 +267,70 @@ run_case source-busy --src --busy --no-migrate
 check_eq "exit status" "$RC" 4
 absent "migration/prepare"
 said "qmp vm1: source QEMU \($D/src\): cannot enable the migration capabilities 'events' and 'pause-before-switchover': GenericError: There's a migration process in progress"
+
+# --- Bounds (docs/hook.md): every case ends well within its --limit. ---
+
+run_case stop-time --src --stop-gap=0.3
+check_eq "exit status" "$RC" 0
+in_order "source event STOP" "source event MIGRATION pre-switchover" \
+    "controller migration/switchover vm1 stopped=STOP" "$CONTINUE"
+# The pause is timed from the VM's STOP (300 ms before pre-switchover
+# here), not from pre-switchover's arrival.
+said "migration continued ([3-9][0-9]{2}|[0-9]{4,})\.[0-9]{3} ms after the VM stopped \(timed from QEMU's STOP event\)"
+
+run_case switchover-timeout --ctl --silent=switchover --limit 20 \
+    -- --to h2 --timeout 30 --switchover-timeout 500
+check_eq "exit status" "$RC" 3
+in_order "controller migration/switchover vm1 timeout=500 stopped=STOP" \
+    "source migrate_cancel" "controller migration/abort vm1" \
+    "source event MIGRATION cancelled" "source event RESUME"
+absent "migrate-continue|migration/activate"
+said "qmp vm1: switchover vm1: unix:$D/ctl: no answer to migration/switchover within 1.5 s; migration cancelled, the VM stays on the source, the cutover aborted"
+
+run_case no-completed --src --no-complete --limit 60 -- --to h2 --resume-timeout 2
+check_eq "exit status" "$RC" 4
+in_order "$CONTINUE" "source event MIGRATION device" "dest query-status" \
+    "source query-status" "source query-migrate" "source migrate_cancel" \
+    "source event MIGRATION cancelled" "source event RESUME" \
+    "controller migration/abort vm1"
+absent "migration/activate|migration/complete"
+said "decided: the destination QEMU is inmigrate, the source QEMU is finish-migrate, its migration device and the VM runs nowhere: cancelling the migration"
+said "decided: the VM runs on the source"
+said "^cutover-hook: qmp vm1: no RESUME from the destination within 2 s of migrate-continue \(the source's migration: device\); .*after migrate_cancel: .*the source QEMU sent RESUME: the VM runs on the source, the cutover was aborted \(the network is back there\)$"
+
+run_case resume-early --src --stop-gap=0.5 \
+    --src "--stopped-file=$TEST_TMP/resume-early/stopped" \
+    --dst "--resume-on=$TEST_TMP/resume-early/stopped" --limit 60
+check_eq "exit status" "$RC" 0
+in_order "dest event RESUME" "source event MIGRATION pre-switchover" \
+    "controller migration/switchover vm1 stopped=STOP" "$CONTINUE" \
+    "controller migration/activate vm1" "controller migration/complete vm1"
+absent "migrate_cancel|migration/abort"
+said "destination QEMU \($D/dst\) resumed before the switchover was confirmed: remembered"
+
+run_case partial-line --src --partial-at=pre-switchover --limit 60
+check_eq "exit status" "$RC" 4
+in_order "source event STOP" "source {\"partial\": \"pre-switchover\", \"who\": \"source\"}" \
+    "source migrate_cancel" "controller migration/abort vm1" \
+    "source event MIGRATION cancelled" "source event RESUME"
+absent "migration/switchover|migrate-continue"
+said "reconnected to source QEMU"
+said "^cutover-hook: qmp vm1: source QEMU \($D/src\): sent 64 bytes of a message but not its end within 2 s; migration cancelled, the VM stays on the source, the cutover aborted \(the network stays on the source\)$"
+
+run_case huge-line --src --partial-at=pre-switchover \
+    --src --partial-bytes=2000000 --limit 60
+check_eq "exit status" "$RC" 4
+in_order "source {\"partial\": \"pre-switchover\", \"who\": \"source\"}" "source migrate_cancel" \
+    "controller migration/abort vm1" "source event RESUME"
+said "^cutover-hook: qmp vm1: source QEMU \($D/src\): sent a message longer than 1048576 bytes; migration cancelled, the VM stays on the source"
+
+run_case continue-refused --src --refuse-continue --limit 60
+check_eq "exit status" "$RC" 4
+in_order "controller migration/switchover vm1 stopped=STOP" "$CONTINUE" \
+    "source query-migrate" "source migrate_cancel" \
+    "source event MIGRATION cancelled" "source event RESUME" \
+    "controller migration/abort vm1"
+absent "migration/activate"
+said "^cutover-hook: qmp vm1: migrate-continue: GenericError: Refused by fake-qemu --refuse-continue; .*its migration pre-switchover; after migrate_cancel: .*: the VM runs on the source, the cutover was aborted \(the network is back there\)$"
 
 echo "PASS"

@@ -4,7 +4,9 @@
 # the real cutoverd, which programs real Open vSwitch hosts of the lab and
 # has h2's real DPDK announcer (cutover-announcer) register the port's
 # frames at prepare and fire them at activate.  Then the way back with the
-# hook's one-shot steps.
+# hook's one-shot steps, and a source that never completes after
+# migrate-continue: the hook settles at its --resume-timeout, the VM back
+# on the source and cutoverd's migration aborted.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 CTL=$top_builddir/controller/cutoverctl
 HOOK=$top_builddir/controller/cutover-hook
@@ -89,6 +91,9 @@ echo "$show"
 echo "$show" | grep -q "^vm1: h1 -> h2, complete" || fail "vm1 not complete: $show"
 echo "$show" | grep -Eq "announcements: announcer: fired 1 ports, [0-9]+ frames in [0-9.]+ us" \
     || fail "no announcement in: $show"
+# The follower passed QEMU's STOP time with the switchover.
+echo "$show" | grep -Eq "the VM stopped [0-9]+ us before both switches confirmed" \
+    || fail "no stop time in: $show"
 grep -q '"migrate-continue"' "$D/log" || fail "no migrate-continue sent to the source"
 ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 down
 ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 up
@@ -108,5 +113,36 @@ out=$(hook switchover --port vm1) || fail "switchover: $out"
 echo "$out" | grep -q "vm1 switched over from h2 to h1" || fail "switchover said: $out"
 check "activate" hook activate --port vm1
 check "complete" hook complete --port vm1
+wait_until 10 "vm2 to reach vm1 on h1" answers
+
+step "a source QEMU that never completes: the hook settles at --resume-timeout"
+D=$TEST_TMP/stuck
+mkdir -p "$D"
+"$FAKE_QEMU" --role source --socket "$D/src" --log "$D/log" --no-complete \
+    --done-file "$D/done" 2>>"$D/src.stderr" &
+SRC_PID=$!
+test_bg $SRC_PID
+"$FAKE_QEMU" --role dest --socket "$D/dst" --log "$D/log" \
+    --resume-on "$D/done" 2>>"$D/dst.stderr" &
+test_bg $!
+wait_for "$D/src"
+wait_for "$D/dst"
+timeout 60 "$HOOK" --server "unix:$CUTOVERD_CTL" --timeout 10 qmp --port vm1 \
+    --source "$D/src" --dest "$D/dst" --to h2 --resume-timeout 2 \
+    >"$D/out" 2>"$D/err" &
+HOOK_PID=$!
+test_bg $HOOK_PID
+TEST_LOGS+=("$D/err")
+wait_until 20 "the follower to be ready" grep -q "^ready" "$D/out"
+kill -USR1 $SRC_PID
+wait $HOOK_PID
+rc=$?
+cat "$D/out" "$D/err"
+check_eq "the follower's exit status" "$rc" 4
+grep -q "decided: the VM runs on the source" "$D/err" || fail "no decision logged"
+show=$(mig show vm1)
+echo "$show"
+echo "$show" | grep -q "^vm1: h1 -> h2, aborted" || fail "vm1 not aborted: $show"
+check_eq "home" "$("$CTL" -f csv port-list | awk -F, '$1 == "vm1" {print $8}')" h1
 wait_until 10 "vm2 to reach vm1 on h1" answers
 echo "ok: migration-hook"
