@@ -18,6 +18,7 @@ done
 require_cmds python3 timeout
 DPDK_PREFIX=ct$$-mighook
 trap 'rc=$?; rm -rf "/var/run/dpdk/$DPDK_PREFIX"; (exit $rc); test_cleanup' EXIT
+require_dpdk_af_packet
 test_lab_up 3 --no-neigh
 P=$LAB_P
 H2=$(lab_host_ns "$P" 2)
@@ -39,19 +40,7 @@ done
 check "ann0 in br-int" lab_vsctl "$P" 2 add-port br-int ann0 \
     -- set interface ann0 external_ids:iface-id=cutover-announcer
 A=$TEST_TMP/announcer
-mkdir -p "$A"
-TEST_LOGS+=("$A/announcer.log")
-if ! ip netns exec "$H2" "$ANNOUNCER" -l 0 --no-pci --no-huge -m 64 \
-        --no-shconf --no-telemetry --file-prefix="$DPDK_PREFIX" \
-        --vdev=net_af_packet0,iface=ann1 -- --unixctl="$A/announcer.ctl" \
-        --pidfile="$A/announcer.pid" --log-file="$A/announcer.log" \
-        --detach --no-chdir -vconsole:off >"$A/stderr" 2>&1; then
-    cat "$A/stderr"
-    grep -q "DPDK has 0 ports" "$A/stderr" \
-        && skip "DPDK's net_af_packet PMD cannot start here"
-    fail "cutover-announcer did not start"
-fi
-test_bg "$(cat "$A/announcer.pid")"
+announcer_start "$H2" ann1
 
 step "3 hosts (h2 with its announcer), vm1 on h1 and waiting on h2, vm2 on h3"
 migration_world "announcer=$A/announcer.ctl"
