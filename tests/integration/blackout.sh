@@ -169,8 +169,10 @@ import json, sys
 print(" ".join(r["command"] for r in map(json.loads, open(sys.argv[1]))
                if r["who"] == "source" and "command" in r))' "$Q/qmp.log")" \
     "qmp_capabilities migrate-set-capabilities migrate-continue"
-grep -q '"event": "RESUME", "who": "dest"' "$Q/qmp.log" \
-    || fail "the destination QEMU sent no RESUME"
+check_eq "qmp: the destination QEMU sent RESUME" "$(python3 -c '
+import json, sys
+print(any(r.get("event") == "RESUME" and r["who"] == "dest"
+          for r in map(json.loads, open(sys.argv[1]))))' "$Q/qmp.log")" True
 echo "ok: cutover driven through cutover-hook qmp"
 check_eq "late: the home changed after the resume" \
     "$(json_get "$OUT/late/run-1/run.json" 'j["steps"]["home"]["start_after_pause_ns"] >= j["resume_ns"] - j["paused_at_ns"]')" True
