@@ -33,7 +33,9 @@ SANITIZER_TESTS = $(UNIT_TESTS) $(FUZZ_TESTS) \
 	tests/integration/migration.sh \
 	tests/integration/migration-local.sh \
 	tests/integration/hook-cli.sh
-# What the tests run besides check_PROGRAMS ('make check' builds those):
+# What the tests run besides check_PROGRAMS ('make check' builds those,
+# after BUILT_SOURCES, which naming programs as targets does not make:
+# they go first):
 # not the DPDK announcer, the benchmarks and the harness's other tools,
 # which none of SANITIZER_TESTS runs, to keep the build short.
 SANITIZER_BINARIES = controller/cutoverd controller/cutoverctl \
@@ -56,7 +58,8 @@ check-sanitizers:
 	    echo "$$args" > configure.args; \
 	fi; \
 	echo "check-sanitizers: build (log in $$san/build.log)"; \
-	$(MAKE) $(SANITIZER_BINARIES) > "$$san/build.log" 2>&1 \
+	$(MAKE) $(BUILT_SOURCES) > "$$san/build.log" 2>&1 \
+	    && $(MAKE) $(SANITIZER_BINARIES) >> "$$san/build.log" 2>&1 \
 	    && $(MAKE) check TESTS= >> "$$san/build.log" 2>&1 \
 	    || { tail -n 40 "$$san/build.log"; exit 1; }; \
 	rm -rf "$$san/reports"; mkdir "$$san/reports"; \
