@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flow-set.h"
+#include "hold-tag.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -596,6 +597,73 @@ add_tunnel_security(struct pipeline_ctx *ctx, const struct model_port *p,
 }
 
 /* The flows that say where the port lives: the only ones a move changes. */
+/* The tunnel port that carries network 'net''s traffic to other hosts (a
+ * VLAN network's stragglers take VXLAN), 0 if the host has none. */
+static int
+net_tunnel_ofport(const struct pipeline_ctx *ctx,
+                  const struct model_network *net)
+{
+    return (net->kind == MODEL_NET_VLAN ? ctx->ports->vxlan_ofport
+            : tunnel_ofport(ctx, net));
+}
+
+/* The actions that hand a frame to hold 'id' in the announcer's port
+ * 'ann' as 'kind' (hold.h's hold tag: VLAN id 'id', PCP 'pcp'). */
+static char *
+hold_actions(uint16_t id, unsigned int pcp, unsigned int ann)
+{
+    return xasprintf("push_vlan:0x8100,set_field:%u->vlan_vid,"
+                     "set_field:%u->vlan_pcp,output:%u", 4096 | id, pcp,
+                     ann);
+}
+
+/* The host a migrating port's frames come from into its hold: its source,
+ * active before the switchover and standby after it. */
+static const struct model_host *
+hold_source(const struct model_port *p)
+{
+    return p->hold.phase == MODEL_HOLD_COPY ? p->active : p->standby;
+}
+
+/* A migrating port's hold on its destination (docs/hold.md), the flows of
+ * the hold's host in table 0: copies from the source into the hold, and
+ * what the hold sends back (replayed: to the VM's interface; released:
+ * where the port lives).  Location flows: they change with the migration's
+ * steps. */
+static void
+add_hold(struct pipeline_ctx *ctx, const struct model_port *p, uint64_t c,
+         const struct simap_node *ann, const struct simap_node *iface)
+{
+    const struct model_network *net = p->subnet->network;
+    const struct model_host *src = hold_source(p);
+    int tunnel = net_tunnel_ofport(ctx, net);
+    char *actions;
+
+    if ((p->hold.phase == MODEL_HOLD_COPY || p->hold.phase == MODEL_HOLD_HOLD)
+        && src && src != ctx->host && tunnel) {
+        actions = hold_actions(p->hold.id, HOLD_KIND_PCP_COPY, ann->data);
+        add_flow(ctx, PT_CLASSIFY, 110, c, actions,
+                 "in_port=%d,tun_id=%#x,tun_src="IP_FMT",dl_dst="ETH_ADDR_FMT,
+                 tunnel, NB_COPY_VNI, IP_ARGS(src->tunnel_ip),
+                 ETH_ADDR_ARGS(p->mac));
+        free(actions);
+    }
+    if (iface) {
+        actions = xasprintf("pop_vlan,output:%u", iface->data);
+        add_flow(ctx, PT_CLASSIFY, 110, c, actions,
+                 "in_port=%u,dl_vlan=%u,dl_vlan_pcp=%d", ann->data,
+                 p->hold.id, HOLD_PCP_REPLAY);
+        free(actions);
+    }
+    actions = xasprintf("pop_vlan,set_field:%#"PRIx32"->"PIPELINE_REG_DST_PORT
+                        ",set_field:%#"PRIx32"->metadata,goto_table:%d",
+                        p->key, model_network_key(net), PT_LOCATION);
+    add_flow(ctx, PT_CLASSIFY, 110, c, actions,
+             "in_port=%u,dl_vlan=%u,dl_vlan_pcp=%d", ann->data, p->hold.id,
+             HOLD_PCP_RELEASE);
+    free(actions);
+}
+
 static void
 add_location(struct pipeline_ctx *ctx, const struct model_port *p)
 {
@@ -607,9 +675,16 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
     const struct simap_node *ifaces[2] = { port_iface(ctx, p),
                                            port_incoming(ctx, p) };
     bool active = p->active == here;
+    const struct simap_node *ann = NULL;
     char *actions;
 
     add_tunnel_security(ctx, p, c);
+    if (p->hold.phase != MODEL_HOLD_NONE && p->hold.host == here) {
+        ann = simap_find(&ctx->ports->ifaces, PIPELINE_ANNOUNCER_IFACE_ID);
+        if (ann) {
+            add_hold(ctx, p, c, ann, iface);
+        }
+    }
 
     /* Admission: a VM interface's ingress is open only where the port is
      * active, and there only on the interface it lives on (a standby
@@ -624,8 +699,38 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
     }
 
     /* Location: deliver here, or send to where the port is active. */
-    if (active) {
-        if (iface) {
+    if (active && ann && p->hold.phase == MODEL_HOLD_HOLD) {
+        /* Into the hold until the VM runs here: what the source forwards,
+         * then what comes straight from elsewhere. */
+        const struct model_host *src = hold_source(p);
+
+        if (src && src != here) {
+            actions = hold_actions(p->hold.id, HOLD_KIND_PCP_FORWARDED,
+                                   ann->data);
+            add_flow(ctx, PT_LOCATION, 110, c, actions,
+                     PIPELINE_REG_DST_PORT"=%#"PRIx32",tun_src="IP_FMT,
+                     p->key, IP_ARGS(src->tunnel_ip));
+            free(actions);
+        }
+        actions = hold_actions(p->hold.id, HOLD_KIND_PCP_DIRECT, ann->data);
+        add_flow(ctx, PT_LOCATION, 100, c, actions,
+                 PIPELINE_REG_DST_PORT"=%#"PRIx32, p->key);
+        free(actions);
+    } else if (active) {
+        int copy = (p->hold.phase == MODEL_HOLD_COPY && p->hold.host
+                    && p->hold.host != here
+                    ? net_tunnel_ofport(ctx, net) : 0);
+
+        if (iface && copy) {
+            /* Delivered here, and copied to the hold on the destination
+             * (with the copies' tunnel key: docs/hold.md). */
+            actions = xasprintf("output:%u,set_field:0->in_port,"
+                                "set_field:"IP_FMT"->tun_dst,"
+                                "set_field:%#x->tun_id,output:%d",
+                                iface->data,
+                                IP_ARGS(p->hold.host->tunnel_ip),
+                                NB_COPY_VNI, copy);
+        } else if (iface) {
             actions = xasprintf("output:%u", iface->data);
         } else {
             /* Active here, but its interface is not attached (yet). */
@@ -635,8 +740,7 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
                  PIPELINE_REG_DST_PORT"=%#"PRIx32, p->key);
         free(actions);
     } else if (p->active) {
-        int tunnel = (net->kind == MODEL_NET_VLAN ? ctx->ports->vxlan_ofport
-                      : tunnel_ofport(ctx, net));
+        int tunnel = net_tunnel_ofport(ctx, net);
 
         /* Through a tunnel: for an overlay always; for a VLAN network what
          * came from the physical network (a switch that has not learned

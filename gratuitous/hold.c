@@ -308,8 +308,14 @@ hold_replay_format(const struct hold_replay *r, struct ds *ds)
 uint8_t
 hold_kind_pcp(enum hold_kind kind)
 {
+    static const uint8_t pcps[HOLD_N_KINDS] = {
+        [HOLD_COPY] = HOLD_KIND_PCP_COPY,
+        [HOLD_FORWARDED] = HOLD_KIND_PCP_FORWARDED,
+        [HOLD_DIRECT] = HOLD_KIND_PCP_DIRECT,
+    };
+
     ovs_assert(kind < HOLD_N_KINDS);
-    return kind + 1;
+    return pcps[kind];
 }
 
 bool
@@ -327,12 +333,16 @@ hold_tag_parse(const void *frame, size_t len, uint16_t *id,
     tci = (p[14] << 8) | p[15];
     *id = tci & VLAN_VID_MASK;
     pcp = tci >> VLAN_PCP_SHIFT;
-    if (*id < HOLD_ID_MIN || *id > HOLD_ID_MAX
-        || pcp < 1 || pcp > HOLD_N_KINDS) {
+    if (*id < HOLD_ID_MIN || *id > HOLD_ID_MAX) {
         return false;
     }
-    *kind = pcp - 1;
-    return true;
+    for (enum hold_kind k = 0; k < HOLD_N_KINDS; k++) {
+        if (pcp == hold_kind_pcp(k)) {
+            *kind = k;
+            return true;
+        }
+    }
+    return false;
 }
 
 void

@@ -45,6 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hold-tag.h"
+
 struct ds;
 
 enum hold_kind {
@@ -141,20 +143,7 @@ void hold_get_stats(const struct hold *, struct hold_stats *);
  * (3 copies, 7 forwarded, 2 direct, 1840 bytes), 40 stale copies". */
 void hold_replay_format(const struct hold_replay *r, struct ds *ds);
 
-/* The hold tag: how the host's switch tells the daemon which hold a frame
- * is for and of what kind, and how the daemon tells the switch what a frame
- * it sends back is.  An 802.1Q header after the MAC addresses: the VID is
- * the hold's id (1 to 4094, given by the controller per port and host), the
- * PCP says what the frame is.  The switch pushes the tag on frames it hands
- * to the daemon (PCP 1, 2, 3: a copy, a forwarded, a direct frame) and pops
- * it from frames the daemon sends (PCP 5: replayed, for the port's VM; PCP
- * 6: released on abort, for wherever the port lives now).  The frames the
- * tag rides on are untagged Ethernet frames to a VM's interface. */
-#define HOLD_TAG_LEN 4
-#define HOLD_ID_MIN 1
-#define HOLD_ID_MAX 4094
-#define HOLD_PCP_REPLAY 5
-#define HOLD_PCP_RELEASE 6
+/* The hold tag: see hold-tag.h. */
 
 /* The PCP of frames of 'kind' handed to the daemon. */
 uint8_t hold_kind_pcp(enum hold_kind kind);

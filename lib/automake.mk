@@ -3,6 +3,7 @@ noinst_LTLIBRARIES += lib/libcutover.la
 lib_libcutover_la_SOURCES = \
 	lib/cli.c \
 	lib/cli.h \
+	lib/hold-tag.h \
 	lib/kernel-neigh.c \
 	lib/kernel-neigh.h \
 	lib/model.c \

@@ -433,7 +433,10 @@ port_placement_equal(const struct model_port *x, const struct model_port *y)
 {
     return (!strcmp(host_name(x->active), host_name(y->active))
             && !strcmp(host_name(x->standby), host_name(y->standby))
-            && x->incoming == y->incoming);
+            && x->incoming == y->incoming
+            && x->hold.phase == y->hold.phase
+            && x->hold.id == y->hold.id
+            && !strcmp(host_name(x->hold.host), host_name(y->hold.host)));
 }
 
 static bool

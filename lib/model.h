@@ -56,6 +56,32 @@ struct model_subnet {
     struct in6_addr gateway_ip6;
 };
 
+/* A migrating port's hold (docs/hold.md): the host whose DPDK daemon keeps
+ * the port's frames for the VM until it runs there, and what the hosts do
+ * about it. */
+enum model_hold_phase {
+    MODEL_HOLD_NONE,
+    MODEL_HOLD_COPY,            /* Before the switchover: the active host
+                                 * also copies the port's inbound frames to
+                                 * the hold's host, whose switch hands them
+                                 * to its hold. */
+    MODEL_HOLD_HOLD,            /* After it: the hold's host, active,
+                                 * hands the port's frames to its hold
+                                 * instead of the VM's interface. */
+    MODEL_HOLD_PASS,            /* After the replay: the VM's interface
+                                 * again; what the hold sends back still
+                                 * reaches it. */
+    MODEL_HOLD_RELEASE,         /* After an abort: what the hold sends
+                                 * back goes where the port lives. */
+};
+
+struct model_hold {
+    enum model_hold_phase phase;
+    const struct model_host *host;  /* The destination; NULL with
+                                     * MODEL_HOLD_NONE. */
+    uint16_t id;                /* The hold tag's VLAN id on 'host'. */
+};
+
 struct model_port {
     char *name;                 /* The VM interface's iface-id. */
     uint32_t key;               /* Tunnel key: 1 to 2**24 - 1. */
@@ -77,6 +103,9 @@ struct model_port {
      * than its usual one: a local migration (active == standby) that has
      * switched over.  See pipeline.h. */
     bool incoming;
+
+    /* Its hold, while it migrates with one. */
+    struct model_hold hold;
 };
 
 struct model_eip {

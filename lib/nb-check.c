@@ -306,7 +306,8 @@ nb_check_network(const char *kind, int64_t vni, int64_t vlan)
     if (!strcmp(kind, "vxlan") || !strcmp(kind, "geneve")) {
         if (vni < 1 || vni > NB_MAX_VNI) {
             return xasprintf("a %s network needs a VNI from 1 to %d (VNIs "
-                             "above carry VLAN networks between hosts)",
+                             "above carry migrations' copies and VLAN "
+                             "networks between hosts)",
                              kind, NB_MAX_VNI);
         }
         if (vlan >= 0) {

@@ -116,8 +116,10 @@ static void
 test_networks(void **state OVS_UNUSED)
 {
     ok(nb_check_network("vxlan", 1001, -1));
-    ok(nb_check_network("geneve", 16773119, -1));
-    refused(nb_check_network("geneve", 16773120, -1), "VNIs above carry VLAN");
+    ok(nb_check_network("geneve", 16773118, -1));
+    refused(nb_check_network("geneve", 16773119, -1), "VNIs above carry "
+            "migrations' copies and VLAN");
+    refused(nb_check_network("geneve", 16773120, -1), "VNIs above carry");
     ok(nb_check_network("vlan", -1, 100));
     refused(nb_check_network("vxlan", 0, -1), "needs a VNI");
     refused(nb_check_network("geneve", 16777216, -1), "needs a VNI");

@@ -1663,6 +1663,164 @@ test_underlay_vlan(void **state OVS_UNUSED)
     model_destroy(&w.m);
 }
 
+/* A migration with a hold (docs/hold.md), vm1 from h1 to h2, hold 7 on
+ * h2: the source copies, the destination hands copies, then the port's
+ * frames, to its hold, and what the hold sends back reaches the VM (or,
+ * after an abort, the source); h3 sees none of it; the switchover stays a
+ * few location flows. */
+static void
+test_hold(void **state OVS_UNUSED)
+{
+    uint64_t loc = PIPELINE_COOKIE(PIPELINE_C_LOCATION, 1);
+    static const char copy_in[] =
+        "in_port=100,tun_id=0xffefff,tun_src=172.16.0.11,"
+        "dl_dst=02:00:0a:00:00:01";
+    static const char replay[] = "in_port=300,dl_vlan=7,dl_vlan_pcp=5";
+    static const char release[] = "in_port=300,dl_vlan=7,dl_vlan_pcp=6";
+    struct dp_flow_set plain[3], copy[3], hold[3], pass[3], rel[3];
+    struct dp_flow_diff d;
+    struct eth_addr peer;
+    struct flow pkt;
+    struct world w;
+
+    world_init(&w, 0);
+    assert_true(eth_addr_from_string("02:00:0a:00:00:09", &peer));
+
+    /* Prepared, without a hold and with one: only h1's location flow and
+     * h2's hold flows differ; h3's are the same. */
+    w.vm1->standby = w.h[1];
+    for (int h = 0; h < 3; h++) {
+        compute(&w, w.h[h], &plain[h]);
+    }
+    w.vm1->hold = (struct model_hold) { MODEL_HOLD_COPY, w.h[1], 7 };
+    for (int h = 0; h < 3; h++) {
+        compute(&w, w.h[h], &copy[h]);
+    }
+    assert_flow(&copy[0], PT_LOCATION, 100, "reg5=0x1",
+                "output:1,set_field:0->in_port,"
+                "set_field:172.16.0.12->tun_dst,"
+                "set_field:0xffefff->tun_id,output:100");
+    assert_flow(&copy[1], PT_CLASSIFY, 110, copy_in,
+                "push_vlan:0x8100,set_field:4103->vlan_vid,"
+                "set_field:1->vlan_pcp,output:300");
+    assert_flow(&copy[1], PT_CLASSIFY, 110, replay, "pop_vlan,output:1");
+    assert_flow(&copy[1], PT_CLASSIFY, 110, release,
+                "pop_vlan,set_field:0x1->reg5,set_field:0x3e9->metadata,"
+                "goto_table:40");
+    dp_flow_set_diff(&plain[0], &copy[0], &d);
+    assert_int_equal(d.n_add + d.n_del, 0);
+    assert_int_equal(d.n_modify, 1);
+    dp_flow_diff_destroy(&d);
+    dp_flow_set_diff(&plain[1], &copy[1], &d);
+    assert_int_equal(d.n_add, 3);
+    assert_int_equal(d.n_modify + d.n_del, 0);
+    for (size_t i = 0; i < d.n_add; i++) {
+        assert_true(d.add[i]->cookie == loc);
+    }
+    dp_flow_diff_destroy(&d);
+    dp_flow_set_diff(&plain[2], &copy[2], &d);
+    assert_int_equal(d.n_add + d.n_modify + d.n_del, 0);
+    dp_flow_diff_destroy(&d);
+
+    /* A copy reaches h2's hold only from h1, with the copies' key and vm1's
+     * MAC; a forged one from h3 is dropped. */
+    pkt = tunnel_packet("172.16.0.11", NB_COPY_VNI, peer, "10.0.0.9",
+                        w.vm1->mac, "10.0.0.5");
+    assert_tunnel(&copy[1], pkt, "push_vlan:0x8100,set_field:4103->vlan_vid,"
+                  "set_field:1->vlan_pcp,output:300", 0, "a copy");
+    pkt = tunnel_packet("172.16.0.13", NB_COPY_VNI, peer, "10.0.0.9",
+                        w.vm1->mac, "10.0.0.5");
+    assert_tunnel(&copy[1], pkt, NULL, PIPELINE_COOKIE(PIPELINE_C_UNDERLAY,
+                  PIPELINE_UNDERLAY_BAD_VNI), "a copy from h3");
+    pkt = tunnel_packet("172.16.0.11", NB_COPY_VNI, peer, "10.0.0.9",
+                        peer, "10.0.0.5");
+    assert_tunnel(&copy[1], pkt, NULL, PIPELINE_COOKIE(PIPELINE_C_UNDERLAY,
+                  PIPELINE_UNDERLAY_BAD_VNI), "a copy for another MAC");
+
+    /* Switched over: h1 forwards (no copy), h2 holds what h1 forwards
+     * (PCP 2) and what comes from anywhere else (PCP 3).  The switchover
+     * changes 3 flows on h1 and 4 on h2 (one more than without a hold: the
+     * forwarded frames' own), 1 on h3, all vm1's location flows. */
+    w.vm1->active = w.h[1];
+    w.vm1->standby = w.h[0];
+    w.vm1->hold.phase = MODEL_HOLD_HOLD;
+    for (int h = 0; h < 3; h++) {
+        compute(&w, w.h[h], &hold[h]);
+    }
+    assert_flow(&hold[0], PT_LOCATION, 100, "reg5=0x1",
+                "set_field:0->in_port,set_field:172.16.0.12->tun_dst,"
+                "set_field:0x3e9->tun_id,output:100");
+    assert_flow(&hold[1], PT_LOCATION, 110, "reg5=0x1,tun_src=172.16.0.11",
+                "push_vlan:0x8100,set_field:4103->vlan_vid,"
+                "set_field:2->vlan_pcp,output:300");
+    assert_flow(&hold[1], PT_LOCATION, 100, "reg5=0x1",
+                "push_vlan:0x8100,set_field:4103->vlan_vid,"
+                "set_field:3->vlan_pcp,output:300");
+    assert_flow(&hold[1], PT_CLASSIFY, 110, copy_in, NULL);
+    assert_flow(&hold[1], PT_ADMISSION, 100, "reg7=0x1,in_port=1",
+                "goto_table:10");
+    size_t want[3] = { 3, 4, 1 };
+    for (int h = 0; h < 3; h++) {
+        dp_flow_set_diff(&copy[h], &hold[h], &d);
+        assert_int_equal(d.n_add + d.n_modify + d.n_del, want[h]);
+        for (size_t i = 0; i < d.n_add; i++) {
+            assert_true(d.add[i]->cookie == loc);
+        }
+        for (size_t i = 0; i < d.n_modify; i++) {
+            assert_true(d.modify[i]->cookie == loc);
+        }
+        dp_flow_diff_destroy(&d);
+    }
+
+    /* Replayed: the VM's interface again; no more copies; what the hold
+     * still sends back reaches the VM. */
+    w.vm1->hold.phase = MODEL_HOLD_PASS;
+    compute(&w, w.h[1], &pass[1]);
+    assert_flow(&pass[1], PT_LOCATION, 100, "reg5=0x1", "output:1");
+    assert_no_flow(&pass[1], PT_LOCATION, 110, "reg5=0x1,tun_src=172.16.0.11");
+    assert_no_flow(&pass[1], PT_CLASSIFY, 110, copy_in);
+    assert_flow(&pass[1], PT_CLASSIFY, 110, replay, "pop_vlan,output:1");
+
+    /* Aborted after the switchover: vm1 back on h1; h2 sends what its hold
+     * releases where vm1 lives, through the tunnel to h1. */
+    w.vm1->active = w.h[0];
+    w.vm1->standby = NULL;
+    w.vm1->hold.phase = MODEL_HOLD_RELEASE;
+    compute(&w, w.h[1], &rel[1]);
+    assert_flow(&rel[1], PT_CLASSIFY, 110, release, NULL);
+    assert_no_flow(&rel[1], PT_CLASSIFY, 110, copy_in);
+    assert_flow(&rel[1], PT_LOCATION, 100, "reg5=0x1",
+                "set_field:0->in_port,set_field:172.16.0.11->tun_dst,"
+                "set_field:0x3e9->tun_id,output:100");
+
+    /* Without an announcer on h2 nothing is held there (the hold needs its
+     * daemon): switched over, vm1 is delivered to its interface. */
+    struct pipeline_ports ports;
+    struct dp_flow_set bare;
+
+    w.vm1->active = w.h[1];
+    w.vm1->standby = w.h[0];
+    w.vm1->hold.phase = MODEL_HOLD_HOLD;
+    world_ports(&w, w.h[1], &ports);
+    simap_find_and_delete(&ports.ifaces, PIPELINE_ANNOUNCER_IFACE_ID);
+    dp_flow_set_init(&bare);
+    assert_int_equal(pipeline_compute(&w.m, w.h[1], &ports, &bare), 0);
+    assert_flow(&bare, PT_LOCATION, 100, "reg5=0x1", "output:1");
+    assert_no_flow(&bare, PT_CLASSIFY, 110, copy_in);
+    assert_no_flow(&bare, PT_CLASSIFY, 110, replay);
+    pipeline_ports_destroy(&ports);
+    dp_flow_set_destroy(&bare);
+
+    for (int h = 0; h < 3; h++) {
+        dp_flow_set_destroy(&plain[h]);
+        dp_flow_set_destroy(&copy[h]);
+        dp_flow_set_destroy(&hold[h]);
+    }
+    dp_flow_set_destroy(&pass[1]);
+    dp_flow_set_destroy(&rel[1]);
+    model_destroy(&w.m);
+}
+
 int
 main(void)
 {
@@ -1687,6 +1845,7 @@ main(void)
         cmocka_unit_test(test_underlay),
         cmocka_unit_test(test_underlay_migration),
         cmocka_unit_test(test_underlay_vlan),
+        cmocka_unit_test(test_hold),
     };
 
     return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
