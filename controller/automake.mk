@@ -29,10 +29,19 @@ controller_cutoverctl_LDADD = \
 
 EXTRA_DIST += controller/README.md
 
-# cutover-hook: what a VMM runs at migration time (one-shot steps and the
-# QEMU follower).
+# cutover-hook: what a VMM runs at migration time.  The front links only
+# the C library and takes well-formed one-shot steps itself, in about a
+# millisecond; everything else (the QEMU follower, SSL, help, errors) it
+# hands to cutover-hook-full, installed in $(pkglibexecdir).
 bin_PROGRAMS += controller/cutover-hook
 controller_cutover_hook_SOURCES = \
+	controller/hook-step.c \
+	controller/qmp-follower.h
+controller_cutover_hook_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
+controller_cutover_hook_LDADD =
+pkglibexec_PROGRAMS = controller/cutover-hook-full
+controller_cutover_hook_full_SOURCES = \
 	controller/hook.c \
 	controller/migration-client.c \
 	controller/migration-client.h \
@@ -40,4 +49,4 @@ controller_cutover_hook_SOURCES = \
 	controller/qmp.h \
 	controller/qmp-follower.c \
 	controller/qmp-follower.h
-controller_cutover_hook_LDADD = lib/libcutover.la $(OVS_LIBADD)
+controller_cutover_hook_full_LDADD = lib/libcutover.la $(OVS_LIBADD)

@@ -39,7 +39,8 @@ SANITIZER_TESTS = $(UNIT_TESTS) $(FUZZ_TESTS) \
 # not the DPDK announcer, the benchmarks and the harness's other tools,
 # which none of SANITIZER_TESTS runs, to keep the build short.
 SANITIZER_BINARIES = controller/cutoverd controller/cutoverctl \
-	controller/cutover-hook gratuitous/cutover-announce \
+	controller/cutover-hook controller/cutover-hook-full \
+	gratuitous/cutover-announce \
 	tests/harness/cutover-lossmeter
 EXTRA_DIST += tests/sanitizer.supp
 

@@ -33,6 +33,15 @@ ctl_start() {
     wait_for "$TEST_TMP/$name.ctl"
 }
 
+step "the front: the C library only; the rest is cutover-hook-full's"
+[ -x "$top_builddir/controller/cutover-hook-full" ] || fail "cutover-hook-full is not built"
+libs=$(ldd "$HOOK" | awk '{print $1}' | grep -v -E '^(linux-vdso|/lib64/ld-linux|libc\.so)' | tr '\n' ' ')
+check_eq "cutover-hook's shared libraries besides the C library" "$libs" ""
+# Help and errors come from the full program, under the front's name.
+"$HOOK" --help | grep -q "^cutover-hook: run the cutover protocol's steps" \
+    || fail "--help did not reach the full program"
+echo "ok: --help from the full program"
+
 step "usage errors"
 export CUTOVER_SERVER=$TEST_TMP/nowhere.ctl
 expect 2 "missing command \(expected prepare, switchover, activate, complete, abort, show or qmp\)"
