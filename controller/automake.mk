@@ -36,6 +36,8 @@ EXTRA_DIST += controller/README.md
 bin_PROGRAMS += controller/cutover-hook
 controller_cutover_hook_SOURCES = \
 	controller/hook-step.c \
+	controller/hook-answer.c \
+	controller/hook-answer.h \
 	controller/qmp-follower.h
 controller_cutover_hook_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'

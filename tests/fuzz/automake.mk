@@ -7,12 +7,13 @@
 # deterministic mutations of it; with configure --enable-fuzz (CC=clang) it
 # links with libFuzzer instead.  'make fuzz-run' runs every target longer.
 
-FUZZ_TARGETS = nb-check announcer-args qmp control
+FUZZ_TARGETS = nb-check announcer-args qmp control hook-answer
 FUZZ_BINARIES = \
 	tests/fuzz/fuzz-nb-check \
 	tests/fuzz/fuzz-announcer-args \
 	tests/fuzz/fuzz-qmp \
-	tests/fuzz/fuzz-control
+	tests/fuzz/fuzz-control \
+	tests/fuzz/fuzz-hook-answer
 check_PROGRAMS += $(FUZZ_BINARIES)
 
 if ENABLE_FUZZ
@@ -52,13 +53,20 @@ tests_fuzz_fuzz_control_CFLAGS = $(FUZZ_COMPILE) -I$(top_srcdir)/controller
 tests_fuzz_fuzz_control_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_control_LDADD = lib/libcutover.la $(OVS_LIBADD)
 
+tests_fuzz_fuzz_hook_answer_SOURCES = \
+	tests/fuzz/hook-answer-target.c tests/fuzz/fuzzer.h \
+	controller/hook-answer.c controller/hook-answer.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_hook_answer_CFLAGS = $(FUZZ_COMPILE) -I$(top_srcdir)/controller
+tests_fuzz_fuzz_hook_answer_LDFLAGS = $(FUZZ_LINK)
+
 # 'make check' runs each target through tests/fuzz/run-target (bounded:
 # $(FUZZ_CHECK_RUNS) mutations, a few seconds).
 FUZZ_TESTS = \
 	tests/fuzz/nb-check.sh \
 	tests/fuzz/announcer-args.sh \
 	tests/fuzz/qmp.sh \
-	tests/fuzz/control.sh
+	tests/fuzz/control.sh \
+	tests/fuzz/hook-answer.sh
 TESTS += $(FUZZ_TESTS)
 AM_TESTS_ENVIRONMENT += \
 	FUZZ_ENGINE='$(FUZZ_ENGINE)'; export FUZZ_ENGINE;
