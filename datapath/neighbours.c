@@ -21,6 +21,14 @@ VLOG_DEFINE_THIS_MODULE(neighbours);
 /* How long to wait before trying the kernel side again after a failure. */
 #define KERNEL_RETRY_MSEC 5000
 
+/* How often ovs-vswitchd's entries are set again, unasked.  ovs-vswitchd
+ * learns a peer's MAC from every VXLAN or Geneve packet it terminates
+ * (ofproto-dpif-xlate.c, terminate_native_tunnel()), so a packet forged on
+ * the underlay with a peer's address and another MAC sends this host's
+ * tunnel traffic for that peer to the forger until the entry is set right
+ * again (docs/security.md). */
+#define REPIN_MSEC 5000
+
 struct neighbours {
     char *name;                 /* The host's, for logs. */
     char *bridge;               /* Where the tunnel IP lives. */
@@ -37,6 +45,11 @@ struct neighbours {
     size_t ovs_set;             /* Confirmed by the last round. */
     uint64_t ovs_rounds;        /* Rounds sent (one per (re)connection or
                                  * change of peers). */
+    uint64_t ovs_repins;        /* Rounds sent again every REPIN_MSEC. */
+    size_t repin_pending;       /* Their requests without replies (a
+                                 * periodic round leaves the host in sync
+                                 * while it is under way). */
+    long long int next_repin;   /* When the next one is due. */
     char *ovs_error;            /* Last error reply, or NULL. */
 
     /* Kernel side. */
@@ -114,12 +127,19 @@ neighbours_set_peers(struct neighbours *nb, const struct kernel_neigh *peers,
     nb->ovs_dirty = nb->kernel_dirty = true;
 }
 
-/* Sends 'tnl/arp/set BRIDGE IP MAC' for every peer. */
+/* Sends 'tnl/arp/set BRIDGE IP MAC' for every peer: a round for a new
+ * connection or new peers, or, with 'repin', the periodic one. */
 static void
-send_ovs_round(struct neighbours *nb)
+send_ovs_round(struct neighbours *nb, bool repin)
 {
-    nb->ovs_set = 0;
-    nb->ovs_pending = 0;
+    if (jsonrpc_session_get_seqno(nb->session) != nb->sent_seqno) {
+        /* A new session: nothing sent on the old one will be answered. */
+        nb->repin_pending = 0;
+    }
+    if (!repin) {
+        nb->ovs_set = 0;
+        nb->ovs_pending = 0;
+    }
     for (size_t i = 0; i < nb->n_peers; i++) {
         struct json *params = json_array_create_empty();
         struct jsonrpc_msg *request;
@@ -132,10 +152,19 @@ send_ovs_round(struct neighbours *nb)
                                      ETH_ADDR_ARGS(nb->peers[i].mac))));
         request = jsonrpc_create_request("tnl/arp/set", params, NULL);
         if (!jsonrpc_session_send(nb->session, request)) {
-            nb->ovs_pending++;
+            if (repin) {
+                nb->repin_pending++;
+            } else {
+                nb->ovs_pending++;
+            }
         }
     }
-    nb->ovs_rounds++;
+    if (repin) {
+        nb->ovs_repins++;
+    } else {
+        nb->ovs_rounds++;
+    }
+    nb->next_repin = time_msec() + REPIN_MSEC;
     nb->ovs_dirty = false;
     nb->sent_seqno = jsonrpc_session_get_seqno(nb->session);
 }
@@ -152,13 +181,22 @@ run_ovs(struct neighbours *nb)
         if (!msg) {
             break;
         }
-        if (msg->type == JSONRPC_REPLY && nb->ovs_pending) {
+        /* Replies come in the order of the requests: a periodic round's
+         * first if it was sent first. */
+        if (msg->type == JSONRPC_REPLY && nb->repin_pending) {
+            nb->repin_pending--;
+        } else if (msg->type == JSONRPC_REPLY && nb->ovs_pending) {
             nb->ovs_pending--;
             nb->ovs_set++;
-        } else if (msg->type == JSONRPC_ERROR && nb->ovs_pending) {
+        } else if (msg->type == JSONRPC_ERROR
+                   && (nb->repin_pending || nb->ovs_pending)) {
             struct ds s = DS_EMPTY_INITIALIZER;
 
-            nb->ovs_pending--;
+            if (nb->repin_pending) {
+                nb->repin_pending--;
+            } else {
+                nb->ovs_pending--;
+            }
             json_to_ds(msg->error, 0, &s);
             free(nb->ovs_error);
             nb->ovs_error = ds_steal_cstr(&s);
@@ -176,7 +214,10 @@ run_ovs(struct neighbours *nb)
              * empty.  The kernel side may have been reset too. */
             nb->kernel_dirty = true;
         }
-        send_ovs_round(nb);
+        send_ovs_round(nb, false);
+    } else if (jsonrpc_session_is_connected(nb->session) && !nb->ovs_pending
+               && !nb->repin_pending && time_msec() >= nb->next_repin) {
+        send_ovs_round(nb, true);
     }
 }
 
@@ -222,6 +263,9 @@ neighbours_wait(struct neighbours *nb)
     }
     jsonrpc_session_wait(nb->session);
     jsonrpc_session_recv_wait(nb->session);
+    if (jsonrpc_session_is_connected(nb->session)) {
+        poll_timer_wait_until(nb->next_repin);
+    }
     if (nb->kernel_dirty) {
         poll_timer_wait_until(nb->kernel_retry);
     }
@@ -247,10 +291,12 @@ neighbours_format_status(const struct neighbours *nb, struct ds *s)
         return;
     }
     ds_put_format(s, "%s: %"PRIuSIZE" peers, ovs-vswitchd %s: %"PRIuSIZE
-                  " set (%"PRIu64" rounds), kernel%s%s: %"PRIuSIZE" set",
+                  " set (%"PRIu64" rounds, set again %"PRIu64" times), "
+                  "kernel%s%s: %"PRIuSIZE" set",
                   nb->name, nb->n_peers,
                   jsonrpc_session_is_connected(nb->session) ? "connected"
                   : "not connected", nb->ovs_set, nb->ovs_rounds,
+                  nb->ovs_repins,
                   nb->netns ? " in " : "", nb->netns ? nb->netns : "",
                   nb->kernel_set);
     if (nb->ovs_error) {
