@@ -14,12 +14,16 @@
       the answers of prepare and switchover (the runner timed those).
   blackout-report.py line RUN_DIR
       One line per run for the terminal.
-  blackout-report.py summary OUT_DIR
+  blackout-report.py summary [--plot] OUT_DIR
       Every OUT_DIR/MODE/run-N/run.json: summaries per mode (median, p95,
       max over runs), the baselines next to cutover with ratios, the
       machine (OUT_DIR/machine.json: load, kernel, Open vSwitch), into
       OUT_DIR/results.json, OUT_DIR/results.csv (a row per run and
-      stream) and OUT_DIR/results.txt (the tables, a verdict per stream).
+      stream) and OUT_DIR/results.txt (the tables, a verdict per stream);
+      with --plot, OUT_DIR/cdf.png (per stream, the distribution of the
+      blackout beyond the VM's pause over the runs, a curve per mode) and
+      OUT_DIR/comparison.png (per stream and mode, the median and p95 of
+      the blackout beyond the pause).
 
 Python 3 standard library only.
 """
@@ -418,7 +422,73 @@ def fmt(value, unit):
     return "%d" % value
 
 
-def summary(out_dir):
+def plot_summary(out_dir, result):
+    """cdf.png and comparison.png (gnuplot)."""
+    modes = result["modes"]
+    runs = result["runs"]
+    data = os.path.join(out_dir, "plots")
+    os.makedirs(data, exist_ok=True)
+    colours = {"cutover": "#2ca02c", "learning": "#1f77b4",
+               "late": "#d62728", "none": "#7f7f7f"}
+    gp = ["set terminal pngcairo size 1100,760 font ',9'",
+          "set output '%s'" % os.path.join(out_dir, "cdf.png"),
+          "set multiplot layout 2,2 title 'Blackout beyond the VM''s pause, "
+          "over %d runs per mode (CDF)'" % max(
+              result["summary"][m]["runs"] for m in modes),
+          "set xlabel 'ms beyond the pause'", "set ylabel 'fraction of runs'",
+          "set yrange [0:1.05]", "set key bottom right", "set grid"]
+    for key, title in STREAM_TITLES.items():
+        plots = []
+        for m in modes:
+            v = sorted(r["streams"][key]["beyond_pause_ns"] / 1e6
+                       for r in runs if r["mode"] == m
+                       and r["streams"].get(key)
+                       and r["streams"][key]["beyond_pause_ns"] is not None)
+            if not v:
+                continue
+            fn = os.path.join(data, "cdf-%s-%s.dat" % (key, m))
+            with open(fn, "w") as f:
+                for i, x in enumerate(v):
+                    f.write("%.4f %.4f\n" % (x, (i + 1) / len(v)))
+            plots.append("'%s' using 1:2 with steps lw 2 lc rgb '%s' "
+                         "title '%s'" % (fn, colours.get(m, "#000000"), m))
+        gp.append("set title '%s'" % title)
+        gp.append("plot " + (", ".join(plots) if plots else "0 notitle"))
+    gp.append("unset multiplot")
+
+    fn = os.path.join(data, "comparison.dat")
+    with open(fn, "w") as f:
+        for key, title in STREAM_TITLES.items():
+            row = ['"%s"' % title.replace("->", "to")]
+            for m in modes:
+                st = result["summary"][m]["streams"][key]["beyond_pause_ns"]
+                row += ["%.4f" % ((st["median"] or 0) / 1e6),
+                        "%.4f" % ((st["p95"] or 0) / 1e6)]
+            f.write(" ".join(row) + "\n")
+    gp += ["set terminal pngcairo size 1100,500 font ',9'",
+           "set output '%s'" % os.path.join(out_dir, "comparison.png"),
+           "set title 'Blackout beyond the VM''s pause per stream: median "
+           "(solid) and p95 (light) per mode'",
+           "unset xlabel", "set style data histogram",
+           "set style histogram cluster gap 1",
+           "set style fill solid border -1", "set boxwidth 0.9",
+           "set ylabel 'ms'", "set yrange [0:*]", "set xtics nomirror",
+           "set key top left", "set grid ytics"]
+    plots = []
+    for i, m in enumerate(modes):
+        c = colours.get(m, "#000000")
+        plots.append("'%s' using %d:xtic(1) title '%s median' lc rgb '%s'"
+                     % (fn, 2 + 2 * i, m, c))
+        plots.append("'' using %d title '%s p95' lc rgb '%s' fs transparent "
+                     "solid 0.35" % (3 + 2 * i, m, c))
+    gp.append("plot " + ", ".join(plots))
+    script = os.path.join(data, "summary.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(gp) + "\n")
+    subprocess.run(["gnuplot", script], check=True)
+
+
+def summary(out_dir, plot=False):
     runs = {}
     for path in sorted(glob.glob(os.path.join(out_dir, "*", "run-*", "run.json")),
                        key=lambda p: (p, int(re.sub(r".*run-([0-9]+).*", r"\1", p)))):
@@ -477,6 +547,8 @@ def summary(out_dir):
         json.dump(result, f, indent=1, sort_keys=True)
         f.write("\n")
     write_csv(os.path.join(out_dir, "results.csv"), result["runs"])
+    if plot:
+        plot_summary(out_dir, result)
     text = tables(result)
     with open(os.path.join(out_dir, "results.txt"), "w") as f:
         f.write(text)
@@ -604,6 +676,7 @@ def main():
     l = sub.add_parser("line")
     l.add_argument("dir")
     s = sub.add_parser("summary")
+    s.add_argument("--plot", action="store_true")
     s.add_argument("dir")
     a = ap.parse_args()
     if a.cmd == "run":
@@ -613,7 +686,7 @@ def main():
     elif a.cmd == "line":
         print_line(a.dir)
     else:
-        summary(a.dir)
+        summary(a.dir, a.plot)
     return 0
 
 

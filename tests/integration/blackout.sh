@@ -84,6 +84,11 @@ check_eq "losses split" "$(j '[(r["mode"], k) for r in j["runs"] for k, s in r["
 check_eq "ratios for learning" "$(j 'sorted(j["comparison"]["learning"]["peer_to_vm"])')" \
     "['beyond_pause_ns', 'blackout_ns']"
 [ -s "$OUT/results.txt" ] || fail "no results.txt"
+if [ -n "$plots" ]; then
+    for f in cdf comparison; do
+        check_eq "$f.png is a PNG" "$(head -c 4 "$OUT/$f.png" | tail -c 3)" PNG
+    done
+fi
 grep -q "learning/cutover" "$OUT/results.txt" || fail "no ratios in the table"
 echo "ok: results.txt"
 
