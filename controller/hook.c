@@ -25,6 +25,7 @@
 #include "qmp-follower.h"
 #include "stream-ssl.h"
 #include "stream.h"
+#include "timing.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(hook);
@@ -161,15 +162,14 @@ check_name(const char *option, const char *what, const char *name)
     }
 }
 
-/* Checks --stopped's "SECONDS.MICROSECONDS" as cutoverd parses it: digits,
- * a point, exactly six digits. */
+/* Checks --stopped's "SECONDS.MICROSECONDS" as cutoverd parses it
+ * (timing_parse_stamp()). */
 static void
 check_stopped(const char *s)
 {
-    size_t n_sec = strspn(s, "0123456789");
+    int64_t us;
 
-    if (!n_sec || n_sec > 12 || s[n_sec] != '.'
-        || strspn(s + n_sec + 1, "0123456789") != 6 || s[n_sec + 7]) {
+    if (timing_parse_stamp(s, &us)) {
         cli_usage_error("--stopped=%s: expected the time the VM stopped as "
                         "SECONDS.MICROSECONDS since the epoch (six digits "
                         "after the point, as in QEMU's STOP event)", s);

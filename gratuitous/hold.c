@@ -223,10 +223,8 @@ replay_add(struct hold_replay *r, const struct hold_entry *e)
     r->bytes += e->len;
 }
 
-/* Empties 'h' into 'r', copies at or after 'cutoff_ns' first.  With
- * 'cutoff_ns' LLONG_MAX no copy goes. */
-static void
-hold_take(struct hold *h, long long int cutoff_ns, struct hold_replay *r)
+void
+hold_replay(struct hold *h, long long int cutoff_ns, struct hold_replay *r)
 {
     size_t max = h->copies.n + h->held.n;
 
@@ -266,15 +264,9 @@ hold_take(struct hold *h, long long int cutoff_ns, struct hold_replay *r)
 }
 
 void
-hold_replay(struct hold *h, long long int cutoff_ns, struct hold_replay *r)
-{
-    hold_take(h, cutoff_ns, r);
-}
-
-void
 hold_release(struct hold *h, struct hold_replay *r)
 {
-    hold_take(h, LLONG_MAX, r);
+    hold_replay(h, LLONG_MAX, r);
     r->maybe_lost = false;
 }
 
