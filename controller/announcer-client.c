@@ -206,6 +206,25 @@ announcer_client_fire(struct announcer_client *ac, const char *port)
                      true);
 }
 
+uint64_t
+announcer_client_call(struct announcer_client *ac, const char *method,
+                      const char **args, size_t n, bool wanted)
+{
+    struct json *params = json_array_create_empty();
+
+    for (size_t i = 0; i < n; i++) {
+        json_array_add(params, json_string_create(args[i]));
+    }
+    return send_call(ac, method, params, NULL, wanted);
+}
+
+unsigned int
+announcer_client_session(const struct announcer_client *ac)
+{
+    return (jsonrpc_session_is_connected(ac->session)
+            ? jsonrpc_session_get_seqno(ac->session) : 0);
+}
+
 bool
 announcer_client_result(struct announcer_client *ac, uint64_t token,
                         bool *ok, char **text)

@@ -42,6 +42,19 @@ bool announcer_client_is_registered(const struct announcer_client *,
 /* Sends "announcer/fire PORT".  Returns a token, or 0 if not connected. */
 uint64_t announcer_client_fire(struct announcer_client *, const char *port);
 
+/* Sends 'method' with the string arguments 'args' (the hold commands:
+ * hold/start, hold/replay, hold/release, hold/stop, see cutover-announcer(8)).
+ * Returns a token for announcer_client_result() if 'wanted', else nonzero,
+ * or 0 if the announcer is not connected.  The call is not sent again
+ * after a reconnection. */
+uint64_t announcer_client_call(struct announcer_client *, const char *method,
+                               const char **args, size_t n, bool wanted);
+
+/* The announcer's session: it changes whenever the connection is lost or
+ * made again; 0 while not connected.  What an announcer was told on an
+ * earlier session (a hold) may be gone: it may have restarted. */
+unsigned int announcer_client_session(const struct announcer_client *);
+
 /* If the call with 'token' was answered (or lost with the session), stores
  * whether it succeeded and its text (to free) and returns true; the token
  * is then forgotten.  Returns false while it is pending. */

@@ -13,6 +13,7 @@ controller_cutoverd_SOURCES = \
 	controller/migration.c \
 	controller/migration.h \
 	controller/migration-control.c \
+	controller/migration-hold.c \
 	controller/migration-private.h \
 	controller/migration-record.c \
 	controller/packet-announce.c \

@@ -95,6 +95,8 @@ static struct migration_config migration_cfg = {
     .step_timeout_ms = MIGRATION_STEP_TIMEOUT_MS,
     .grace_ms = MIGRATION_GRACE_MS,
     .history = MIGRATION_HISTORY,
+    .hold_margin_ms = MIGRATION_HOLD_MARGIN_MS,
+    .hold = true,
 };
 static struct provision_config provision_cfg = {
     .integration_bridge = "br-int",
@@ -169,12 +171,21 @@ Options:\n\
                              (default: %d)\n\
   --history=N                finished migrations kept per port in the\n\
                              northbound database (default: %d)\n\
+  --hold=on|off              migrations to a host whose announcer is\n\
+                             connected keep the port's frames there until\n\
+                             the VM runs (docs/hold.md); a prepare may say\n\
+                             hold=off (default: on)\n\
+  --hold-margin=MS           the replay also takes the copies that arrived\n\
+                             this long before the VM stopped: more\n\
+                             duplicates, less loss when clocks differ\n\
+                             (default: %d)\n\
   --audit-interval=MS        how often each switch's flows are read back and\n\
                              what differs repaired: 0 (only on request,\n\
                              cutoverd/audit) or %d to %d (default: %d)\n",
            program_name, program_name, DEFAULT_DB, DEFAULT_UNIXCTL,
            MIGRATION_SWITCHOVER_TIMEOUT_MS, MIGRATION_STEP_TIMEOUT_MS,
-           MIGRATION_GRACE_MS, MIGRATION_HISTORY, MIN_AUDIT_INTERVAL_MS,
+           MIGRATION_GRACE_MS, MIGRATION_HISTORY, MIGRATION_HOLD_MARGIN_MS,
+           MIN_AUDIT_INTERVAL_MS,
            MAX_AUDIT_INTERVAL_MS, DEFAULT_AUDIT_INTERVAL_MS);
     daemon_usage();
     vlog_usage();
@@ -197,6 +208,8 @@ parse_options(int argc, char *argv[])
         OPT_STEP_TIMEOUT,
         OPT_GRACE,
         OPT_HISTORY,
+        OPT_HOLD,
+        OPT_HOLD_MARGIN,
         OPT_AUDIT_INTERVAL,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
@@ -215,6 +228,8 @@ parse_options(int argc, char *argv[])
         {"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
         {"grace", required_argument, NULL, OPT_GRACE},
         {"history", required_argument, NULL, OPT_HISTORY},
+        {"hold", required_argument, NULL, OPT_HOLD},
+        {"hold-margin", required_argument, NULL, OPT_HOLD_MARGIN},
         {"audit-interval", required_argument, NULL, OPT_AUDIT_INTERVAL},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -270,6 +285,16 @@ parse_options(int argc, char *argv[])
         case OPT_HISTORY:
             migration_cfg.history = cli_parse_uint("--history", optarg, 1,
                                                    10000);
+            break;
+        case OPT_HOLD:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+                cli_usage_error("--hold: '%s': expected on or off", optarg);
+            }
+            migration_cfg.hold = !strcmp(optarg, "on");
+            break;
+        case OPT_HOLD_MARGIN:
+            migration_cfg.hold_margin_ms = cli_parse_uint("--hold-margin",
+                                                          optarg, 0, 60000);
             break;
         case OPT_GRACE:
             migration_cfg.grace_ms = cli_parse_uint("--grace", optarg, 0,

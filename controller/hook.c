@@ -64,6 +64,7 @@ struct hook_options {
     long long int switchover_timeout_ms; /* --switchover-timeout, or 0. */
     long long int resume_timeout_ms;     /* --resume-timeout. */
     const char *stopped;        /* --stopped=S.US, or NULL. */
+    bool ungated;               /* --ungated. */
     bool verbose;               /* -v given: keep its log levels. */
 };
 
@@ -112,6 +113,13 @@ Options:\n\
                           (qmp) longest wait for the destination's RESUME\n\
                           after migrate-continue (default %d); then the\n\
                           hook asks both QEMUs where the VM runs\n\
+      --ungated           (qmp) send migrate-continue at pre-switchover\n\
+                          at once and switch over meanwhile: the VM's\n\
+                          pause does not wait for the network; lossless\n\
+                          only where the destination holds the port's\n\
+                          frames (docs/hold.md); default: gated, the\n\
+                          migration continues once the switchover is\n\
+                          confirmed\n\
       --stopped=S.US      (switchover) when the VM stopped, seconds and\n\
                           microseconds since the epoch (QEMU's STOP event),\n\
                           passed to the controller for its account of the\n\
@@ -187,6 +195,7 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         OPT_SWITCHOVER_TIMEOUT,
         OPT_RESUME_TIMEOUT,
         OPT_STOPPED,
+        OPT_UNGATED,
         VLOG_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
     };
@@ -201,6 +210,7 @@ parse_options(int argc, char *argv[], struct hook_options *o)
          OPT_SWITCHOVER_TIMEOUT},
         {"resume-timeout", required_argument, NULL, OPT_RESUME_TIMEOUT},
         {"stopped", required_argument, NULL, OPT_STOPPED},
+        {"ungated", no_argument, NULL, OPT_UNGATED},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -251,6 +261,9 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         case OPT_RESUME_TIMEOUT:
             o->resume_timeout_ms = cli_parse_uint("--resume-timeout", optarg,
                                                   1, 86400) * 1000;
+            break;
+        case OPT_UNGATED:
+            o->ungated = true;
             break;
         case OPT_STOPPED:
             check_stopped(optarg);
@@ -409,6 +422,7 @@ main(int argc, char *argv[])
             .timeout_ms = o.timeout_ms,
             .switchover_timeout_ms = o.switchover_timeout_ms,
             .resume_timeout_ms = o.resume_timeout_ms,
+            .ungated = o.ungated,
         };
         status = qmp_follower_run(&fo, client);
     } else {

@@ -104,11 +104,23 @@ migration_cmd(struct control_req *req, int argc, const char *argv[],
     struct migration *m = migration_find(me, port);
     unsigned int timeout_ms = me->cfg.switchover_timeout_ms;
     int64_t stopped_us = 0;
+    bool hold_off = false;
     char *error;
 
     if (!p) {
         control_reply_format(req, false, "unknown port %s", port);
         return;
+    }
+    if (cmd == CMD_PREPARE && argc > 3) {
+        if (!strcmp(argv[3], "hold=off")) {
+            hold_off = true;
+        } else if (strcmp(argv[3], "hold=on")) {
+            control_reply_format(req, false, "prepare %s: unknown option "
+                                 "\"%.32s%s\" (expected hold=on or "
+                                 "hold=off)", port, argv[3],
+                                 strlen(argv[3]) > 32 ? "..." : "");
+            return;
+        }
     }
     if (cmd == CMD_SWITCHOVER) {
         error = parse_switchover_options(argv + 2, argc - 2, &timeout_ms,
@@ -149,6 +161,7 @@ migration_cmd(struct control_req *req, int argc, const char *argv[],
             migration_free(me, m);
         }
         m = migration_create(me, port, p->active->name, dst);
+        m->hold_off = hold_off;
         uuid_generate(&m->uuid);
     } else if (!m) {
         control_reply_format(req, false, "port %s is not migrating", port);
@@ -239,6 +252,7 @@ format_migration(const struct migration_engine *me,
                       " confirmed\n", migration_remotes_confirmed(me, m),
                       m->n_remotes);
     }
+    migration_hold_format(m, s);
     if (m->claim_result) {
         ds_put_format(s, "  claim: %s\n", m->claim_result);
     }
@@ -282,7 +296,7 @@ show_cb(struct control_req *req, int argc, const char *argv[], void *me_)
 void
 migration_control_register(struct migration_engine *me)
 {
-    control_register("migration/prepare", "PORT HOST", 2, 2,
+    control_register("migration/prepare", "PORT HOST [hold=on|off]", 2, 3,
                      CMD_PREPARE_cb, me);
     control_register("migration/switchover",
                      "PORT [timeout=MS] [stopped=SECONDS.MICROSECONDS]",

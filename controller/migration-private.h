@@ -6,6 +6,10 @@
  *   migration-control.c  the control commands (migration/...): checks a
  *                        request against the tables and queues it; answers
  *                        migration/show;
+ *   migration-hold.c     the port's hold on the destination's DPDK daemon
+ *                        (docs/hold.md): starts, replays, releases and
+ *                        stops it, and says which hold phase the flows
+ *                        carry;
  *   migration-record.c   the Migration rows of the northbound database:
  *                        records each state, reads unfinished migrations
  *                        back after a restart, keeps each port's history
@@ -25,11 +29,13 @@
 #include <stdint.h>
 
 #include "migration.h"
+#include "model.h"
 #include "openvswitch/compiler.h"
 #include "openvswitch/hmap.h"
 #include "uuid.h"
 
 struct control_req;
+struct ds;
 struct hostctl;
 struct model;
 struct model_port;
@@ -93,6 +99,22 @@ struct mig_cmd_info {
 };
 extern const struct mig_cmd_info mig_commands[N_CMD];
 
+/* A migration's hold on its destination's DPDK daemon (migration-hold.c,
+ * docs/hold.md). */
+enum mig_hold {
+    MH_NONE,                    /* None: not wanted, not possible, stopped
+                                 * or lost ('hold_result' says which). */
+    MH_RECOVER,                 /* Recorded before a restart: to be asked
+                                 * for again (hold/start is idempotent). */
+    MH_STARTING,                /* hold/start sent. */
+    MH_HOLDING,                 /* The daemon holds. */
+    MH_REPLAYING,               /* hold/replay sent (activate). */
+    MH_PASSING,                 /* Replayed: the daemon passes what still
+                                 * comes on to the VM. */
+    MH_RELEASING,               /* hold/release sent (abort). */
+    MH_RELEASED,                /* Released and stopped. */
+};
+
 /* A remote host's confirmation of the port's new location. */
 struct remote {
     char *host;
@@ -138,6 +160,18 @@ struct migration {
     struct remote *remotes;
     size_t n_remotes;
 
+    /* Its hold on the destination (migration-hold.c). */
+    bool hold_off;              /* migration/prepare ... hold=off. */
+    bool hold_decided;          /* Whether to hold was decided. */
+    enum mig_hold hold;
+    uint16_t hold_id;           /* The hold tag's VLAN id, 0 if none. */
+    bool hold_switched;         /* It held after a switchover: an abort
+                                 * releases it toward the source. */
+    uint64_t hold_token;        /* The daemon's answer awaited, or 0. */
+    long long int hold_deadline; /* msec, for that answer. */
+    unsigned int hold_session;  /* The daemon's session it was made on. */
+    char *hold_result;          /* For migration/show. */
+
     /* Figures for migration/show. */
     uint64_t step_us[N_CMD];
     uint64_t switch_src_us, switch_dst_us;
@@ -180,6 +214,21 @@ struct hostctl *migration_host(const struct migration_engine *,
 size_t migration_remotes_confirmed(const struct migration_engine *,
                                    const struct migration *);
 bool migration_is_local(const struct migration *);
+
+/* migration-hold.c.  Each returns at once: a call to the daemon is
+ * answered on a later run. */
+enum model_hold_phase migration_hold_phase(const struct migration *);
+bool migration_hold_prepare(struct migration_engine *, struct migration *);
+bool migration_hold_replay(struct migration_engine *, struct migration *);
+bool migration_hold_replayed(struct migration_engine *, struct migration *);
+void migration_hold_abort(struct migration_engine *, struct migration *,
+                          bool was_switched);
+bool migration_hold_released(struct migration_engine *, struct migration *);
+void migration_hold_stop(struct migration_engine *, struct migration *,
+                         const char *why);
+void migration_hold_run(struct migration_engine *, struct migration *,
+                        bool *changed);
+void migration_hold_format(const struct migration *, struct ds *);
 
 /* migration-control.c. */
 void migration_control_register(struct migration_engine *);

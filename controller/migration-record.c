@@ -137,6 +137,13 @@ record_migration(struct migration_engine *me, struct ovsdb_idl_txn *txn,
     }
     nbrec_migration_set_state(row, mig_states[m->state].name);
     nbrec_migration_set_error(row, m->error);
+    if (m->hold_id) {
+        int64_t id = m->hold_id;
+
+        nbrec_migration_set_hold(row, &id, 1);
+    } else {
+        nbrec_migration_set_hold(row, NULL, 0);
+    }
     for (int i = 0; i < N_MS; i++) {
         if (m->stamps[i]) {
             keys[n] = mig_states[i].name;
@@ -363,8 +370,17 @@ migration_record_load(struct migration_engine *me)
                 m->stamps[s] = row->value_timestamps[i];
             }
         }
-        VLOG_INFO("found migration of %s (%s -> %s) %s", m->port, m->src,
-                  m->dst, row->state);
+        if (row->hold && state != MS_PREPARING) {
+            /* Its hold: asked for again (the daemon keeps one it has),
+             * unless it was replayed already. */
+            m->hold_id = *row->hold;
+            m->hold_decided = true;
+            m->hold = (state == MS_ACTIVE || state == MS_COMPLETING
+                       ? MH_PASSING : MH_RECOVER);
+            m->hold_switched = state == MS_ABORTING;
+        }
+        VLOG_INFO("found migration of %s (%s -> %s) %s%s", m->port, m->src,
+                  m->dst, row->state, m->hold_id ? " with a hold" : "");
     }
     me->rec.status_dirty = true;
 }

@@ -141,6 +141,7 @@ migration_free(struct migration_engine *me, struct migration *m)
     free(m->error);
     free(m->announce_result);
     free(m->claim_result);
+    free(m->hold_result);
     free(m);
 }
 
@@ -259,6 +260,9 @@ place(struct migration *m, struct model *model)
      * one: run_complete().) */
     p->incoming = (migration_is_local(m)
                    && mig_states[m->state].placement == AT_DEST);
+    p->hold.phase = migration_hold_phase(m);
+    p->hold.host = p->hold.phase != MODEL_HOLD_NONE ? d : NULL;
+    p->hold.id = p->hold.phase != MODEL_HOLD_NONE ? m->hold_id : 0;
     return p;
 }
 
@@ -448,6 +452,9 @@ run_prepare(struct migration_engine *me, struct migration *m)
 
     if (m->recorded == N_MS) {
         /* Not in the database yet: nothing is sent before it is. */
+    } else if (!m->sent && !migration_hold_prepare(me, m)) {
+        /* The destination's daemon has not answered hold/start yet: the
+         * flows say whether to copy. */
     } else if (!m->sent) {
         /* The source gets the port's flows too (nothing changes there):
          * once it confirms them, no older transaction is in flight on
@@ -474,8 +481,10 @@ run_prepare(struct migration_engine *me, struct migration *m)
 
         m->step_us[CMD_PREPARE] = step_usec(m);
         set_state(me, m, MS_PREPARED);
-        migration_answer(m, true, "%s prepared on %s in %"PRIu64" us, %s",
-                         m->port, m->dst, m->step_us[CMD_PREPARE], note);
+        migration_answer(m, true, "%s prepared on %s in %"PRIu64" us, %s; "
+                         "hold: %s", m->port, m->dst,
+                         m->step_us[CMD_PREPARE], note,
+                         m->hold_result ? m->hold_result : "none");
         free(note);
         return;
     }
@@ -485,6 +494,9 @@ run_prepare(struct migration_engine *me, struct migration *m)
 
     if (m->recorded == N_MS) {
         ds_put_cstr(&why, "the northbound database did not record it");
+    } else if (m->hold == MH_STARTING) {
+        ds_put_format(&why, "announcer of %s did not answer hold/start",
+                      m->dst);
     } else if (!m->sent) {
         ds_put_format(&why, "destination host %s not ready (its ports are "
                       "not known)", m->dst);
@@ -509,6 +521,7 @@ run_prepare(struct migration_engine *me, struct migration *m)
     if (ac) {
         announcer_client_withdraw(ac, m->port);
     }
+    migration_hold_stop(me, m, "stopped: prepare failed");
     set_state(me, m, MS_FAILED);
     send_port(me, m, m->dst);
     if (m->n_remotes) {
@@ -705,13 +718,15 @@ finish_activate(struct migration_engine *me, struct migration *m,
                      m->announce_result);
 }
 
+/* Fires the port's announcements on the destination's announcer (or, if
+ * it cannot, falls back to packet-outs). */
 static void
-start_activate(struct migration_engine *me, struct migration *m)
+fire(struct migration_engine *me, struct migration *m)
 {
     struct hostctl *d = host(me, m->dst);
     struct announcer_client *ac = d ? hostctl_announcer(d) : NULL;
 
-    begin_step(m, ANNOUNCER_TIMEOUT_MS);
+    m->deadline = time_msec() + ANNOUNCER_TIMEOUT_MS;
     if (!ac) {
         finish_activate(me, m, xasprintf("no announcer on %s", m->dst));
         return;
@@ -723,6 +738,21 @@ start_activate(struct migration_engine *me, struct migration *m)
     }
 }
 
+/* activate: the hold (if any) replays what it kept, the port's frames go
+ * to the VM's interface again, then the announcements go out. */
+static void
+start_activate(struct migration_engine *me, struct migration *m)
+{
+    begin_step(m, ANNOUNCER_TIMEOUT_MS);
+    if (!migration_hold_replay(me, m)) {
+        if (m->hold == MH_NONE) {
+            /* A hold lost on the way delivers to the VM's interface. */
+            send_port(me, m, m->dst);
+        }
+        fire(me, m);
+    }
+}
+
 static void
 run_activate(struct migration_engine *me, struct migration *m)
 {
@@ -731,6 +761,15 @@ run_activate(struct migration_engine *me, struct migration *m)
     char *text = NULL;
     bool ok;
 
+    if (m->hold == MH_REPLAYING) {
+        if (migration_hold_replayed(me, m)) {
+            /* What the daemon still gets it passes on: the flip to the
+             * VM's interface need not be confirmed first. */
+            send_port(me, m, m->dst);
+            fire(me, m);
+        }
+        return;
+    }
     if (ac && m->fire_token
         && announcer_client_result(ac, m->fire_token, &ok, &text)) {
         if (ok) {
@@ -807,6 +846,7 @@ run_complete(struct migration_engine *me, struct migration *m)
         if (d && hostctl_announcer(d)) {
             announcer_client_withdraw(hostctl_announcer(d), m->port);
         }
+        migration_hold_stop(me, m, "stopped at complete");
     }
     if (m->recorded == MS_COMPLETE) {
         m->step_us[CMD_COMPLETE] = step_usec(m);
@@ -823,6 +863,7 @@ start_abort(struct migration_engine *me, struct migration *m)
 
     begin_step(m, me->cfg.step_timeout_ms);
     set_state(me, m, MS_ABORTING);
+    migration_hold_abort(me, m, was_switched);
     m->src_seqno = send_port(me, m, m->src);
     m->dst_seqno = send_port(me, m, m->dst);
     if (was_switched || m->n_remotes) {
@@ -866,10 +907,19 @@ run_abort(struct migration_engine *me, struct migration *m)
             claim_macs(me, m, m->src);
         }
     }
+    if (m->state == MS_ABORTED && !migration_hold_released(me, m)
+        && time_msec() < m->deadline) {
+        /* Once both hosts take the port's frames back to the source, the
+         * hold sends there what it kept. */
+        return;
+    }
     if (m->recorded == MS_ABORTED) {
         m->step_us[CMD_ABORT] = step_usec(m);
-        migration_answer(m, true, "%s aborted: back on %s as before",
-                         m->port, m->src);
+        migration_answer(m, true, "%s aborted: back on %s as before%s%s",
+                         m->port, m->src,
+                         m->hold_switched && m->hold_result ? "; " : "",
+                         m->hold_switched && m->hold_result
+                         ? m->hold_result : "");
     }
 }
 
@@ -994,6 +1044,14 @@ migration_engine_run(struct migration_engine *me)
     bool recovering = false;
 
     HMAP_FOR_EACH (m, node, &me->migrations) {
+        bool changed;
+
+        migration_hold_run(me, m, &changed);
+        if (changed && (m->sent || m->state != MS_PREPARING)) {
+            /* The hold began or ended: the flows copy, hold or not. */
+            send_port(me, m, m->src);
+            send_port(me, m, m->dst);
+        }
         if (m->recovering) {
             run_recovery(me, m);
             recovering = true;
@@ -1025,6 +1083,9 @@ migration_engine_wait(struct migration_engine *me)
             if (m->grace_until) {
                 poll_timer_wait_until(m->grace_until);
             }
+        }
+        if (m->hold_token) {
+            poll_timer_wait_until(m->hold_deadline);
         }
     }
     migration_record_wait(me);

@@ -40,12 +40,19 @@ struct migration_config {
                                  * complete removes the source's flows. */
     unsigned int history;       /* Finished Migration rows kept per port
                                  * (the newest). */
+    unsigned int hold_margin_ms; /* A hold's replay takes the copies that
+                                  * arrived up to this long before the VM
+                                  * stopped (docs/hold.md). */
+    bool hold;                  /* Migrations hold where the destination
+                                 * has a DPDK daemon, unless prepare says
+                                 * hold=off. */
 };
 
 #define MIGRATION_SWITCHOVER_TIMEOUT_MS 250
 #define MIGRATION_STEP_TIMEOUT_MS 5000
 #define MIGRATION_GRACE_MS 500
 #define MIGRATION_HISTORY 5
+#define MIGRATION_HOLD_MARGIN_MS 2
 
 /* 'idl' is the northbound database's, 'hosts' maps host names to struct
  * hostctl, and '*modelp' is the controller's model (rebuilt at will: the

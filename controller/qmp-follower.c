@@ -727,6 +727,48 @@ continue_migration(struct follower *f)
     }
 }
 
+/* Ungated (--ungated): the migration continues at once and the
+ * switchover runs beside it, so the VM's pause never waits for the
+ * network.  What reaches the source from the pause on is copied to the
+ * destination's hold and replayed at activate, and the destination's
+ * interface may send from prepare on (docs/hold.md): nothing is lost where
+ * the destination holds.  The VM may resume before the switchover is
+ * confirmed; it is activated once both happened. */
+static void
+switchover_ungated(struct follower *f)
+{
+    struct json *args = json_object_create();
+    char *text;
+    int status;
+
+    json_object_put_string(args, "state", "pre-switchover");
+    if (!source_execute_text(f, "migrate-continue", args, &text)) {
+        give_up(f, HOOK_EXIT_UNSETTLED, true,
+                xasprintf("migrate-continue: %s", text));
+        free(text);
+        return;
+    }
+    f->switch_us = time_wall_usec() - f->paused_us;
+    VLOG_INFO("ungated: migration continued %lld.%03lld ms after the VM "
+              "stopped; switching over meanwhile", f->switch_us / 1000,
+              f->switch_us % 1000);
+    status = call_switchover(f, &text);
+    if (status != HOOK_EXIT_OK) {
+        finish(f, HOOK_EXIT_UNSETTLED, "switchover %s: %s; ungated, the "
+               "migration continued already: the VM goes to the "
+               "destination without its network (run 'cutover-hook "
+               "switchover', 'activate' and 'complete')", f->o->port, text);
+        free(text);
+        return;
+    }
+    free(text);
+    set_state(f, FS_SWITCHED);
+    f->resume_deadline = time_msec() + f->o->resume_timeout_ms;
+    if (f->dst_resumed) {
+        activate(f);
+    }
+}
+
 /* The source paused the VM before the switchover. */
 static void
 switchover(struct follower *f)
@@ -734,6 +776,10 @@ switchover(struct follower *f)
     char *text;
     int status;
 
+    if (f->o->ungated) {
+        switchover_ungated(f);
+        return;
+    }
     status = call_switchover(f, &text);
     if (status != HOOK_EXIT_OK) {
         give_up(f, status, true,

@@ -29,6 +29,8 @@
 #ifndef QMP_FOLLOWER_H
 #define QMP_FOLLOWER_H 1
 
+#include <stdbool.h>
+
 struct migration_client;
 
 /* cutover-hook's exit statuses. */
@@ -65,6 +67,8 @@ struct qmp_follower_options {
                                  * 'timeout_ms'. */
     long long int resume_timeout_ms; /* Longest wait for the destination's
                                  * RESUME after migrate-continue. */
+    bool ungated;               /* migrate-continue at pre-switchover at
+                                 * once, the switchover meanwhile. */
 };
 
 /* Follows one migration to its end and returns a HOOK_EXIT_* status, after

@@ -697,6 +697,20 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
                      ifaces[i]->data);
         }
     }
+    if (ann && iface && (p->hold.phase == MODEL_HOLD_COPY
+                         || p->hold.phase == MODEL_HOLD_HOLD)) {
+        /* Early egress: the destination of a migration with a hold lets
+         * the VM's interface send before the switchover, so that a VM that
+         * resumes before the switchover is confirmed (the ungated hook,
+         * libvirt) loses nothing it sends.  A VMM runs the guest on one
+         * side at a time.  Its own priority: the admission flow at 100
+         * still says where the port lives (pipeline_admission_read()).
+         * It stays while the port holds, so that the switchover does not
+         * touch it. */
+        add_flow(ctx, PT_ADMISSION, 105, c, "goto_table:10",
+                 PIPELINE_REG_SRC_PORT"=%#"PRIx32",in_port=%u", p->key,
+                 iface->data);
+    }
 
     /* Location: deliver here, or send to where the port is active. */
     if (active && ann && p->hold.phase == MODEL_HOLD_HOLD) {
@@ -949,7 +963,7 @@ pipeline_admission_read(const struct dp_flow_set *readback,
     const struct dp_flow *f;
 
     DP_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookie, readback) {
-        if (f->table == PT_ADMISSION
+        if (f->table == PT_ADMISSION && f->priority == 100
             && (!ofport || match_has(f->match, in_port))) {
             /* An open admission continues the pipeline; a closed one
              * drops (pipeline_compute_port()'s location flows). */

@@ -104,6 +104,7 @@ tests_unit_test_migration_SOURCES = \
 	tests/unit/test-migration.c \
 	controller/migration.c \
 	controller/migration-control.c \
+	controller/migration-hold.c \
 	controller/packet-announce.c
 tests_unit_test_migration_CFLAGS = $(UNIT_CFLAGS) \
 	-I$(top_srcdir)/controller

@@ -168,6 +168,23 @@ announcer_client_fire(struct announcer_client *ac OVS_UNUSED,
     return 0;
 }
 
+uint64_t
+announcer_client_call(struct announcer_client *ac OVS_UNUSED,
+                      const char *method OVS_UNUSED,
+                      const char **args OVS_UNUSED, size_t n OVS_UNUSED,
+                      bool wanted OVS_UNUSED)
+{
+    fail();
+    return 0;
+}
+
+unsigned int
+announcer_client_session(const struct announcer_client *ac OVS_UNUSED)
+{
+    fail();
+    return 0;
+}
+
 bool
 announcer_client_result(struct announcer_client *ac OVS_UNUSED,
                         uint64_t token OVS_UNUSED, bool *okp OVS_UNUSED,

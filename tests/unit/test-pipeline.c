@@ -1711,8 +1711,15 @@ test_hold(void **state OVS_UNUSED)
     assert_int_equal(d.n_add + d.n_del, 0);
     assert_int_equal(d.n_modify, 1);
     dp_flow_diff_destroy(&d);
+    /* h2 lets vm1's interface send before the switchover (early egress),
+     * and its admission flow still says vm1 is not there. */
+    assert_flow(&copy[1], PT_ADMISSION, 105, "reg7=0x1,in_port=1",
+                "goto_table:10");
+    assert_flow(&copy[1], PT_ADMISSION, 100, "reg7=0x1,in_port=1", "drop");
+    assert_int_equal(pipeline_admission_read(&copy[1], w.vm1->key, 0),
+                     PIPELINE_ADMISSION_CLOSED);
     dp_flow_set_diff(&plain[1], &copy[1], &d);
-    assert_int_equal(d.n_add, 3);
+    assert_int_equal(d.n_add, 4);
     assert_int_equal(d.n_modify + d.n_del, 0);
     for (size_t i = 0; i < d.n_add; i++) {
         assert_true(d.add[i]->cookie == loc);
@@ -1780,6 +1787,7 @@ test_hold(void **state OVS_UNUSED)
     assert_no_flow(&pass[1], PT_LOCATION, 110, "reg5=0x1,tun_src=172.16.0.11");
     assert_no_flow(&pass[1], PT_CLASSIFY, 110, copy_in);
     assert_flow(&pass[1], PT_CLASSIFY, 110, replay, "pop_vlan,output:1");
+    assert_no_flow(&pass[1], PT_ADMISSION, 105, "reg7=0x1,in_port=1");
 
     /* Aborted after the switchover: vm1 back on h1; h2 sends what its hold
      * releases where vm1 lives, through the tunnel to h1. */
