@@ -271,6 +271,12 @@ announcer_dpdk_recv(struct rte_mbuf **mbufs, size_t max)
     return n;
 }
 
+unsigned int
+announcer_dpdk_rx_free(void)
+{
+    return rx_pool ? rte_mempool_avail_count(rx_pool) : 0;
+}
+
 void *
 announcer_dpdk_data(struct rte_mbuf *m, uint32_t *len)
 {

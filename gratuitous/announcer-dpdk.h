@@ -59,6 +59,10 @@ size_t announcer_dpdk_send(struct rte_mbuf **mbufs, size_t n,
  * free).  Returns how many. */
 size_t announcer_dpdk_recv(struct rte_mbuf **mbufs, size_t max);
 
+/* How many mbufs the rx mempool has free: received frames are kept in
+ * theirs. */
+unsigned int announcer_dpdk_rx_free(void);
+
 /* The frame in 'mbuf' (one segment: the rx mempool's mbufs hold a whole
  * frame) and its length in '*len'. */
 void *announcer_dpdk_data(struct rte_mbuf *mbuf, uint32_t *len);

@@ -33,6 +33,16 @@ VLOG_DEFINE_THIS_MODULE(announcer_hold);
 #define RX_BURST 64
 #define RX_MAX_PER_RUN 1024
 
+/* A replay or release goes out in bursts of REPLAY_BURST frames every
+ * REPLAY_INTERVAL_NS (64 kpps): the switch and the VM's queue take a paced
+ * flow where one burst of a whole pause's frames would overflow their
+ * receive buffers. */
+#define REPLAY_BURST 64
+#define REPLAY_INTERVAL_NS 1000000LL
+
+/* Free rx mbufs kept for the next bursts (make_room()). */
+#define RX_RESERVE (4 * RX_BURST)
+
 enum hold_state {
     HOLD_HOLDING,
     HOLD_PASSING,
@@ -60,6 +70,17 @@ struct ann_hold {
     uint64_t n_sent;            /* Frames sent on, since. */
     uint64_t n_send_failed;
     uint64_t n_dropped_copies;  /* Copies that came too late. */
+
+    /* Frames to send, paced (drain()): a replay or a release, and what
+     * arrives for the hold meanwhile, behind it in arrival order. */
+    struct rte_mbuf **out;
+    size_t n_out, i_out, allocated_out;
+    uint8_t out_pcp;
+    long long int out_start_ns; /* Monotonic, when the replay began. */
+    long long int next_send_ns; /* Monotonic, the next burst's time. */
+    struct unixctl_conn *waiting; /* Answered once 'out' is sent. */
+    char *reply, *reply_tail;   /* What it is answered, before and after
+                                 * the time the sending took. */
 };
 
 struct announcer_holds {
@@ -92,9 +113,26 @@ hold_find(struct announcer_holds *ah, const char *port)
     return shash_find_data(&ah->holds, port);
 }
 
+/* Whether 'h' still has frames of a replay or release to send. */
+static bool
+draining(const struct ann_hold *h)
+{
+    return h->i_out < h->n_out;
+}
+
 static void
 ann_hold_destroy(struct announcer_holds *ah, struct ann_hold *h)
 {
+    if (draining(h)) {
+        announcer_dpdk_free(h->out + h->i_out, h->n_out - h->i_out);
+    }
+    if (h->waiting) {
+        unixctl_command_reply_error(h->waiting, "hold stopped before its "
+                                    "frames were all sent");
+    }
+    free(h->out);
+    free(h->reply);
+    free(h->reply_tail);
     ah->by_id[h->id] = NULL;
     hold_destroy(h->hold);
     free(h->port);
@@ -144,9 +182,92 @@ pass_on(struct announcer_holds *ah, struct ann_hold *h, struct rte_mbuf *m,
         announcer_dpdk_free(&m, 1);
         return;
     }
+    if (draining(h)) {
+        /* Behind the replay, in order. */
+        if (h->n_out >= h->allocated_out) {
+            h->out = x2nrealloc(h->out, &h->allocated_out, sizeof *h->out);
+        }
+        h->out[h->n_out++] = m;
+        return;
+    }
     ah->tx[0] = m;
-    send_tagged(h, ah->tx, 1, (h->state == HOLD_PASSING
-                               ? HOLD_PCP_REPLAY : HOLD_PCP_RELEASE));
+    send_tagged(h, ah->tx, 1, h->out_pcp);
+}
+
+/* Answers the replay or release command waiting on 'h', once its frames
+ * are all sent. */
+static void
+answer(struct ann_hold *h)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!h->waiting || draining(h)) {
+        return;
+    }
+    ds_put_format(&s, "%s in %"PRId64" us%s", h->reply, h->last_us,
+                  h->reply_tail ? h->reply_tail : "");
+    if (h->n_send_failed) {
+        ds_put_format(&s, "; %"PRIu64" not sent", h->n_send_failed);
+    }
+    VLOG_INFO("%s: %s", h->port, ds_cstr(&s));
+    unixctl_command_reply(h->waiting, ds_cstr(&s));
+    h->waiting = NULL;
+    ds_destroy(&s);
+}
+
+/* Sends the next burst of 'h''s replay or release if its time has come,
+ * and answers the command once the last one went. */
+static void
+drain(struct ann_hold *h)
+{
+    long long int now = timing_mono_ns();
+    size_t n;
+
+    if (!draining(h) || now < h->next_send_ns) {
+        return;
+    }
+    n = MIN(REPLAY_BURST, h->n_out - h->i_out);
+    send_tagged(h, h->out + h->i_out, n, h->out_pcp);
+    h->i_out += n;
+    h->next_send_ns = now + REPLAY_INTERVAL_NS;
+    if (!draining(h)) {
+        h->last_us = (timing_mono_ns() - h->out_start_ns) / 1000;
+        h->n_out = h->i_out = 0;
+        answer(h);
+    }
+}
+
+/* Makes room in the rx mempool, which every hold's frames share, for the
+ * next bursts: copies, the oldest of each hold in turn, give way to what
+ * arrives (held frames, and newer copies).  A copy evicted this way is
+ * counted as the byte bound's are. */
+static void
+make_room(struct announcer_holds *ah)
+{
+    bool evicted = true;
+
+    while (announcer_dpdk_rx_free() < RX_RESERVE && evicted) {
+        struct shash_node *node;
+
+        evicted = false;
+        SHASH_FOR_EACH (node, &ah->holds) {
+            struct ann_hold *h = node->data;
+
+            if (h->state == HOLD_HOLDING && hold_evict_copy(h->hold)) {
+                evicted = true;
+            }
+        }
+    }
+}
+
+static void
+drain_all(struct announcer_holds *ah)
+{
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, &ah->holds) {
+        drain(node->data);
+    }
 }
 
 void
@@ -159,10 +280,14 @@ announcer_holds_run(struct announcer_holds *ah)
         return;
     }
     while (total < RX_MAX_PER_RUN) {
-        size_t n = announcer_dpdk_recv(ah->rx, RX_BURST);
+        size_t n;
+
+        make_room(ah);
+        n = announcer_dpdk_recv(ah->rx, RX_BURST);
         long long int now = timing_realtime_ns();
 
         if (!n) {
+            drain_all(ah);
             return;
         }
         total += n;
@@ -194,6 +319,7 @@ announcer_holds_run(struct announcer_holds *ah)
             }
         }
     }
+    drain_all(ah);
     ah->more = true;
 }
 
@@ -209,20 +335,25 @@ announcer_holds_wait(const struct announcer_holds *ah)
     }
 }
 
-/* Sends the frames of 'r' tagged with 'pcp' and frees 'r'. */
+/* Queues the frames of 'r' to go out tagged with 'pcp', paced (drain()),
+ * the first burst at once, and frees 'r'. */
 static void
 send_replay(struct announcer_holds *ah OVS_UNUSED, struct ann_hold *h,
             struct hold_replay *r, uint8_t pcp)
 {
-    uint64_t start = timing_mono_ns();
-
-    send_tagged(h, (struct rte_mbuf **) r->frames, r->n, pcp);
-    h->last_us = (timing_mono_ns() - start) / 1000;
-    free(r->frames);
+    free(h->out);
+    h->out = (struct rte_mbuf **) r->frames;
+    h->allocated_out = MAX(r->n, 1);
+    h->n_out = r->n;
+    h->i_out = 0;
+    h->out_pcp = pcp;
+    h->out_start_ns = h->next_send_ns = timing_mono_ns();
+    h->last_us = 0;
     free(r->lens);
     r->frames = NULL;
     r->lens = NULL;
     h->last = *r;
+    drain(h);
 }
 
 static void
@@ -349,10 +480,23 @@ empty_hold(struct announcer_holds *ah, struct ann_hold *h, bool release,
         hold_replay(h->hold, cutoff_ns, &r);
         h->state = HOLD_PASSING;
     }
-    send_replay(ah, h, &r, release ? HOLD_PCP_RELEASE : HOLD_PCP_REPLAY);
     ds_put_cstr(s, release ? "released " : "replayed ");
-    hold_replay_format(&h->last, s);
-    ds_put_format(s, " in %"PRId64" us", h->last_us);
+    hold_replay_format(&r, s);
+    send_replay(ah, h, &r, release ? HOLD_PCP_RELEASE : HOLD_PCP_REPLAY);
+}
+
+/* Answers 'conn' with 'head' (taken), the sending's time and 'tail' once
+ * 'h''s frames are all sent (at once if they are). */
+static void
+answer_when_sent(struct ann_hold *h, struct unixctl_conn *conn, char *head,
+                 const char *tail)
+{
+    free(h->reply);
+    free(h->reply_tail);
+    h->reply = head;
+    h->reply_tail = nullable_xstrdup(tail);
+    h->waiting = conn;
+    answer(h);
 }
 
 static void
@@ -376,15 +520,9 @@ cmd_replay(struct unixctl_conn *conn, int argc, const char *argv[],
         return;
     }
     empty_hold(ah, h, false, hr.cutoff_ns, &s);
-    if (!hr.stopped) {
-        ds_put_cstr(&s, "; no STOP time given: no copy replayed");
-    }
-    if (h->n_send_failed) {
-        ds_put_format(&s, "; %"PRIu64" not sent", h->n_send_failed);
-    }
-    VLOG_INFO("%s: %s", h->port, ds_cstr(&s));
-    unixctl_command_reply(conn, ds_cstr(&s));
-    ds_destroy(&s);
+    answer_when_sent(h, conn, ds_steal_cstr(&s),
+                     hr.stopped ? NULL
+                     : "; no STOP time given: no copy replayed");
 }
 
 static void
@@ -399,9 +537,7 @@ cmd_release(struct unixctl_conn *conn, int argc OVS_UNUSED,
         return;
     }
     empty_hold(ah, h, true, 0, &s);
-    VLOG_INFO("%s: %s", h->port, ds_cstr(&s));
-    unixctl_command_reply(conn, ds_cstr(&s));
-    ds_destroy(&s);
+    answer_when_sent(h, conn, ds_steal_cstr(&s), NULL);
 }
 
 static void

@@ -156,6 +156,23 @@ hold_destroy(struct hold *h)
 }
 
 bool
+hold_evict_copy(struct hold *h)
+{
+    struct hold_entry old;
+
+    if (!h->copies.n) {
+        return false;
+    }
+    old = queue_pop(&h->copies);
+    h->stats.evicted++;
+    h->stats.newest_evicted_ns = old.arrival_ns;
+    h->evicted = true;
+    h->newest_evicted_ns = old.arrival_ns;
+    drop(h, &old);
+    return true;
+}
+
+bool
 hold_push(struct hold *h, enum hold_kind kind, long long int now_ns,
           void *frame, uint32_t len)
 {
@@ -169,14 +186,9 @@ hold_push(struct hold *h, enum hold_kind kind, long long int now_ns,
     if (len <= h->limits.max_bytes) {
         /* Room is made from the oldest copies, the likeliest to predate
          * the VM's pause. */
-        while (h->copies.n && h->stats.bytes + len > h->limits.max_bytes) {
-            struct hold_entry old = queue_pop(&h->copies);
-
-            h->stats.evicted++;
-            h->stats.newest_evicted_ns = old.arrival_ns;
-            h->evicted = true;
-            h->newest_evicted_ns = old.arrival_ns;
-            drop(h, &old);
+        while (h->stats.bytes + len > h->limits.max_bytes
+               && hold_evict_copy(h)) {
+            continue;
         }
     }
     if (h->stats.bytes + len > h->limits.max_bytes) {

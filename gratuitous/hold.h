@@ -109,6 +109,11 @@ bool hold_push(struct hold *, enum hold_kind kind, long long int now_ns,
 /* Drops the copies older than the age bound at 'now_ns'. */
 void hold_expire(struct hold *, long long int now_ns);
 
+/* Drops the oldest copy, as the byte bound does (counted as evicted):
+ * room for a caller whose frames share a pool with others.  Returns false
+ * if there was no copy. */
+bool hold_evict_copy(struct hold *);
+
 /* What a replay or a release hands back. */
 struct hold_replay {
     void **frames;              /* In the order to send them. */
