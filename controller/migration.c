@@ -713,9 +713,12 @@ finish_activate(struct migration_engine *me, struct migration *m,
     m->fire_token = 0;
     m->step_us[CMD_ACTIVATE] = step_usec(m);
     set_state(me, m, MS_ACTIVE);
-    /* Announcing is best effort: the port is active either way. */
-    migration_answer(m, true, "%s active on %s (%s)", m->port, m->dst,
-                     m->announce_result);
+    /* Announcing is best effort: the port is active either way.  The
+     * answer says what the hold replayed, or that it was lost. */
+    const char *hold = (m->hold_result && strncmp(m->hold_result, "none", 4)
+                        ? m->hold_result : NULL);
+    migration_answer(m, true, "%s active on %s (%s%s%s)", m->port, m->dst,
+                     hold ? hold : "", hold ? "; " : "", m->announce_result);
 }
 
 /* Fires the port's announcements on the destination's announcer (or, if

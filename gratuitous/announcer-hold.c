@@ -33,11 +33,10 @@ VLOG_DEFINE_THIS_MODULE(announcer_hold);
 #define RX_BURST 64
 #define RX_MAX_PER_RUN 1024
 
-/* A replay or release goes out in bursts of REPLAY_BURST frames every
- * REPLAY_INTERVAL_NS (64 kpps): the switch and the VM's queue take a paced
- * flow where one burst of a whole pause's frames would overflow their
- * receive buffers. */
-#define REPLAY_BURST 64
+/* A replay or release goes out in bursts of the holds' 'burst' frames
+ * every REPLAY_INTERVAL_NS (--replay-rate): the switch and the VM's queue
+ * take a paced flow where one burst of a whole pause's frames overflowed
+ * their receive buffers. */
 #define REPLAY_INTERVAL_NS 1000000LL
 
 /* Free rx mbufs kept for the next bursts (make_room()). */
@@ -87,6 +86,7 @@ struct announcer_holds {
     struct shash holds;         /* Port name -> struct ann_hold. */
     struct ann_hold *by_id[HOLD_ID_MAX + 1];
     struct hold_limits defaults;
+    size_t burst;               /* Frames a replay sends per interval. */
 
     /* Scratch: a burst received, frames to send on. */
     struct rte_mbuf *rx[RX_BURST];
@@ -218,7 +218,7 @@ answer(struct ann_hold *h)
 /* Sends the next burst of 'h''s replay or release if its time has come,
  * and answers the command once the last one went. */
 static void
-drain(struct ann_hold *h)
+drain(struct ann_hold *h, size_t burst)
 {
     long long int now = timing_mono_ns();
     size_t n;
@@ -226,7 +226,7 @@ drain(struct ann_hold *h)
     if (!draining(h) || now < h->next_send_ns) {
         return;
     }
-    n = MIN(REPLAY_BURST, h->n_out - h->i_out);
+    n = MIN(burst, h->n_out - h->i_out);
     send_tagged(h, h->out + h->i_out, n, h->out_pcp);
     h->i_out += n;
     h->next_send_ns = now + REPLAY_INTERVAL_NS;
@@ -266,7 +266,7 @@ drain_all(struct announcer_holds *ah)
     struct shash_node *node;
 
     SHASH_FOR_EACH (node, &ah->holds) {
-        drain(node->data);
+        drain(node->data, ah->burst);
     }
 }
 
@@ -338,7 +338,7 @@ announcer_holds_wait(const struct announcer_holds *ah)
 /* Queues the frames of 'r' to go out tagged with 'pcp', paced (drain()),
  * the first burst at once, and frees 'r'. */
 static void
-send_replay(struct announcer_holds *ah OVS_UNUSED, struct ann_hold *h,
+send_replay(struct announcer_holds *ah, struct ann_hold *h,
             struct hold_replay *r, uint8_t pcp)
 {
     free(h->out);
@@ -353,7 +353,7 @@ send_replay(struct announcer_holds *ah OVS_UNUSED, struct ann_hold *h,
     r->frames = NULL;
     r->lens = NULL;
     h->last = *r;
-    drain(h);
+    drain(h, ah->burst);
 }
 
 static void
@@ -600,12 +600,14 @@ announcer_holds_format(const struct announcer_holds *ah, struct ds *s)
 }
 
 struct announcer_holds *
-announcer_holds_create(const struct hold_limits *defaults)
+announcer_holds_create(const struct hold_limits *defaults,
+                       unsigned int replay_rate)
 {
     struct announcer_holds *ah = xzalloc(sizeof *ah);
 
     shash_init(&ah->holds);
     ah->defaults = *defaults;
+    ah->burst = MAX(replay_rate / 1000, 1);
     unixctl_command_register("hold/start", "PORT ID [bytes=N] [age=MS]",
                              2, 4, cmd_start, ah);
     unixctl_command_register("hold/replay",

@@ -32,9 +32,17 @@
 struct ds;
 struct announcer_holds;
 
-/* Creates the holds, with 'limits' as every hold's default, and registers
- * their control commands. */
-struct announcer_holds *announcer_holds_create(const struct hold_limits *);
+/* A replay or release goes out paced, a burst every millisecond:
+ * 'replay_rate' frames per second. */
+#define ANNOUNCER_HOLDS_DEFAULT_RATE 32000
+#define ANNOUNCER_HOLDS_MIN_RATE 1000
+#define ANNOUNCER_HOLDS_MAX_RATE 1000000
+
+/* Creates the holds, with 'limits' as every hold's default and
+ * 'replay_rate' (frames per second) for replays and releases, and
+ * registers their control commands. */
+struct announcer_holds *announcer_holds_create(const struct hold_limits *,
+                                               unsigned int replay_rate);
 void announcer_holds_destroy(struct announcer_holds *);
 
 /* Reads what the rx queue has and sorts it into the holds. */

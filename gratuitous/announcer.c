@@ -74,6 +74,7 @@ static const char *unixctl_path;
 static unsigned int port_id;
 static unsigned int max_frames = DEFAULT_MAX_FRAMES;
 static unsigned int hold_frames = DEFAULT_HOLD_FRAMES;
+static unsigned int replay_rate = ANNOUNCER_HOLDS_DEFAULT_RATE;
 
 /* A registered port. */
 struct ann_port {
@@ -144,9 +145,14 @@ Options:\n\
   --max-frames=N             frames that can be registered, the mempool's\n\
                              size (default: %d, at most %u)\n\
   --hold-frames=N            frames the holds can keep, all ports together\n\
-                             (default: %d, at most %u)\n",
+                             (default: %d, at most %u)\n\
+  --replay-rate=FPS          frames per second a replay or release sends,\n\
+                             in a burst every millisecond (default: %d,\n\
+                             %d to %d)\n",
            program_name, program_name, DEFAULT_UNIXCTL, DEFAULT_MAX_FRAMES,
-           MAX_MAX_FRAMES, DEFAULT_HOLD_FRAMES, MAX_MAX_FRAMES);
+           MAX_MAX_FRAMES, DEFAULT_HOLD_FRAMES, MAX_MAX_FRAMES,
+           ANNOUNCER_HOLDS_DEFAULT_RATE, ANNOUNCER_HOLDS_MIN_RATE,
+           ANNOUNCER_HOLDS_MAX_RATE);
     daemon_usage();
     vlog_usage();
     printf("\
@@ -170,6 +176,7 @@ parse_options(int argc, char *argv[])
         OPT_PORT_ID,
         OPT_MAX_FRAMES,
         OPT_HOLD_FRAMES,
+        OPT_REPLAY_RATE,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
@@ -178,6 +185,7 @@ parse_options(int argc, char *argv[])
         {"port-id", required_argument, NULL, OPT_PORT_ID},
         {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
         {"hold-frames", required_argument, NULL, OPT_HOLD_FRAMES},
+        {"replay-rate", required_argument, NULL, OPT_REPLAY_RATE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -206,6 +214,11 @@ parse_options(int argc, char *argv[])
         case OPT_HOLD_FRAMES:
             hold_frames = cli_parse_uint("--hold-frames", optarg, 0,
                                          MAX_MAX_FRAMES);
+            break;
+        case OPT_REPLAY_RATE:
+            replay_rate = cli_parse_uint("--replay-rate", optarg,
+                                         ANNOUNCER_HOLDS_MIN_RATE,
+                                         ANNOUNCER_HOLDS_MAX_RATE);
             break;
         case 'h':
             usage();
@@ -784,7 +797,7 @@ main(int argc, char *argv[])
                              announcer_list, &a);
     unixctl_command_register("exit", "", 0, 0, announcer_exit, &a);
     a.holds = announcer_holds_create(&(struct hold_limits)
-                                     HOLD_LIMITS_DEFAULT);
+                                     HOLD_LIMITS_DEFAULT, replay_rate);
     daemonize_complete();
     VLOG_INFO("ready on %s, %u frames", unixctl_path, max_frames);
 

@@ -63,7 +63,25 @@ METRICS = [
     ("duplicated", "duplicated", ""),
     ("reordered", "reordered", ""),
 ]
-MODES = ["cutover", "learning", "late", "none"]
+MODES = ["cutover", "cutover-ungated", "cutover-nohold", "learning", "late",
+         "none"]
+# The modes in which cutover runs the migration.
+CUTOVER_MODES = ("cutover", "cutover-ungated", "cutover-nohold")
+
+# What the hold replayed, in activate's answer (cutoverd(8)).
+REPLAY_RE = re.compile(r"replayed (\d+) frames \((\d+) copies, (\d+) "
+                       r"forwarded, (\d+) direct, (\d+) bytes\), (\d+) "
+                       r"stale copies in (\d+) us")
+
+
+def parse_replay(output):
+    """The hold's replay as activate's answer says it, or None."""
+    m = REPLAY_RE.search(output or "")
+    if not m:
+        return None
+    keys = ("frames", "copies", "forwarded", "direct", "bytes", "stale",
+            "us")
+    return dict(zip(keys, map(int, m.groups())))
 # The columns of results.csv: the run's, then the stream's.
 CSV_RUN = ["mode", "run", "from", "to", "hook", "rate", "pause_set_ns",
            "vm_pause_ns", "switchover_latency_ns"]
@@ -262,6 +280,9 @@ def analyse_run(run_dir, lossmeter, plot):
                                   if sw and hook_latency_us(sw["output"])
                                   is not None else None),
         "switchover_wall_ns": sw["wall_ns"] if sw else None,
+        "hold": times.get("hold"),
+        "stopped_ns": times.get("stopped_ns"),
+        "replay": parse_replay(steps.get("activate", {}).get("output")),
         "steps": steps,
         "streams": streams,
     }
@@ -428,7 +449,8 @@ def plot_summary(out_dir, result):
     runs = result["runs"]
     data = os.path.join(out_dir, "plots")
     os.makedirs(data, exist_ok=True)
-    colours = {"cutover": "#2ca02c", "learning": "#1f77b4",
+    colours = {"cutover": "#2ca02c", "cutover-ungated": "#17becf",
+               "cutover-nohold": "#bcbd22", "learning": "#1f77b4",
                "late": "#d62728", "none": "#7f7f7f"}
     gp = ["set terminal pngcairo size 1100,760 font ',9'",
           "set output '%s'" % os.path.join(out_dir, "cdf.png"),
@@ -507,7 +529,13 @@ def summary(out_dir, plot=False):
                    "switchover_wall_ns": stats(
                        [r["switchover_wall_ns"] for r in runs[m]]),
                    "pause_actual_ns": stats(
-                       [r["pause_actual_ns"] for r in runs[m]])}
+                       [r["pause_actual_ns"] for r in runs[m]]),
+                   "replay_frames": stats(
+                       [(r.get("replay") or {}).get("frames")
+                        for r in runs[m] if r.get("replay")]),
+                   "replay_ns": stats(
+                       [(r.get("replay") or {}).get("us", 0) * 1000
+                        for r in runs[m] if r.get("replay")])}
         for key in STREAM_TITLES:
             figs = [r["streams"].get(key) for r in runs[m]]
             figs = [f for f in figs if f]
@@ -637,18 +665,26 @@ def tables(result):
                 row += "%-18s" % ("x%.1f" % ratio if ratio is not None else "")
             lines.append(row.rstrip())
         lines.append("")
-    if "cutover" in summ:
-        st = summ["cutover"]["switchover_latency_ns"]
-        wl = summ["cutover"]["switchover_wall_ns"]
-        hooks = summ["cutover"].get("hook", [])
+    for m in [m for m in modes if m in CUTOVER_MODES]:
+        st = summ[m]["switchover_latency_ns"]
+        wl = summ[m]["switchover_wall_ns"]
+        hooks = summ[m].get("hook", [])
         wall = ("from the pause to the source QEMU's migrate-continue"
                 if hooks == ["qmp"] else "the hook command's wall time"
                 if hooks == ["oneshot"] else "the hook's wall time")
-        lines.append("cutover's switchover as the hook saw it (%s): "
+        lines.append("%s's switchover as the hook saw it (%s): "
                      "%s / %s / %s ms (%s: %s / %s / %s ms)"
-                     % ("cutover-hook " + ", ".join(hooks),
+                     % (m, "cutover-hook " + ", ".join(hooks),
                         ms(st["median"]), ms(st["p95"]), ms(st["max"]), wall,
                         ms(wl["median"]), ms(wl["p95"]), ms(wl["max"])))
+        rf, rt = summ[m]["replay_frames"], summ[m]["replay_ns"]
+        if rf["n"]:
+            lines.append("%s's hold replayed %s / %s / %s frames in "
+                         "%s / %s / %s ms" % (m, fmt(rf["median"], ""),
+                                              fmt(rf["p95"], ""),
+                                              fmt(rf["max"], ""),
+                                              ms(rt["median"]), ms(rt["p95"]),
+                                              ms(rt["max"])))
     for m in modes:
         st = summ[m]["pause_actual_ns"]
         if m != "none":

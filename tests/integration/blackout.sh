@@ -18,10 +18,12 @@ done
 require_lossmeter
 require_root
 require_cmds python3 ovsdb-server ovs-vswitchd ethtool
+# The cutover worlds run a DPDK daemon on h1 and h2.
+require_dpdk_af_packet
 
 step "usage errors"
 expect_exit "$BLACKOUT" 2 "--runs: '0' is not an integer from 1 to 1000" --runs 0
-expect_exit "$BLACKOUT" 2 "--modes: unknown mode 'fast' .expected cutover, learning, late, none." --modes cutover,fast
+expect_exit "$BLACKOUT" 2 "--modes: unknown mode 'fast' .expected cutover, cutover-ungated, cutover-nohold, learning, late, none." --modes cutover,fast
 expect_exit "$BLACKOUT" 2 "--pause: 'soon' is not an integer" --pause soon
 expect_exit "$BLACKOUT" 2 "--rate: '5' is not an integer from 100 to 100000" --rate 5
 expect_exit "$BLACKOUT" 2 "--out needs a value" --out
