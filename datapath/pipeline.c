@@ -593,6 +593,14 @@ add_tunnel_security(struct pipeline_ctx *ctx, const struct model_port *p,
         add_flow(ctx, PT_TUNNEL_SECURITY, 80, c, "goto_table:30",
                  "metadata=%#"PRIx32",tun_src="IP_FMT",dl_dst="ETH_ADDR_FMT,
                  nkey, IP_ARGS(other->tunnel_ip), ETH_ADDR_ARGS(p->mac));
+    } else if (p->hold.phase == MODEL_HOLD_RELEASE && p->hold.host
+               && p->hold.host != here && here == p->active) {
+        /* After an abort the destination's hold sends back here what it
+         * kept for the port, whatever its source. */
+        add_flow(ctx, PT_TUNNEL_SECURITY, 80, c, "goto_table:30",
+                 "metadata=%#"PRIx32",tun_src="IP_FMT",dl_dst="ETH_ADDR_FMT,
+                 nkey, IP_ARGS(p->hold.host->tunnel_ip),
+                 ETH_ADDR_ARGS(p->mac));
     }
 }
 

@@ -161,6 +161,7 @@ INTEGRATION_TESTS = \
 	tests/integration/migration-restart.sh \
 	tests/integration/migration-local.sh \
 	tests/integration/migration-evacuate.sh \
+	tests/integration/migration-hold.sh \
 	tests/integration/migration-hook.sh \
 	tests/integration/migration-packet-out.sh \
 	tests/integration/audit.sh \

@@ -1800,6 +1800,14 @@ test_hold(void **state OVS_UNUSED)
     assert_flow(&rel[1], PT_LOCATION, 100, "reg5=0x1",
                 "set_field:0->in_port,set_field:172.16.0.11->tun_dst,"
                 "set_field:0x3e9->tun_id,output:100");
+    /* h1 takes them from h2's tunnel, whatever their source; h3 does not. */
+    compute(&w, w.h[0], &rel[0]);
+    compute(&w, w.h[2], &rel[2]);
+    assert_flow(&rel[0], PT_TUNNEL_SECURITY, 80,
+                "metadata=0x3e9,tun_src=172.16.0.12,dl_dst=02:00:0a:00:00:01",
+                "goto_table:30");
+    assert_no_flow(&rel[2], PT_TUNNEL_SECURITY, 80,
+                   "metadata=0x3e9,tun_src=172.16.0.12,dl_dst=02:00:0a:00:00:01");
 
     /* Without an announcer on h2 nothing is held there (the hold needs its
      * daemon): switched over, vm1 is delivered to its interface. */
@@ -1825,7 +1833,9 @@ test_hold(void **state OVS_UNUSED)
         dp_flow_set_destroy(&hold[h]);
     }
     dp_flow_set_destroy(&pass[1]);
+    dp_flow_set_destroy(&rel[0]);
     dp_flow_set_destroy(&rel[1]);
+    dp_flow_set_destroy(&rel[2]);
     model_destroy(&w.m);
 }
 
