@@ -663,6 +663,11 @@ add_hold(struct pipeline_ctx *ctx, const struct model_port *p, uint64_t c,
                  p->hold.id, HOLD_PCP_REPLAY);
         free(actions);
     }
+    /* The daemon's markers go straight back to it: when one comes back,
+     * the switch took every frame the daemon sent before it (hold-tag.h). */
+    add_flow(ctx, PT_CLASSIFY, 110, c, "in_port",
+             "in_port=%u,dl_vlan=%u,dl_vlan_pcp=%d", ann->data, p->hold.id,
+             HOLD_PCP_MARKER);
     actions = xasprintf("pop_vlan,set_field:%#"PRIx32"->"PIPELINE_REG_DST_PORT
                         ",set_field:%#"PRIx32"->metadata,goto_table:%d",
                         p->key, model_network_key(net), PT_LOCATION);

@@ -271,6 +271,24 @@ announcer_dpdk_recv(struct rte_mbuf **mbufs, size_t max)
     return n;
 }
 
+struct rte_mbuf *
+announcer_dpdk_frame(const void *data, size_t len)
+{
+    struct rte_mbuf *m = rx_pool ? rte_pktmbuf_alloc(rx_pool) : NULL;
+    char *p;
+
+    if (!m) {
+        return NULL;
+    }
+    p = rte_pktmbuf_append(m, len);
+    if (!p) {
+        rte_pktmbuf_free(m);
+        return NULL;
+    }
+    memcpy(p, data, len);
+    return m;
+}
+
 unsigned int
 announcer_dpdk_rx_free(void)
 {

@@ -63,6 +63,11 @@ size_t announcer_dpdk_recv(struct rte_mbuf **mbufs, size_t max);
  * theirs. */
 unsigned int announcer_dpdk_rx_free(void);
 
+/* A frame of the daemon's own: an mbuf of the rx mempool holding the 'len'
+ * bytes of 'data', to send with announcer_dpdk_send_owned(), or NULL if
+ * the pool is empty. */
+struct rte_mbuf *announcer_dpdk_frame(const void *data, size_t len);
+
 /* The frame in 'mbuf' (one segment: the rx mempool's mbufs hold a whole
  * frame) and its length in '*len'. */
 void *announcer_dpdk_data(struct rte_mbuf *mbuf, uint32_t *len);

@@ -33,11 +33,14 @@ VLOG_DEFINE_THIS_MODULE(announcer_hold);
 #define RX_BURST 64
 #define RX_MAX_PER_RUN 1024
 
-/* A replay or release goes out in bursts of the holds' 'burst' frames
- * every REPLAY_INTERVAL_NS (--replay-rate): the switch and the VM's queue
- * take a paced flow where one burst of a whole pause's frames overflowed
- * their receive buffers. */
-#define REPLAY_INTERVAL_NS 1000000LL
+/* A replay or release goes out a window at a time (--replay-window), each
+ * window followed by a marker that the switch sends straight back
+ * (hold-tag.h); the next window goes once it is back: the switch's
+ * receive queue never holds more than a window, where one burst of a whole
+ * pause's frames overflowed it.  A marker that does not come back within
+ * MARKER_TIMEOUT_NS (the switch lacks the marker flow, or dropped it) lets
+ * the next window go all the same. */
+#define MARKER_TIMEOUT_NS (20 * 1000 * 1000LL)
 
 /* Free rx mbufs kept for the next bursts (make_room()). */
 #define RX_RESERVE (4 * RX_BURST)
@@ -76,7 +79,10 @@ struct ann_hold {
     size_t n_out, i_out, allocated_out;
     uint8_t out_pcp;
     long long int out_start_ns; /* Monotonic, when the replay began. */
-    long long int next_send_ns; /* Monotonic, the next burst's time. */
+    bool marker_out;            /* A window's marker is in the switch. */
+    uint32_t marker_seq;        /* The last marker sent. */
+    long long int marker_deadline_ns; /* Monotonic. */
+    uint64_t n_markers_back, n_markers_late;
     struct unixctl_conn *waiting; /* Answered once 'out' is sent. */
     char *reply, *reply_tail;   /* What it is answered, before and after
                                  * the time the sending took. */
@@ -86,7 +92,8 @@ struct announcer_holds {
     struct shash holds;         /* Port name -> struct ann_hold. */
     struct ann_hold *by_id[HOLD_ID_MAX + 1];
     struct hold_limits defaults;
-    size_t burst;               /* Frames a replay sends per interval. */
+    size_t window;              /* Frames a replay has in the switch at
+                                 * most (--replay-window). */
 
     /* Scratch: a burst received, frames to send on. */
     struct rte_mbuf *rx[RX_BURST];
@@ -182,7 +189,7 @@ pass_on(struct announcer_holds *ah, struct ann_hold *h, struct rte_mbuf *m,
         announcer_dpdk_free(&m, 1);
         return;
     }
-    if (draining(h)) {
+    if (h->n_out) {
         /* Behind the replay, in order. */
         if (h->n_out >= h->allocated_out) {
             h->out = x2nrealloc(h->out, &h->allocated_out, sizeof *h->out);
@@ -201,7 +208,7 @@ answer(struct ann_hold *h)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    if (!h->waiting || draining(h)) {
+    if (!h->waiting || h->n_out) {
         return;
     }
     ds_put_format(&s, "%s in %"PRId64" us%s", h->reply, h->last_us,
@@ -215,25 +222,63 @@ answer(struct ann_hold *h)
     ds_destroy(&s);
 }
 
-/* Sends the next burst of 'h''s replay or release if its time has come,
- * and answers the command once the last one went. */
+/* Sends 'h''s marker behind what it sent. */
 static void
-drain(struct ann_hold *h, size_t burst)
+send_marker(struct ann_hold *h)
 {
-    long long int now = timing_mono_ns();
+    uint8_t frame[HOLD_MARKER_LEN];
+    struct rte_mbuf *m;
+
+    hold_marker_put(frame, h->id, ++h->marker_seq);
+    m = announcer_dpdk_frame(frame, sizeof frame);
+    if (m && !announcer_dpdk_send_owned(&m, 1)) {
+        announcer_dpdk_free(&m, 1);
+    }
+    /* Lost or not, it is waited for; the deadline lets the replay go on
+     * without it. */
+    h->marker_out = true;
+    h->marker_deadline_ns = timing_mono_ns() + MARKER_TIMEOUT_NS;
+}
+
+/* Carries 'h''s replay or release on: once the last window's marker is
+ * back (or late), the next window of at most 'window' frames and its
+ * marker; once the last one is back, the command's answer. */
+static void
+drain(struct ann_hold *h, size_t window)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     size_t n;
 
-    if (!draining(h) || now < h->next_send_ns) {
-        return;
+    if (h->marker_out) {
+        if (timing_mono_ns() < h->marker_deadline_ns) {
+            return;
+        }
+        h->marker_out = false;
+        h->n_markers_late++;
+        VLOG_WARN_RL(&rl, "%s: the switch did not send marker %"PRIu32" "
+                     "back within %lld ms: going on without it (is the "
+                     "hold's marker flow installed?)", h->port,
+                     h->marker_seq, MARKER_TIMEOUT_NS / 1000000);
     }
-    n = MIN(burst, h->n_out - h->i_out);
-    send_tagged(h, h->out + h->i_out, n, h->out_pcp);
-    h->i_out += n;
-    h->next_send_ns = now + REPLAY_INTERVAL_NS;
-    if (!draining(h)) {
+    if (draining(h)) {
+        n = MIN(window, h->n_out - h->i_out);
+        send_tagged(h, h->out + h->i_out, n, h->out_pcp);
+        h->i_out += n;
+        send_marker(h);
+    } else if (h->n_out) {
         h->last_us = (timing_mono_ns() - h->out_start_ns) / 1000;
         h->n_out = h->i_out = 0;
         answer(h);
+    }
+}
+
+/* Marker 'seq' of 'h' came back: its window went through the switch. */
+static void
+marker_back(struct ann_hold *h, uint32_t seq)
+{
+    if (h->marker_out && seq == h->marker_seq) {
+        h->marker_out = false;
+        h->n_markers_back++;
     }
 }
 
@@ -266,7 +311,7 @@ drain_all(struct announcer_holds *ah)
     struct shash_node *node;
 
     SHASH_FOR_EACH (node, &ah->holds) {
-        drain(node->data, ah->burst);
+        drain(node->data, ah->window);
     }
 }
 
@@ -300,6 +345,15 @@ announcer_holds_run(struct announcer_holds *ah)
             uint16_t id;
             void *data = announcer_dpdk_data(m, &len);
 
+            uint32_t seq;
+
+            if (hold_marker_parse(data, len, &id, &seq)) {
+                if (ah->by_id[id]) {
+                    marker_back(ah->by_id[id], seq);
+                }
+                announcer_dpdk_free(&m, 1);
+                continue;
+            }
             if (!hold_tag_parse(data, len, &id, &kind)) {
                 ah->n_untagged++;
                 announcer_dpdk_free(&m, 1);
@@ -347,13 +401,13 @@ send_replay(struct announcer_holds *ah, struct ann_hold *h,
     h->n_out = r->n;
     h->i_out = 0;
     h->out_pcp = pcp;
-    h->out_start_ns = h->next_send_ns = timing_mono_ns();
+    h->out_start_ns = timing_mono_ns();
     h->last_us = 0;
     free(r->lens);
     r->frames = NULL;
     r->lens = NULL;
     h->last = *r;
-    drain(h, ah->burst);
+    drain(h, ah->window);
 }
 
 static void
@@ -379,8 +433,9 @@ format_hold(const struct ann_hold *h, struct ds *s)
                                     ? "replayed" : "released"));
         hold_replay_format(&h->last, s);
         ds_put_format(s, " in %"PRId64" us; since: %"PRIu64" sent, %"PRIu64
-                      " not sent\n", h->last_us, h->n_sent,
-                      h->n_send_failed);
+                      " not sent; markers: %"PRIu64" back, %"PRIu64" late\n",
+                      h->last_us, h->n_sent, h->n_send_failed,
+                      h->n_markers_back, h->n_markers_late);
     }
 }
 
@@ -601,13 +656,13 @@ announcer_holds_format(const struct announcer_holds *ah, struct ds *s)
 
 struct announcer_holds *
 announcer_holds_create(const struct hold_limits *defaults,
-                       unsigned int replay_rate)
+                       unsigned int replay_window)
 {
     struct announcer_holds *ah = xzalloc(sizeof *ah);
 
     shash_init(&ah->holds);
     ah->defaults = *defaults;
-    ah->burst = MAX(replay_rate / 1000, 1);
+    ah->window = replay_window;
     unixctl_command_register("hold/start", "PORT ID [bytes=N] [age=MS]",
                              2, 4, cmd_start, ah);
     unixctl_command_register("hold/replay",

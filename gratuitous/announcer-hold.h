@@ -32,17 +32,16 @@
 struct ds;
 struct announcer_holds;
 
-/* A replay or release goes out paced, a burst every millisecond:
- * 'replay_rate' frames per second. */
-#define ANNOUNCER_HOLDS_DEFAULT_RATE 32000
-#define ANNOUNCER_HOLDS_MIN_RATE 1000
-#define ANNOUNCER_HOLDS_MAX_RATE 1000000
+/* A replay or release has at most 'replay_window' frames in the switch at
+ * once (docs/hold.md). */
+#define ANNOUNCER_HOLDS_DEFAULT_WINDOW 64
+#define ANNOUNCER_HOLDS_MAX_WINDOW 4096
 
 /* Creates the holds, with 'limits' as every hold's default and
- * 'replay_rate' (frames per second) for replays and releases, and
- * registers their control commands. */
+ * 'replay_window' for replays and releases, and registers their control
+ * commands. */
 struct announcer_holds *announcer_holds_create(const struct hold_limits *,
-                                               unsigned int replay_rate);
+                                               unsigned int replay_window);
 void announcer_holds_destroy(struct announcer_holds *);
 
 /* Reads what the rx queue has and sorts it into the holds. */

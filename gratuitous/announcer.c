@@ -74,7 +74,7 @@ static const char *unixctl_path;
 static unsigned int port_id;
 static unsigned int max_frames = DEFAULT_MAX_FRAMES;
 static unsigned int hold_frames = DEFAULT_HOLD_FRAMES;
-static unsigned int replay_rate = ANNOUNCER_HOLDS_DEFAULT_RATE;
+static unsigned int replay_window = ANNOUNCER_HOLDS_DEFAULT_WINDOW;
 
 /* A registered port. */
 struct ann_port {
@@ -146,13 +146,11 @@ Options:\n\
                              size (default: %d, at most %u)\n\
   --hold-frames=N            frames the holds can keep, all ports together\n\
                              (default: %d, at most %u)\n\
-  --replay-rate=FPS          frames per second a replay or release sends,\n\
-                             in a burst every millisecond (default: %d,\n\
-                             %d to %d)\n",
+  --replay-window=N          frames a replay or release has in the switch\n\
+                             at once (default: %d, 1 to %d)\n",
            program_name, program_name, DEFAULT_UNIXCTL, DEFAULT_MAX_FRAMES,
            MAX_MAX_FRAMES, DEFAULT_HOLD_FRAMES, MAX_MAX_FRAMES,
-           ANNOUNCER_HOLDS_DEFAULT_RATE, ANNOUNCER_HOLDS_MIN_RATE,
-           ANNOUNCER_HOLDS_MAX_RATE);
+           ANNOUNCER_HOLDS_DEFAULT_WINDOW, ANNOUNCER_HOLDS_MAX_WINDOW);
     daemon_usage();
     vlog_usage();
     printf("\
@@ -176,7 +174,7 @@ parse_options(int argc, char *argv[])
         OPT_PORT_ID,
         OPT_MAX_FRAMES,
         OPT_HOLD_FRAMES,
-        OPT_REPLAY_RATE,
+        OPT_REPLAY_WINDOW,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
@@ -185,7 +183,7 @@ parse_options(int argc, char *argv[])
         {"port-id", required_argument, NULL, OPT_PORT_ID},
         {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
         {"hold-frames", required_argument, NULL, OPT_HOLD_FRAMES},
-        {"replay-rate", required_argument, NULL, OPT_REPLAY_RATE},
+        {"replay-window", required_argument, NULL, OPT_REPLAY_WINDOW},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -215,10 +213,9 @@ parse_options(int argc, char *argv[])
             hold_frames = cli_parse_uint("--hold-frames", optarg, 0,
                                          MAX_MAX_FRAMES);
             break;
-        case OPT_REPLAY_RATE:
-            replay_rate = cli_parse_uint("--replay-rate", optarg,
-                                         ANNOUNCER_HOLDS_MIN_RATE,
-                                         ANNOUNCER_HOLDS_MAX_RATE);
+        case OPT_REPLAY_WINDOW:
+            replay_window = cli_parse_uint("--replay-window", optarg, 1,
+                                           ANNOUNCER_HOLDS_MAX_WINDOW);
             break;
         case 'h':
             usage();
@@ -797,7 +794,7 @@ main(int argc, char *argv[])
                              announcer_list, &a);
     unixctl_command_register("exit", "", 0, 0, announcer_exit, &a);
     a.holds = announcer_holds_create(&(struct hold_limits)
-                                     HOLD_LIMITS_DEFAULT, replay_rate);
+                                     HOLD_LIMITS_DEFAULT, replay_window);
     daemonize_complete();
     VLOG_INFO("ready on %s, %u frames", unixctl_path, max_frames);
 

@@ -360,3 +360,49 @@ hold_tag_put(void *tag, uint16_t id, uint8_t pcp)
     p[2] = tci >> 8;
     p[3] = tci & 0xff;
 }
+
+/* A marker's payload begins with this, then its sequence number (big
+ * endian). */
+static const char marker_magic[8] = "cutover";
+
+void
+hold_marker_put(void *frame, uint16_t id, uint32_t seq)
+{
+    uint8_t *p = frame;
+
+    memset(p, 0, HOLD_MARKER_LEN);
+    /* Locally administered addresses: the frame never leaves the host. */
+    p[0] = 0x02;
+    p[6] = 0x02;
+    hold_tag_put(p + 2 * ETH_ADDR_LEN, id, HOLD_PCP_MARKER);
+    p[16] = HOLD_MARKER_ETHERTYPE >> 8;
+    p[17] = HOLD_MARKER_ETHERTYPE & 0xff;
+    memcpy(p + 18, marker_magic, sizeof marker_magic);
+    p[26] = seq >> 24;
+    p[27] = seq >> 16;
+    p[28] = seq >> 8;
+    p[29] = seq;
+}
+
+bool
+hold_marker_parse(const void *frame, size_t len, uint16_t *id,
+                  uint32_t *seq)
+{
+    const uint8_t *p = frame;
+    uint16_t tci;
+
+    if (len < 30 || p[12] != 0x81 || p[13] != 0x00
+        || p[16] != HOLD_MARKER_ETHERTYPE >> 8
+        || p[17] != (HOLD_MARKER_ETHERTYPE & 0xff)
+        || memcmp(p + 18, marker_magic, sizeof marker_magic)) {
+        return false;
+    }
+    tci = (p[14] << 8) | p[15];
+    if (tci >> VLAN_PCP_SHIFT != HOLD_PCP_MARKER) {
+        return false;
+    }
+    *id = tci & VLAN_VID_MASK;
+    *seq = ((uint32_t) p[26] << 24) | ((uint32_t) p[27] << 16)
+           | ((uint32_t) p[28] << 8) | p[29];
+    return *id >= HOLD_ID_MIN && *id <= HOLD_ID_MAX;
+}

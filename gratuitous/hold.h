@@ -163,4 +163,13 @@ bool hold_tag_parse(const void *frame, size_t len, uint16_t *id,
  * and 'pcp'. */
 void hold_tag_put(void *tag, uint16_t id, uint8_t pcp);
 
+/* Writes into 'frame' (HOLD_MARKER_LEN bytes) the marker of hold 'id' with
+ * sequence number 'seq' (hold-tag.h). */
+void hold_marker_put(void *frame, uint16_t id, uint32_t seq);
+
+/* Whether the 'len' bytes of 'frame' are a marker; if so, stores its hold
+ * id and sequence number. */
+bool hold_marker_parse(const void *frame, size_t len, uint16_t *id,
+                       uint32_t *seq);
+
 #endif /* hold.h */

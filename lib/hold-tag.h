@@ -10,7 +10,14 @@
  * (PCP 1, 2, 3: a copy, a forwarded, a direct frame) and pops it from
  * frames the daemon sends (PCP 5: replayed, for the port's VM; PCP 6:
  * released on abort, for wherever the port lives now).  The frames the tag
- * rides on are untagged Ethernet frames to a VM's interface. */
+ * rides on are untagged Ethernet frames to a VM's interface.
+ *
+ * PCP 7 is a marker (hold_marker_put()): a frame of the daemon's own that
+ * the switch sends straight back to the daemon's port.  The switch takes
+ * a port's frames in order, so when a marker comes back every frame the
+ * daemon sent before it went through the switch: the daemon sends a
+ * replay a window at a time, each behind the last one's marker, and never
+ * overflows the switch's receive queue however slow the switch is. */
 
 #ifndef HOLD_TAG_H
 #define HOLD_TAG_H 1
@@ -24,5 +31,11 @@
 #define HOLD_KIND_PCP_DIRECT 3
 #define HOLD_PCP_REPLAY 5
 #define HOLD_PCP_RELEASE 6
+#define HOLD_PCP_MARKER 7
+
+/* A marker's ethertype after its tag (IEEE 802 local experimental 1) and
+ * length. */
+#define HOLD_MARKER_ETHERTYPE 0x88b5
+#define HOLD_MARKER_LEN 64
 
 #endif /* hold-tag.h */

@@ -5,7 +5,9 @@
 # copies, forwarded and direct frames; hold/replay sends them back tagged
 # "replayed", the copies from the VM's STOP time on first, then the
 # forwarded, then the direct ones, each in arrival order; frames that
-# arrive after the replay follow at once; an abort's hold/release sends the
+# arrive after the replay follow at once (each window of a replay waits
+# for its marker to come back: the test sends markers back as the switch
+# does); an abort's hold/release sends the
 # held frames back tagged "released" and drops the copies.  Then the
 # commands' errors, the counters, and a clean stop.  No timing assertions:
 # the STOP time is taken after the daemon said it had the earlier copies.
@@ -123,7 +125,7 @@ watch_end after
 check_eq "passed on" "$(tr '\n' ';' < "$TEST_TMP/after")" "7 5 12 3;7 5 23 2;"
 wait_until 10 "the late copy counted" eval \
     'ann hold/show vm1 | grep -q "1 late copies"'
-ann hold/show vm1 | grep -q "since: 10 sent, 0 not sent" \
+ann hold/show vm1 | grep -Eq "since: 10 sent, 0 not sent; markers: [1-9][0-9]* back, 0 late" \
     || fail "vm1's counters: $(ann hold/show vm1)"
 
 step "an abort: hold/release gives the held frames back tagged 'released', forwarded first; copies dropped"

@@ -386,6 +386,62 @@ test_tag(void **state OVS_UNUSED)
     assert_true(hold_tag_parse(frame, 18, &id, &kind));
 }
 
+/* A marker: the daemon's own frame, sent back to it by the switch; not a
+ * frame for a hold, and nothing else is a marker. */
+static void
+test_marker(void **state OVS_UNUSED)
+{
+    uint8_t frame[HOLD_MARKER_LEN];
+    enum hold_kind kind;
+    uint32_t seq;
+    uint16_t id;
+
+    hold_marker_put(frame, 42, 0x01020304);
+    assert_int_equal(frame[12], 0x81);
+    assert_int_equal(frame[14] >> 5, HOLD_PCP_MARKER);
+    assert_int_equal(frame[16], 0x88);
+    assert_int_equal(frame[17], 0xb5);
+    assert_true(hold_marker_parse(frame, sizeof frame, &id, &seq));
+    assert_int_equal(id, 42);
+    assert_int_equal(seq, 0x01020304);
+    assert_false(hold_tag_parse(frame, sizeof frame, &id, &kind));
+
+    /* Truncated, another PCP, another payload, VID 0: not a marker. */
+    assert_false(hold_marker_parse(frame, 29, &id, &seq));
+    hold_tag_put(&frame[12], 42, HOLD_PCP_REPLAY);
+    assert_false(hold_marker_parse(frame, sizeof frame, &id, &seq));
+    hold_marker_put(frame, 42, 1);
+    frame[20] ^= 1;
+    assert_false(hold_marker_parse(frame, sizeof frame, &id, &seq));
+    hold_marker_put(frame, 0, 1);
+    assert_false(hold_marker_parse(frame, sizeof frame, &id, &seq));
+}
+
+/* hold_evict_copy(): the oldest copy goes, counted, and held frames never
+ * do. */
+static void
+test_evict_one(void **state OVS_UNUSED)
+{
+    struct hold *h = make_hold(HOLD_MIN_BYTES, 2000);
+    struct hold_stats stats;
+    struct hold_replay r;
+
+    assert_false(hold_evict_copy(h));
+    assert_true(push(h, HOLD_COPY, 1, 1, 100));
+    assert_true(push(h, HOLD_COPY, 2, 2, 100));
+    assert_true(push(h, HOLD_DIRECT, 3, 3, 100));
+    assert_true(hold_evict_copy(h));
+    hold_get_stats(h, &stats);
+    assert_int_equal(stats.evicted, 1);
+    assert_int_equal(stats.newest_evicted_ns, 1 * MS);
+    assert_true(hold_evict_copy(h));
+    assert_false(hold_evict_copy(h));
+    hold_replay(h, 0, &r);
+    static const int want[] = { 3 };
+    assert_replay(&r, want, ARRAY_SIZE(want));
+    hold_destroy(h);
+}
+
 int
 main(void)
 {
@@ -400,6 +456,8 @@ main(void)
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_destroy_frees),
         cmocka_unit_test(test_tag),
+        cmocka_unit_test(test_marker),
+        cmocka_unit_test(test_evict_one),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1704,6 +1704,8 @@ test_hold(void **state OVS_UNUSED)
                 "push_vlan:0x8100,set_field:4103->vlan_vid,"
                 "set_field:1->vlan_pcp,output:300");
     assert_flow(&copy[1], PT_CLASSIFY, 110, replay, "pop_vlan,output:1");
+    assert_flow(&copy[1], PT_CLASSIFY, 110,
+                "in_port=300,dl_vlan=7,dl_vlan_pcp=7", "in_port");
     assert_flow(&copy[1], PT_CLASSIFY, 110, release,
                 "pop_vlan,set_field:0x1->reg5,set_field:0x3e9->metadata,"
                 "goto_table:40");
@@ -1719,7 +1721,7 @@ test_hold(void **state OVS_UNUSED)
     assert_int_equal(pipeline_admission_read(&copy[1], w.vm1->key, 0),
                      PIPELINE_ADMISSION_CLOSED);
     dp_flow_set_diff(&plain[1], &copy[1], &d);
-    assert_int_equal(d.n_add, 4);
+    assert_int_equal(d.n_add, 5);
     assert_int_equal(d.n_modify + d.n_del, 0);
     for (size_t i = 0; i < d.n_add; i++) {
         assert_true(d.add[i]->cookie == loc);
