@@ -11,6 +11,8 @@
  *               smallest hold id free on that host; the flows copy
  *               (MODEL_HOLD_COPY) once it answered;
  *   switchover  the same bundles that flip the port hold (MODEL_HOLD_HOLD);
+ *               once both are confirmed, hold/arm: the VM's RARP on the
+ *               destination (QEMU's, as it resumes there) replays at once;
  *   activate    hold/replay with the VM's STOP time, then the flows pass
  *               (MODEL_HOLD_PASS), then the announcements;
  *   complete    hold/stop;
@@ -227,21 +229,39 @@ migration_hold_prepare(struct migration_engine *me, struct migration *m)
     return m->hold != MH_STARTING;
 }
 
-bool
-migration_hold_replay(struct migration_engine *me, struct migration *m)
+/* Sends 'method' (hold/replay or hold/arm) with the replay's arguments:
+ * the VM's STOP time, if the hook said it, and the margin. */
+static uint64_t
+call_replay(struct migration_engine *me, struct migration *m,
+            const char *method, bool wanted)
 {
     char stopped[32], margin[32];
 
-    if (m->hold != MH_HOLDING) {
-        return false;
-    }
     snprintf(margin, sizeof margin, "margin=%u", me->cfg.hold_margin_ms);
     if (m->stopped_us) {
         snprintf(stopped, sizeof stopped, "stopped=%"PRId64".%06"PRId64,
                  m->stopped_us / 1000000, m->stopped_us % 1000000);
     }
-    if (!call(me, m, "hold/replay", m->stopped_us ? stopped : margin,
-              m->stopped_us ? margin : NULL, true)) {
+    return call(me, m, method, m->stopped_us ? stopped : margin,
+                m->stopped_us ? margin : NULL, wanted);
+}
+
+void
+migration_hold_arm(struct migration_engine *me, struct migration *m)
+{
+    if (m->hold == MH_HOLDING) {
+        /* Not waited for: if it does not take, activate replays. */
+        call_replay(me, m, "hold/arm", false);
+    }
+}
+
+bool
+migration_hold_replay(struct migration_engine *me, struct migration *m)
+{
+    if (m->hold != MH_HOLDING) {
+        return false;
+    }
+    if (!call_replay(me, m, "hold/replay", true)) {
         give_up(m, xasprintf("lost: announcer of %s not connected at "
                              "activate, what it held is lost", m->dst));
         return false;

@@ -219,6 +219,7 @@ bool migration_is_local(const struct migration *);
  * answered on a later run. */
 enum model_hold_phase migration_hold_phase(const struct migration *);
 bool migration_hold_prepare(struct migration_engine *, struct migration *);
+void migration_hold_arm(struct migration_engine *, struct migration *);
 bool migration_hold_replay(struct migration_engine *, struct migration *);
 bool migration_hold_replayed(struct migration_engine *, struct migration *);
 void migration_hold_abort(struct migration_engine *, struct migration *,

@@ -652,8 +652,9 @@ run_switchover(struct migration_engine *me, struct migration *m)
                          PRIu64" us)", m->port, m->src, m->dst,
                          m->step_us[CMD_SWITCHOVER], m->src,
                          m->switch_src_us, m->dst, m->switch_dst_us);
-        /* Off the critical path: the other hosts, and the physical
-         * network's learning. */
+        /* Off the critical path: the hold armed, the other hosts, and the
+         * physical network's learning. */
+        migration_hold_arm(me, m);
         send_remotes(me, m);
         if (s && !migration_is_local(m)) {
             /* An earlier migration's rounds for the port, still under way

@@ -723,6 +723,17 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
         add_flow(ctx, PT_ADMISSION, 105, c, "goto_table:10",
                  PIPELINE_REG_SRC_PORT"=%#"PRIx32",in_port=%u", p->key,
                  iface->data);
+        /* The VM's RARP (QEMU's announcement as it resumes here) also
+         * tells the hold that the VM runs: an armed hold replays at once
+         * (hold-tag.h). */
+        actions = xasprintf("push_vlan:0x8100,set_field:%u->vlan_vid,"
+                            "set_field:%d->vlan_pcp,output:%u,pop_vlan,"
+                            "goto_table:10", 4096 | p->hold.id,
+                            HOLD_PCP_VM_RUNS, ann->data);
+        add_flow(ctx, PT_ADMISSION, 106, c, actions,
+                 PIPELINE_REG_SRC_PORT"=%#"PRIx32",in_port=%u,rarp", p->key,
+                 iface->data);
+        free(actions);
     }
 
     /* Location: deliver here, or send to where the port is active. */

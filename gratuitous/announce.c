@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ struct options {
     bool dry_run;
     bool hex;
     bool quiet;
+    bool stopped;
 };
 
 static void
@@ -86,6 +88,10 @@ second INITIAL ms later, each later delay STEP ms longer, at most MAX ms.\n\
   -n, --dry-run         print the frames and the schedule, send nothing\n\
   -x, --hex             print every frame in hex too\n\
   -q, --quiet           print nothing but errors\n\
+      --stopped         once ready (frames built, interface open), stop\n\
+                        (SIGSTOP) until continued (SIGCONT), then announce:\n\
+                        a VMM's announcement at the VM's resume, without\n\
+                        the time a process takes to start\n\
   -h, --help            this help\n\
   -V, --version         print the version\n",
            program_name, program_name, program_name, MAX_ADDRS,
@@ -165,6 +171,7 @@ parse_options(int argc, char *argv[], struct options *o)
         OPT_REPLY,
         OPT_ROUTER,
         OPT_NO_RARP,
+        OPT_STOPPED,
         OPT_ROUNDS,
         OPT_INITIAL,
         OPT_MAX,
@@ -189,6 +196,7 @@ parse_options(int argc, char *argv[], struct options *o)
         {"dry-run", no_argument, NULL, 'n'},
         {"hex", no_argument, NULL, 'x'},
         {"quiet", no_argument, NULL, 'q'},
+        {"stopped", no_argument, NULL, OPT_STOPPED},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -265,6 +273,9 @@ parse_options(int argc, char *argv[], struct options *o)
             break;
         case 'q':
             o->quiet = true;
+            break;
+        case OPT_STOPPED:
+            o->stopped = true;
             break;
         case 'h':
             usage();
@@ -433,6 +444,9 @@ main(int argc, char *argv[])
     }
     if (!o.quiet) {
         print_plan(&o, frames, n);
+    }
+    if (o.stopped) {
+        raise(SIGSTOP);
     }
     n = run_rounds(&o, emitter, frames, n);
     emitter_close(emitter);

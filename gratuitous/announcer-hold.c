@@ -73,6 +73,14 @@ struct ann_hold {
     uint64_t n_send_failed;
     uint64_t n_dropped_copies;  /* Copies that came too late. */
 
+    /* Armed (hold/arm): the VM's first frame on this host replays at once,
+     * with 'arm' as hold/replay's arguments, and the replay's answer is
+     * kept in 'armed_reply' for the hold/replay that comes later. */
+    bool armed;
+    struct announcer_hold_replay arm;
+    bool vm_ran;                /* The VM's frame replayed it. */
+    char *armed_reply;
+
     /* Frames to send, paced (drain()): a replay or a release, and what
      * arrives for the hold meanwhile, behind it in arrival order. */
     struct rte_mbuf **out;
@@ -80,6 +88,11 @@ struct ann_hold {
     uint8_t out_pcp;
     long long int out_start_ns; /* Monotonic, when the replay began. */
     bool marker_out;            /* A window's marker is in the switch. */
+    size_t marker_upto;         /* Frames of 'out' sent before it. */
+    size_t acked;               /* Frames of 'out' the switch took. */
+    size_t reply_upto;          /* The replay's or release's own frames:
+                                 * the answer waits for them only, not
+                                 * for what arrives behind them. */
     uint32_t marker_seq;        /* The last marker sent. */
     long long int marker_deadline_ns; /* Monotonic. */
     uint64_t n_markers_back, n_markers_late;
@@ -140,6 +153,7 @@ ann_hold_destroy(struct announcer_holds *ah, struct ann_hold *h)
     free(h->out);
     free(h->reply);
     free(h->reply_tail);
+    free(h->armed_reply);
     ah->by_id[h->id] = NULL;
     hold_destroy(h->hold);
     free(h->port);
@@ -201,14 +215,14 @@ pass_on(struct announcer_holds *ah, struct ann_hold *h, struct rte_mbuf *m,
     send_tagged(h, ah->tx, 1, h->out_pcp);
 }
 
-/* Answers the replay or release command waiting on 'h', once its frames
- * are all sent. */
+/* Answers the replay or release command waiting on 'h', once the switch
+ * took its own frames. */
 static void
 answer(struct ann_hold *h)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    if (!h->waiting || h->n_out) {
+    if (!h->waiting || h->acked < h->reply_upto) {
         return;
     }
     ds_put_format(&s, "%s in %"PRId64" us%s", h->reply, h->last_us,
@@ -230,6 +244,7 @@ send_marker(struct ann_hold *h)
     struct rte_mbuf *m;
 
     hold_marker_put(frame, h->id, ++h->marker_seq);
+    h->marker_upto = h->i_out;
     m = announcer_dpdk_frame(frame, sizeof frame);
     if (m && !announcer_dpdk_send_owned(&m, 1)) {
         announcer_dpdk_free(&m, 1);
@@ -254,21 +269,25 @@ drain(struct ann_hold *h, size_t window)
             return;
         }
         h->marker_out = false;
+        h->acked = h->marker_upto;
         h->n_markers_late++;
         VLOG_WARN_RL(&rl, "%s: the switch did not send marker %"PRIu32" "
                      "back within %lld ms: going on without it (is the "
                      "hold's marker flow installed?)", h->port,
                      h->marker_seq, MARKER_TIMEOUT_NS / 1000000);
     }
+    if (!h->last_us && h->acked >= h->reply_upto) {
+        h->last_us = MAX((timing_mono_ns() - h->out_start_ns) / 1000, 1);
+    }
+    answer(h);
     if (draining(h)) {
         n = MIN(window, h->n_out - h->i_out);
         send_tagged(h, h->out + h->i_out, n, h->out_pcp);
         h->i_out += n;
         send_marker(h);
-    } else if (h->n_out) {
-        h->last_us = (timing_mono_ns() - h->out_start_ns) / 1000;
-        h->n_out = h->i_out = 0;
-        answer(h);
+    } else if (h->n_out && !h->waiting) {
+        /* All sent and taken: what arrives from now on goes at once. */
+        h->n_out = h->i_out = h->acked = h->reply_upto = 0;
     }
 }
 
@@ -278,6 +297,7 @@ marker_back(struct ann_hold *h, uint32_t seq)
 {
     if (h->marker_out && seq == h->marker_seq) {
         h->marker_out = false;
+        h->acked = h->marker_upto;
         h->n_markers_back++;
     }
 }
@@ -303,6 +323,50 @@ make_room(struct announcer_holds *ah)
             }
         }
     }
+}
+
+static void empty_hold(struct announcer_holds *, struct ann_hold *,
+                       bool release, bool read_first,
+                       long long int cutoff_ns, struct ds *);
+
+/* Whether the 'len' bytes of 'frame' are the switch's copy of a VM's own
+ * frame (hold tag PCP 4); if so, stores its hold id. */
+static bool
+parse_vm_runs(const void *frame, uint32_t len, uint16_t *id)
+{
+    const uint8_t *p = frame;
+
+    if (len < 18 || p[12] != 0x81 || p[13] != 0x00
+        || p[14] >> 5 != HOLD_PCP_VM_RUNS) {
+        return false;
+    }
+    *id = ((p[14] << 8) | p[15]) & 0xfff;
+    return *id >= HOLD_ID_MIN && *id <= HOLD_ID_MAX;
+}
+
+/* The VM sent its first frame on this host: it runs.  An armed hold that
+ * still holds replays now. */
+static void
+vm_runs(struct announcer_holds *ah, struct ann_hold *h)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!h->armed || h->state != HOLD_HOLDING) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+        VLOG_INFO_RL(&rl, "%s: the VM's frame, the hold %s: no replay "
+                     "until hold/replay", h->port,
+                     h->state != HOLD_HOLDING ? "replayed already"
+                     : "not armed yet");
+        return;
+    }
+    /* (From the rx loop itself: what arrived before this frame is in the
+     * hold already, what arrives after it goes behind the replay.) */
+    empty_hold(ah, h, false, false, h->arm.cutoff_ns, &s);
+    h->vm_ran = true;
+    free(h->armed_reply);
+    h->armed_reply = ds_steal_cstr(&s);
+    VLOG_INFO("%s: the VM runs here: %s", h->port, h->armed_reply);
 }
 
 static void
@@ -354,6 +418,13 @@ announcer_holds_run(struct announcer_holds *ah)
                 announcer_dpdk_free(&m, 1);
                 continue;
             }
+            if (parse_vm_runs(data, len, &id)) {
+                if (ah->by_id[id]) {
+                    vm_runs(ah, ah->by_id[id]);
+                }
+                announcer_dpdk_free(&m, 1);
+                continue;
+            }
             if (!hold_tag_parse(data, len, &id, &kind)) {
                 ah->n_untagged++;
                 announcer_dpdk_free(&m, 1);
@@ -399,7 +470,8 @@ send_replay(struct announcer_holds *ah, struct ann_hold *h,
     h->out = (struct rte_mbuf **) r->frames;
     h->allocated_out = MAX(r->n, 1);
     h->n_out = r->n;
-    h->i_out = 0;
+    h->i_out = h->acked = 0;
+    h->reply_upto = r->n;
     h->out_pcp = pcp;
     h->out_start_ns = timing_mono_ns();
     h->last_us = 0;
@@ -416,8 +488,10 @@ format_hold(const struct ann_hold *h, struct ds *s)
     struct hold_stats st;
 
     hold_get_stats(h->hold, &st);
-    ds_put_format(s, "%s: hold %"PRIu16", %s, limits %"PRIu64" bytes, "
+    ds_put_format(s, "%s: hold %"PRIu16", %s%s, limits %"PRIu64" bytes, "
                   "copies %lld ms\n", h->port, h->id, state_names[h->state],
+                  h->vm_ran ? " on the VM's first frame"
+                  : h->armed && h->state == HOLD_HOLDING ? ", armed" : "",
                   h->limits.max_bytes, h->limits.max_age_ns / 1000000);
     ds_put_format(s, "  kept: %"PRIuSIZE" copies, %"PRIuSIZE" forwarded, %"
                   PRIuSIZE" direct, %"PRIu64" bytes\n", st.n[HOLD_COPY],
@@ -522,12 +596,14 @@ holding_or_reply(const struct ann_hold *h, struct unixctl_conn *conn)
  * sends what it kept, and puts in 's' what went out. */
 static void
 empty_hold(struct announcer_holds *ah, struct ann_hold *h, bool release,
-           long long int cutoff_ns, struct ds *s)
+           bool read_first, long long int cutoff_ns, struct ds *s)
 {
     struct hold_replay r;
 
-    /* What is in the rx queue now arrived before the command. */
-    announcer_holds_run(ah);
+    if (read_first) {
+        /* What is in the rx queue now arrived before the command. */
+        announcer_holds_run(ah);
+    }
     if (release) {
         hold_release(h->hold, &r);
         h->state = HOLD_RELEASING;
@@ -571,13 +647,51 @@ cmd_replay(struct unixctl_conn *conn, int argc, const char *argv[],
         return;
     }
     h = find_or_reply(ah, conn, hr.port);
-    if (!h || !holding_or_reply(h, conn)) {
+    if (!h) {
         return;
     }
-    empty_hold(ah, h, false, hr.cutoff_ns, &s);
+    if (h->vm_ran && h->armed_reply && !h->waiting) {
+        /* The VM's first frame replayed it already: that replay's
+         * answer, once the switch took it. */
+        answer_when_sent(h, conn, h->armed_reply,
+                         h->arm.stopped ? "; on the VM's first frame"
+                         : "; no STOP time given: no copy replayed; on "
+                           "the VM's first frame");
+        h->armed_reply = NULL;
+        return;
+    }
+    if (!holding_or_reply(h, conn)) {
+        return;
+    }
+    empty_hold(ah, h, false, true, hr.cutoff_ns, &s);
     answer_when_sent(h, conn, ds_steal_cstr(&s),
                      hr.stopped ? NULL
                      : "; no STOP time given: no copy replayed");
+}
+
+static void
+cmd_arm(struct unixctl_conn *conn, int argc, const char *argv[], void *ah_)
+{
+    struct announcer_holds *ah = ah_;
+    struct announcer_hold_replay hr;
+    struct ann_hold *h;
+    char *error;
+
+    error = announcer_parse_hold_replay(argc - 1, argv + 1, &hr);
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return;
+    }
+    h = find_or_reply(ah, conn, hr.port);
+    if (!h || !holding_or_reply(h, conn)) {
+        return;
+    }
+    h->armed = true;
+    h->arm = hr;
+    h->arm.port = NULL;         /* Points into argv. */
+    VLOG_INFO("%s: armed: the VM's first frame here replays", h->port);
+    unixctl_command_reply(conn, "armed");
 }
 
 static void
@@ -591,7 +705,7 @@ cmd_release(struct unixctl_conn *conn, int argc OVS_UNUSED,
     if (!h || !holding_or_reply(h, conn)) {
         return;
     }
-    empty_hold(ah, h, true, 0, &s);
+    empty_hold(ah, h, true, true, 0, &s);
     answer_when_sent(h, conn, ds_steal_cstr(&s), NULL);
 }
 
@@ -668,6 +782,9 @@ announcer_holds_create(const struct hold_limits *defaults,
     unixctl_command_register("hold/replay",
                              "PORT [stopped=SECONDS.MICROSECONDS] "
                              "[margin=MS]", 1, 3, cmd_replay, ah);
+    unixctl_command_register("hold/arm",
+                             "PORT [stopped=SECONDS.MICROSECONDS] "
+                             "[margin=MS]", 1, 3, cmd_arm, ah);
     unixctl_command_register("hold/release", "PORT", 1, 1, cmd_release, ah);
     unixctl_command_register("hold/stop", "PORT", 1, 1, cmd_stop, ah);
     unixctl_command_register("hold/show", "[PORT]", 0, 1, cmd_show, ah);

@@ -12,6 +12,10 @@
  * released on abort, for wherever the port lives now).  The frames the tag
  * rides on are untagged Ethernet frames to a VM's interface.
  *
+ * PCP 4 is a copy of the VM's own first frames on the destination (its
+ * RARP, which QEMU sends as the VM resumes there): the VM runs, and an
+ * armed hold replays at once, without waiting for the VMM's word.
+ *
  * PCP 7 is a marker (hold_marker_put()): a frame of the daemon's own that
  * the switch sends straight back to the daemon's port.  The switch takes
  * a port's frames in order, so when a marker comes back every frame the
@@ -29,6 +33,7 @@
 #define HOLD_KIND_PCP_COPY 1
 #define HOLD_KIND_PCP_FORWARDED 2
 #define HOLD_KIND_PCP_DIRECT 3
+#define HOLD_PCP_VM_RUNS 4
 #define HOLD_PCP_REPLAY 5
 #define HOLD_PCP_RELEASE 6
 #define HOLD_PCP_MARKER 7

@@ -5,7 +5,9 @@
 # sends what the hold kept back to the source (the source's VM gets every
 # packet the peer sent meanwhile), and a daemon killed while it holds
 # gives the hold up: the destination delivers to the VM's interface again
-# and the migration finishes with packet-outs.  No timing is asserted:
+# and the migration finishes with packet-outs.  Also: the VM's own first
+# frame on the destination (QEMU's RARP) replays an armed hold before
+# activate.  No timing is asserted:
 # only what arrives and what cutoverd and the daemon say.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_controller
@@ -102,6 +104,35 @@ cat "$R/report.txt"
 grep -Eq "^  received +200$" "$R/report.txt" || fail "vm1 on h1 did not get the 200 packets"
 grep -Eq "^  lost +0 " "$R/report.txt" || fail "packets lost"
 echo "ok: the 200 packets held at h2 reached vm1 on h1"
+
+step "the VM's first frame on h2 replays the hold at once, before activate"
+out=$(mig prepare vm1 h2) || fail "prepare: $out"
+# As the hook does: with the VM's STOP time.
+check "switchover" mig switchover vm1 "stopped=$(date +%s.%6N)"
+wait_until 10 "the hold armed" eval 'ann hold/show vm1 | grep -q "^vm1: hold 1, holding, armed"'
+check "vm1 on h1 stops" ip -n "$VM1_H1" link set eth0 down
+check "vm1 on h2 runs" ip -n "$VM1_H2" link set eth0 up
+# QEMU's announcement as the VM resumes: a RARP from the VM's interface.
+check "vm1's RARP on h2" ip netns exec "$VM1_H2" "$ANNOUNCE" -i eth0 \
+    -m 02:00:0a:00:00:05 --rounds 1 -q
+wait_until 10 "the replay on the VM's first frame" eval \
+    'ann hold/show vm1 | grep -q "^vm1: hold 1, passing (replayed) on the VM.s first frame"'
+out=$(mig activate vm1) || fail "activate: $out"
+echo "$out"
+echo "$out" | grep -Eq "^vm1 active on h2 \(hold 1 on h2 replayed [0-9]+ frames .* in [0-9]+ us; on the VM's first frame; announcer: " \
+    || fail "activate's answer: $out"
+check "complete" mig complete vm1
+wait_until 10 "vm2 to reach vm1 on h2" answers
+
+step "back to h1 with the one-shot steps, no hold there"
+out=$(mig prepare vm1 h1) || fail "prepare: $out"
+echo "$out" | grep -q "hold: none: no announcer on h1" || fail "prepare's answer: $out"
+check "switchover" mig switchover vm1
+check "vm1 on h2 stops" ip -n "$VM1_H2" link set eth0 down
+check "vm1 on h1 runs" ip -n "$VM1_H1" link set eth0 up
+check "activate" mig activate vm1
+check "complete" mig complete vm1
+wait_until 10 "vm2 to reach vm1 on h1" answers
 
 step "the daemon killed while it holds: the hold is given up, the VM still gets its packets"
 out=$(mig prepare vm1 h2) || fail "prepare: $out"

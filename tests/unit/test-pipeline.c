@@ -1720,8 +1720,12 @@ test_hold(void **state OVS_UNUSED)
     assert_flow(&copy[1], PT_ADMISSION, 100, "reg7=0x1,in_port=1", "drop");
     assert_int_equal(pipeline_admission_read(&copy[1], w.vm1->key, 0),
                      PIPELINE_ADMISSION_CLOSED);
+    /* ...and its RARP tells the hold that the VM runs (PCP 4). */
+    assert_flow(&copy[1], PT_ADMISSION, 106, "reg7=0x1,in_port=1,rarp",
+                "push_vlan:0x8100,set_field:4103->vlan_vid,"
+                "set_field:4->vlan_pcp,output:300,pop_vlan,goto_table:10");
     dp_flow_set_diff(&plain[1], &copy[1], &d);
-    assert_int_equal(d.n_add, 5);
+    assert_int_equal(d.n_add, 6);
     assert_int_equal(d.n_modify + d.n_del, 0);
     for (size_t i = 0; i < d.n_add; i++) {
         assert_true(d.add[i]->cookie == loc);
@@ -1790,6 +1794,7 @@ test_hold(void **state OVS_UNUSED)
     assert_no_flow(&pass[1], PT_CLASSIFY, 110, copy_in);
     assert_flow(&pass[1], PT_CLASSIFY, 110, replay, "pop_vlan,output:1");
     assert_no_flow(&pass[1], PT_ADMISSION, 105, "reg7=0x1,in_port=1");
+    assert_no_flow(&pass[1], PT_ADMISSION, 106, "reg7=0x1,in_port=1,rarp");
 
     /* Aborted after the switchover: vm1 back on h1; h2 sends what its hold
      * releases where vm1 lives, through the tunnel to h1. */
