@@ -630,23 +630,32 @@ answer_when_sent(struct ann_hold *h, struct unixctl_conn *conn, char *head,
     answer(h);
 }
 
+/* Parses hold/replay's (or hold/arm's) arguments into '*hr' and returns
+ * the port's hold; on an error, answers 'conn' and returns NULL. */
+static struct ann_hold *
+parse_replay_or_reply(struct announcer_holds *ah, struct unixctl_conn *conn,
+                      int argc, const char *argv[],
+                      struct announcer_hold_replay *hr)
+{
+    char *error = announcer_parse_hold_replay(argc - 1, argv + 1, hr);
+
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return NULL;
+    }
+    return find_or_reply(ah, conn, hr->port);
+}
+
 static void
 cmd_replay(struct unixctl_conn *conn, int argc, const char *argv[],
            void *ah_)
 {
     struct announcer_holds *ah = ah_;
     struct announcer_hold_replay hr;
-    struct ann_hold *h;
     struct ds s = DS_EMPTY_INITIALIZER;
-    char *error;
+    struct ann_hold *h = parse_replay_or_reply(ah, conn, argc, argv, &hr);
 
-    error = announcer_parse_hold_replay(argc - 1, argv + 1, &hr);
-    if (error) {
-        unixctl_command_reply_error(conn, error);
-        free(error);
-        return;
-    }
-    h = find_or_reply(ah, conn, hr.port);
     if (!h) {
         return;
     }
@@ -674,16 +683,8 @@ cmd_arm(struct unixctl_conn *conn, int argc, const char *argv[], void *ah_)
 {
     struct announcer_holds *ah = ah_;
     struct announcer_hold_replay hr;
-    struct ann_hold *h;
-    char *error;
+    struct ann_hold *h = parse_replay_or_reply(ah, conn, argc, argv, &hr);
 
-    error = announcer_parse_hold_replay(argc - 1, argv + 1, &hr);
-    if (error) {
-        unixctl_command_reply_error(conn, error);
-        free(error);
-        return;
-    }
-    h = find_or_reply(ah, conn, hr.port);
     if (!h || !holding_or_reply(h, conn)) {
         return;
     }

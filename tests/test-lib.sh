@@ -245,6 +245,42 @@ announcer_start() {
     ANN_PID=$(cat "$a/announcer.pid")
     test_bg "$ANN_PID"
 }
+# require_announcer: skip unless cutover-announcer is built; sets ANNOUNCER.
+require_announcer() {
+    ANNOUNCER=$top_builddir/gratuitous/cutover-announcer
+    [ -x "$ANNOUNCER" ] || skip "$ANNOUNCER is not built"
+}
+
+# announcer_host_start N [OPTION...]: host hN's DPDK daemon as a deployment
+# plugs it: a veth ann0/ann1 in the host's namespace, ann0 in its br-int as
+# the announcer's port (iface-id cutover-announcer), cutover-announcer on
+# ann1 (announcer_start, with OPTIONs).
+announcer_host_start() {
+    local n=$1 ns i
+    shift
+    ns=$(lab_host_ns "$LAB_P" "$n")
+    check "h$n: veth" ip -n "$ns" link add ann0 type veth peer name ann1
+    for i in ann0 ann1; do
+        check "h$n: $i quiet" ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
+        check "h$n: $i up" ip -n "$ns" link set "$i" up
+    done
+    check "h$n: ann0 in br-int" lab_vsctl "$LAB_P" "$n" add-port br-int ann0 \
+        -- set interface ann0 external_ids:iface-id=cutover-announcer
+    announcer_start "$ns" ann1 "$@"
+}
+
+# vm1_runs_on N: of vm1's two instances (migration_world), the one on hN
+# has its link up, the other's is down: where the VM runs.
+vm1_runs_on() {
+    local other=$((3 - $1)) tag_on='' tag_off=''
+    [ "$1" = 2 ] && tag_on=d
+    [ "$other" = 2 ] && tag_off=d
+    check "vm1 on h$other stops" \
+        ip -n "$(lab_vm_ns "$LAB_P" vm1 "$other" $tag_off)" link set eth0 down
+    check "vm1 on h$1 runs" \
+        ip -n "$(lab_vm_ns "$LAB_P" vm1 "$1" $tag_on)" link set eth0 up
+}
+
 ann() { ovs-appctl --timeout=10 -t "$ANN_CTL" "$@"; }
 # ann_err COMMAND...: COMMAND fails; prints the first line of its message.
 ann_err() {

@@ -10,8 +10,7 @@
 # registration replaced, the mempool full, and a clean stop on SIGTERM.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_controller
-ANNOUNCER=$top_builddir/gratuitous/cutover-announcer
-[ -x "$ANNOUNCER" ] || skip "$ANNOUNCER is not built"
+require_announcer
 require_root
 require_announce
 require_cmds tcpdump bridge
@@ -63,15 +62,8 @@ for vm in vm1 vm2; do
 done
 
 step "h2's announcer: DPDK net_af_packet on ann1, ann0 in br-int as cutover-announcer"
-check "veth" ip -n "$H2" link add ann0 type veth peer name ann1
-for i in ann0 ann1; do
-    check "$i quiet" ip netns exec "$H2" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
-    check "$i up" ip -n "$H2" link set "$i" up
-done
-check "ann0 in br-int" lab_vsctl "$P" 2 add-port br-int ann0 \
-    -- set interface ann0 external_ids:iface-id=cutover-announcer
 A=$TEST_TMP/announcer
-announcer_start "$H2" ann1 --max-frames=64
+announcer_host_start 2 --max-frames=64
 check_eq "the announcer's DPDK run-time directory" \
     "$(ls -d "/var/run/dpdk/$DPDK_PREFIX")" "/var/run/dpdk/$DPDK_PREFIX"
 

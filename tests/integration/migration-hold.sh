@@ -11,8 +11,7 @@
 # only what arrives and what cutoverd and the daemon say.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_controller
-ANNOUNCER=$top_builddir/gratuitous/cutover-announcer
-[ -x "$ANNOUNCER" ] || skip "$ANNOUNCER is not built"
+require_announcer
 require_lossmeter
 require_root
 DPDK_PREFIX=ct$$-mighold
@@ -31,15 +30,8 @@ answers() {
 }
 
 step "h2's DPDK daemon: net_af_packet on ann1, ann0 in br-int"
-check "veth" ip -n "$H2" link add ann0 type veth peer name ann1
-for i in ann0 ann1; do
-    check "$i quiet" ip netns exec "$H2" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
-    check "$i up" ip -n "$H2" link set "$i" up
-done
-check "ann0 in br-int" lab_vsctl "$P" 2 add-port br-int ann0 \
-    -- set interface ann0 external_ids:iface-id=cutover-announcer
 A=$TEST_TMP/announcer
-announcer_start "$H2" ann1
+announcer_host_start 2
 
 step "3 hosts (h2 with its daemon), vm1 on h1 and waiting on h2, vm2 on h3"
 migration_world "announcer=$A/announcer.ctl"
@@ -110,8 +102,7 @@ out=$(mig prepare vm1 h2) || fail "prepare: $out"
 # As the hook does: with the VM's STOP time.
 check "switchover" mig switchover vm1 "stopped=$(date +%s.%6N)"
 wait_until 10 "the hold armed" eval 'ann hold/show vm1 | grep -q "^vm1: hold 1, holding, armed"'
-check "vm1 on h1 stops" ip -n "$VM1_H1" link set eth0 down
-check "vm1 on h2 runs" ip -n "$VM1_H2" link set eth0 up
+vm1_runs_on 2
 # QEMU's announcement as the VM resumes: a RARP from the VM's interface.
 check "vm1's RARP on h2" ip netns exec "$VM1_H2" "$ANNOUNCE" -i eth0 \
     -m 02:00:0a:00:00:05 --rounds 1 -q
@@ -128,8 +119,7 @@ step "back to h1 with the one-shot steps, no hold there"
 out=$(mig prepare vm1 h1) || fail "prepare: $out"
 echo "$out" | grep -q "hold: none: no announcer on h1" || fail "prepare's answer: $out"
 check "switchover" mig switchover vm1
-check "vm1 on h2 stops" ip -n "$VM1_H2" link set eth0 down
-check "vm1 on h1 runs" ip -n "$VM1_H1" link set eth0 up
+vm1_runs_on 1
 check "activate" mig activate vm1
 check "complete" mig complete vm1
 wait_until 10 "vm2 to reach vm1 on h1" answers
@@ -141,8 +131,7 @@ check "switchover" mig switchover vm1
 check "the daemon killed" kill -KILL "$ANN_PID"
 wait_until 10 "cutoverd to give the hold up" eval 'mig show vm1 | grep -q "^  hold: lost: the announcer of h2 went away while holding; delivering to the VM.s interface$"'
 # The VM runs on h2 now.
-check "vm1 on h1 stops" ip -n "$VM1_H1" link set eth0 down
-check "vm1 on h2 runs" ip -n "$VM1_H2" link set eth0 up
+vm1_runs_on 2
 wait_until 10 "vm2 to reach vm1 on h2" answers
 out=$(mig activate vm1) || fail "activate: $out"
 echo "$out"

@@ -32,15 +32,8 @@ answers() {
 }
 
 step "h2's announcer: DPDK net_af_packet on ann1, ann0 in br-int"
-check "veth" ip -n "$H2" link add ann0 type veth peer name ann1
-for i in ann0 ann1; do
-    check "$i quiet" ip netns exec "$H2" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
-    check "$i up" ip -n "$H2" link set "$i" up
-done
-check "ann0 in br-int" lab_vsctl "$P" 2 add-port br-int ann0 \
-    -- set interface ann0 external_ids:iface-id=cutover-announcer
 A=$TEST_TMP/announcer
-announcer_start "$H2" ann1
+announcer_host_start 2
 
 step "3 hosts (h2 with its announcer), vm1 on h1 and waiting on h2, vm2 on h3"
 migration_world "announcer=$A/announcer.ctl"
