@@ -226,4 +226,35 @@ for m in cutover learning; do
         "$(json_get "$D/run.json" 'j["streams"]["vm_to_peer"]["first_delivery_ns"] is not None')" True
 done
 cutover_checks "$OUT2/cutover/run-1" oneshot
+
+# nothing_lost DIR: the hold's promise in the run DIR (a first migration,
+# h1 -> h2): not one packet to the VM lost, from the peer or the internet,
+# and the destination's hold replayed what it kept.  (Counts only: the
+# run's timing is the machine's.)
+nothing_lost() {
+    local D=$1
+    check_eq "$D: held" "$(json_get "$D/run.json" 'j["hold"]')" True
+    check "$D: the hold replayed" \
+        [ "$(json_get "$D/run.json" 'j["replay"] is not None and j["replay"]["frames"] > 0')" = True ]
+    for s in peer_to_vm inet_to_vm; do
+        check_eq "$D: $s lost" "$(json_get "$D/run.json" "j['streams']['$s']['lost']")" 0
+    done
+}
+nothing_lost "$OUT/cutover/run-1"
+nothing_lost "$OUT1/cutover/run-1"
+
+step "ungated, and without a hold: the pause does not wait, and nothing to the VM is lost; without the hold, the source's share is"
+OUT3=$TEST_TMP/ungated
+blackout ungated --modes cutover-ungated,cutover-nohold --no-plots
+check_eq "modes" "$(json_get "$OUT3/results.json" 'j["modes"]')" \
+    "['cutover-ungated', 'cutover-nohold']"
+nothing_lost "$OUT3/cutover-ungated/run-1"
+Q=$OUT3/cutover-ungated/run-1/qmp
+grep -q "ungated: migration continued" "$Q/follower.log" \
+    || fail "the follower did not continue the migration at once"
+check_eq "nohold: no hold" "$(json_get "$OUT3/cutover-nohold/run-1/run.json" '(j["hold"], j["replay"])')" \
+    "(False, None)"
+grep -q "hold: none (cutoverd --hold=off)" "$OUT3/cutover-nohold/run-1/prepare.out" \
+    || fail "prepare without a hold does not say why: $(cat "$OUT3/cutover-nohold/run-1/prepare.out")"
+grep -q "cutover-ungated's hold replayed" "$OUT3/results.txt" || fail "results.txt has no replay line"
 echo "ok: blackout"
