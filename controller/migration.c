@@ -842,6 +842,9 @@ run_complete(struct migration_engine *me, struct migration *m)
             return;
         }
         set_state(me, m, MS_COMPLETE);
+        /* The hold passed everything on long ago (the grace period): its
+         * flows go with the source's. */
+        migration_hold_stop(me, m, "stopped at complete");
         send_port(me, m, m->src);
         send_port(me, m, m->dst);
         /* The remote hosts no longer take the port's traffic from the
@@ -850,7 +853,6 @@ run_complete(struct migration_engine *me, struct migration *m)
         if (d && hostctl_announcer(d)) {
             announcer_client_withdraw(hostctl_announcer(d), m->port);
         }
-        migration_hold_stop(me, m, "stopped at complete");
     }
     if (m->recorded == MS_COMPLETE) {
         m->step_us[CMD_COMPLETE] = step_usec(m);

@@ -51,6 +51,7 @@ struct hostctl {
     unsigned int ofport, incoming;
     int n_claims;
     int n_updates;              /* Times it was handed the port's flows. */
+    bool has_announcer;         /* hostctl_announcer() is 'fake_ann'. */
 };
 
 static struct hostctl fake_hosts[3];
@@ -115,10 +116,80 @@ hostctl_get_readback(const struct hostctl *hc OVS_UNUSED)
     return NULL;
 }
 
-struct announcer_client *
-hostctl_announcer(const struct hostctl *hc OVS_UNUSED)
+/* The announcer: only a host with 'has_announcer' has one (h2 in the hold
+ * tests), a fake that answers every call it is asked to answer at once
+ * (hold/start "holding", hold/replay and hold/release what a daemon says)
+ * and logs every call it gets, as "METHOD ARG...". */
+
+struct announcer_client {
+    bool connected;
+    unsigned int session;
+    uint64_t next_token;
+    bool registered;
+    char *calls[32];
+    size_t n_calls;
+    struct {
+        uint64_t token;
+        char *text;
+    } pending[8];
+    size_t n_pending;
+};
+
+static struct announcer_client fake_ann;
+
+static void
+fake_ann_reset(void)
 {
-    return NULL;
+    for (size_t i = 0; i < fake_ann.n_calls; i++) {
+        free(fake_ann.calls[i]);
+    }
+    for (size_t i = 0; i < fake_ann.n_pending; i++) {
+        free(fake_ann.pending[i].text);
+    }
+    memset(&fake_ann, 0, sizeof fake_ann);
+    fake_ann.connected = true;
+    fake_ann.session = 1;
+}
+
+/* Whether the fake announcer was called "LINE" (a whole call). */
+static bool
+ann_called(const char *line)
+{
+    for (size_t i = 0; i < fake_ann.n_calls; i++) {
+        if (!strcmp(fake_ann.calls[i], line)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint64_t
+fake_ann_log(const char *method, const char **args, size_t n,
+             const char *answer)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    assert_false(in_handler);
+    ds_put_cstr(&s, method);
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(&s, " %s", args[i]);
+    }
+    assert_true(fake_ann.n_calls < ARRAY_SIZE(fake_ann.calls));
+    fake_ann.calls[fake_ann.n_calls++] = ds_steal_cstr(&s);
+    if (!answer) {
+        return 1;
+    }
+    assert_true(fake_ann.n_pending < ARRAY_SIZE(fake_ann.pending));
+    fake_ann.pending[fake_ann.n_pending].token = ++fake_ann.next_token;
+    fake_ann.pending[fake_ann.n_pending].text = xstrdup(answer);
+    fake_ann.n_pending++;
+    return fake_ann.next_token;
+}
+
+struct announcer_client *
+hostctl_announcer(const struct hostctl *hc)
+{
+    return hc->has_announcer ? &fake_ann : NULL;
 }
 
 struct packet_announce *
@@ -127,71 +198,84 @@ hostctl_packet_announce(const struct hostctl *hc)
     return (struct packet_announce *) hc;
 }
 
-/* The announcer: no host has one here (hostctl_announcer() is NULL). */
-
 uint64_t
-announcer_client_register(struct announcer_client *ac OVS_UNUSED,
+announcer_client_register(struct announcer_client *ac,
                           const char *port OVS_UNUSED,
                           const char **args OVS_UNUSED, size_t n OVS_UNUSED)
 {
-    fail();
-    return 0;
+    assert_false(in_handler);
+    ac->registered = true;
+    return 1;
 }
 
 void
-announcer_client_withdraw(struct announcer_client *ac OVS_UNUSED,
+announcer_client_withdraw(struct announcer_client *ac,
                           const char *port OVS_UNUSED)
 {
-    fail();
+    ac->registered = false;
 }
 
 bool
-announcer_client_is_connected(const struct announcer_client *ac OVS_UNUSED)
+announcer_client_is_connected(const struct announcer_client *ac)
 {
-    fail();
-    return false;
+    return ac->connected;
 }
 
 bool
-announcer_client_is_registered(const struct announcer_client *ac OVS_UNUSED,
+announcer_client_is_registered(const struct announcer_client *ac,
                                const char *port OVS_UNUSED)
 {
-    fail();
-    return false;
+    return ac->registered && ac->connected;
 }
 
 uint64_t
 announcer_client_fire(struct announcer_client *ac OVS_UNUSED,
-                      const char *port OVS_UNUSED)
+                      const char *port)
 {
-    fail();
-    return 0;
+    return fake_ann_log("announcer/fire", &port, 1,
+                        "fired 1 ports, 2 frames in 1.000 us");
 }
 
 uint64_t
-announcer_client_call(struct announcer_client *ac OVS_UNUSED,
-                      const char *method OVS_UNUSED,
-                      const char **args OVS_UNUSED, size_t n OVS_UNUSED,
-                      bool wanted OVS_UNUSED)
+announcer_client_call(struct announcer_client *ac, const char *method,
+                      const char **args, size_t n, bool wanted)
 {
-    fail();
-    return 0;
+    const char *answer = (!strcmp(method, "hold/start") ? "holding"
+                          : !strcmp(method, "hold/replay")
+                          ? "replayed 3 frames (1 copies, 1 forwarded, 1 "
+                            "direct, 300 bytes), 0 stale copies in 10 us"
+                          : !strcmp(method, "hold/release")
+                          ? "released 2 frames (0 copies, 1 forwarded, 1 "
+                            "direct, 200 bytes), 1 stale copies in 10 us"
+                          : "done");
+
+    if (!ac->connected) {
+        return 0;
+    }
+    return fake_ann_log(method, args, n, wanted ? answer : NULL);
 }
 
 unsigned int
-announcer_client_session(const struct announcer_client *ac OVS_UNUSED)
+announcer_client_session(const struct announcer_client *ac)
 {
-    fail();
-    return 0;
+    return ac->connected ? ac->session : 0;
 }
 
 bool
-announcer_client_result(struct announcer_client *ac OVS_UNUSED,
-                        uint64_t token OVS_UNUSED, bool *okp OVS_UNUSED,
-                        char **textp OVS_UNUSED)
+announcer_client_result(struct announcer_client *ac, uint64_t token,
+                        bool *okp, char **textp)
 {
-    fail();
-    return false;
+    for (size_t i = 0; i < ac->n_pending; i++) {
+        if (ac->pending[i].token == token) {
+            *okp = true;
+            *textp = ac->pending[i].text;
+            ac->pending[i] = ac->pending[--ac->n_pending];
+            return true;
+        }
+    }
+    *okp = false;
+    *textp = xstrdup("connection to the announcer lost");
+    return true;
 }
 
 /* Packet-out announcements (the real module is linked for
@@ -369,6 +453,8 @@ setup(void **state)
         .step_timeout_ms = MIGRATION_STEP_TIMEOUT_MS,
         .grace_ms = 0,
         .history = MIGRATION_HISTORY,
+        .hold_margin_ms = MIGRATION_HOLD_MARGIN_MS,
+        .hold = true,
     };
     struct world *w = xzalloc(sizeof *w);
     const char *ip = "10.0.0.5";
@@ -394,6 +480,7 @@ setup(void **state)
                                    model_find_host(&w->model, "h1"),
                                    &error));
     n_commands = 0;
+    fake_ann_reset();
     w->me = migration_engine_create(NULL, &hosts, &w->model, &cfg);
     w->me->loaded = true;
     *state = w;
@@ -409,6 +496,7 @@ teardown(void **state)
     model_destroy(&w->model);
     shash_destroy(&hosts);
     clear_answers();
+    fake_ann_reset();
     free(w);
     return 0;
 }
@@ -881,6 +969,124 @@ test_destroy_answers_waiting(void **state)
     fake_hosts[1].frozen = false;
 }
 
+/* vm1's hold phase in the model, as the hosts get it. */
+static enum model_hold_phase
+hold_phase(struct world *w)
+{
+    const struct model_port *p = model_find_port(&w->model, "vm1");
+
+    return p->hold.phase;
+}
+
+/* A migration to a host with an announcer holds: prepare starts the hold
+ * (after stopping any left from an earlier life), the flows copy; the
+ * switchover holds and arms it with the STOP time; activate replays it
+ * before the announcements and says so; complete stops it. */
+static void
+test_hold(void **state)
+{
+    struct world *w = *state;
+    const struct model_port *p = model_find_port(&w->model, "vm1");
+
+    fake_hosts[1].has_announcer = true;
+    expect(w, "migration/prepare vm1 h2", true,
+           "announcements registered; hold: hold 1 on h2: holding");
+    assert_true(ann_called("hold/stop vm1"));
+    assert_true(ann_called("hold/start vm1 1"));
+    assert_int_equal(hold_phase(w), MODEL_HOLD_COPY);
+    assert_ptr_equal(p->hold.host, model_find_host(&w->model, "h2"));
+    assert_int_equal(p->hold.id, 1);
+
+    expect(w, "migration/switchover vm1 stopped=1796290000.000123", true,
+           "vm1 switched over from h1 to h2");
+    assert_int_equal(hold_phase(w), MODEL_HOLD_HOLD);
+    assert_true(ann_called("hold/arm vm1 stopped=1796290000.000123 "
+                           "margin=2"));
+    assert_false(ann_called("hold/replay vm1 stopped=1796290000.000123 "
+                            "margin=2"));
+
+    expect(w, "migration/activate vm1", true,
+           "vm1 active on h2 (hold 1 on h2 replayed 3 frames (1 copies, 1 "
+           "forwarded, 1 direct, 300 bytes), 0 stale copies in 10 us; "
+           "announcer: fired 1 ports");
+    assert_true(ann_called("hold/replay vm1 stopped=1796290000.000123 "
+                           "margin=2"));
+    assert_int_equal(hold_phase(w), MODEL_HOLD_PASS);
+
+    expect(w, "migration/complete vm1", true, "vm1 complete");
+    assert_int_equal(hold_phase(w), MODEL_HOLD_NONE);
+    assert_int_equal(fake_ann.n_calls, 6);      /* stop, start, arm, replay,
+                                                 * fire, stop. */
+}
+
+/* An abort after the switchover releases the hold toward the source once
+ * both hosts are back, then stops it; before the switchover it only stops
+ * it. */
+static void
+test_hold_abort(void **state)
+{
+    struct world *w = *state;
+
+    fake_hosts[1].has_announcer = true;
+    expect(w, "migration/prepare vm1 h2", true, "hold: hold 1 on h2");
+    expect(w, "migration/abort vm1", true,
+           "vm1 aborted: back on h1 as before");
+    assert_false(ann_called("hold/release vm1"));
+    assert_int_equal(hold_phase(w), MODEL_HOLD_NONE);
+    fake_ann_reset();
+    clear_answers();
+
+    expect(w, "migration/prepare vm1 h2", true, "hold: hold 1 on h2");
+    expect(w, "migration/switchover vm1", true, "switched over");
+    expect(w, "migration/abort vm1", true,
+           "vm1 aborted: back on h1 as before; hold 1 on h2 released 2 "
+           "frames (0 copies, 1 forwarded, 1 direct, 200 bytes), 1 stale "
+           "copies in 10 us toward h1");
+    assert_true(ann_called("hold/release vm1"));
+    assert_true(ann_called("hold/stop vm1"));
+    /* What the daemon sent back may still be in the switch: the flows
+     * keep releasing until the migration is forgotten. */
+    assert_int_equal(hold_phase(w), MODEL_HOLD_RELEASE);
+}
+
+/* No hold without an announcer, with hold=off, or for a local migration;
+ * a daemon that goes away while it holds gives the hold up. */
+static void
+test_hold_none_and_lost(void **state)
+{
+    struct world *w = *state;
+    const struct migration *m;
+
+    expect(w, "migration/prepare vm1 h2", true,
+           "hold: none: no announcer on h2");
+    expect(w, "migration/abort vm1", true, "aborted");
+    fake_hosts[1].has_announcer = true;
+    expect(w, "migration/prepare vm1 h2 hold=off", true,
+           "hold: none (hold=off)");
+    expect(w, "migration/abort vm1", true, "aborted");
+    expect(w, "migration/prepare vm1 h2 hold=maybe", false,
+           "unknown option \"hold=maybe\" (expected hold=on or hold=off)");
+    fake_ann.connected = false;
+    expect(w, "migration/prepare vm1 h2", true,
+           "hold: none: announcer of h2 not connected");
+    expect(w, "migration/abort vm1", true, "aborted");
+    fake_ann.connected = true;
+    clear_answers();
+
+    expect(w, "migration/prepare vm1 h2", true, "hold: hold 1 on h2");
+    expect(w, "migration/switchover vm1", true, "switched over");
+    fake_ann.session++;         /* It restarted. */
+    turn(w);
+    m = migration_find(w->me, "vm1");
+    assert_string_equal(m->hold_result, "lost: the announcer of h2 went "
+                        "away while holding; delivering to the VM's "
+                        "interface");
+    assert_int_equal(hold_phase(w), MODEL_HOLD_NONE);
+    expect(w, "migration/activate vm1", true,
+           "vm1 active on h2 (lost: the announcer of h2 went away");
+    assert_false(ann_called("hold/replay vm1 margin=2"));
+}
+
 int
 main(void)
 {
@@ -901,6 +1107,10 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_remotes_learn_at_prepare,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_abort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_none_and_lost, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
