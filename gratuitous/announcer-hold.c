@@ -42,6 +42,14 @@ VLOG_DEFINE_THIS_MODULE(announcer_hold);
  * the next window go all the same. */
 #define MARKER_TIMEOUT_NS (20 * 1000 * 1000LL)
 
+/* A replay's answer (after which the controller moves the port's frames
+ * to the VM's interface, and what comes then overtakes what waits here)
+ * waits until no more than REPLY_BACKLOG frames that arrived behind the
+ * replay are still to go through the switch, or REPLY_BACKLOG_WAIT_NS
+ * after the replay's own frames did. */
+#define REPLY_BACKLOG 16
+#define REPLY_BACKLOG_WAIT_NS (50 * 1000 * 1000LL)
+
 /* Free rx mbufs kept for the next bursts (make_room()). */
 #define RX_RESERVE (4 * RX_BURST)
 
@@ -91,8 +99,10 @@ struct ann_hold {
     size_t marker_upto;         /* Frames of 'out' sent before it. */
     size_t acked;               /* Frames of 'out' the switch took. */
     size_t reply_upto;          /* The replay's or release's own frames:
-                                 * the answer waits for them only, not
-                                 * for what arrives behind them. */
+                                 * the answer waits for them, and for what
+                                 * arrived behind them only as long as
+                                 * REPLY_BACKLOG_WAIT_NS. */
+    long long int backlog_deadline_ns; /* Monotonic, 0: not set yet. */
     uint32_t marker_seq;        /* The last marker sent. */
     long long int marker_deadline_ns; /* Monotonic. */
     uint64_t n_markers_back, n_markers_late;
@@ -223,6 +233,13 @@ answer(struct ann_hold *h)
     struct ds s = DS_EMPTY_INITIALIZER;
 
     if (!h->waiting || h->acked < h->reply_upto) {
+        return;
+    }
+    if (!h->backlog_deadline_ns) {
+        h->backlog_deadline_ns = timing_mono_ns() + REPLY_BACKLOG_WAIT_NS;
+    }
+    if (h->n_out - h->acked > REPLY_BACKLOG
+        && timing_mono_ns() < h->backlog_deadline_ns) {
         return;
     }
     ds_put_format(&s, "%s in %"PRId64" us%s", h->reply, h->last_us,
@@ -472,6 +489,7 @@ send_replay(struct announcer_holds *ah, struct ann_hold *h,
     h->n_out = r->n;
     h->i_out = h->acked = 0;
     h->reply_upto = r->n;
+    h->backlog_deadline_ns = 0;
     h->out_pcp = pcp;
     h->out_start_ns = timing_mono_ns();
     h->last_us = 0;
