@@ -166,6 +166,9 @@ check_eq "router's 192.0.2.10" "$(neigh_mac 192.0.2.10)" $M_OLD
 check_eq "router's 2001:db8::10" "$(neigh_mac 2001:db8::10)" $M_OLD
 
 step "RARP from the new port: the bridge moves the MAC"
+# The VM left its old port: nothing from there (a late neighbour
+# discovery answer of the old namespace) may teach the bridge otherwise.
+check "the old port goes quiet" ip -n "$OLD" link set eth0 down
 announce $M_OLD
 expect "FDB port of $M_OLD" "fdb_port $M_OLD" p-new
 
