@@ -747,10 +747,12 @@ fire(struct migration_engine *me, struct migration *m)
 static void
 start_activate(struct migration_engine *me, struct migration *m)
 {
+    bool held = m->hold != MH_NONE;
+
     begin_step(m, ANNOUNCER_TIMEOUT_MS);
     if (!migration_hold_replay(me, m)) {
-        if (m->hold == MH_NONE) {
-            /* A hold lost on the way delivers to the VM's interface. */
+        if (held && m->hold == MH_NONE) {
+            /* The hold was lost just now: the VM's interface again. */
             send_port(me, m, m->dst);
         }
         fire(me, m);

@@ -346,21 +346,6 @@ static void empty_hold(struct announcer_holds *, struct ann_hold *,
                        bool release, bool read_first,
                        long long int cutoff_ns, struct ds *);
 
-/* Whether the 'len' bytes of 'frame' are the switch's copy of a VM's own
- * frame (hold tag PCP 4); if so, stores its hold id. */
-static bool
-parse_vm_runs(const void *frame, uint32_t len, uint16_t *id)
-{
-    const uint8_t *p = frame;
-
-    if (len < 18 || p[12] != 0x81 || p[13] != 0x00
-        || p[14] >> 5 != HOLD_PCP_VM_RUNS) {
-        return false;
-    }
-    *id = ((p[14] << 8) | p[15]) & 0xfff;
-    return *id >= HOLD_ID_MIN && *id <= HOLD_ID_MAX;
-}
-
 /* The VM sent its first frame on this host: it runs.  An armed hold that
  * still holds replays now. */
 static void
@@ -435,7 +420,7 @@ announcer_holds_run(struct announcer_holds *ah)
                 announcer_dpdk_free(&m, 1);
                 continue;
             }
-            if (parse_vm_runs(data, len, &id)) {
+            if (hold_tag_is_vm_runs(data, len, &id)) {
                 if (ah->by_id[id]) {
                     vm_runs(ah, ah->by_id[id]);
                 }

@@ -322,13 +322,12 @@ hold_kind_pcp(enum hold_kind kind)
     return pcps[kind];
 }
 
-bool
-hold_tag_parse(const void *frame, size_t len, uint16_t *id,
-               enum hold_kind *kind)
+/* Reads the hold tag of the 'len' bytes of 'frame' into '*id' and '*pcp'.
+ * Returns false if it has none, or its VLAN id is no hold's. */
+static bool
+read_tag(const uint8_t *p, size_t len, uint16_t *id, uint8_t *pcp)
 {
-    const uint8_t *p = frame;
     uint16_t tci;
-    uint8_t pcp;
 
     if (len < 2 * ETH_ADDR_LEN + HOLD_TAG_LEN + 2
         || p[12] != 0x81 || p[13] != 0x00) {
@@ -336,8 +335,17 @@ hold_tag_parse(const void *frame, size_t len, uint16_t *id,
     }
     tci = (p[14] << 8) | p[15];
     *id = tci & VLAN_VID_MASK;
-    pcp = tci >> VLAN_PCP_SHIFT;
-    if (*id < HOLD_ID_MIN || *id > HOLD_ID_MAX) {
+    *pcp = tci >> VLAN_PCP_SHIFT;
+    return *id >= HOLD_ID_MIN && *id <= HOLD_ID_MAX;
+}
+
+bool
+hold_tag_parse(const void *frame, size_t len, uint16_t *id,
+               enum hold_kind *kind)
+{
+    uint8_t pcp;
+
+    if (!read_tag(frame, len, id, &pcp)) {
         return false;
     }
     for (enum hold_kind k = 0; k < HOLD_N_KINDS; k++) {
@@ -347,6 +355,14 @@ hold_tag_parse(const void *frame, size_t len, uint16_t *id,
         }
     }
     return false;
+}
+
+bool
+hold_tag_is_vm_runs(const void *frame, size_t len, uint16_t *id)
+{
+    uint8_t pcp;
+
+    return read_tag(frame, len, id, &pcp) && pcp == HOLD_PCP_VM_RUNS;
 }
 
 void
@@ -389,20 +405,15 @@ hold_marker_parse(const void *frame, size_t len, uint16_t *id,
                   uint32_t *seq)
 {
     const uint8_t *p = frame;
-    uint16_t tci;
+    uint8_t pcp;
 
-    if (len < 30 || p[12] != 0x81 || p[13] != 0x00
+    if (len < 30 || !read_tag(p, len, id, &pcp) || pcp != HOLD_PCP_MARKER
         || p[16] != HOLD_MARKER_ETHERTYPE >> 8
         || p[17] != (HOLD_MARKER_ETHERTYPE & 0xff)
         || memcmp(p + 18, marker_magic, sizeof marker_magic)) {
         return false;
     }
-    tci = (p[14] << 8) | p[15];
-    if (tci >> VLAN_PCP_SHIFT != HOLD_PCP_MARKER) {
-        return false;
-    }
-    *id = tci & VLAN_VID_MASK;
     *seq = ((uint32_t) p[26] << 24) | ((uint32_t) p[27] << 16)
            | ((uint32_t) p[28] << 8) | p[29];
-    return *id >= HOLD_ID_MIN && *id <= HOLD_ID_MAX;
+    return true;
 }

@@ -163,6 +163,10 @@ bool hold_tag_parse(const void *frame, size_t len, uint16_t *id,
  * and 'pcp'. */
 void hold_tag_put(void *tag, uint16_t id, uint8_t pcp);
 
+/* Whether the 'len' bytes of 'frame' are the switch's copy of a VM's own
+ * frame (hold tag PCP 4: the VM runs); if so, stores its hold id. */
+bool hold_tag_is_vm_runs(const void *frame, size_t len, uint16_t *id);
+
 /* Writes into 'frame' (HOLD_MARKER_LEN bytes) the marker of hold 'id' with
  * sequence number 'seq' (hold-tag.h). */
 void hold_marker_put(void *frame, uint16_t id, uint32_t seq);

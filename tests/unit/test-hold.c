@@ -405,6 +405,14 @@ test_marker(void **state OVS_UNUSED)
     assert_int_equal(id, 42);
     assert_int_equal(seq, 0x01020304);
     assert_false(hold_tag_parse(frame, sizeof frame, &id, &kind));
+    assert_false(hold_tag_is_vm_runs(frame, sizeof frame, &id));
+
+    /* The VM's frame: tagged PCP 4, whatever it carries. */
+    hold_tag_put(&frame[12], 42, HOLD_PCP_VM_RUNS);
+    assert_true(hold_tag_is_vm_runs(frame, sizeof frame, &id));
+    assert_int_equal(id, 42);
+    assert_false(hold_marker_parse(frame, sizeof frame, &id, &seq));
+    hold_marker_put(frame, 42, 0x01020304);
 
     /* Truncated, another PCP, another payload, VID 0: not a marker. */
     assert_false(hold_marker_parse(frame, 29, &id, &seq));
