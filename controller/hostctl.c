@@ -208,6 +208,23 @@ hostctl_wait(struct hostctl *hc)
     }
 }
 
+/* Tells provisioning the provider VLANs of 'model''s VLAN networks, for the
+ * uplink bridge to flood (provision_set_flood_vlans()). */
+static void
+hostctl_set_flood_vlans(struct hostctl *hc, const struct model *model)
+{
+    uint16_t *vlans = xmalloc((model->n_networks + 1) * sizeof *vlans);
+    size_t n = 0;
+
+    for (size_t i = 0; i < model->n_networks; i++) {
+        if (model->networks[i]->kind == MODEL_NET_VLAN) {
+            vlans[n++] = model->networks[i]->vlan;
+        }
+    }
+    provision_set_flood_vlans(hc->provision, vlans, n);
+    free(vlans);
+}
+
 bool
 hostctl_compute(struct hostctl *hc, const struct model *model)
 {
@@ -215,6 +232,9 @@ hostctl_compute(struct hostctl *hc, const struct model *model)
     struct dp_flow_set flows;
     uint64_t start;
 
+    if (hc->provision) {
+        hostctl_set_flood_vlans(hc, model);
+    }
     if (!mh || !hc->have_ports) {
         return false;
     }

@@ -31,6 +31,8 @@ struct provision {
     char *controller;           /* Bridge controller target, or NULL. */
     struct sset promote;        /* iface-ids whose incoming interface
                                  * becomes their only one. */
+    int64_t *flood_vlans;       /* Sorted, no duplicates. */
+    size_t n_flood_vlans;
     char *last_error;
 };
 
@@ -65,6 +67,7 @@ provision_destroy(struct provision *p)
         free(p->datapath_type);
         free(p->controller);
         sset_destroy(&p->promote);
+        free(p->flood_vlans);
         free(p->last_error);
         free(p);
     }
@@ -186,6 +189,82 @@ provision_promote_incoming(struct provision *p, const char *iface_id)
     if (sset_add(&p->promote, iface_id)) {
         poll_immediate_wake();
     }
+}
+
+static int
+compare_int64(const void *a_, const void *b_)
+{
+    const int64_t *a = a_, *b = b_;
+
+    return *a < *b ? -1 : *a > *b;
+}
+
+/* Sorts the 'n' VLANs in 'vlans' and drops duplicates.  Returns how many
+ * remain. */
+static size_t
+sort_vlans(int64_t *vlans, size_t n)
+{
+    size_t k = 0;
+
+    qsort(vlans, n, sizeof *vlans, compare_int64);
+    for (size_t i = 0; i < n; i++) {
+        if (!k || vlans[k - 1] != vlans[i]) {
+            vlans[k++] = vlans[i];
+        }
+    }
+    return k;
+}
+
+void
+provision_set_flood_vlans(struct provision *p, const uint16_t *vlans,
+                          size_t n)
+{
+    int64_t *sorted = xmalloc((n + 1) * sizeof *sorted);
+
+    for (size_t i = 0; i < n; i++) {
+        sorted[i] = vlans[i];
+    }
+    n = sort_vlans(sorted, n);
+    if (n != p->n_flood_vlans
+        || memcmp(sorted, p->flood_vlans, n * sizeof *sorted)) {
+        free(p->flood_vlans);
+        p->flood_vlans = sorted;
+        p->n_flood_vlans = n;
+        poll_immediate_wake();
+    } else {
+        free(sorted);
+    }
+}
+
+/* Adds to 'br''s flood_vlans those of p->flood_vlans it lacks.  Returns true
+ * if it had to. */
+static bool
+ensure_flood_vlans(struct provision *p, const struct ovsrec_bridge *br)
+{
+    size_t n = br->n_flood_vlans;
+    int64_t *vlans = xmalloc((n + p->n_flood_vlans + 1) * sizeof *vlans);
+    bool changed = false;
+
+    memcpy(vlans, br->flood_vlans, n * sizeof *vlans);
+    for (size_t i = 0; i < p->n_flood_vlans; i++) {
+        bool found = false;
+
+        for (size_t k = 0; k < br->n_flood_vlans && !found; k++) {
+            found = br->flood_vlans[k] == p->flood_vlans[i];
+        }
+        if (!found) {
+            vlans[n++] = p->flood_vlans[i];
+            changed = true;
+        }
+    }
+    if (changed) {
+        n = sort_vlans(vlans, n);
+        ovsrec_bridge_set_flood_vlans(br, vlans, n);
+        VLOG_INFO("%s: %s floods its provider VLANs rather than learning "
+                  "MACs on them (%"PRIuSIZE" VLANs)", p->name, br->name, n);
+    }
+    free(vlans);
+    return changed;
 }
 
 static bool
@@ -326,6 +405,7 @@ provision_reconcile(struct provision *p)
         smap_add(&patch, "peer", PROVISION_PATCH_PORT);
         changed |= ensure_port(p, uplink, PROVISION_PATCH_PEER, "patch",
                                &patch);
+        changed |= ensure_flood_vlans(p, uplink);
     }
     if (changed) {
         VLOG_INFO("%s: provisioning %s's tunnel and patch ports", p->name,

@@ -12,6 +12,8 @@
 #define PROVISION_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct ds;
 struct pipeline_ports;
@@ -44,6 +46,20 @@ void provision_destroy(struct provision *);
  * unix:RUNDIR/BRIDGE.mgmt, needs none). */
 #define PROVISION_CONTROLLER_MAX_BACKOFF_MS 4000
 void provision_set_controller(struct provision *, const char *target);
+
+/* Makes sure the uplink bridge floods rather than learns on 'vlans' (its
+ * flood_vlans column): the provider VLANs of the pipeline's VLAN networks
+ * (and so of elastic IPs).  On such a VLAN the uplink bridge has one cable
+ * and the patch port, so learning tells it nothing that flooding would not,
+ * and what it learned goes stale when a port migrates: once a MAC was
+ * learned on the cable (the port left this host), Open vSwitch's datapath
+ * keeps dropping the port's frames that arrive on the cable for a few
+ * milliseconds after the MAC comes back (until its revalidators ran), and
+ * those frames never reach the integration bridge or a hold
+ * (docs/migration.md).  VLANs are added, never removed: the bridge is the
+ * operator's. */
+void provision_set_flood_vlans(struct provision *, const uint16_t *vlans,
+                               size_t n);
 
 void provision_run(struct provision *);
 void provision_wait(struct provision *);

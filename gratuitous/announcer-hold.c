@@ -343,8 +343,7 @@ make_room(struct announcer_holds *ah)
 }
 
 static void empty_hold(struct announcer_holds *, struct ann_hold *,
-                       bool release, bool read_first,
-                       long long int cutoff_ns, struct ds *);
+                       bool release, long long int cutoff_ns, struct ds *);
 
 /* The VM sent its first frame on this host: it runs.  An armed hold that
  * still holds replays now. */
@@ -364,7 +363,7 @@ vm_runs(struct announcer_holds *ah, struct ann_hold *h)
     }
     /* (From the rx loop itself: what arrived before this frame is in the
      * hold already, what arrives after it goes behind the replay.) */
-    empty_hold(ah, h, false, false, h->arm.cutoff_ns, &s);
+    empty_hold(ah, h, false, h->arm.cutoff_ns, &s);
     h->vm_ran = true;
     free(h->armed_reply);
     h->armed_reply = ds_steal_cstr(&s);
@@ -468,6 +467,7 @@ static void
 send_replay(struct announcer_holds *ah, struct ann_hold *h,
             struct hold_replay *r, uint8_t pcp)
 {
+    ovs_assert(!h->n_out);      /* A hold empties once. */
     free(h->out);
     h->out = (struct rte_mbuf **) r->frames;
     h->allocated_out = MAX(r->n, 1);
@@ -599,14 +599,10 @@ holding_or_reply(const struct ann_hold *h, struct unixctl_conn *conn)
  * sends what it kept, and puts in 's' what went out. */
 static void
 empty_hold(struct announcer_holds *ah, struct ann_hold *h, bool release,
-           bool read_first, long long int cutoff_ns, struct ds *s)
+           long long int cutoff_ns, struct ds *s)
 {
     struct hold_replay r;
 
-    if (read_first) {
-        /* What is in the rx queue now arrived before the command. */
-        announcer_holds_run(ah);
-    }
     if (release) {
         hold_release(h->hold, &r);
         h->state = HOLD_RELEASING;
@@ -662,6 +658,11 @@ cmd_replay(struct unixctl_conn *conn, int argc, const char *argv[],
     if (!h) {
         return;
     }
+    /* What is in the rx queue now arrived before the command, and it may
+     * hold the VM's first frame, which replays an armed hold: read it
+     * before deciding, so that a hold never replays twice (a second replay
+     * would take the first one's place before it went out). */
+    announcer_holds_run(ah);
     if (h->vm_ran && h->armed_reply && !h->waiting) {
         /* The VM's first frame replayed it already: that replay's
          * answer, once the switch took it. */
@@ -675,7 +676,7 @@ cmd_replay(struct unixctl_conn *conn, int argc, const char *argv[],
     if (!holding_or_reply(h, conn)) {
         return;
     }
-    empty_hold(ah, h, false, true, hr.cutoff_ns, &s);
+    empty_hold(ah, h, false, hr.cutoff_ns, &s);
     answer_when_sent(h, conn, ds_steal_cstr(&s),
                      hr.stopped ? NULL
                      : "; no STOP time given: no copy replayed");
@@ -706,10 +707,16 @@ cmd_release(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct ds s = DS_EMPTY_INITIALIZER;
     struct ann_hold *h = find_or_reply(ah, conn, argv[1]);
 
-    if (!h || !holding_or_reply(h, conn)) {
+    if (!h) {
         return;
     }
-    empty_hold(ah, h, true, true, 0, &s);
+    /* What is in the rx queue now arrived before the command (see
+     * cmd_replay()). */
+    announcer_holds_run(ah);
+    if (!holding_or_reply(h, conn)) {
+        return;
+    }
+    empty_hold(ah, h, true, 0, &s);
     answer_when_sent(h, conn, ds_steal_cstr(&s), NULL);
 }
 

@@ -147,6 +147,36 @@ check_eq "released, in order" "$(tr '\n' ';' < "$TEST_TMP/release")" \
 check_eq "replay after release" "$(ann_err hold/replay vm2)" \
     "port vm2's hold is releasing (released) already"
 
+step "the VM's first frame and hold/replay at once: one replay, answered as the VM's"
+# An armed hold replays on the VM's first frame (PCP 4).  When that frame
+# still waits in the daemon's queue as hold/replay arrives, the replay is
+# the frame's, not a second one (which would take the first one's place
+# before it went out).  The daemon is stopped while both wait: on SIGCONT
+# it reads its control socket first.
+check_eq "start vm3" "$(ann hold/start vm3 9 age=60000)" holding
+send 9 3 50 51 52
+wait_until 20 "vm3's frames" received vm3 direct 3
+check_eq "arm" "$(ann hold/arm vm3 "stopped=$(date +%s.%6N)" margin=0)" armed
+watch_start first 3
+kill -STOP "$ANN_PID"
+send 9 4 60                     # The VM's first frame.
+ann hold/replay vm3 > "$TEST_TMP/replay-vm3" 2>&1 &
+REPLAY_PID=$!
+sleep 0.3                       # The request in the socket (either way the
+                                # answer must be the same).
+kill -CONT "$ANN_PID"
+wait "$REPLAY_PID" || fail "hold/replay vm3: $(cat "$TEST_TMP/replay-vm3")"
+out=$(cat "$TEST_TMP/replay-vm3")
+echo "$out"
+case $out in
+    "replayed 3 frames (0 copies, 0 forwarded, 3 direct, "*" bytes), 0 stale copies in "*" us; on the VM's first frame") ;;
+    *) fail "vm3's replay answer: $out" ;;
+esac
+watch_end first
+check_eq "replayed once, in order" "$(tr '\n' ';' < "$TEST_TMP/first")" \
+    "9 5 50 3;9 5 51 3;9 5 52 3;"
+check_eq "stop vm3" "$(ann hold/stop vm3)" "stopped; 0 frames dropped"
+
 step "hold/stop; the daemon's totals; a clean stop"
 check_eq "stop vm1" "$(ann hold/stop vm1)" "stopped; 0 frames dropped"
 check_eq "stop vm2" "$(ann hold/stop vm2)" "stopped; 0 frames dropped"
