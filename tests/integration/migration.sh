@@ -88,6 +88,12 @@ check "vm1's elastic IP" "$CTL" eip-add 203.0.113.10 02:00:cb:00:71:0a \
     provider port=vm1
 check "vm1's route on h1" ip -n "$(instance_ns 1)" route add default via 10.0.0.1
 expect_placement 1
+for i in 1 2 3; do
+    # No MAC learning on the provider VLAN: a drop flow learned there
+    # would outlive a migration back (docs/migration.md).
+    wait_until 10 "h$i's uplink bridge to flood VLAN 100" eval \
+        "[ \"\$(lab_vsctl $P $i get bridge br-phy flood_vlans)\" = '[100]' ]"
+done
 wait_until 10 "vm2 and the internet to reach vm1 on h1" answers
 echo "ok: vm1 reachable on h1"
 
