@@ -281,6 +281,7 @@ def analyse_run(run_dir, lossmeter, plot):
                                   is not None else None),
         "switchover_wall_ns": sw["wall_ns"] if sw else None,
         "hold": times.get("hold"),
+        "hold_margin_ms": times.get("hold_margin_ms"),
         "stopped_ns": times.get("stopped_ns"),
         "replay": parse_replay(steps.get("activate", {}).get("output")),
         "steps": steps,
@@ -564,6 +565,9 @@ def summary(out_dir, plot=False):
         "config": {"pause_set_ns": pause_set[0] if pause_set
                    else first.get("pause_set_ns"),
                    "rate": first.get("rate"),
+                   "hold_margin_ms": next(
+                       (r["hold_margin_ms"] for m in modes for r in runs[m]
+                        if r.get("hold_margin_ms") is not None), None),
                    "play": first.get("play", "pause")},
         "machine": machine,
         "modes": modes,
@@ -632,6 +636,9 @@ def tables(result):
               if cfg.get("play", "pause") == "pause" else
               "no pause, played as links (the source's goes down, the "
               "switchover, the destination's comes up, RARPs)")
+    if (cfg.get("hold_margin_ms") is not None
+            and any(m in ("cutover", "cutover-ungated") for m in modes)):
+        played += ", hold margin %s ms" % cfg.get("hold_margin_ms")
     lines.append("Live migration blackout: %s, %s pps per stream, %s"
                  % (played, cfg["rate"],
                     ", ".join("%s %d runs" % (m, summ[m]["runs"])
