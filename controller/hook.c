@@ -65,6 +65,7 @@ struct hook_options {
     long long int resume_timeout_ms;     /* --resume-timeout. */
     const char *stopped;        /* --stopped=S.US, or NULL. */
     bool ungated;               /* --ungated. */
+    unsigned int prepare_pass;  /* --prepare-at-pass, or 0. */
     bool verbose;               /* -v given: keep its log levels. */
 };
 
@@ -120,6 +121,12 @@ Options:\n\
                           frames (docs/hold.md); default: gated, the\n\
                           migration continues once the switchover is\n\
                           confirmed\n\
+      --prepare-at-pass=N (qmp, with --to) prepare when the source QEMU\n\
+                          starts its pass N over the memory (its\n\
+                          MIGRATION_PASS event; pass 1 copies it all),\n\
+                          or at its pause if that comes first, instead\n\
+                          of before following: the hold's copies then\n\
+                          cost only the last passes (docs/hold.md)\n\
       --stopped=S.US      (switchover) when the VM stopped, seconds and\n\
                           microseconds since the epoch (QEMU's STOP event),\n\
                           passed to the controller for its account of the\n\
@@ -196,6 +203,7 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         OPT_RESUME_TIMEOUT,
         OPT_STOPPED,
         OPT_UNGATED,
+        OPT_PREPARE_AT_PASS,
         VLOG_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
     };
@@ -211,6 +219,7 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         {"resume-timeout", required_argument, NULL, OPT_RESUME_TIMEOUT},
         {"stopped", required_argument, NULL, OPT_STOPPED},
         {"ungated", no_argument, NULL, OPT_UNGATED},
+        {"prepare-at-pass", required_argument, NULL, OPT_PREPARE_AT_PASS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -265,6 +274,10 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         case OPT_UNGATED:
             o->ungated = true;
             break;
+        case OPT_PREPARE_AT_PASS:
+            o->prepare_pass = cli_parse_uint("--prepare-at-pass", optarg, 1,
+                                             1000000);
+            break;
         case OPT_STOPPED:
             check_stopped(optarg);
             o->stopped = optarg;
@@ -305,6 +318,10 @@ parse_options(int argc, char *argv[], struct hook_options *o)
         }
     } else if (o->command == CMD_PREPARE) {
         cli_usage_error("prepare: --to is required (the destination host)");
+    }
+    if (o->prepare_pass && (o->command != CMD_QMP || !o->to)) {
+        cli_usage_error("%s: --prepare-at-pass is only for qmp with --to",
+                        command_names[o->command]);
     }
     if (o->command == CMD_QMP) {
         if (!o->source || !o->dest) {
@@ -423,6 +440,7 @@ main(int argc, char *argv[])
             .switchover_timeout_ms = o.switchover_timeout_ms,
             .resume_timeout_ms = o.resume_timeout_ms,
             .ungated = o.ungated,
+            .prepare_pass = o.prepare_pass,
         };
         status = qmp_follower_run(&fo, client);
     } else {

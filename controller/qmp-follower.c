@@ -75,6 +75,7 @@ struct follower {
     char *src_status;           /* The source's last MIGRATION status. */
     bool src_resumed;           /* The source sent RESUME after its last
                                  * STOP: the VM runs there. */
+    bool prepare_pending;       /* 'o->prepare_pass': not prepared yet. */
     bool dst_resumed;           /* The destination sent RESUME: the VM runs
                                  * there (remembered whenever it comes). */
     bool src_lost, dst_lost;    /* Their connections ended. */
@@ -844,12 +845,65 @@ log_event(const struct qmp *qmp, const struct json *event,
     }
 }
 
+/* Prepares late (--prepare-at-pass): 'why' says what made it now.
+ * Returns false, with the follower finished and the migration cancelled,
+ * if the controller did not prepare. */
+static bool
+prepare_late(struct follower *f, const char *why)
+{
+    char *text;
+    int status;
+
+    f->prepare_pending = false;
+    VLOG_INFO("preparing now: %s", why);
+    status = call(f, "prepare", &text);
+    if (status != HOOK_EXIT_OK) {
+        give_up(f, status, false, xasprintf("prepare %s: %s", f->o->port,
+                                            text));
+        free(text);
+        return false;
+    }
+    free(text);
+    return true;
+}
+
+/* The source's MIGRATION_PASS event: QEMU starts copying the memory
+ * dirtied since the last pass (pass 1 is the whole memory). */
+static void
+on_source_pass(struct follower *f, const struct json *event)
+{
+    const struct json *data = shash_find_data(json_object(event), "data");
+    const struct json *pass = (data && data->type == JSON_OBJECT
+                               ? shash_find_data(json_object(data), "pass")
+                               : NULL);
+
+    if (f->prepare_pending && f->state == FS_WAITING && pass
+        && pass->type == JSON_INTEGER
+        && json_integer(pass) >= f->o->prepare_pass) {
+        char *why = xasprintf("the source's pass %"PRId64,
+                              json_integer(pass));
+
+        prepare_late(f, why);
+        free(why);
+    }
+}
+
 /* The source paused the VM before the switchover. */
 static void
 on_source_pre_switchover(struct follower *f, const char *status OVS_UNUSED)
 {
     if (f->state == FS_WAITING) {
         f->paused_us = f->stopped_us ? f->stopped_us : time_wall_usec();
+        if (f->prepare_pending) {
+            /* What reached the source from the STOP until now was not
+             * copied: the migration stopped before the pass asked for. */
+            VLOG_WARN("the source paused before its pass %u: preparing "
+                      "now, frames the source had since the pause are not "
+                      "saved", f->o->prepare_pass);
+            if (!prepare_late(f, "the source paused for the switchover")) {
+                return;
+            }
+        }
         switchover(f);
     }
 }
@@ -928,6 +982,9 @@ handle_source_event(struct follower *f, const struct json *event)
     }
     if (strcmp(name, "MIGRATION")) {
         log_event(f->src, event, NULL);
+        if (!strcmp(name, "MIGRATION_PASS") && !f->settling) {
+            on_source_pass(f, event);
+        }
         return;
     }
     status = migration_status(event);
@@ -1095,7 +1152,11 @@ start(struct follower *f)
                   qmp_get_name(f->dst));
     }
 
-    if (f->o->to) {
+    if (f->o->to && f->o->prepare_pass) {
+        f->prepare_pending = true;
+        VLOG_INFO("preparing at the source's pass %u (MIGRATION_PASS) or "
+                  "at its pause, whichever comes first", f->o->prepare_pass);
+    } else if (f->o->to) {
         status = call(f, "prepare", &text);
         if (status != HOOK_EXIT_OK) {
             give_up(f, status, false, xasprintf("prepare %s: %s",

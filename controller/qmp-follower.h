@@ -59,6 +59,12 @@ struct qmp_follower_options {
     const char *dest;           /* QMP socket of the destination QEMU. */
     const char *port;           /* The port (Port.name) of the VM. */
     const char *to;             /* Host for migration/prepare, or NULL. */
+    unsigned int prepare_pass;  /* With 'to': prepare once the source's
+                                 * MIGRATION_PASS event reaches this pass
+                                 * (or at pre-switchover, whichever comes
+                                 * first), so that the hold's copies cost
+                                 * only the migration's last passes; 0:
+                                 * prepare before following. */
     long long int timeout_ms;   /* For each call and QMP command. */
     long long int switchover_timeout_ms; /* Passed to the controller as the
                                  * switchover's timeout=MS, and its answer

@@ -165,8 +165,8 @@ check_eq "qmp: the source paused before the switchover after the pause" \
 # (What comes after migrate-continue depends on when the runner stopped
 # reading.)
 check_eq "qmp: what the source told the runner" \
-    "$(head -5 "$Q/source.events" | cut -d' ' -f1 | tr '\n' ' ')" \
-    "setup active STOP pre-switchover migrate-continue "
+    "$(head -8 "$Q/source.events" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "setup MIGRATION_PASS active MIGRATION_PASS STOP MIGRATION_PASS pre-switchover migrate-continue "
 check_eq "qmp: the follower's outcome" \
     "$(sed -n 's/^port vm1: \(migration completed, network followed\).*/\1/p' "$Q/follower.out")" \
     "migration completed, network followed"

@@ -53,6 +53,12 @@ expect 2 "unknown command 'migrate'" migrate --port vm1
 expect 2 "switchover: --port is required" switchover
 expect 2 "prepare: --to is required \(the destination host\)" prepare --port vm1
 expect 2 "switchover: --to is only for prepare and qmp" switchover --port vm1 --to h2
+expect 2 "prepare: --prepare-at-pass is only for qmp with --to" \
+    prepare --port vm1 --to h2 --prepare-at-pass 2
+expect 2 "qmp: --prepare-at-pass is only for qmp with --to" \
+    qmp --port vm1 --source a --dest b --prepare-at-pass 2
+expect 2 "--prepare-at-pass: '0' is not" qmp --port vm1 --to h2 \
+    --source a --dest b --prepare-at-pass 0
 expect 2 "--port: port name 'vm 1' has ' ': use letters, digits and - _ . :" \
     abort --port "vm 1"
 expect 2 "--port: port name is empty" abort --port ""

@@ -121,7 +121,8 @@ for line in lines:
         args = r["arguments"]
         print(who, r["command"], json.dumps(args, sort_keys=True) if args else "")
     elif "event" in r:
-        status = (r["data"] or {}).get("status", "")
+        data = r["data"] or {}
+        status = data.get("status", data.get("pass", ""))
         print(who, "event", r["event"], status)
     else:
         print(who, json.dumps(r, sort_keys=True))' "$D/log" | sed 's/ *$//')
@@ -180,6 +181,21 @@ absent "migration/abort|migrate_cancel"
 said "switchover vm1 confirmed in [0-9]+ ms"
 said "destination QEMU \($D/dst\): MIGRATION completed \(QEMU time [0-9]+\.[0-9]{6}\)"
 said "migration continued [0-9]+\.[0-9]{3} ms after the VM stopped \(timed from QEMU's STOP event\)"
+
+run_case prepare-late -- --to h2 --prepare-at-pass 2
+check_eq "exit status" "$RC" 0
+in_order "$CAPS_ON" "source event MIGRATION_PASS 1" "source event MIGRATION_PASS 2" \
+    "controller migration/prepare vm1 h2" \
+    "controller migration/switchover vm1 stopped=STOP" "$CONTINUE" \
+    "controller migration/activate vm1" "controller migration/complete vm1"
+said "preparing now: the source's pass 2"
+
+run_case prepare-at-the-pause -- --to h2 --prepare-at-pass 9
+check_eq "exit status" "$RC" 0
+in_order "$CAPS_ON" "source event STOP" "source event MIGRATION pre-switchover" \
+    "controller migration/prepare vm1 h2" \
+    "controller migration/switchover vm1 stopped=STOP" "$CONTINUE"
+said "the source paused before its pass 9: preparing now"
 
 run_case no-prepare -- --timeout 5
 check_eq "exit status" "$RC" 0
