@@ -235,7 +235,8 @@ announcer_start() {
     TEST_LOGS+=("$a/announcer.log")
     if ! ip netns exec "$ns" "$top_builddir/gratuitous/cutover-announcer" \
             -l 0 --no-pci --no-huge -m 64 --no-shconf --no-telemetry \
-            --file-prefix="$DPDK_PREFIX" --vdev="net_af_packet0,iface=$iface" \
+            --file-prefix="$DPDK_PREFIX" \
+            --vdev="net_af_packet0,iface=$iface,framecnt=4096" \
             -- --unixctl="$ANN_CTL" --pidfile="$a/announcer.pid" \
             --log-file="$a/announcer.log" --detach --no-chdir -vconsole:off \
             "$@" >"$a/stderr" 2>&1; then
