@@ -5,8 +5,6 @@ sbin_PROGRAMS += controller/cutoverd
 controller_cutoverd_SOURCES = \
 	controller/announcer-client.c \
 	controller/announcer-client.h \
-	controller/control.c \
-	controller/control.h \
 	controller/cutoverd.c \
 	controller/hostctl.c \
 	controller/hostctl.h \

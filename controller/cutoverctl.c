@@ -393,7 +393,7 @@ cmd_host_add(struct ctl_ctx *ctx)
         || (mac && ctl_check(ctx, nb_check_mac("provider-mac", mac)))
         || (vswitchd && ctl_check(ctx, nb_check_unixctl(vswitchd)))
         || (netns && ctl_check(ctx, nb_check_name("netns", netns)))
-        || (announcer && ctl_check(ctx, nb_check_unixctl(announcer)))) {
+        || (announcer && ctl_check(ctx, nb_check_announcer(announcer)))) {
         goto out;
     }
     NBREC_HOST_FOR_EACH (h, ctx->idl) {
@@ -1475,7 +1475,7 @@ static const struct ctl_command commands[] = {
     { "show", 0, 0, false, cmd_show, "", "everything, as a tree" },
     { "host-add", 2, 8, true, cmd_host_add,
       "NAME TUNNEL_IP [dpid=HEX16] [openflow=TARGET] [ovsdb=TARGET] "
-      "[provider-mac=MAC] [vswitchd=SOCKET] [netns=NAME] [announcer=SOCKET]",
+      "[provider-mac=MAC] [vswitchd=SOCKET] [netns=NAME] [announcer=TARGET]",
       "add a hypervisor" },
     { "host-del", 1, 1, true, cmd_host_del, "NAME", "remove a hypervisor" },
     { "host-list", 0, 0, false, cmd_host_list, "", "list hypervisors" },

@@ -155,8 +155,10 @@ Options:\n\
                              (default: br-phy; empty: none)\n\
   --datapath-type=TYPE       for integration bridges it creates (e.g. netdev)\n\
   --remote=PSTREAM           also answer control commands (JSON-RPC) on\n\
-                             punix:FILE, ptcp:PORT[:IP] or pssl:PORT[:IP]\n\
-                             (may be repeated)\n\
+                             pssl:PORT[:IP] (mutual TLS: the client needs a\n\
+                             certificate of the CA), ptcp:PORT:IP (no\n\
+                             authentication: an IP is required) or\n\
+                             punix:FILE (may be repeated)\n\
   --private-key=FILE, --certificate=FILE, --ca-cert=FILE\n\
                              SSL, for ssl: and pssl: OpenFlow targets, --db\n\
                              and --remote\n\
@@ -266,13 +268,7 @@ parse_options(int argc, char *argv[])
             provision_cfg.datapath_type = optarg;
             break;
         case OPT_REMOTE:
-            if (pstream_verify_name(optarg)) {
-                cli_usage_error("--remote: '%s' is not a passive connection "
-                                "method (expected punix:FILE, ptcp:PORT[:IP] "
-                                "or pssl:PORT[:IP])", optarg);
-            }
-            remotes = xrealloc(remotes, (n_remotes + 1) * sizeof *remotes);
-            remotes[n_remotes++] = optarg;
+            control_parse_remote(optarg, &remotes, &n_remotes);
             break;
         case OPT_SWITCHOVER_TIMEOUT:
             migration_cfg.switchover_timeout_ms = cli_parse_uint(

@@ -23,7 +23,7 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "timing.h"
-#include "unixctl.h"
+#include "control.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(announcer_hold);
@@ -106,7 +106,7 @@ struct ann_hold {
     uint32_t marker_seq;        /* The last marker sent. */
     long long int marker_deadline_ns; /* Monotonic. */
     uint64_t n_markers_back, n_markers_late;
-    struct unixctl_conn *waiting; /* Answered once 'out' is sent. */
+    struct control_req *waiting; /* Answered once 'out' is sent. */
     char *reply, *reply_tail;   /* What it is answered, before and after
                                  * the time the sending took. */
 };
@@ -157,7 +157,7 @@ ann_hold_destroy(struct announcer_holds *ah, struct ann_hold *h)
         announcer_dpdk_free(h->out + h->i_out, h->n_out - h->i_out);
     }
     if (h->waiting) {
-        unixctl_command_reply_error(h->waiting, "hold stopped before its "
+        control_reply(h->waiting, false, "hold stopped before its "
                                     "frames were all sent");
     }
     free(h->out);
@@ -248,7 +248,7 @@ answer(struct ann_hold *h)
         ds_put_format(&s, "; %"PRIu64" not sent", h->n_send_failed);
     }
     VLOG_INFO("%s: %s", h->port, ds_cstr(&s));
-    unixctl_command_reply(h->waiting, ds_cstr(&s));
+    control_reply(h->waiting, true, ds_cstr(&s));
     h->waiting = NULL;
     ds_destroy(&s);
 }
@@ -519,7 +519,7 @@ format_hold(const struct ann_hold *h, struct ds *s)
 /* The commands. */
 
 static void
-cmd_start(struct unixctl_conn *conn, int argc, const char *argv[],
+cmd_start(struct control_req *req, int argc, const char *argv[],
           void *ah_)
 {
     struct announcer_holds *ah = ah_;
@@ -530,14 +530,14 @@ cmd_start(struct unixctl_conn *conn, int argc, const char *argv[],
     error = announcer_parse_hold_start(argc - 1, argv + 1, &ah->defaults,
                                        &hs);
     if (error) {
-        unixctl_command_reply_error(conn, error);
+        control_reply(req, false, error);
         free(error);
         return;
     }
     h = hold_find(ah, hs.port);
     if (h) {
         if (h->id == hs.id && h->state == HOLD_HOLDING) {
-            unixctl_command_reply(conn, "already holding");
+            control_reply(req, true, "already holding");
             return;
         }
         error = xasprintf("port %s has hold %"PRIu16" (%s): stop it first",
@@ -547,7 +547,7 @@ cmd_start(struct unixctl_conn *conn, int argc, const char *argv[],
                           ah->by_id[hs.id]->port);
     }
     if (error) {
-        unixctl_command_reply_error(conn, error);
+        control_reply(req, false, error);
         free(error);
         return;
     }
@@ -561,11 +561,11 @@ cmd_start(struct unixctl_conn *conn, int argc, const char *argv[],
     shash_add(&ah->holds, h->port, h);
     ah->by_id[h->id] = h;
     VLOG_INFO("%s: holding as hold %"PRIu16, h->port, h->id);
-    unixctl_command_reply(conn, "holding");
+    control_reply(req, true, "holding");
 }
 
 static struct ann_hold *
-find_or_reply(struct announcer_holds *ah, struct unixctl_conn *conn,
+find_or_reply(struct announcer_holds *ah, struct control_req *req,
               const char *port)
 {
     struct ann_hold *h = hold_find(ah, port);
@@ -573,15 +573,15 @@ find_or_reply(struct announcer_holds *ah, struct unixctl_conn *conn,
     if (!h) {
         char *error = xasprintf("port %s has no hold", port);
 
-        unixctl_command_reply_error(conn, error);
+        control_reply(req, false, error);
         free(error);
     }
     return h;
 }
 
-/* Whether 'h' still holds; if not, replies so on 'conn'. */
+/* Whether 'h' still holds; if not, replies so on 'req'. */
 static bool
-holding_or_reply(const struct ann_hold *h, struct unixctl_conn *conn)
+holding_or_reply(const struct ann_hold *h, struct control_req *req)
 {
     char *error;
 
@@ -590,7 +590,7 @@ holding_or_reply(const struct ann_hold *h, struct unixctl_conn *conn)
     }
     error = xasprintf("port %s's hold is %s already", h->port,
                       state_names[h->state]);
-    unixctl_command_reply_error(conn, error);
+    control_reply(req, false, error);
     free(error);
     return false;
 }
@@ -615,45 +615,45 @@ empty_hold(struct announcer_holds *ah, struct ann_hold *h, bool release,
     send_replay(ah, h, &r, release ? HOLD_PCP_RELEASE : HOLD_PCP_REPLAY);
 }
 
-/* Answers 'conn' with 'head' (taken), the sending's time and 'tail' once
+/* Answers 'req' with 'head' (taken), the sending's time and 'tail' once
  * 'h''s frames are all sent (at once if they are). */
 static void
-answer_when_sent(struct ann_hold *h, struct unixctl_conn *conn, char *head,
+answer_when_sent(struct ann_hold *h, struct control_req *req, char *head,
                  const char *tail)
 {
     free(h->reply);
     free(h->reply_tail);
     h->reply = head;
     h->reply_tail = nullable_xstrdup(tail);
-    h->waiting = conn;
+    h->waiting = req;
     answer(h);
 }
 
 /* Parses hold/replay's (or hold/arm's) arguments into '*hr' and returns
- * the port's hold; on an error, answers 'conn' and returns NULL. */
+ * the port's hold; on an error, answers 'req' and returns NULL. */
 static struct ann_hold *
-parse_replay_or_reply(struct announcer_holds *ah, struct unixctl_conn *conn,
+parse_replay_or_reply(struct announcer_holds *ah, struct control_req *req,
                       int argc, const char *argv[],
                       struct announcer_hold_replay *hr)
 {
     char *error = announcer_parse_hold_replay(argc - 1, argv + 1, hr);
 
     if (error) {
-        unixctl_command_reply_error(conn, error);
+        control_reply(req, false, error);
         free(error);
         return NULL;
     }
-    return find_or_reply(ah, conn, hr->port);
+    return find_or_reply(ah, req, hr->port);
 }
 
 static void
-cmd_replay(struct unixctl_conn *conn, int argc, const char *argv[],
+cmd_replay(struct control_req *req, int argc, const char *argv[],
            void *ah_)
 {
     struct announcer_holds *ah = ah_;
     struct announcer_hold_replay hr;
     struct ds s = DS_EMPTY_INITIALIZER;
-    struct ann_hold *h = parse_replay_or_reply(ah, conn, argc, argv, &hr);
+    struct ann_hold *h = parse_replay_or_reply(ah, req, argc, argv, &hr);
 
     if (!h) {
         return;
@@ -666,46 +666,46 @@ cmd_replay(struct unixctl_conn *conn, int argc, const char *argv[],
     if (h->vm_ran && h->armed_reply && !h->waiting) {
         /* The VM's first frame replayed it already: that replay's
          * answer, once the switch took it. */
-        answer_when_sent(h, conn, h->armed_reply,
+        answer_when_sent(h, req, h->armed_reply,
                          h->arm.stopped ? "; on the VM's first frame"
                          : "; no STOP time given: no copy replayed; on "
                            "the VM's first frame");
         h->armed_reply = NULL;
         return;
     }
-    if (!holding_or_reply(h, conn)) {
+    if (!holding_or_reply(h, req)) {
         return;
     }
     empty_hold(ah, h, false, hr.cutoff_ns, &s);
-    answer_when_sent(h, conn, ds_steal_cstr(&s),
+    answer_when_sent(h, req, ds_steal_cstr(&s),
                      hr.stopped ? NULL
                      : "; no STOP time given: no copy replayed");
 }
 
 static void
-cmd_arm(struct unixctl_conn *conn, int argc, const char *argv[], void *ah_)
+cmd_arm(struct control_req *req, int argc, const char *argv[], void *ah_)
 {
     struct announcer_holds *ah = ah_;
     struct announcer_hold_replay hr;
-    struct ann_hold *h = parse_replay_or_reply(ah, conn, argc, argv, &hr);
+    struct ann_hold *h = parse_replay_or_reply(ah, req, argc, argv, &hr);
 
-    if (!h || !holding_or_reply(h, conn)) {
+    if (!h || !holding_or_reply(h, req)) {
         return;
     }
     h->armed = true;
     h->arm = hr;
     h->arm.port = NULL;         /* Points into argv. */
     VLOG_INFO("%s: armed: the VM's first frame here replays", h->port);
-    unixctl_command_reply(conn, "armed");
+    control_reply(req, true, "armed");
 }
 
 static void
-cmd_release(struct unixctl_conn *conn, int argc OVS_UNUSED,
+cmd_release(struct control_req *req, int argc OVS_UNUSED,
             const char *argv[], void *ah_)
 {
     struct announcer_holds *ah = ah_;
     struct ds s = DS_EMPTY_INITIALIZER;
-    struct ann_hold *h = find_or_reply(ah, conn, argv[1]);
+    struct ann_hold *h = find_or_reply(ah, req, argv[1]);
 
     if (!h) {
         return;
@@ -713,19 +713,19 @@ cmd_release(struct unixctl_conn *conn, int argc OVS_UNUSED,
     /* What is in the rx queue now arrived before the command (see
      * cmd_replay()). */
     announcer_holds_run(ah);
-    if (!holding_or_reply(h, conn)) {
+    if (!holding_or_reply(h, req)) {
         return;
     }
     empty_hold(ah, h, true, 0, &s);
-    answer_when_sent(h, conn, ds_steal_cstr(&s), NULL);
+    answer_when_sent(h, req, ds_steal_cstr(&s), NULL);
 }
 
 static void
-cmd_stop(struct unixctl_conn *conn, int argc OVS_UNUSED,
+cmd_stop(struct control_req *req, int argc OVS_UNUSED,
          const char *argv[], void *ah_)
 {
     struct announcer_holds *ah = ah_;
-    struct ann_hold *h = find_or_reply(ah, conn, argv[1]);
+    struct ann_hold *h = find_or_reply(ah, req, argv[1]);
     struct hold_stats st;
     char *reply;
 
@@ -738,23 +738,23 @@ cmd_stop(struct unixctl_conn *conn, int argc OVS_UNUSED,
                       + st.n[HOLD_DIRECT]);
     shash_find_and_delete(&ah->holds, h->port);
     ann_hold_destroy(ah, h);
-    unixctl_command_reply(conn, reply);
+    control_reply(req, true, reply);
     free(reply);
 }
 
 static void
-cmd_show(struct unixctl_conn *conn, int argc, const char *argv[],
+cmd_show(struct control_req *req, int argc, const char *argv[],
          void *ah_)
 {
     struct announcer_holds *ah = ah_;
     struct ds s = DS_EMPTY_INITIALIZER;
 
     if (argc > 1) {
-        const struct ann_hold *h = find_or_reply(ah, conn, argv[1]);
+        const struct ann_hold *h = find_or_reply(ah, req, argv[1]);
 
         if (h) {
             format_hold(h, &s);
-            unixctl_command_reply(conn, ds_cstr(&s));
+            control_reply(req, true, ds_cstr(&s));
         }
         ds_destroy(&s);
         return;
@@ -766,7 +766,7 @@ cmd_show(struct unixctl_conn *conn, int argc, const char *argv[],
         format_hold(nodes[i]->data, &s);
     }
     free(nodes);
-    unixctl_command_reply(conn, ds_cstr(&s));
+    control_reply(req, true, ds_cstr(&s));
     ds_destroy(&s);
 }
 
@@ -788,17 +788,17 @@ announcer_holds_create(const struct hold_limits *defaults,
     shash_init(&ah->holds);
     ah->defaults = *defaults;
     ah->window = replay_window;
-    unixctl_command_register("hold/start", "PORT ID [bytes=N] [age=MS]",
+    control_register("hold/start", "PORT ID [bytes=N] [age=MS]",
                              2, 4, cmd_start, ah);
-    unixctl_command_register("hold/replay",
+    control_register("hold/replay",
                              "PORT [stopped=SECONDS.MICROSECONDS] "
                              "[margin=MS]", 1, 3, cmd_replay, ah);
-    unixctl_command_register("hold/arm",
+    control_register("hold/arm",
                              "PORT [stopped=SECONDS.MICROSECONDS] "
                              "[margin=MS]", 1, 3, cmd_arm, ah);
-    unixctl_command_register("hold/release", "PORT", 1, 1, cmd_release, ah);
-    unixctl_command_register("hold/stop", "PORT", 1, 1, cmd_stop, ah);
-    unixctl_command_register("hold/show", "[PORT]", 0, 1, cmd_show, ah);
+    control_register("hold/release", "PORT", 1, 1, cmd_release, ah);
+    control_register("hold/stop", "PORT", 1, 1, cmd_stop, ah);
+    control_register("hold/show", "[PORT]", 0, 1, cmd_show, ah);
     return ah;
 }
 

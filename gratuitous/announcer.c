@@ -56,6 +56,9 @@
 #include "schedule.h"
 #include "stats.h"
 #include "timing.h"
+#include "control.h"
+#include "stream.h"
+#include "stream-ssl.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -71,6 +74,9 @@ VLOG_DEFINE_THIS_MODULE(announcer);
 
 /* Options. */
 static const char *unixctl_path;
+static char **remotes;          /* --remote: control listeners for
+                                 * cutoverd. */
+static size_t n_remotes;
 static unsigned int port_id;
 static unsigned int max_frames = DEFAULT_MAX_FRAMES;
 static unsigned int hold_frames = DEFAULT_HOLD_FRAMES;
@@ -141,6 +147,12 @@ arguments come first (e.g. -l 0 --no-pci --no-huge -m 64 --no-shconf\n\
 \n\
 Options:\n\
   --unixctl=SOCKET           control socket (default: %s)\n\
+  --remote=PSTREAM           also answer control commands (JSON-RPC, as\n\
+                             cutoverd's Host.announcer target reaches\n\
+                             them) on PSTREAM: pssl:PORT[:IP] (mutual\n\
+                             TLS: the peer needs a certificate of the\n\
+                             CA), ptcp:PORT:IP (no authentication: an IP\n\
+                             is required), punix:FILE; repeatable\n\
   --port-id=N                the DPDK port to send on (default: 0)\n\
   --max-frames=N             frames that can be registered, the mempool's\n\
                              size (default: %d, at most %u)\n\
@@ -153,6 +165,7 @@ Options:\n\
            ANNOUNCER_HOLDS_DEFAULT_WINDOW, ANNOUNCER_HOLDS_MAX_WINDOW);
     daemon_usage();
     vlog_usage();
+    stream_usage("PSTREAM", false, true, false);
     printf("\
   -h, --help                 print this help\n\
   -V, --version              print the version\n\
@@ -175,8 +188,10 @@ parse_options(int argc, char *argv[])
         OPT_MAX_FRAMES,
         OPT_HOLD_FRAMES,
         OPT_REPLAY_WINDOW,
+        OPT_REMOTE,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
+        SSL_OPTION_ENUMS,
     };
     static const struct option long_options[] = {
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
@@ -184,10 +199,12 @@ parse_options(int argc, char *argv[])
         {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
         {"hold-frames", required_argument, NULL, OPT_HOLD_FRAMES},
         {"replay-window", required_argument, NULL, OPT_REPLAY_WINDOW},
+        {"remote", required_argument, NULL, OPT_REMOTE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
         DAEMON_LONG_OPTIONS,
+        STREAM_SSL_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
@@ -217,6 +234,9 @@ parse_options(int argc, char *argv[])
             replay_window = cli_parse_uint("--replay-window", optarg, 1,
                                            ANNOUNCER_HOLDS_MAX_WINDOW);
             break;
+        case OPT_REMOTE:
+            control_parse_remote(optarg, &remotes, &n_remotes);
+            break;
         case 'h':
             usage();
             exit(EXIT_SUCCESS);
@@ -224,6 +244,7 @@ parse_options(int argc, char *argv[])
             cli_print_version();
         VLOG_OPTION_HANDLERS
         DAEMON_OPTION_HANDLERS
+        STREAM_SSL_OPTION_HANDLERS
         default:
             cli_usage_error("invalid option (EAL arguments go before '--', "
                             "the announcer's after)");
@@ -337,7 +358,7 @@ port_schedule_next(struct announcer *a, struct ann_port *p)
 }
 
 static void
-announcer_register(struct unixctl_conn *conn, int argc, const char *argv[],
+announcer_register(struct control_req *req, int argc, const char *argv[],
                    void *a_)
 {
     struct announcer *a = a_;
@@ -351,7 +372,7 @@ announcer_register(struct unixctl_conn *conn, int argc, const char *argv[],
 
     error = announcer_parse_register(argc - 1, argv + 1, &reg);
     if (error) {
-        unixctl_command_reply_error(conn, error);
+        control_reply(req, false, error);
         free(error);
         return;
     }
@@ -369,7 +390,7 @@ announcer_register(struct unixctl_conn *conn, int argc, const char *argv[],
     }
     if (err) {
         free(mbufs);
-        unixctl_command_reply_error(conn, ds_cstr(&s));
+        control_reply(req, false, ds_cstr(&s));
         ds_destroy(&s);
         return;
     }
@@ -406,7 +427,7 @@ announcer_register(struct unixctl_conn *conn, int argc, const char *argv[],
     VLOG_INFO("%s %s: %"PRIuSIZE" frames", old ? "replaced" : "registered",
               p->name, n);
     ds_put_format(&s, "registered %s: %"PRIuSIZE" frames", p->name, n);
-    unixctl_command_reply(conn, ds_cstr(&s));
+    control_reply(req, true, ds_cstr(&s));
     ds_destroy(&s);
 }
 
@@ -466,7 +487,7 @@ gather(struct announcer *a, struct ann_port *p, size_t *n, size_t *n_mbufs)
 }
 
 static void
-announcer_fire(struct unixctl_conn *conn, int argc, const char *argv[],
+announcer_fire(struct control_req *req, int argc, const char *argv[],
                void *a_)
 {
     uint64_t start = timing_mono_ns();
@@ -483,7 +504,7 @@ announcer_fire(struct unixctl_conn *conn, int argc, const char *argv[],
         if (!p) {
             ds_put_format(&s, "no port '%s' registered: nothing fired",
                           argv[i]);
-            unixctl_command_reply_error(conn, ds_cstr(&s));
+            control_reply(req, false, ds_cstr(&s));
             ds_destroy(&s);
             return;
         }
@@ -516,7 +537,7 @@ announcer_fire(struct unixctl_conn *conn, int argc, const char *argv[],
     if (n_failed) {
         ds_put_format(&s, "; %"PRIuSIZE" frames not sent", n_failed);
     }
-    unixctl_command_reply(conn, ds_cstr(&s));
+    control_reply(req, true, ds_cstr(&s));
     ds_destroy(&s);
 }
 
@@ -557,7 +578,7 @@ announcer_wait(const struct announcer *a)
 /* The other commands. */
 
 static void
-announcer_withdraw(struct unixctl_conn *conn, int argc OVS_UNUSED,
+announcer_withdraw(struct control_req *req, int argc OVS_UNUSED,
                    const char *argv[], void *a_)
 {
     struct announcer *a = a_;
@@ -566,14 +587,14 @@ announcer_withdraw(struct unixctl_conn *conn, int argc OVS_UNUSED,
 
     if (!p) {
         ds_put_format(&s, "no port '%s' registered", argv[1]);
-        unixctl_command_reply_error(conn, ds_cstr(&s));
+        control_reply(req, false, ds_cstr(&s));
     } else {
         ds_put_format(&s, "withdrew %s: %"PRIuSIZE" frames freed", p->name,
                       p->n_frames);
         shash_find_and_delete(&a->ports, p->name);
         VLOG_INFO("withdrew %s", p->name);
         port_destroy(a, p);
-        unixctl_command_reply(conn, ds_cstr(&s));
+        control_reply(req, true, ds_cstr(&s));
     }
     ds_destroy(&s);
 }
@@ -614,7 +635,7 @@ format_port(const struct ann_port *p, bool frames, struct ds *s)
 }
 
 static void
-announcer_show(struct unixctl_conn *conn, int argc, const char *argv[],
+announcer_show(struct control_req *req, int argc, const char *argv[],
                void *a_)
 {
     struct announcer *a = a_;
@@ -628,10 +649,10 @@ announcer_show(struct unixctl_conn *conn, int argc, const char *argv[],
 
         if (!p) {
             ds_put_format(&s, "no port '%s' registered", argv[1]);
-            unixctl_command_reply_error(conn, ds_cstr(&s));
+            control_reply(req, false, ds_cstr(&s));
         } else {
             format_port(p, true, &s);
-            unixctl_command_reply(conn, ds_cstr(&s));
+            control_reply(req, true, ds_cstr(&s));
         }
         ds_destroy(&s);
         return;
@@ -672,12 +693,12 @@ announcer_show(struct unixctl_conn *conn, int argc, const char *argv[],
     }
     ds_put_char(&s, '\n');
     sample_set_destroy(&lat);
-    unixctl_command_reply(conn, ds_cstr(&s));
+    control_reply(req, true, ds_cstr(&s));
     ds_destroy(&s);
 }
 
 static void
-announcer_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
+announcer_list(struct control_req *req, int argc OVS_UNUSED,
                const char *argv[] OVS_UNUSED, void *a_)
 {
     struct announcer *a = a_;
@@ -688,18 +709,18 @@ announcer_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
         ds_put_format(&s, "%s\n", nodes[i]->name);
     }
     free(nodes);
-    unixctl_command_reply(conn, ds_cstr(&s));
+    control_reply(req, true, ds_cstr(&s));
     ds_destroy(&s);
 }
 
 static void
-announcer_exit(struct unixctl_conn *conn, int argc OVS_UNUSED,
+announcer_exit(struct control_req *req, int argc OVS_UNUSED,
                const char *argv[] OVS_UNUSED, void *a_)
 {
     struct announcer *a = a_;
 
     a->exiting = true;
-    unixctl_command_reply(conn, NULL);
+    control_reply(req, true, NULL);
 }
 
 /* Gives every mbuf back and closes DPDK.  Called on the way out, also from
@@ -735,6 +756,7 @@ main(int argc, char *argv[])
 {
     static struct announcer a;
     struct unixctl_server *unixctl;
+    struct control_server **servers;
     int eal_argc, app_argc;
     char **eal_argv, **app_argv;
     char *error_msg;
@@ -759,6 +781,13 @@ main(int argc, char *argv[])
     if (error) {
         ovs_fatal(error, "cannot listen on control socket %s", unixctl_path);
     }
+    servers = xcalloc(n_remotes + 1, sizeof *servers);
+    for (size_t i = 0; i < n_remotes; i++) {
+        error = control_server_create(remotes[i], &servers[i]);
+        if (error) {
+            ovs_fatal(error, "cannot listen on %s", remotes[i]);
+        }
+    }
     fatal_signal_add_hook(announcer_destroy, NULL, &a, true);
 
     error = announcer_dpdk_init(eal_argc, eal_argv, &error_msg);
@@ -779,20 +808,20 @@ main(int argc, char *argv[])
         VLOG_INFO("DPDK has %u ports: using port %u only", n_ports, port_id);
     }
 
-    unixctl_command_register("announcer/register",
+    control_register("announcer/register",
                              "PORT MAC [ADDR...] [vlan=VID] [router] "
                              "[arp-reply] [no-rarp] [rounds=N] [initial=MS] "
                              "[max=MS] [step=MS]", 2, INT_MAX,
                              announcer_register, &a);
-    unixctl_command_register("announcer/fire", "PORT...", 1, INT_MAX,
+    control_register("announcer/fire", "PORT...", 1, INT_MAX,
                              announcer_fire, &a);
-    unixctl_command_register("announcer/withdraw", "PORT", 1, 1,
+    control_register("announcer/withdraw", "PORT", 1, 1,
                              announcer_withdraw, &a);
-    unixctl_command_register("announcer/show", "[PORT]", 0, 1,
+    control_register("announcer/show", "[PORT]", 0, 1,
                              announcer_show, &a);
-    unixctl_command_register("announcer/list", "", 0, 0,
+    control_register("announcer/list", "", 0, 0,
                              announcer_list, &a);
-    unixctl_command_register("exit", "", 0, 0, announcer_exit, &a);
+    control_register("exit", "", 0, 0, announcer_exit, &a);
     a.holds = announcer_holds_create(&(struct hold_limits)
                                      HOLD_LIMITS_DEFAULT, replay_window);
     daemonize_complete();
@@ -800,18 +829,29 @@ main(int argc, char *argv[])
 
     while (!a.exiting) {
         unixctl_server_run(unixctl);
+        for (size_t i = 0; i < n_remotes; i++) {
+            control_server_run(servers[i]);
+        }
         announcer_holds_run(a.holds);
         announcer_run(&a);
         if (a.exiting) {
             break;
         }
         unixctl_server_wait(unixctl);
+        for (size_t i = 0; i < n_remotes; i++) {
+            control_server_wait(servers[i]);
+        }
         announcer_wait(&a);
         announcer_holds_wait(a.holds);
         poll_block();
     }
 
+    control_shutdown();
     announcer_destroy(&a);
+    for (size_t i = 0; i < n_remotes; i++) {
+        control_server_destroy(servers[i]);
+    }
+    free(servers);
     unixctl_server_destroy(unixctl);
     free(eal_argv);
     free(app_argv);

@@ -3,6 +3,8 @@ noinst_LTLIBRARIES += lib/libcutover.la
 lib_libcutover_la_SOURCES = \
 	lib/cli.c \
 	lib/cli.h \
+	lib/control.c \
+	lib/control.h \
 	lib/hold-tag.h \
 	lib/kernel-neigh.c \
 	lib/kernel-neigh.h \

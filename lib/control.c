@@ -1,4 +1,5 @@
-/* The controller's control API.  See control.h.
+/* A daemon's control API (cutoverd's, cutover-announcer's).  See
+ * control.h.
  *
  * Commands live in one table.  Each is registered with OVS's unixctl server
  * through a trampoline, and control servers (extra JSON-RPC listeners)
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "jsonrpc.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
@@ -100,7 +102,10 @@ unixctl_trampoline(struct unixctl_conn *uconn, int argc, const char *argv[],
     char *error;
 
     if (shutting_down) {
-        unixctl_command_reply_error(uconn, "cutoverd is exiting");
+        char *msg = xasprintf("%s is exiting", program_name);
+
+        unixctl_command_reply_error(uconn, msg);
+        free(msg);
         return;
     }
     error = check_args(command->name, argc, argv);
@@ -113,6 +118,35 @@ unixctl_trampoline(struct unixctl_conn *uconn, int argc, const char *argv[],
     req->command = command;
     req->uconn = uconn;
     command->cb(req, argc, argv, command->aux);
+}
+
+char *
+control_check_remote(const char *name)
+{
+    if (pstream_verify_name(name)) {
+        return xasprintf("'%s' is not a passive connection method "
+                         "(expected punix:FILE, ptcp:PORT:IP or "
+                         "pssl:PORT[:IP])", name);
+    }
+    if (!strncmp(name, "ptcp:", 5) && !strchr(name + 5, ':')) {
+        return xasprintf("'%s' would answer anyone on every address, "
+                         "without authentication: name the IP "
+                         "(ptcp:PORT:IP), or use pssl: across machines",
+                         name);
+    }
+    return NULL;
+}
+
+void
+control_parse_remote(const char *name, char ***remotes, size_t *n)
+{
+    char *error = control_check_remote(name);
+
+    if (error) {
+        cli_usage_error("--remote: %s", error);
+    }
+    *remotes = xrealloc(*remotes, (*n + 1) * sizeof **remotes);
+    (*remotes)[(*n)++] = CONST_CAST(char *, name);
 }
 
 void
@@ -216,6 +250,10 @@ control_server_create(const char *name, struct control_server **serverp)
     *serverp = xzalloc(sizeof **serverp);
     (*serverp)->listener = listener;
     ovs_list_init(&(*serverp)->conns);
+    /* With the port it got, for a ptcp:0 or pssl:0. */
+    VLOG_INFO("control commands on %s%s", pstream_get_name(listener),
+              !strncmp(name, "ptcp:", 5)
+              ? " (not authenticated: for a trusted network)" : "");
     return 0;
 }
 
@@ -264,7 +302,7 @@ process_request(struct control_conn *conn, const struct jsonrpc_msg *msg)
     size_t n;
 
     if (shutting_down) {
-        reply_conn_error(conn, msg->id, "cutoverd is exiting");
+        reply_conn_error(conn, msg->id, "%s is exiting", program_name);
         return;
     }
     if (!command) {

@@ -1,5 +1,6 @@
-/* The controller's control API: commands that operators (ovs-appctl), the
- * VMM hook (cutover-hook) and tests call.
+/* A daemon's control API: commands that operators (ovs-appctl), other
+ * daemons and tests call: cutoverd's (for the VMM hook, cutover-hook) and
+ * each host's cutover-announcer's (for cutoverd).
  *
  * A command is registered once and answered on every control channel: the
  * daemon's OVS unixctl socket (so that 'ovs-appctl -t SOCKET COMMAND ARG...'
@@ -47,13 +48,25 @@ void control_reply(struct control_req *req, bool ok, const char *text);
 void control_reply_format(struct control_req *req, bool ok,
                           const char *format, ...) OVS_PRINTF_FORMAT(3, 4);
 
-/* From now on, every request gets the error "cutoverd is exiting" without
+/* From now on, every request gets the error "PROGRAM is exiting" without
  * reaching its handler; answers to requests already taken still go out.
  * The daemon calls it before it tears down what handlers use. */
 void control_shutdown(void);
 
 /* The command a request is for, for logs. */
 const char *control_req_name(const struct control_req *);
+
+/* Returns NULL if 'name' may be a control listener, otherwise an error (to
+ * free) that says why not: it must be a passive stream (punix:FILE,
+ * ptcp:PORT:IP, pssl:PORT[:IP]), and a ptcp: one names its IP, since
+ * nothing authenticates its clients (pssl: ones present a certificate of
+ * the CA). */
+char *control_check_remote(const char *name);
+
+/* For a daemon's --remote option: checks 'name' (control_check_remote())
+ * and appends it to the '*n' names in '*remotes', or exits with a usage
+ * error that says what is wrong. */
+void control_parse_remote(const char *name, char ***remotes, size_t *n);
 
 /* Extra JSON-RPC listeners.  'name' is a passive stream name (punix:FILE,
  * ptcp:PORT[:IP], pssl:PORT[:IP]).  Returns 0 or a positive errno. */

@@ -134,6 +134,24 @@ nb_check_unixctl(const char *path)
     return NULL;
 }
 
+char *
+nb_check_announcer(const char *target)
+{
+    if (target[0] == '/') {
+        return (nb_check_unixctl(target)
+                ? xasprintf("announcer '%s' is not an absolute file name",
+                            target)
+                : NULL);
+    }
+    if (strchr(target, ':') && target[strcspn(target, ":") + 1]
+        && !stream_verify_name(target)) {
+        return NULL;
+    }
+    return xasprintf("announcer '%s' is not where a controller can reach "
+                     "the host's daemon (expected ssl:IP:PORT, tcp:IP:PORT, "
+                     "unix:FILE or a socket's absolute file name)", target);
+}
+
 /* For a passive "ptcp:PORT:IP" or "pssl:PORT:IP" Host.openflow_target,
  * stores in '*activep' (to free) the target the switch connects to,
  * "tcp:IP:PORT" or "ssl:IP:PORT", and returns NULL, or returns an error

@@ -290,6 +290,22 @@ ann_err() {
     echo "$out" | head -1
 }
 
+# test_pki NAME:TYPE...: a PKI in $TEST_TMP/pki (sets PKI) made by ovs-pki,
+# with its two CAs (ca/controllerca, ca/switchca) and, for each NAME, a key
+# NAME-privkey.pem and a certificate NAME-cert.pem signed by the CA of TYPE
+# (controller or switch).
+test_pki() {
+    local spec
+    PKI=$TEST_TMP/pki
+    mkdir -p "$PKI"
+    (cd "$PKI" && ovs-pki --dir="$PKI/ca" init \
+         && for spec in "$@"; do
+                ovs-pki --dir="$PKI/ca" req+sign "${spec%%:*}" "${spec#*:}" \
+                    || exit 1
+            done) >"$PKI/ovs-pki.out" 2>&1 \
+        || fail "ovs-pki: $(tail -3 "$PKI/ovs-pki.out")"
+}
+
 # test_bg PID: records a background process to kill at exit.
 test_bg() {
     TEST_PIDS+=("$1")

@@ -47,9 +47,9 @@ tests_fuzz_fuzz_qmp_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_qmp_LDADD = lib/libcutover.la $(OVS_LIBADD)
 
 tests_fuzz_fuzz_control_SOURCES = \
-	tests/fuzz/control-target.c tests/fuzz/fuzzer.h controller/control.c \
-	controller/control.h $(FUZZ_MAIN)
-tests_fuzz_fuzz_control_CFLAGS = $(FUZZ_COMPILE) -I$(top_srcdir)/controller
+	tests/fuzz/control-target.c tests/fuzz/fuzzer.h lib/control.c \
+	lib/control.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_control_CFLAGS = $(FUZZ_COMPILE) -I$(top_srcdir)/lib
 tests_fuzz_fuzz_control_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_control_LDADD = lib/libcutover.la $(OVS_LIBADD)
 

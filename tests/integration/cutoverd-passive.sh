@@ -17,12 +17,7 @@ require_cmds ovs-pki
 controller_lab_up 3
 
 # SSL: a CA for controllers and one for switches, a certificate each.
-PKI=$TEST_TMP/pki
-mkdir -p "$PKI"
-(cd "$PKI" && ovs-pki --dir="$PKI/ca" init \
-     && ovs-pki --dir="$PKI/ca" req+sign ctl controller \
-     && ovs-pki --dir="$PKI/ca" req+sign sw switch) >"$PKI/ovs-pki.out" 2>&1 \
-    || fail "ovs-pki: $(tail -3 "$PKI/ovs-pki.out")"
+test_pki ctl:controller sw:switch
 SSL=(--private-key="$PKI/ctl-privkey.pem" --certificate="$PKI/ctl-cert.pem"
      --ca-cert="$PKI/ca/switchca/cacert.pem")
 check "h3's switch SSL" lab_vsctl "$P" 3 set-ssl "$PKI/sw-privkey.pem" \
