@@ -79,7 +79,9 @@ struct ann_hold {
     int64_t last_us;            /* How long sending took. */
     uint64_t n_sent;            /* Frames sent on, since. */
     uint64_t n_send_failed;
-    uint64_t n_dropped_copies;  /* Copies that came too late. */
+    uint64_t n_late_copies;     /* Copies that came after it: passed on
+                                 * after a replay, dropped after a
+                                 * release. */
 
     /* Armed (hold/arm): the VM's first frame on this host replays at once,
      * with 'arm' as hold/replay's arguments, and the replay's answer is
@@ -207,11 +209,17 @@ pass_on(struct announcer_holds *ah, struct ann_hold *h, struct rte_mbuf *m,
         enum hold_kind kind)
 {
     if (kind == HOLD_COPY) {
-        /* Copies stop at the switchover: one that arrives this late was
-         * delivered by the source. */
-        h->n_dropped_copies++;
-        announcer_dpdk_free(&m, 1);
-        return;
+        /* A copy this late (the source's datapath copies for a few
+         * milliseconds after its switchover, and the daemon may read its
+         * queue late) is of a frame that reached the source after the
+         * VM's STOP, so the VM never had it: after a replay it goes on
+         * like the rest.  After a release the source runs the VM again
+         * and has it. */
+        h->n_late_copies++;
+        if (h->state == HOLD_RELEASING) {
+            announcer_dpdk_free(&m, 1);
+            return;
+        }
     }
     if (h->n_out) {
         /* Behind the replay, in order. */
@@ -504,15 +512,19 @@ format_hold(const struct ann_hold *h, struct ds *s)
                   " copies evicted, %"PRIu64" frames refused for room, %"
                   PRIu64" late copies\n", st.received[HOLD_COPY],
                   st.received[HOLD_FORWARDED], st.received[HOLD_DIRECT],
-                  st.expired, st.evicted, st.refused, h->n_dropped_copies);
+                  st.expired, st.evicted, st.refused,
+                  h->state == HOLD_RELEASING ? h->n_late_copies : 0);
     if (h->state != HOLD_HOLDING) {
         ds_put_format(s, "  %s: ", (h->state == HOLD_PASSING
                                     ? "replayed" : "released"));
         hold_replay_format(&h->last, s);
-        ds_put_format(s, " in %"PRId64" us; since: %"PRIu64" sent, %"PRIu64
-                      " not sent; markers: %"PRIu64" back, %"PRIu64" late\n",
-                      h->last_us, h->n_sent, h->n_send_failed,
-                      h->n_markers_back, h->n_markers_late);
+        ds_put_format(s, " in %"PRId64" us; since: %"PRIu64" sent (%"PRIu64
+                      " late copies %s), %"PRIu64" not sent; markers: %"
+                      PRIu64" back, %"PRIu64" late\n",
+                      h->last_us, h->n_sent, h->n_late_copies,
+                      h->state == HOLD_PASSING ? "among them" : "dropped",
+                      h->n_send_failed, h->n_markers_back,
+                      h->n_markers_late);
     }
 }
 
