@@ -138,10 +138,14 @@ char *
 nb_check_announcer(const char *target)
 {
     if (target[0] == '/') {
-        return (nb_check_unixctl(target)
-                ? xasprintf("announcer '%s' is not an absolute file name",
-                            target)
-                : NULL);
+        char *error = nb_check_unixctl(target);
+
+        if (error) {
+            free(error);
+            return xasprintf("announcer '%s' is not an absolute file name",
+                             target);
+        }
+        return NULL;
     }
     if (strchr(target, ':') && target[strcspn(target, ":") + 1]
         && !stream_verify_name(target)) {
