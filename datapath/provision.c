@@ -226,7 +226,7 @@ provision_set_flood_vlans(struct provision *p, const uint16_t *vlans,
     }
     n = sort_vlans(sorted, n);
     if (n != p->n_flood_vlans
-        || memcmp(sorted, p->flood_vlans, n * sizeof *sorted)) {
+        || (n && memcmp(sorted, p->flood_vlans, n * sizeof *sorted))) {
         free(p->flood_vlans);
         p->flood_vlans = sorted;
         p->n_flood_vlans = n;
@@ -245,7 +245,9 @@ ensure_flood_vlans(struct provision *p, const struct ovsrec_bridge *br)
     int64_t *vlans = xmalloc((n + p->n_flood_vlans + 1) * sizeof *vlans);
     bool changed = false;
 
-    memcpy(vlans, br->flood_vlans, n * sizeof *vlans);
+    if (n) {
+        memcpy(vlans, br->flood_vlans, n * sizeof *vlans);
+    }
     for (size_t i = 0; i < p->n_flood_vlans; i++) {
         bool found = false;
 
