@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "announcer-client.h"
+#include "bitmap.h"
 #include "flow-set.h"
 #include "installer.h"
 #include "kernel-neigh.h"
@@ -213,16 +214,18 @@ hostctl_wait(struct hostctl *hc)
 static void
 hostctl_set_flood_vlans(struct hostctl *hc, const struct model *model)
 {
-    uint16_t *vlans = xmalloc((model->n_networks + 1) * sizeof *vlans);
-    size_t n = 0;
+    unsigned long *vlans = NULL;
 
     for (size_t i = 0; i < model->n_networks; i++) {
         if (model->networks[i]->kind == MODEL_NET_VLAN) {
-            vlans[n++] = model->networks[i]->vlan;
+            if (!vlans) {
+                vlans = bitmap_allocate(4096);
+            }
+            bitmap_set1(vlans, model->networks[i]->vlan);
         }
     }
-    provision_set_flood_vlans(hc->provision, vlans, n);
-    free(vlans);
+    provision_set_flood_vlans(hc->provision, vlans);
+    bitmap_free(vlans);
 }
 
 bool

@@ -16,6 +16,7 @@
 #include "sset.h"
 #include "stream.h"
 #include "util.h"
+#include "vlan-bitmap.h"
 
 VLOG_DEFINE_THIS_MODULE(provision);
 
@@ -31,8 +32,7 @@ struct provision {
     char *controller;           /* Bridge controller target, or NULL. */
     struct sset promote;        /* iface-ids whose incoming interface
                                  * becomes their only one. */
-    int64_t *flood_vlans;       /* Sorted, no duplicates. */
-    size_t n_flood_vlans;
+    unsigned long *flood_vlans; /* A VLAN bitmap, NULL for none. */
     char *last_error;
 };
 
@@ -67,7 +67,7 @@ provision_destroy(struct provision *p)
         free(p->datapath_type);
         free(p->controller);
         sset_destroy(&p->promote);
-        free(p->flood_vlans);
+        bitmap_free(p->flood_vlans);
         free(p->last_error);
         free(p);
     }
@@ -191,48 +191,13 @@ provision_promote_incoming(struct provision *p, const char *iface_id)
     }
 }
 
-static int
-compare_int64(const void *a_, const void *b_)
-{
-    const int64_t *a = a_, *b = b_;
-
-    return *a < *b ? -1 : *a > *b;
-}
-
-/* Sorts the 'n' VLANs in 'vlans' and drops duplicates.  Returns how many
- * remain. */
-static size_t
-sort_vlans(int64_t *vlans, size_t n)
-{
-    size_t k = 0;
-
-    qsort(vlans, n, sizeof *vlans, compare_int64);
-    for (size_t i = 0; i < n; i++) {
-        if (!k || vlans[k - 1] != vlans[i]) {
-            vlans[k++] = vlans[i];
-        }
-    }
-    return k;
-}
-
 void
-provision_set_flood_vlans(struct provision *p, const uint16_t *vlans,
-                          size_t n)
+provision_set_flood_vlans(struct provision *p, const unsigned long *vlans)
 {
-    int64_t *sorted = xmalloc((n + 1) * sizeof *sorted);
-
-    for (size_t i = 0; i < n; i++) {
-        sorted[i] = vlans[i];
-    }
-    n = sort_vlans(sorted, n);
-    if (n != p->n_flood_vlans
-        || (n && memcmp(sorted, p->flood_vlans, n * sizeof *sorted))) {
-        free(p->flood_vlans);
-        p->flood_vlans = sorted;
-        p->n_flood_vlans = n;
+    if (!vlan_bitmap_equal(p->flood_vlans, vlans)) {
+        bitmap_free(p->flood_vlans);
+        p->flood_vlans = vlan_bitmap_clone(vlans);
         poll_immediate_wake();
-    } else {
-        free(sorted);
     }
 }
 
@@ -241,31 +206,32 @@ provision_set_flood_vlans(struct provision *p, const uint16_t *vlans,
 static bool
 ensure_flood_vlans(struct provision *p, const struct ovsrec_bridge *br)
 {
-    size_t n = br->n_flood_vlans;
-    int64_t *vlans = xmalloc((n + p->n_flood_vlans + 1) * sizeof *vlans);
-    bool changed = false;
+    unsigned long *have, *want;
+    bool changed;
 
-    if (n) {
-        memcpy(vlans, br->flood_vlans, n * sizeof *vlans);
+    if (!p->flood_vlans) {
+        return false;
     }
-    for (size_t i = 0; i < p->n_flood_vlans; i++) {
-        bool found = false;
-
-        for (size_t k = 0; k < br->n_flood_vlans && !found; k++) {
-            found = br->flood_vlans[k] == p->flood_vlans[i];
-        }
-        if (!found) {
-            vlans[n++] = p->flood_vlans[i];
-            changed = true;
-        }
+    have = vlan_bitmap_from_array(br->flood_vlans, br->n_flood_vlans);
+    want = vlan_bitmap_clone(p->flood_vlans);
+    if (have) {
+        bitmap_or(want, have, 4096);
     }
+    changed = !vlan_bitmap_equal(want, have);
     if (changed) {
-        n = sort_vlans(vlans, n);
+        int64_t *vlans = xmalloc(bitmap_count1(want, 4096) * sizeof *vlans);
+        size_t n = 0, vlan;
+
+        BITMAP_FOR_EACH_1 (vlan, 4096, want) {
+            vlans[n++] = vlan;
+        }
         ovsrec_bridge_set_flood_vlans(br, vlans, n);
         VLOG_INFO("%s: %s floods its provider VLANs rather than learning "
                   "MACs on them (%"PRIuSIZE" VLANs)", p->name, br->name, n);
+        free(vlans);
     }
-    free(vlans);
+    bitmap_free(have);
+    bitmap_free(want);
     return changed;
 }
 

@@ -12,8 +12,6 @@
 #define PROVISION_H 1
 
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
 struct ds;
 struct pipeline_ports;
@@ -47,8 +45,9 @@ void provision_destroy(struct provision *);
 #define PROVISION_CONTROLLER_MAX_BACKOFF_MS 4000
 void provision_set_controller(struct provision *, const char *target);
 
-/* Makes sure the uplink bridge floods rather than learns on 'vlans' (its
- * flood_vlans column): the provider VLANs of the pipeline's VLAN networks
+/* Makes sure the uplink bridge floods rather than learns on 'vlans' (a
+ * 4096-bit VLAN bitmap as in OVS's vlan-bitmap.h, NULL for none; copied)
+ * (its flood_vlans column): the provider VLANs of the pipeline's VLAN networks
  * (and so of elastic IPs).  On such a VLAN the uplink bridge has one cable
  * and the patch port, so learning tells it nothing that flooding would not,
  * and what it learned goes stale when a port migrates: once a MAC was
@@ -58,8 +57,8 @@ void provision_set_controller(struct provision *, const char *target);
  * those frames never reach the integration bridge or a hold
  * (docs/migration.md).  VLANs are added, never removed: the bridge is the
  * operator's. */
-void provision_set_flood_vlans(struct provision *, const uint16_t *vlans,
-                               size_t n);
+void provision_set_flood_vlans(struct provision *,
+                               const unsigned long *vlans);
 
 void provision_run(struct provision *);
 void provision_wait(struct provision *);
