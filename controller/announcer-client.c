@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jsonrpc.h"
+#include "kernel-neigh.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "openvswitch/list.h"
@@ -26,6 +27,8 @@ struct call {
     uint64_t token;
     struct json *id;            /* NULL once answered. */
     char *port;                 /* For a registration, its port. */
+    uint64_t neigh_gen;         /* For a neighbours/set, the generation of
+                                 * the peers it sent, else 0. */
     bool ok;
     char *text;
 };
@@ -44,6 +47,13 @@ struct announcer_client {
     unsigned int seqno;         /* Session the registrations went to. */
     struct shash registrations; /* Port -> struct registration. */
     struct ovs_list calls;      /* struct call. */
+
+    /* Tunnel neighbours: the newest "neighbours/set" parameters. */
+    struct json *neigh_params;  /* [BRIDGE, "IP=MAC"...], or NULL. */
+    size_t n_peers;
+    uint64_t neigh_gen;         /* Incremented whenever they change. */
+    unsigned int neigh_ok_seqno; /* Session they were confirmed on, or 0. */
+    uint64_t neigh_ok_gen;      /* Newest generation ever confirmed. */
     uint64_t next_token;
     char *last_error;
 };
@@ -90,6 +100,7 @@ announcer_client_destroy(struct announcer_client *ac)
             free(r);
         }
         shash_destroy(&ac->registrations);
+        json_destroy(ac->neigh_params);
         jsonrpc_session_close(ac->session);
         free(ac->last_error);
         free(ac->host);
@@ -136,6 +147,57 @@ send_call(struct announcer_client *ac, const char *method,
     call->port = nullable_xstrdup(port);
     ovs_list_push_back(&ac->calls, &call->node);
     return wanted ? call->token : 1;
+}
+
+/* Sends the newest tunnel neighbours. */
+static void
+send_neighbours(struct announcer_client *ac)
+{
+    struct call *call;
+
+    ac->neigh_ok_seqno = 0;
+    if (send_call(ac, "neighbours/set", json_clone(ac->neigh_params), NULL,
+                  false)) {
+        call = CONTAINER_OF(ovs_list_back(&ac->calls), struct call, node);
+        call->neigh_gen = ac->neigh_gen;
+    }
+}
+
+void
+announcer_client_set_neighbours(struct announcer_client *ac,
+                                const char *bridge,
+                                const struct kernel_neigh *peers, size_t n)
+{
+    struct json *params = json_array_create_empty();
+
+    json_array_add(params, json_string_create(bridge));
+    for (size_t i = 0; i < n; i++) {
+        json_array_add(params, json_string_create_nocopy(
+                           xasprintf(IP_FMT"="ETH_ADDR_FMT,
+                                     IP_ARGS(peers[i].ip),
+                                     ETH_ADDR_ARGS(peers[i].mac))));
+    }
+    if (ac->neigh_params && json_equal(params, ac->neigh_params)) {
+        json_destroy(params);
+        return;
+    }
+    json_destroy(ac->neigh_params);
+    ac->neigh_params = params;
+    ac->n_peers = n;
+    ac->neigh_gen++;
+    send_neighbours(ac);
+}
+
+bool
+announcer_client_neighbours_synced(const struct announcer_client *ac)
+{
+    if (!ac->neigh_params || ac->neigh_ok_gen != ac->neigh_gen) {
+        return false;
+    }
+    /* An agent that went away leaves what it set where it set it; one that
+     * is back must confirm them again (it may be a new one). */
+    return (!jsonrpc_session_is_connected(ac->session)
+            || ac->neigh_ok_seqno == jsonrpc_session_get_seqno(ac->session));
 }
 
 static uint64_t
@@ -271,7 +333,17 @@ handle_reply(struct announcer_client *ac, const struct jsonrpc_msg *msg)
                        || call->text[len - 1] == ' ')) {
             call->text[--len] = '\0';
         }
-        if (call->port) {
+        if (call->neigh_gen) {
+            if (call->ok && call->neigh_gen == ac->neigh_gen) {
+                ac->neigh_ok_seqno = jsonrpc_session_get_seqno(ac->session);
+                ac->neigh_ok_gen = call->neigh_gen;
+            } else if (!call->ok) {
+                free(ac->last_error);
+                ac->last_error = xasprintf("neighbours/set: %s", call->text);
+                VLOG_WARN_RL(&rl, "%s: agent %s: %s", ac->host, ac->target,
+                             ac->last_error);
+            }
+        } else if (call->port) {
             struct registration *r = shash_find_data(&ac->registrations,
                                                      call->port);
             if (r && call->ok) {
@@ -314,9 +386,12 @@ announcer_client_run(struct announcer_client *ac)
             }
         }
         if (jsonrpc_session_is_connected(ac->session)) {
-            VLOG_INFO("%s: connected to announcer %s", ac->host, ac->target);
+            VLOG_INFO("%s: connected to agent %s", ac->host, ac->target);
             SHASH_FOR_EACH (node, &ac->registrations) {
                 send_registration(ac, node->data, false);
+            }
+            if (ac->neigh_params) {
+                send_neighbours(ac);
             }
         }
     }
@@ -355,6 +430,13 @@ announcer_client_format_status(const struct announcer_client *ac,
                   jsonrpc_session_is_connected(ac->session)
                   ? "connected" : "not connected",
                   shash_count(&ac->registrations), n_ok);
+    if (ac->neigh_params) {
+        ds_put_format(s, ", tunnel neighbours: %"PRIuSIZE" peers %s",
+                      ac->n_peers, !announcer_client_neighbours_synced(ac)
+                      ? "not confirmed yet"
+                      : jsonrpc_session_is_connected(ac->session) ? "set"
+                      : "set when it was last connected");
+    }
     if (ac->last_error) {
         ds_put_format(s, ", last error: %s", ac->last_error);
     }

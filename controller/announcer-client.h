@@ -1,8 +1,11 @@
-/* The controller's side of one host's announcer (cutover-announcer, the
- * DPDK fast path of gratuitous/): a JSON-RPC session to its control socket.
+/* The controller's side of one host's agent (cutover-announcer, the DPDK
+ * fast path of gratuitous/ and what must happen on the host itself): a
+ * JSON-RPC session to its control socket, over the network (ssl:, tcp:)
+ * or a unix socket where it is local.
  *
- * Registrations are remembered and sent again whenever the session
- * reconnects (an announcer that restarted has forgotten them), so a
+ * Registrations and tunnel neighbours are remembered and sent again
+ * whenever the session reconnects (an agent that restarted has forgotten
+ * them), so a
  * migration prepared before a restart can still be announced.  Other calls
  * (announcer/fire) are sent once: the caller learns the outcome with
  * announcer_client_result(). */
@@ -15,6 +18,7 @@
 #include <stdint.h>
 
 struct ds;
+struct kernel_neigh;
 
 /* 'target' is a stream name (unix:FILE, tcp:IP:PORT). */
 struct announcer_client *announcer_client_create(const char *host,
@@ -38,6 +42,17 @@ void announcer_client_withdraw(struct announcer_client *, const char *port);
 /* Whether 'port''s registration was confirmed on the current session. */
 bool announcer_client_is_registered(const struct announcer_client *,
                                     const char *port);
+
+/* The host's tunnel peers, to set on its uplink bridge 'bridge'
+ * ("neighbours/set BRIDGE IP=MAC...", see neighbours.h): sent now if they
+ * changed, and again after every reconnection. */
+void announcer_client_set_neighbours(struct announcer_client *,
+                                     const char *bridge,
+                                     const struct kernel_neigh *, size_t n);
+/* Whether the agent confirmed the newest peers (its ovs-vswitchd and
+ * kernel have them all): on the current session, or, while it is not
+ * connected, when it last was (what it set stays on the host). */
+bool announcer_client_neighbours_synced(const struct announcer_client *);
 
 /* Sends "announcer/fire PORT".  Returns a token, or 0 if not connected. */
 uint64_t announcer_client_fire(struct announcer_client *, const char *port);

@@ -23,6 +23,7 @@
 #include "bitmap.h"
 #include "cli.h"
 #include "command-line.h"
+#include "fatal-signal.h"
 #include "flow-set.h"
 #include "lib/cutover-nb-idl.h"
 #include "model-idl.h"
@@ -34,6 +35,7 @@
 #include "ovsdb-idl.h"
 #include "packets.h"
 #include "pipeline.h"
+#include "stream-ssl.h"
 #include "table.h"
 #include "timeval.h"
 #include "util.h"
@@ -366,11 +368,10 @@ cmd_host_add(struct ctl_ctx *ctx)
 {
     struct kv kvs[] = {
         { .key = "dpid" }, { .key = "openflow" }, { .key = "ovsdb" },
-        { .key = "provider-mac" }, { .key = "vswitchd" }, { .key = "netns" },
-        { .key = "announcer" },
+        { .key = "provider-mac" }, { .key = "agent" },
     };
     const char *name = ctx->argv[0], *ip = ctx->argv[1];
-    const char *dpid, *openflow, *ovsdb, *mac, *vswitchd, *netns, *announcer;
+    const char *dpid, *openflow, *ovsdb, *mac, *agent;
     const struct nbrec_host *h;
     struct nbrec_host *row;
 
@@ -381,9 +382,7 @@ cmd_host_add(struct ctl_ctx *ctx)
     openflow = kv_get(&kvs[1]);
     ovsdb = kv_get(&kvs[2]);
     mac = kv_get(&kvs[3]);
-    vswitchd = kv_get(&kvs[4]);
-    netns = kv_get(&kvs[5]);
-    announcer = kv_get(&kvs[6]);
+    agent = kv_get(&kvs[4]);
     if (ctl_check(ctx, nb_check_name("host", name))
         || ctl_check(ctx, nb_check_ipv4("tunnel IP", ip, NULL))
         || (dpid && ctl_check(ctx, nb_check_datapath_id(dpid)))
@@ -391,9 +390,7 @@ cmd_host_add(struct ctl_ctx *ctx)
         || (openflow && ctl_check(ctx, check_openflow_target(openflow)))
         || (ovsdb && ctl_check(ctx, nb_check_target("ovsdb", ovsdb)))
         || (mac && ctl_check(ctx, nb_check_mac("provider-mac", mac)))
-        || (vswitchd && ctl_check(ctx, nb_check_unixctl(vswitchd)))
-        || (netns && ctl_check(ctx, nb_check_name("netns", netns)))
-        || (announcer && ctl_check(ctx, nb_check_announcer(announcer)))) {
+        || (agent && ctl_check(ctx, nb_check_agent(agent)))) {
         goto out;
     }
     NBREC_HOST_FOR_EACH (h, ctx->idl) {
@@ -425,9 +422,7 @@ cmd_host_add(struct ctl_ctx *ctx)
     nbrec_host_set_openflow_target(row, openflow);
     nbrec_host_set_ovsdb_target(row, ovsdb);
     nbrec_host_set_provider_mac(row, mac);
-    nbrec_host_set_vswitchd_unixctl(row, vswitchd);
-    nbrec_host_set_netns(row, netns);
-    nbrec_host_set_announcer(row, announcer);
+    nbrec_host_set_agent(row, agent);
 out:
     kvs_destroy(kvs, ARRAY_SIZE(kvs));
 }
@@ -486,9 +481,7 @@ cmd_host_list(struct ctl_ctx *ctx)
     table_add_column(&t, "OPENFLOW");
     table_add_column(&t, "OVSDB");
     table_add_column(&t, "PROVIDER_MAC");
-    table_add_column(&t, "VSWITCHD");
-    table_add_column(&t, "NETNS");
-    table_add_column(&t, "ANNOUNCER");
+    table_add_column(&t, "AGENT");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_host *h = rows[i];
 
@@ -499,9 +492,7 @@ cmd_host_list(struct ctl_ctx *ctx)
         table_cell(&t, "%s", opt_string(h->openflow_target));
         table_cell(&t, "%s", opt_string(h->ovsdb_target));
         table_cell(&t, "%s", opt_string(h->provider_mac));
-        table_cell(&t, "%s", opt_string(h->vswitchd_unixctl));
-        table_cell(&t, "%s", opt_string(h->netns));
-        table_cell(&t, "%s", opt_string(h->announcer));
+        table_cell(&t, "%s", opt_string(h->agent));
     }
     table_print(&t, &table_style);
     table_destroy(&t);
@@ -1475,7 +1466,7 @@ static const struct ctl_command commands[] = {
     { "show", 0, 0, false, cmd_show, "", "everything, as a tree" },
     { "host-add", 2, 8, true, cmd_host_add,
       "NAME TUNNEL_IP [dpid=HEX16] [openflow=TARGET] [ovsdb=TARGET] "
-      "[provider-mac=MAC] [vswitchd=SOCKET] [netns=NAME] [announcer=TARGET]",
+      "[provider-mac=MAC] [agent=TARGET]",
       "add a hypervisor" },
     { "host-del", 1, 1, true, cmd_host_del, "NAME", "remove a hypervisor" },
     { "host-list", 0, 0, false, cmd_host_list, "", "list hypervisors" },
@@ -1538,6 +1529,11 @@ Options:\n\
   -t, --timeout=SECS   give up after SECS seconds (default 10; 0: never)\n\
   -f, --format=FORMAT  list output: table (default), list, csv, json, html\n\
   --no-headings        no column headings\n\
+  -p, --private-key=FILE  SSL: this client's private key (an ssl:\n\
+                       database needs all three)\n\
+  -c, --certificate=FILE  SSL: its certificate, signed by a CA the\n\
+                       database trusts\n\
+  -C, --ca-cert=FILE   SSL: the CA certificate that signed the database's\n\
   -h, --help           this help\n\
   -V, --version        print the version\n", DEFAULT_DB);
 }
@@ -1549,6 +1545,7 @@ parse_options(int argc, char *argv[])
         OPT_DB = UCHAR_MAX + 1,
         TABLE_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
+        SSL_OPTION_ENUMS,
     };
     static const struct option long_options[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -1557,6 +1554,7 @@ parse_options(int argc, char *argv[])
         {"version", no_argument, NULL, 'V'},
         TABLE_LONG_OPTIONS,
         VLOG_LONG_OPTIONS,
+        STREAM_SSL_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     char *tmp = ovs_cmdl_long_options_to_short_options(long_options);
@@ -1564,6 +1562,7 @@ parse_options(int argc, char *argv[])
      * with '-'. */
     char *short_options = xasprintf("+%s", tmp);
     const char *name;
+    int ssl_given = 0;          /* Bits: 1 key, 2 certificate, 4 CA. */
 
     free(tmp);
     for (;;) {
@@ -1590,6 +1589,24 @@ parse_options(int argc, char *argv[])
             exit(0);
         case 'V':
             cli_print_version();
+        case 'p':
+            stream_ssl_set_private_key_file(optarg);
+            ssl_given |= 1;
+            break;
+        case 'c':
+            stream_ssl_set_certificate_file(optarg);
+            ssl_given |= 2;
+            break;
+        case 'C':
+            stream_ssl_set_ca_cert_file(optarg, false);
+            ssl_given |= 4;
+            break;
+        case OPT_SSL_PROTOCOLS:
+            stream_ssl_set_protocols(optarg);
+            break;
+        case OPT_SSL_CIPHERS:
+            stream_ssl_set_ciphers(optarg);
+            break;
         TABLE_OPTION_HANDLERS(&table_style)
         VLOG_OPTION_HANDLERS
         default:
@@ -1603,6 +1620,12 @@ parse_options(int argc, char *argv[])
         if (!db || !*db) {
             db = DEFAULT_DB;
         }
+    }
+    if (!strncmp(db, "ssl:", 4) && ssl_given != 7) {
+        cli_usage_error("%s is an SSL database: give this client's "
+                        "--private-key (-p), --certificate (-c) and the "
+                        "CA's --ca-cert (-C)%s", db,
+                        ssl_given ? ", all three" : "");
     }
     if (optind >= argc) {
         cli_usage_error("a command is required");
@@ -1639,6 +1662,8 @@ main(int argc, char *argv[])
     vlog_set_levels_from_string_assert("reconnect:emer");
     vlog_set_levels_from_string_assert("jsonrpc:emer");
     cmd = parse_options(argc, argv);
+    /* A peer that closes an SSL connection must not kill us. */
+    fatal_ignore_sigpipe();
 
     idl = ovsdb_idl_create(db, &nbrec_idl_class, true, true);
     deadline = timeout_sec ? time_msec() + timeout_sec * 1000LL : LLONG_MAX;
@@ -1702,8 +1727,12 @@ main(int argc, char *argv[])
         if (time_msec() >= deadline) {
             ovs_error(0, "cannot reach the northbound database at %s within "
                       "%d s (%s); is it running? (--db or CUTOVER_NB_DB "
-                      "name it)", db, timeout_sec,
-                      ovs_retval_to_string(ovsdb_idl_get_last_error(idl)));
+                      "name it)%s", db, timeout_sec,
+                      ovs_retval_to_string(ovsdb_idl_get_last_error(idl)),
+                      !strncmp(db, "ssl:", 4)
+                      ? "; over SSL, does it trust the CA of this client's "
+                        "certificate, and does --ca-cert name the CA of its?"
+                      : "");
             status = 1;
             break;
         }

@@ -159,6 +159,9 @@ Options:\n\
                              certificate of the CA), ptcp:PORT:IP (no\n\
                              authentication: an IP is required) or\n\
                              punix:FILE (may be repeated)\n\
+  --socket-group=GROUP       the group of the unix control sockets (mode\n\
+                             0660: the daemon's user and GROUP may\n\
+                             connect; default: the daemon's group)\n\
   --private-key=FILE, --certificate=FILE, --ca-cert=FILE\n\
                              SSL, for ssl: and pssl: OpenFlow targets, --db\n\
                              and --remote\n\
@@ -206,6 +209,7 @@ parse_options(int argc, char *argv[])
         OPT_UPLINK_BRIDGE,
         OPT_DATAPATH_TYPE,
         OPT_REMOTE,
+        OPT_SOCKET_GROUP,
         OPT_SWITCHOVER_TIMEOUT,
         OPT_STEP_TIMEOUT,
         OPT_GRACE,
@@ -225,6 +229,7 @@ parse_options(int argc, char *argv[])
         {"uplink-bridge", required_argument, NULL, OPT_UPLINK_BRIDGE},
         {"datapath-type", required_argument, NULL, OPT_DATAPATH_TYPE},
         {"remote", required_argument, NULL, OPT_REMOTE},
+        {"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
         {"switchover-timeout", required_argument, NULL,
          OPT_SWITCHOVER_TIMEOUT},
         {"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
@@ -266,6 +271,9 @@ parse_options(int argc, char *argv[])
             break;
         case OPT_DATAPATH_TYPE:
             provision_cfg.datapath_type = optarg;
+            break;
+        case OPT_SOCKET_GROUP:
+            control_set_socket_group(optarg);
             break;
         case OPT_REMOTE:
             control_parse_remote(optarg, &remotes, &n_remotes);
@@ -421,9 +429,8 @@ sync_hosts(struct cutoverd *d)
             struct kernel_neigh *peers;
             size_t n = host_peers(d, h, &peers);
 
-            hostctl_set_neighbours(hc, h->vswitchd_unixctl, h->netns,
-                                   peers, n);
-            hostctl_set_announcer(hc, h->announcer);
+            hostctl_set_neighbours(hc, peers, n);
+            hostctl_set_agent(hc, h->agent);
             free(peers);
         }
         set_host_error(d, h->name, error);
@@ -806,6 +813,11 @@ main(int argc, char *argv[])
     error = unixctl_server_create(unixctl_path, &unixctl);
     if (error) {
         ovs_fatal(error, "cannot listen on control socket %s", unixctl_path);
+    }
+    error = control_fix_socket(unixctl_path);
+    if (error) {
+        ovs_fatal(error, "cannot set the mode or group of control socket %s",
+                  unixctl_path);
     }
     servers = xcalloc(n_remotes, sizeof *servers);
     for (size_t i = 0; i < n_remotes; i++) {

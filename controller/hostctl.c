@@ -14,7 +14,6 @@
 #include "kernel-neigh.h"
 #include "model.h"
 #include "nb-check.h"
-#include "neighbours.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "packet-announce.h"
@@ -34,8 +33,9 @@ struct hostctl {
     char *openflow_target;
     struct provision *provision;        /* NULL without an OVSDB target. */
     struct installer *installer;
-    struct neighbours *neighbours;
-    struct announcer_client *announcer; /* NULL if the host has none. */
+    struct announcer_client *announcer; /* The agent, NULL if none. */
+    struct kernel_neigh *peers;         /* Tunnel neighbours, for the agent. */
+    size_t n_peers;
     struct packet_announce *packet_announce; /* Through 'installer'. */
 
     /* The host's ports ('have_ports' false until provisioning first knew
@@ -65,9 +65,6 @@ hostctl_create(const char *name, const struct provision_config *cfg)
                            PIPELINE_COOKIE(PIPELINE_C_LOCATION, 0),
                            PIPELINE_COOKIE_CLASS_MASK);
     hc->packet_announce = packet_announce_create(name, hc->installer);
-    hc->neighbours = neighbours_create(name, (cfg && cfg->uplink_bridge
-                                              ? cfg->uplink_bridge
-                                              : "br-phy"));
     pipeline_ports_init(&hc->ports);
     return hc;
 }
@@ -79,8 +76,8 @@ hostctl_destroy(struct hostctl *hc)
         provision_destroy(hc->provision);
         packet_announce_destroy(hc->packet_announce);
         installer_destroy(hc->installer);
-        neighbours_destroy(hc->neighbours);
         announcer_client_destroy(hc->announcer);
+        free(hc->peers);
         pipeline_ports_destroy(&hc->ports);
         free(hc->ovsdb_target);
         free(hc->openflow_target);
@@ -168,15 +165,33 @@ hostctl_update_ports(struct hostctl *hc)
     return changed;
 }
 
+/* The bridge whose tunnel neighbours are pre-resolved, or NULL if none
+ * is: the controller's provisioning has no uplink bridge. */
+static const char *
+neighbours_bridge(const struct hostctl *hc)
+{
+    return (!hc->cfg ? "br-phy" : hc->cfg->uplink_bridge);
+}
+
+/* Sends the tunnel peers to the agent, if there is one and they are
+ * pre-resolved (sent only if they changed: announcer-client.h). */
+static void
+push_neighbours(struct hostctl *hc)
+{
+    if (hc->announcer && neighbours_bridge(hc)) {
+        announcer_client_set_neighbours(hc->announcer, neighbours_bridge(hc),
+                                        hc->peers, hc->n_peers);
+    }
+}
+
 void
-hostctl_set_neighbours(struct hostctl *hc, const char *vswitchd_unixctl,
-                       const char *netns, const struct kernel_neigh *peers,
+hostctl_set_neighbours(struct hostctl *hc, const struct kernel_neigh *peers,
                        size_t n)
 {
-    neighbours_set_config(hc->neighbours,
-                          hc->cfg && !hc->cfg->uplink_bridge
-                          ? NULL : vswitchd_unixctl, netns);
-    neighbours_set_peers(hc->neighbours, peers, n);
+    free(hc->peers);
+    hc->peers = n ? xmemdup(peers, n * sizeof *peers) : NULL;
+    hc->n_peers = n;
+    push_neighbours(hc);
 }
 
 bool
@@ -184,7 +199,6 @@ hostctl_run(struct hostctl *hc)
 {
     installer_run(hc->installer);
     packet_announce_run(hc->packet_announce);
-    neighbours_run(hc->neighbours);
     if (hc->announcer) {
         announcer_client_run(hc->announcer);
     }
@@ -200,7 +214,6 @@ hostctl_wait(struct hostctl *hc)
 {
     installer_wait(hc->installer);
     packet_announce_wait(hc->packet_announce);
-    neighbours_wait(hc->neighbours);
     if (hc->announcer) {
         announcer_client_wait(hc->announcer);
     }
@@ -263,7 +276,7 @@ hostctl_is_synced(const struct hostctl *hc)
 {
     return (hc->computed_seqno
             && installer_confirmed_seqno(hc->installer) >= hc->computed_seqno
-            && neighbours_is_synced(hc->neighbours));
+            && hostctl_neighbours_synced(hc));
 }
 
 void
@@ -357,11 +370,16 @@ hostctl_format_status(const struct hostctl *hc, struct ds *s)
     } else if (!hc->computed_seqno) {
         ds_put_cstr(s, "not computed\n");
     } else {
+        /* The agent's DPDK port has an iface-id too; it is no VM's. */
+        bool agent_port = simap_contains(&hc->ports.ifaces,
+                                         PIPELINE_ANNOUNCER_IFACE_ID);
+
         hostctl_format_sync(hc, s);
         ds_put_format(s, ", %"PRIuSIZE" flows computed in %"PRIu64" us, "
-                      "%"PRIuSIZE" VM interfaces\n",
+                      "%"PRIuSIZE" VM interfaces%s\n",
                       hc->n_flows, hc->compute_usec,
-                      simap_count(&hc->ports.ifaces));
+                      simap_count(&hc->ports.ifaces) - agent_port,
+                      agent_port ? " and the agent's port" : "");
     }
     if (hc->n_conflicts) {
         ds_put_format(s, "  %"PRIuSIZE" flows conflicted (inconsistent "
@@ -374,11 +392,23 @@ hostctl_format_status(const struct hostctl *hc, struct ds *s)
     }
     ds_put_cstr(s, "  installer ");
     installer_format_status(hc->installer, s);
-    ds_put_cstr(s, "\n  neighbours ");
-    neighbours_format_status(hc->neighbours, s);
+    ds_put_format(s, "\n  neighbours %s: %"PRIuSIZE" peers, ", hc->name,
+                  hc->n_peers);
+    if (!neighbours_bridge(hc)) {
+        ds_put_cstr(s, "not pre-resolved (no uplink bridge)");
+    } else if (!hc->announcer) {
+        ds_put_cstr(s, "not pre-resolved (no agent)");
+    } else {
+        ds_put_format(s, "%s by the agent on %s",
+                      !announcer_client_neighbours_synced(hc->announcer)
+                      ? "not confirmed yet"
+                      : announcer_client_is_connected(hc->announcer) ? "set"
+                      : "set (before the agent went away)",
+                      neighbours_bridge(hc));
+    }
     ds_put_char(s, '\n');
     if (hc->announcer) {
-        ds_put_cstr(s, "  announcer ");
+        ds_put_cstr(s, "  agent ");
         announcer_client_format_status(hc->announcer, s);
         ds_put_char(s, '\n');
     }
@@ -430,7 +460,8 @@ hostctl_is_connected(const struct hostctl *hc)
 bool
 hostctl_neighbours_synced(const struct hostctl *hc)
 {
-    return neighbours_is_synced(hc->neighbours);
+    return (!hc->announcer || !neighbours_bridge(hc)
+            || announcer_client_neighbours_synced(hc->announcer));
 }
 
 unsigned int
@@ -471,7 +502,7 @@ hostctl_get_readback(const struct hostctl *hc)
 }
 
 void
-hostctl_set_announcer(struct hostctl *hc, const char *target)
+hostctl_set_agent(struct hostctl *hc, const char *target)
 {
     char *full = (!target ? NULL
                   : strchr(target, ':') ? xstrdup(target)
@@ -483,6 +514,7 @@ hostctl_set_announcer(struct hostctl *hc, const char *target)
                                          : NULL))) {
         announcer_client_destroy(hc->announcer);
         hc->announcer = full ? announcer_client_create(hc->name, full) : NULL;
+        push_neighbours(hc);
     }
     free(full);
 }

@@ -42,11 +42,11 @@ void hostctl_destroy(struct hostctl *);
 char *hostctl_set_targets(struct hostctl *, const char *ovsdb_target,
                           const char *openflow_target);
 
-/* Underlay neighbour pre-resolution (datapath/neighbours.h): the host's
- * ovs-vswitchd control socket (NULL: none), its kernel's network namespace
- * (NULL: the controller's), and the tunnel peers. */
-void hostctl_set_neighbours(struct hostctl *, const char *vswitchd_unixctl,
-                            const char *netns,
+/* Underlay neighbour pre-resolution (gratuitous/neighbours.h): the host's
+ * tunnel peers, which its agent sets on the host (the controller sends
+ * them there: hostctl_set_agent()).  A host without an agent, or a
+ * controller without an uplink bridge, does without. */
+void hostctl_set_neighbours(struct hostctl *,
                             const struct kernel_neigh *peers, size_t n);
 
 /* Runs provisioning and the installer.  Returns true if the host's ports
@@ -65,7 +65,7 @@ void hostctl_flush(struct hostctl *);
 bool hostctl_compute(struct hostctl *, const struct model *);
 
 /* Whether the switch has confirmed the newest flows computed for it and,
- * if they are pre-resolved, the host's tunnel neighbours are all set. */
+ * if the host has an agent, the agent has set every tunnel neighbour. */
 bool hostctl_is_synced(const struct hostctl *);
 
 /* The audit of the host's flows (installer_set_audit()): every
@@ -103,7 +103,8 @@ uint64_t hostctl_update_port(struct hostctl *, const struct model *,
 /* Whether the switch confirmed the flows of sequence number 'seqno'. */
 bool hostctl_is_confirmed(const struct hostctl *, uint64_t seqno);
 bool hostctl_is_connected(const struct hostctl *);
-/* Whether the host's tunnel neighbours are set (or not managed). */
+/* Whether the host's tunnel neighbours are set (or not pre-resolved: no
+ * agent). */
 bool hostctl_neighbours_synced(const struct hostctl *);
 /* The OpenFlow port of the VM interface with iface-id 'port' here, or 0. */
 unsigned int hostctl_iface_ofport(const struct hostctl *, const char *port);
@@ -115,9 +116,11 @@ void hostctl_promote_incoming(struct hostctl *, const char *port);
 void hostctl_hold(struct hostctl *, bool hold);
 const struct dp_flow_set *hostctl_get_readback(const struct hostctl *);
 
-/* The host's announcer (cutover-announcer's control socket), or NULL if it
- * has none.  The returned client belongs to the hostctl. */
-void hostctl_set_announcer(struct hostctl *, const char *target);
+/* The host's agent (cutover-announcer's control connection, Host.agent: a
+ * stream target, or an absolute file name for a unix socket), or NULL if
+ * it has none: it announces, holds and sets tunnel neighbours on the host.
+ * The returned client belongs to the hostctl. */
+void hostctl_set_agent(struct hostctl *, const char *target);
 struct announcer_client *hostctl_announcer(const struct hostctl *);
 
 /* The host's announcements as packet-outs through its OpenFlow connection

@@ -9,8 +9,6 @@ datapath_libdatapath_la_SOURCES = \
 	datapath/flow-set.h \
 	datapath/installer.c \
 	datapath/installer.h \
-	datapath/neighbours.c \
-	datapath/neighbours.h \
 	datapath/of-listener.c \
 	datapath/of-listener.h \
 	datapath/pipeline.c \

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,6 +311,83 @@ announcer_parse_hold_replay(int argc, const char *const argv[],
     }
     if (hr->stopped) {
         hr->cutoff_ns = (hr->stopped_us - hr->margin_us) * 1000LL;
+    }
+    return NULL;
+}
+
+/* Whether 'name' may be a network device's name (what the kernel takes:
+ * 1 to IFNAMSIZ - 1 bytes, no '/', no white space, not "." or ".."). */
+static bool
+is_device_name(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (!len || len >= IFNAMSIZ || !strcmp(name, ".")
+        || !strcmp(name, "..")) {
+        return false;
+    }
+    for (const char *p = name; *p; p++) {
+        if (*p == '/' || *p == ':' || isspace((unsigned char) *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+char *
+announcer_parse_neighbours(int argc, const char *const argv[],
+                           struct announcer_neighbours *an)
+{
+    memset(an, 0, sizeof *an);
+    if (argc < 1) {
+        return xstrdup("expected BRIDGE [IP=MAC...]");
+    }
+    if (!is_device_name(argv[0])) {
+        return xasprintf("bridge '%.32s' is not a network device name "
+                         "(1 to %d characters, no '/', ':' or spaces)",
+                         argv[0], IFNAMSIZ - 1);
+    }
+    if (argc - 1 > ANNOUNCER_MAX_PEERS) {
+        return xasprintf("%d peers, at most %d", argc - 1,
+                         ANNOUNCER_MAX_PEERS);
+    }
+    an->bridge = argv[0];
+    an->peers = xcalloc(MAX(argc - 1, 1), sizeof *an->peers);
+    for (int i = 1; i < argc; i++) {
+        struct kernel_neigh *peer = &an->peers[an->n_peers];
+        const char *eq = strchr(argv[i], '=');
+        char ip[INET_ADDRSTRLEN];
+        size_t len = eq ? eq - argv[i] : 0;
+
+        if (!eq || len >= sizeof ip) {
+            goto bad_peer;
+        }
+        memcpy(ip, argv[i], len);
+        ip[len] = '\0';
+        if (!ip_parse(ip, &peer->ip) || !peer->ip
+            || !eth_addr_from_string(eq + 1, &peer->mac)
+            || eth_addr_is_zero(peer->mac)
+            || eth_addr_is_multicast(peer->mac)) {
+            goto bad_peer;
+        }
+        for (size_t j = 0; j < an->n_peers; j++) {
+            if (an->peers[j].ip == peer->ip) {
+                char *error = xasprintf("peer "IP_FMT" given twice",
+                                        IP_ARGS(peer->ip));
+                free(an->peers);
+                memset(an, 0, sizeof *an);
+                return error;
+            }
+        }
+        an->n_peers++;
+        continue;
+
+    bad_peer:
+        free(an->peers);
+        memset(an, 0, sizeof *an);
+        return xasprintf("peer '%.48s' is not IP=MAC (a tunnel IPv4 address "
+                         "and a unicast MAC, e.g. "
+                         "172.16.0.12=02:00:ac:10:00:0c)", argv[i]);
     }
     return NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "frames.h"
 #include "hold.h"
+#include "kernel-neigh.h"
 #include "openvswitch/compiler.h"
 #include "openvswitch/types.h"
 #include "schedule.h"
@@ -86,6 +87,25 @@ struct announcer_hold_replay {
  * NULL or an error message to free. */
 char *announcer_parse_hold_replay(int argc, const char *const argv[],
                                   struct announcer_hold_replay *)
+    OVS_WARN_UNUSED_RESULT;
+
+/* Peers one "neighbours/set" may carry: a hundred hosts' worth many times
+ * over; the request's size bound (CONTROL_MAX_REQUEST) comes first. */
+#define ANNOUNCER_MAX_PEERS 4096
+
+/* One "neighbours/set" command, parsed. */
+struct announcer_neighbours {
+    const char *bridge;         /* Points into argv. */
+    struct kernel_neigh *peers; /* Malloc()ed, to free. */
+    size_t n_peers;
+};
+
+/* Parses the arguments of "neighbours/set": BRIDGE [IP=MAC...], the
+ * uplink bridge (a network device name) and every peer's tunnel IPv4
+ * address and MAC, each address once.  Returns NULL, or an error message to
+ * free ('*an' then holds nothing to free). */
+char *announcer_parse_neighbours(int argc, const char *const argv[],
+                                 struct announcer_neighbours *an)
     OVS_WARN_UNUSED_RESULT;
 
 #endif /* announcer-args.h */

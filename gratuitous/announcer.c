@@ -15,6 +15,11 @@
  * it sends as if each VM had sent it (docs/pipeline.md); or it is any
  * other DPDK device (docs/cutover-announcer.8).
  *
+ * The daemon is also the host's agent for what must happen on the host
+ * itself: the hold and replay of a migrating port's frames
+ * (announcer-hold.c) and the tunnel neighbours (announcer-neigh.c), which
+ * the controller, on another machine, cannot set.
+ *
  * One thread, one poll loop (OVS's poll_block()): the control socket (OVS
  * unixctl), the schedules' timers and the fatal signals.  Control and
  * transmission never race, so nothing is locked: a registration is
@@ -28,8 +33,9 @@
  *
  * Control commands (ovs-appctl -t SOCKET COMMAND): announcer/register,
  * announcer/fire, announcer/withdraw, announcer/show, announcer/list,
- * hold/start, hold/replay, hold/release, hold/stop, hold/show, exit.  Their arguments and replies are a fixed protocol (cutoverd calls
- * them): see docs/cutover-announcer.8. */
+ * hold/start, hold/replay, hold/release, hold/stop, hold/show,
+ * neighbours/set, neighbours/show, exit.  Their arguments and replies are
+ * a fixed protocol (cutoverd calls them): see docs/cutover-announcer.8. */
 
 #include <config.h>
 
@@ -43,10 +49,12 @@
 #include "announcer-args.h"
 #include "announcer-dpdk.h"
 #include "announcer-hold.h"
+#include "announcer-neigh.h"
 #include "cli.h"
 #include "command-line.h"
 #include "control.h"
 #include "daemon.h"
+#include "dirs.h"
 #include "fatal-signal.h"
 #include "frames.h"
 #include "openvswitch/dynamic-string.h"
@@ -74,6 +82,8 @@ VLOG_DEFINE_THIS_MODULE(announcer);
 
 /* Options. */
 static const char *unixctl_path;
+static const char *vswitchd_unixctl; /* --ovs-vswitchd, or NULL: found
+                                      * through its pidfile. */
 static char **remotes;          /* --remote: control listeners for
                                  * cutoverd. */
 static size_t n_remotes;
@@ -128,6 +138,7 @@ struct announcer {
     uint64_t n_latencies;       /* Ever recorded. */
 
     struct announcer_holds *holds; /* Migrating ports' frames. */
+    struct announcer_neigh *neigh; /* The host's tunnel neighbours. */
 
     bool exiting;
     bool destroyed;
@@ -153,6 +164,13 @@ Options:\n\
                              TLS: the peer needs a certificate of the\n\
                              CA), ptcp:PORT:IP (no authentication: an IP\n\
                              is required), punix:FILE; repeatable\n\
+  --socket-group=GROUP       the group of the unix control sockets (mode\n\
+                             0660: the daemon's user and GROUP may\n\
+                             connect; default: the daemon's group)\n\
+  --ovs-vswitchd=SOCKET      the host's ovs-vswitchd control socket, where\n\
+                             tunnel neighbours are set (default: found\n\
+                             as ovs-appctl finds it, from ovs-vswitchd.pid\n\
+                             in %s)\n\
   --port-id=N                the DPDK port to send on (default: 0)\n\
   --max-frames=N             frames that can be registered, the mempool's\n\
                              size (default: %d, at most %u)\n\
@@ -160,7 +178,8 @@ Options:\n\
                              (default: %d, at most %u)\n\
   --replay-window=N          frames a replay or release has in the switch\n\
                              at once (default: %d, 1 to %d)\n",
-           program_name, program_name, DEFAULT_UNIXCTL, DEFAULT_MAX_FRAMES,
+           program_name, program_name, DEFAULT_UNIXCTL, ovs_rundir(),
+           DEFAULT_MAX_FRAMES,
            MAX_MAX_FRAMES, DEFAULT_HOLD_FRAMES, MAX_MAX_FRAMES,
            ANNOUNCER_HOLDS_DEFAULT_WINDOW, ANNOUNCER_HOLDS_MAX_WINDOW);
     daemon_usage();
@@ -175,7 +194,8 @@ Commands (ovs-appctl -t SOCKET ...): announcer/register PORT MAC [ADDR...]\n\
 [step=MS]; announcer/fire PORT...; announcer/withdraw PORT; announcer/show\n\
 [PORT]; announcer/list; hold/start PORT ID [bytes=N] [age=MS]; hold/replay\n\
 PORT [stopped=S.US] [margin=MS]; hold/release PORT; hold/stop PORT;\n\
-hold/show [PORT]; exit.  See cutover-announcer(8).\n");
+hold/show [PORT]; neighbours/set BRIDGE [IP=MAC...]; neighbours/show;\n\
+exit.  See cutover-announcer(8).\n");
 }
 
 /* Parses the application's options, those after "--". */
@@ -189,6 +209,8 @@ parse_options(int argc, char *argv[])
         OPT_HOLD_FRAMES,
         OPT_REPLAY_WINDOW,
         OPT_REMOTE,
+        OPT_SOCKET_GROUP,
+        OPT_OVS_VSWITCHD,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -200,6 +222,8 @@ parse_options(int argc, char *argv[])
         {"hold-frames", required_argument, NULL, OPT_HOLD_FRAMES},
         {"replay-window", required_argument, NULL, OPT_REPLAY_WINDOW},
         {"remote", required_argument, NULL, OPT_REMOTE},
+        {"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
+        {"ovs-vswitchd", required_argument, NULL, OPT_OVS_VSWITCHD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -234,8 +258,19 @@ parse_options(int argc, char *argv[])
             replay_window = cli_parse_uint("--replay-window", optarg, 1,
                                            ANNOUNCER_HOLDS_MAX_WINDOW);
             break;
+        case OPT_SOCKET_GROUP:
+            control_set_socket_group(optarg);
+            break;
         case OPT_REMOTE:
             control_parse_remote(optarg, &remotes, &n_remotes);
+            break;
+        case OPT_OVS_VSWITCHD:
+            if (optarg[0] != '/') {
+                cli_usage_error("--ovs-vswitchd: '%s' is not an absolute "
+                                "file name (ovs-vswitchd's control "
+                                "socket)", optarg);
+            }
+            vswitchd_unixctl = optarg;
             break;
         case 'h':
             usage();
@@ -738,6 +773,8 @@ announcer_destroy(void *a_)
     a->destroyed = true;
     announcer_holds_destroy(a->holds);
     a->holds = NULL;
+    announcer_neigh_destroy(a->neigh);
+    a->neigh = NULL;
     SHASH_FOR_EACH_SAFE (node, next, &a->ports) {
         struct ann_port *p = node->data;
 
@@ -780,6 +817,11 @@ main(int argc, char *argv[])
     error = unixctl_server_create(unixctl_path, &unixctl);
     if (error) {
         ovs_fatal(error, "cannot listen on control socket %s", unixctl_path);
+    }
+    error = control_fix_socket(unixctl_path);
+    if (error) {
+        ovs_fatal(error, "cannot set the mode or group of control socket %s",
+                  unixctl_path);
     }
     servers = xcalloc(n_remotes + 1, sizeof *servers);
     for (size_t i = 0; i < n_remotes; i++) {
@@ -824,6 +866,7 @@ main(int argc, char *argv[])
     control_register("exit", "", 0, 0, announcer_exit, &a);
     a.holds = announcer_holds_create(&(struct hold_limits)
                                      HOLD_LIMITS_DEFAULT, replay_window);
+    a.neigh = announcer_neigh_create(vswitchd_unixctl);
     daemonize_complete();
     VLOG_INFO("ready on %s, %u frames", unixctl_path, max_frames);
 
@@ -833,6 +876,7 @@ main(int argc, char *argv[])
             control_server_run(servers[i]);
         }
         announcer_holds_run(a.holds);
+        announcer_neigh_run(a.neigh);
         announcer_run(&a);
         if (a.exiting) {
             break;
@@ -843,6 +887,7 @@ main(int argc, char *argv[])
         }
         announcer_wait(&a);
         announcer_holds_wait(a.holds);
+        announcer_neigh_wait(a.neigh);
         poll_block();
     }
 

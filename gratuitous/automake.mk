@@ -16,6 +16,8 @@ gratuitous_libgratuitous_la_SOURCES = \
 	gratuitous/frames.h \
 	gratuitous/hold.c \
 	gratuitous/hold.h \
+	gratuitous/neighbours.c \
+	gratuitous/neighbours.h \
 	gratuitous/packet-out.c \
 	gratuitous/packet-out.h \
 	gratuitous/schedule.c \
@@ -34,7 +36,9 @@ gratuitous_cutover_announcer_SOURCES = \
 	gratuitous/announcer-dpdk.c \
 	gratuitous/announcer-dpdk.h \
 	gratuitous/announcer-hold.c \
-	gratuitous/announcer-hold.h
+	gratuitous/announcer-hold.h \
+	gratuitous/announcer-neigh.c \
+	gratuitous/announcer-neigh.h
 gratuitous_cutover_announcer_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
 gratuitous_cutover_announcer_LDADD = \
 	gratuitous/libgratuitous.la lib/libcutover.la $(OVS_LIBADD) \

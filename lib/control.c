@@ -13,9 +13,12 @@
 #include "control.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "jsonrpc.h"
@@ -46,6 +49,9 @@ static struct shash commands = SHASH_INITIALIZER(&commands);
 /* Whether control_shutdown() was called: requests are refused from then
  * on, without reaching their handlers. */
 static bool shutting_down;
+
+/* The group control_fix_socket() gives unix sockets, or -1: the daemon's. */
+static gid_t socket_group = (gid_t) -1;
 
 struct control_conn {
     struct ovs_list node;       /* In its server's 'conns'. */
@@ -150,6 +156,39 @@ control_parse_remote(const char *name, char ***remotes, size_t *n)
 }
 
 void
+control_set_socket_group(const char *group)
+{
+    struct group *gr;
+    char *end;
+    unsigned long gid;
+
+    errno = 0;
+    gid = strtoul(group, &end, 10);
+    if (*group && !*end && !errno) {
+        socket_group = gid;
+        return;
+    }
+    gr = getgrnam(group);
+    if (!gr) {
+        cli_usage_error("--socket-group: no group '%s' on this machine",
+                        group);
+    }
+    socket_group = gr->gr_gid;
+}
+
+int
+control_fix_socket(const char *path)
+{
+    if (chmod(path, 0660)) {
+        return errno;
+    }
+    if (socket_group != (gid_t) -1 && chown(path, -1, socket_group)) {
+        return errno;
+    }
+    return 0;
+}
+
+void
 control_shutdown(void)
 {
     shutting_down = true;
@@ -247,13 +286,27 @@ control_server_create(const char *name, struct control_server **serverp)
     if (error) {
         return error;
     }
+    if (!strncmp(name, "punix:", 6)) {
+        error = control_fix_socket(name + 6);
+        if (error) {
+            VLOG_ERR("%s: cannot set the socket's mode or group: %s",
+                     name + 6, ovs_strerror(error));
+            pstream_close(listener);
+            return error;
+        }
+    }
     *serverp = xzalloc(sizeof **serverp);
     (*serverp)->listener = listener;
     ovs_list_init(&(*serverp)->conns);
     /* With the port it got, for a ptcp:0 or pssl:0. */
-    VLOG_INFO("control commands on %s%s", pstream_get_name(listener),
-              !strncmp(name, "ptcp:", 5)
-              ? " (not authenticated: for a trusted network)" : "");
+    if (!strncmp(name, "ptcp:", 5)) {
+        VLOG_WARN("control commands on %s: NOT AUTHENTICATED, anyone who "
+                  "can reach it may run every command: only for a trusted "
+                  "network (pssl: authenticates clients)",
+                  pstream_get_name(listener));
+    } else {
+        VLOG_INFO("control commands on %s", pstream_get_name(listener));
+    }
     return 0;
 }
 

@@ -63,6 +63,17 @@ const char *control_req_name(const struct control_req *);
  * the CA). */
 char *control_check_remote(const char *name);
 
+/* Unix sockets (the daemon's unixctl socket, punix: listeners) are made
+ * mode 0660 by control_fix_socket(): their owner (the daemon's user) and
+ * their group may connect, nobody else.  control_set_socket_group() (a
+ * daemon's --socket-group option) names that group, by name or number, so
+ * that a VMM's hook running as another user can be let in without root;
+ * it exits with a usage error if there is no such group.  Without it the
+ * group is the daemon's own. */
+void control_set_socket_group(const char *group);
+/* Returns 0 or a positive errno. */
+int control_fix_socket(const char *path) OVS_WARN_UNUSED_RESULT;
+
 /* For a daemon's --remote option: checks 'name' (control_check_remote())
  * and appends it to the '*n' names in '*remotes', or exits with a usage
  * error that says what is wrong. */

@@ -4,16 +4,13 @@
 #include "kernel-neigh.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/neighbour.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/neighbour.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "openvswitch/vlog.h"
 #include "util.h"
@@ -43,79 +40,48 @@ kernel_neigh_nl_error(int nlerr, const char *what)
     return error;
 }
 
-/* Opens a route netlink socket in network namespace 'netns' (NULL: ours).
- * A netlink socket stays in the namespace it was made in, so this thread
- * only visits 'netns' while connecting. */
+/* Opens a route netlink socket in our own network namespace: the caller
+ * runs on the host whose neighbours it sets (the host's agent). */
 static int
-open_socket(const char *netns, struct nl_sock **sockp, char **errorp)
+open_socket(struct nl_sock **sockp, char **errorp)
 {
     struct nl_sock *sock = nl_socket_alloc();
-    int self = -1, target = -1, error = 0, nlerr;
+    int nlerr;
 
     *sockp = NULL;
     if (!sock) {
         *errorp = xstrdup("out of memory for a netlink socket");
         return ENOMEM;
     }
-    if (netns) {
-        char *path = xasprintf("/var/run/netns/%s", netns);
-
-        self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        target = open(path, O_RDONLY | O_CLOEXEC);
-        free(path);
-        if (self < 0 || target < 0 || setns(target, CLONE_NEWNET)) {
-            error = errno;
-            *errorp = xasprintf("cannot enter network namespace %s: %s",
-                                netns, ovs_strerror(error));
-            goto out;
-        }
-    }
     nlerr = nl_connect(sock, NETLINK_ROUTE);
-    if (netns && setns(self, CLONE_NEWNET)) {
-        /* Cannot happen: we come back to where we were. */
-        ovs_fatal(errno, "cannot return from network namespace %s", netns);
-    }
     if (nlerr < 0) {
-        error = kernel_neigh_nl_error(nlerr, "netlink connect");
-        *errorp = xasprintf("cannot open a route netlink socket%s%s: %s",
-                            netns ? " in network namespace " : "",
-                            netns ? netns : "", nl_geterror(nlerr));
-    }
+        int error = kernel_neigh_nl_error(nlerr, "netlink connect");
 
-out:
-    if (self >= 0) {
-        close(self);
-    }
-    if (target >= 0) {
-        close(target);
-    }
-    if (error) {
+        *errorp = xasprintf("cannot open a route netlink socket: %s",
+                            nl_geterror(nlerr));
         nl_socket_free(sock);
-    } else {
-        *sockp = sock;
+        return error;
     }
-    return error;
+    *sockp = sock;
+    return 0;
 }
 
 int
-kernel_neigh_set(const char *netns, const char *dev,
-                 const struct kernel_neigh *neighs, size_t n, char **errorp)
+kernel_neigh_set(const char *dev, const struct kernel_neigh *neighs, size_t n, char **errorp)
 {
     struct rtnl_link *link = NULL;
     struct nl_sock *sock;
     int error, nlerr, ifindex;
 
     *errorp = NULL;
-    error = open_socket(netns, &sock, errorp);
+    error = open_socket(&sock, errorp);
     if (error) {
         return error;
     }
     nlerr = rtnl_link_get_kernel(sock, 0, dev, &link);
     if (nlerr < 0) {
         error = kernel_neigh_nl_error(nlerr, dev);
-        *errorp = xasprintf("no device %s%s%s: %s", dev,
-                            netns ? " in network namespace " : "",
-                            netns ? netns : "", nl_geterror(nlerr));
+        *errorp = xasprintf("no device %s: %s", dev, nl_geterror(nlerr));
         goto out;
     }
     ifindex = rtnl_link_get_ifindex(link);

@@ -17,12 +17,11 @@ struct kernel_neigh {
 };
 
 /* Makes each of 'neighs' a permanent neighbour entry (replacing any other
- * entry for its address) on device 'dev' of network namespace 'netns' (a
- * name under /var/run/netns, or NULL for the caller's own).  Stops at the
+ * entry for its address) on device 'dev' of the caller's network namespace
+ * (the host's agent runs on the host it sets them for).  Stops at the
  * first failure.  Returns 0 or a positive errno value, with a message
  * naming what failed in '*errorp' (to free; NULL on success). */
-int kernel_neigh_set(const char *netns, const char *dev,
-                     const struct kernel_neigh *neighs, size_t n,
-                     char **errorp);
+int kernel_neigh_set(const char *dev, const struct kernel_neigh *neighs,
+                     size_t n, char **errorp);
 
 #endif /* kernel-neigh.h */

@@ -124,25 +124,11 @@ nb_check_target(const char *what, const char *target)
 }
 
 char *
-nb_check_unixctl(const char *path)
-{
-    if (path[0] != '/' || strstr(path, "/../") || path[1] == '\0') {
-        return xasprintf("vswitchd '%s' is not the absolute file name of "
-                         "ovs-vswitchd's control socket (e.g. "
-                         "/var/run/openvswitch/ovs-vswitchd.ctl)", path);
-    }
-    return NULL;
-}
-
-char *
-nb_check_announcer(const char *target)
+nb_check_agent(const char *target)
 {
     if (target[0] == '/') {
-        char *error = nb_check_unixctl(target);
-
-        if (error) {
-            free(error);
-            return xasprintf("announcer '%s' is not an absolute file name",
+        if (strstr(target, "/../") || target[1] == '\0') {
+            return xasprintf("agent '%s' is not an absolute file name",
                              target);
         }
         return NULL;
@@ -151,8 +137,8 @@ nb_check_announcer(const char *target)
         && !stream_verify_name(target)) {
         return NULL;
     }
-    return xasprintf("announcer '%s' is not where a controller can reach "
-                     "the host's daemon (expected ssl:IP:PORT, tcp:IP:PORT, "
+    return xasprintf("agent '%s' is not where a controller can reach "
+                     "the host's agent (expected ssl:IP:PORT, tcp:IP:PORT, "
                      "unix:FILE or a socket's absolute file name)", target);
 }
 

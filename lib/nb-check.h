@@ -44,12 +44,10 @@ char *nb_check_ipv6(const char *what, const char *ip, struct in6_addr *addr);
 char *nb_check_datapath_id(const char *dpid);
 char *nb_check_target(const char *what, const char *target);
 
-/* Host.vswitchd_unixctl: an absolute file name. */
-char *nb_check_unixctl(const char *path);
-/* A Host.announcer: where the controller reaches the host's daemon, an
- * active stream (ssl:IP:PORT, tcp:IP:PORT, unix:FILE) or the absolute name
- * of a unix socket (as unix:FILE). */
-char *nb_check_announcer(const char *target);
+/* A Host.agent: where the controller reaches the host's agent
+ * (cutover-announcer), an active stream (ssl:IP:PORT, tcp:IP:PORT,
+ * unix:FILE) or the absolute name of a unix socket (as unix:FILE). */
+char *nb_check_agent(const char *target);
 
 /* Where a host's integration bridge meets the controller, for
  * Host.openflow_target 'target'.  Either the controller connects to the

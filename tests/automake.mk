@@ -173,6 +173,7 @@ INTEGRATION_TESTS = \
 	tests/integration/announcer.sh \
 	tests/integration/announcer-hold.sh \
 	tests/integration/announcer-remote.sh \
+	tests/integration/deploy-ssl.sh \
 	tests/integration/announce-packet-out.sh \
 	tests/integration/blackout.sh \
 	tests/integration/underlay-spoof.sh

@@ -22,6 +22,7 @@ TEST_LABS=()
 TEST_NETNS=()
 TEST_PIDS=()
 TEST_LOGS=()
+NB_OPTS=()
 TEST_TMP=$(mktemp -d "/tmp/cutover-test-$TEST_NAME.XXXXXX")
 
 test_cleanup() {
@@ -223,10 +224,11 @@ rte_eth_dev_count_avail() = '$n_ports'): $(grep -i -m1 -E 'af_packet|error|fail'
 }
 
 # announcer_start NS IFACE [OPTION...]: cutover-announcer in namespace NS
-# on DPDK net_af_packet over IFACE, with the EAL prefix $DPDK_PREFIX (the
-# caller's trap removes /var/run/dpdk/$DPDK_PREFIX), its files in
-# $TEST_TMP/announcer; OPTIONs go after '--'.  Sets ANN_CTL and ANN_PID;
-# ann COMMAND... and ann_err COMMAND... talk to it.
+# (one of the test's own, not a lab host: lab hosts have theirs,
+# announcer_host_start) on DPDK net_af_packet over IFACE, with the EAL
+# prefix $DPDK_PREFIX (the caller's trap removes /var/run/dpdk/$DPDK_PREFIX),
+# its files in $TEST_TMP/announcer; OPTIONs go after '--'.  Sets ANN_CTL and
+# ANN_PID; ann COMMAND... and ann_err COMMAND... talk to it.
 announcer_start() {
     local ns=$1 iface=$2 a=$TEST_TMP/announcer
     shift 2
@@ -252,22 +254,27 @@ require_announcer() {
     [ -x "$ANNOUNCER" ] || skip "$ANNOUNCER is not built"
 }
 
-# announcer_host_start N [OPTION...]: host hN's DPDK daemon as a deployment
-# plugs it: a veth ann0/ann1 in the host's namespace, ann0 in its br-int as
-# the announcer's port (iface-id cutover-announcer), cutover-announcer on
-# ann1 (announcer_start, with OPTIONs).
+# announcer_host_start N [OPTION...]: host hN's agent (a lab made with
+# --no-agent has none), plugged as the lab plugs every host's
+# (lab_start_agent, with OPTIONs).  Sets ANN_CTL, ANN_PID and DPDK_PREFIX.
 announcer_host_start() {
-    local n=$1 ns i
+    local n=$1 d
     shift
-    ns=$(lab_host_ns "$LAB_P" "$n")
-    check "h$n: veth" ip -n "$ns" link add ann0 type veth peer name ann1
-    for i in ann0 ann1; do
-        check "h$n: $i quiet" ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
-        check "h$n: $i up" ip -n "$ns" link set "$i" up
-    done
-    check "h$n: ann0 in br-int" lab_vsctl "$LAB_P" "$n" add-port br-int ann0 \
-        -- set interface ann0 external_ids:iface-id=cutover-announcer
-    announcer_start "$ns" ann1 "$@"
+    d=$(lab_host_dir "$LAB_P" "$n")
+    TEST_LOGS+=("$d/log/cutover-agent.log")
+    lab_start_agent "$LAB_P" "$n" "$top_builddir/gratuitous/cutover-announcer" \
+        "$@" || fail "h$n: the agent did not start (DPDK's net_af_packet works here: the probe above)"
+    agent_use "$n"
+}
+
+# agent_use N: ann and ann_err talk to host hN's agent: sets ANN_CTL,
+# ANN_PID and DPDK_PREFIX (its EAL prefix).
+agent_use() {
+    local d
+    d=$(lab_host_dir "$LAB_P" "$1")
+    ANN_CTL=$(lab_agent_ctl "$LAB_P" "$1")
+    ANN_PID=$(cat "$d/run/cutover-agent.pid")
+    DPDK_PREFIX=$LAB_P-h$1
 }
 
 # vm1_runs_on N: of vm1's two instances (migration_world), the one on hN
@@ -373,15 +380,25 @@ wait_for() {
 }
 
 # nb_start: a northbound database of this test's own (a real ovsdb-server
-# with cutover's schema), stopped at exit.  Sets NB_DB and exports
-# CUTOVER_NB_DB.
+# with cutover's schema), stopped at exit.  Sets NB_DB (its unix socket,
+# for cutoverctl) and exports CUTOVER_NB_DB.  In a lab ($LAB_P set) it runs
+# on the controller's machine and also listens on the management network:
+# NB_REMOTE is where cutoverd, there too, reaches it.  The array NB_OPTS,
+# if set, holds more ovsdb-server options (an SSL listener and its keys).
 nb_start() {
-    local d=$TEST_TMP/nb
+    local d=$TEST_TMP/nb netns=() remote=()
     require_cmds ovsdb-tool ovsdb-server
     mkdir -p "$d"
     ovsdb-tool create "$d/nb.db" "$top_srcdir/lib/cutover.ovsschema" \
         || fail "cannot create the northbound database"
-    ovsdb-server "$d/nb.db" --remote="punix:$d/nb.sock" \
+    NB_REMOTE=unix:$d/nb.sock
+    if [ -n "${LAB_P:-}" ]; then
+        netns=(ip netns exec "$(lab_ctl_ns "$LAB_P")")
+        remote=(--remote="ptcp:6641:$(lab_ctl_ip)")
+        NB_REMOTE=tcp:$(lab_ctl_ip):6641
+    fi
+    "${netns[@]}" ovsdb-server "$d/nb.db" --remote="punix:$d/nb.sock" "${remote[@]}" \
+        "${NB_OPTS[@]}" \
         --pidfile="$d/nb.pid" --unixctl="$d/nb.ctl" --log-file="$d/nb.log" \
         --detach --no-chdir -vconsole:off 2>>"$d/nb.stderr" \
         || fail "cannot start ovsdb-server for the northbound database"
@@ -398,12 +415,27 @@ require_controller() {
     [ -x "$top_builddir/controller/cutoverd" ] || skip "cutoverd is not built"
 }
 
-# controller_lab_up N [LAB-UP OPTIONS]: a lab of N hosts (test_lab_up) and
-# the northbound database (nb_start), as the controller's tests start.
-# Sets P (the lab's prefix).
+# controller_lab_up N [--no-agent] [LAB-UP OPTIONS]: a lab of N hosts
+# (test_lab_up) in deployment mode, as the controller's tests start: every
+# host runs its agent (unless --no-agent; skips if DPDK's net_af_packet
+# does not work here), and the northbound database (nb_start) runs on the
+# controller's machine.  Sets P (the lab's prefix).
 controller_lab_up() {
-    test_lab_up "$@"
+    local n=$1 agent=(--agent "$top_builddir/gratuitous/cutover-announcer")
+    shift
+    if [ "${1:-}" = --no-agent ]; then
+        agent=()
+        shift
+    else
+        require_announcer
+        require_dpdk_af_packet
+    fi
+    test_lab_up "$n" "${agent[@]}" "$@"
     P=$LAB_P
+    for i in $(seq "$n"); do
+        [ -f "$(lab_host_dir "$P" "$i")/run/cutover-agent.pid" ] \
+            && TEST_LOGS+=("$(lab_host_dir "$P" "$i")/log/cutover-agent.log")
+    done
     nb_start
 }
 
@@ -425,7 +457,9 @@ wait_until() {
 # loaded 2-core machine must not fail a functional test by being slow;
 # tests of the timeout say timeout=MS).  Sets CUTOVERD_CTL (its
 # control socket) and CUTOVERD_LOG, whose end 'fail' prints.  It runs in
-# network namespace $CUTOVERD_NETNS if that is set.
+# network namespace $CUTOVERD_NETNS if that is set, else on the lab's
+# controller machine, and reaches the northbound database at $NB_REMOTE
+# there.
 : "${CUTOVER_TEST_SWITCHOVER_TIMEOUT:=5000}"
 cutoverd_start() {
     local d=$TEST_TMP/cutoverd netns=()
@@ -433,8 +467,14 @@ cutoverd_start() {
     CUTOVERD_CTL=$d/cutoverd.ctl
     CUTOVERD_LOG=$d/cutoverd.log
     rm -f "$d/cutoverd.pid"
-    [ -n "${CUTOVERD_NETNS:-}" ] && netns=(ip netns exec "$CUTOVERD_NETNS")
-    "${netns[@]}" "$top_builddir/controller/cutoverd" --db="$NB_DB" \
+    local db=$NB_DB
+    if [ -n "${CUTOVERD_NETNS:-}" ]; then
+        netns=(ip netns exec "$CUTOVERD_NETNS")
+    elif [ -n "${LAB_P:-}" ]; then
+        netns=(ip netns exec "$(lab_ctl_ns "$LAB_P")")
+        db=$NB_REMOTE
+    fi
+    "${netns[@]}" "$top_builddir/controller/cutoverd" --db="$db" \
         --unixctl="$CUTOVERD_CTL" --pidfile="$d/cutoverd.pid" \
         --log-file="$CUTOVERD_LOG" --detach --no-chdir -vconsole:off \
         -vfile:info --switchover-timeout="$CUTOVER_TEST_SWITCHOVER_TIMEOUT" \
@@ -487,32 +527,43 @@ cutoverd_flows_in_sync() {
     done
 }
 
-# cutoverd_host_add N OPENFLOW: lab host N (of lab $LAB_P) in the
-# northbound database, with its OVSDB, its OpenFlow target, its provider
-# MAC, and its ovs-vswitchd's control socket and network namespace for
-# neighbour pre-resolution; extra arguments are passed on (announcer=...).
-# OPENFLOW is a socket file name in the host's run directory (cutoverd
-# connects to unix:FILE) or a whole target (with a colon: punix:FILE...).
-# Hosts listed in $CUTOVER_TEST_PASSIVE_HOSTS (numbers) given a socket file
-# name get the passive target punix:RUNDIR/cutoverd.openflow instead: the
-# switch connects to cutoverd.
+# cutoverd_host_add N OPENFLOW [ARG...]: lab host N (of lab $LAB_P) in the
+# northbound database as a deployment registers it: its OVSDB, OpenFlow
+# target and agent on the management network (tcp:), and its provider MAC;
+# extra ARGs are passed on (agent=TARGET replaces the lab's, no-agent
+# leaves it out).  OPENFLOW is a whole target (with a colon), br-int.mgmt
+# (the bridge's own unix socket, unix:RUNDIR/br-int.mgmt, where a bridge
+# listens without a controller), or any other word for
+# tcp:MGMT_IP:6653, where cutoverd connects and provisioning makes the
+# bridge listen.  Hosts listed in $CUTOVER_TEST_PASSIVE_HOSTS (numbers)
+# given a word get the passive target ptcp:(6660+N):CONTROLLER_IP instead:
+# the switch connects to cutoverd.
 cutoverd_host_add() {
-    local n=$1 target=$2 d
+    local n=$1 target=$2 d args=() agent=yes a
     shift 2
     d=$(lab_host_dir "$LAB_P" "$n")
     case $target in
         *:*) ;;
+        br-int.mgmt) target=unix:$d/run/br-int.mgmt ;;
         *) if [[ " ${CUTOVER_TEST_PASSIVE_HOSTS:-} " = *" $n "* ]]; then
-               target=punix:$d/run/cutoverd.openflow
+               target=ptcp:$((6660 + n)):$(lab_ctl_ip)
            else
-               target=unix:$d/run/$target
+               target=tcp:$(lab_mgmt_ip "$n"):6653
            fi ;;
     esac
+    for a in "$@"; do
+        case $a in
+            no-agent) agent=no ;;
+            agent=*) agent=no; args+=("$a") ;;
+            *) args+=("$a") ;;
+        esac
+    done
+    if [ "$agent" = yes ] && [ -f "$d/run/cutover-agent.pid" ]; then
+        args+=("agent=tcp:$(lab_mgmt_ip "$n"):$LAB_AGENT_PORT")
+    fi
     "$top_builddir/controller/cutoverctl" host-add "h$n" \
-        "$(lab_host_ip "$n")" "ovsdb=unix:$d/run/db.sock" \
-        "openflow=$target" "provider-mac=$(lab_host_mac "$n")" \
-        "vswitchd=$d/run/ovs-vswitchd.ctl" \
-        "netns=$(lab_host_ns "$LAB_P" "$n")" "$@"
+        "$(lab_host_ip "$n")" "ovsdb=tcp:$(lab_mgmt_ip "$n"):$LAB_OVSDB_PORT" \
+        "openflow=$target" "provider-mac=$(lab_host_mac "$n")" "${args[@]}"
 }
 
 # routed_world: in lab $LAB_P with cutoverd running and hosts h1-h3, VPC
@@ -540,7 +591,7 @@ EOF
 
 # migration_world [H2-OPTION...]: what the migration tests share, in lab
 # $LAB_P with cutoverd running: hosts h1-h3 (extra arguments go to h2's
-# host-add, e.g. announcer=SOCKET), VPC vpc1 with subnet web, port vm1 (home
+# host-add, e.g. agent=TARGET or no-agent), VPC vpc1 with subnet web, port vm1 (home
 # h1, 10.0.0.5) with an instance on h1 and a second one (tag d, interface
 # vm1d, link down: a destination VMM waiting) on h2, and port vm2 (home h3,
 # 10.0.0.6) with its instance on h3.  Sets VM1_KEY, vm1's tunnel key.

@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drop(nb_check_mac("MAC", f[0]));
     drop(nb_check_datapath_id(f[0]));
     drop(nb_check_target("target", f[0]));
-    drop(nb_check_unixctl(f[0]));
+    drop(nb_check_agent(f[0]));
     nb_openflow_is_passive(f[0]);
     nb_migration_is_finished(f[0]);
 

@@ -21,7 +21,7 @@ DPDK_PREFIX=ct$$-announcer
 trap 'rc=$?; rm -rf "/var/run/dpdk/$DPDK_PREFIX"; (exit $rc); test_cleanup' EXIT
 require_dpdk_af_packet
 
-controller_lab_up 3 --no-neigh
+controller_lab_up 3 --no-agent --no-neigh
 cutoverd_start
 
 VM1_MAC=02:00:cb:00:71:05
@@ -62,7 +62,7 @@ for vm in vm1 vm2; do
 done
 
 step "h2's announcer: DPDK net_af_packet on ann1, ann0 in br-int as cutover-announcer"
-A=$TEST_TMP/announcer
+A=$(lab_host_dir "$P" 2)
 announcer_host_start 2 --max-frames=64
 check_eq "the announcer's DPDK run-time directory" \
     "$(ls -d "/var/run/dpdk/$DPDK_PREFIX")" "/var/run/dpdk/$DPDK_PREFIX"
@@ -204,9 +204,9 @@ step "SIGTERM: a clean stop"
 check "SIGTERM" kill -TERM "$ANN_PID"
 wait_until 10 "the announcer to stop" eval '! lab_alive "$ANN_PID"'
 [ -e "$ANN_CTL" ] && fail "the control socket is still there"
-[ -e "$A/announcer.pid" ] && fail "the pidfile is still there"
+[ -e "$A/run/cutover-agent.pid" ] && fail "the pidfile is still there"
 [ -e "/var/run/dpdk/$DPDK_PREFIX" ] && fail "/var/run/dpdk/$DPDK_PREFIX is still there"
-grep -q "terminating with signal 15" "$A/announcer.log" \
+grep -q "terminating with signal 15" "$A/log/cutover-agent.log" \
     || fail "the announcer's log does not say why it stopped"
 echo "ok: process, socket, pidfile and DPDK run-time directory gone"
 echo "PASS"

@@ -87,7 +87,7 @@ refuse 1 "tunnel IP 172.16.0.11 is host h1's already" host-add h9 172.16.0.11
 refuse 1 "datapath id 0000000000000001 is host h1's already" \
     host-add h9 172.16.0.19 dpid=0000000000000001
 refuse 1 "tunnel IP '172.16.0' is not an IPv4 address" host-add h9 172.16.0
-refuse 1 "unknown option 'dp' (expected dpid, openflow, ovsdb, provider-mac, vswitchd, netns, announcer)" \
+refuse 1 "unknown option 'dp' (expected dpid, openflow, ovsdb, provider-mac, agent)" \
     host-add h9 172.16.0.19 dp=1
 refuse 1 "openflow 'tcp6' is not a connection target" \
     host-add h9 172.16.0.19 openflow=tcp6
@@ -102,9 +102,9 @@ refuse 1 "OpenFlow target punix:/tmp/h9.openflow is host h9's already" \
 ctl host-add h8 172.16.0.18 openflow=ptcp:6653:172.16.0.1
 ctl host-del h8
 ctl host-del h9
-refuse 1 "vswitchd 'run/ovs-vswitchd.ctl' is not the absolute file name" \
-    host-add h9 172.16.0.19 vswitchd=run/ovs-vswitchd.ctl
-refuse 1 "netns" host-add h9 172.16.0.19 "netns=a b"
+refuse 1 "agent 'run/cutover-agent.ctl' is not where a controller can reach the host's agent" \
+    host-add h9 172.16.0.19 agent=run/cutover-agent.ctl
+refuse 1 "unknown option 'netns'" host-add h9 172.16.0.19 netns=h9
 refuse 1 "VNI 1001 is network vpc1's already" net-add vpc3 vxlan 1001
 refuse 1 "VLAN 100 is network provider's already" net-add prov2 vlan 100
 refuse 1 "network kind 'gre' is unknown" net-add vpc3 gre 7

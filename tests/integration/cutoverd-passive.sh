@@ -86,7 +86,7 @@ step "h1 passive (unix), h2 active, h3 passive (TCP)"
 check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
     "cookie=0x1234,table=7,priority=5,actions=drop"
 check "h1" cutoverd_host_add 1 "$H1_TARGET"
-check "h2" cutoverd_host_add 2 br-int.cutover
+check "h2" cutoverd_host_add 2 "unix:$(hd 2)/run/br-int.cutover"
 check "h3" cutoverd_host_add 3 "$H3_TARGET"
 wait_until 30 "3 hosts in sync" cutoverd_synced 3
 bridge_says 1 "unix:$(hd 1)/run/cutoverd.openflow" true

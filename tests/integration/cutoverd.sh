@@ -5,8 +5,8 @@
 # the flows are right; then the things a controller must survive: VM
 # interfaces that come and go, a port that moves, an ovs-vswitchd that
 # crashes and comes back empty (flows and tunnel neighbours restored: the
-# lab seeds no neighbours, cutoverd resolves them in advance, so even the
-# first packet through a tunnel arrives), the controller itself stopped (flows stay:
+# lab seeds no neighbours, cutoverd sends them to every host's agent, which
+# sets them in advance, so even the first packet through a tunnel arrives), the controller itself stopped (flows stay:
 # fail_mode=secure) and restarted, a host it cannot program.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_controller
@@ -36,18 +36,23 @@ host_status() {
 reach() {
     ip netns exec "$(lab_ns "$P" "$1")" ping -c 1 -W 2 -q "$2" >/dev/null
 }
-# True once host N's tunnel neighbours are set on both sides, in more than
-# MIN rounds (a round per connection to its ovs-vswitchd or change of
-# peers).
+# True once host N's agent has confirmed its 2 tunnel neighbours to
+# cutoverd and has them set on both sides, in more than MIN rounds (a round
+# per connection to its ovs-vswitchd or change of peers).
 neigh_synced() {
-    host_neigh "$1" | grep -q "2 peers, ovs-vswitchd connected: 2 set (.*), kernel in [^:]*: 2 set$" \
+    host_neigh "$1" | grep -q "2 peers, set by the agent on br-phy$" \
+        && agent_neigh "$1" | grep -q "^neighbours: 2 peers on br-phy, ovs-vswitchd connected at [^:]*:[^:]*: 2 set (.*), kernel: 2 set$" \
         && [ "$(neigh_rounds "$1")" -gt "$2" ]
 }
 neigh_rounds() {
-    host_neigh "$1" | grep -o '[0-9]* rounds' | grep -o '[0-9]*'
+    agent_neigh "$1" | grep -o '[0-9]* rounds' | grep -o '[0-9]*'
 }
 host_neigh() {
     cutoverd_ctl cutoverd/status | grep "^  neighbours h$1:"
+}
+# Host N's agent's own account (neighbours/show).
+agent_neigh() {
+    ovs-appctl -t "$(lab_agent_ctl "$P" "$1")" neighbours/show
 }
 # Pings until one answer comes (the first packets after a change may meet
 # an empty neighbour cache), within 10 s.
@@ -55,7 +60,7 @@ reach_soon() {
     wait_until 10 "$1 to reach $2" reach "$1" "$2"
 }
 
-step "hosts: h1 and h2 listen where cutoverd connects, h3 through br-int.mgmt"
+step "hosts: h1 and h2 listen on the management network where cutoverd connects, h3 through br-int.mgmt"
 # A foreign flow on h1, there before cutoverd knows h1 (not after: cutoverd
 # may reach h1 before the test adds it): its first bundle removes it.
 check "a foreign flow" lab_ofctl "$P" 1 add-flow br-int \
@@ -66,13 +71,14 @@ check "h3" cutoverd_host_add 3 br-int.mgmt
 wait_until 30 "3 hosts in sync" cutoverd_synced 3
 check_eq "h1's controller target" \
     "$(lab_vsctl "$P" 1 get controller br-int target)" \
-    "\"punix:$(hd 1)/run/br-int.cutover\""
+    "\"ptcp:6653:$(lab_mgmt_ip 1)\""
 check_eq "h3 has no controller target" \
     "$(lab_vsctl "$P" 3 get bridge br-int controller)" "[]"
 for i in 1 2 3; do
     wait_until 10 "h$i's neighbours" neigh_synced "$i" 0
 done
 host_neigh 1
+agent_neigh 1
 lab_appctl "$P" 1 ovs-vswitchd tnl/arp/show | grep -Eq "^$(lab_host_ip 2) +$(lab_host_mac 2) +br-phy" \
     || fail "h1's ovs-vswitchd has no neighbour entry for h2: $(lab_appctl "$P" 1 ovs-vswitchd tnl/arp/show)"
 check_eq "h1's kernel neighbour for h3" \
@@ -82,7 +88,7 @@ echo "ok: tunnel neighbours resolved in advance"
 for i in 1 2 3; do
     check_eq "h$i tunnel ports" \
         "$(lab_vsctl "$P" "$i" list-ports br-int | tr '\n' ' ')" \
-        "geneve0 patch-phy vxlan0 "
+        "ann0 geneve0 patch-phy vxlan0 "
 done
 lab_ofctl "$P" 1 dump-flows br-int | grep -q "cookie=0x1234" \
     && fail "the foreign flow survived the controller's first bundle"
@@ -143,7 +149,7 @@ wait_until 30 "h2 reconnected and refilled" eval \
     '[ "$(n_flows 2)" -gt 0 ] && cutoverd_synced 3'
 check_eq "h2: flows refilled" "$(n_flows 2)" "$(n_desired 2)"
 wait_until 30 "h2's neighbours set again" neigh_synced 2 "$rounds"
-host_neigh 2
+agent_neigh 2
 check "vm1 -> vm2 after the restart, first ping" reach vm1 10.0.1.5
 check "vm2 -> vm3 after the restart, first ping" reach vm2 10.0.0.6
 

@@ -14,9 +14,6 @@ require_controller
 require_announcer
 require_lossmeter
 require_root
-DPDK_PREFIX=ct$$-mighold
-trap 'rc=$?; rm -rf "/var/run/dpdk/$DPDK_PREFIX"; (exit $rc); test_cleanup' EXIT
-require_dpdk_af_packet
 controller_lab_up 3 --no-neigh
 H2=$(lab_host_ns "$P" 2)
 cutoverd_start
@@ -29,14 +26,12 @@ answers() {
     ip netns exec "$VM2" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
 }
 
-step "h2's DPDK daemon: net_af_packet on ann1, ann0 in br-int"
-A=$TEST_TMP/announcer
-announcer_host_start 2
+agent_use 2
 
-step "3 hosts (h2 with its daemon), vm1 on h1 and waiting on h2, vm2 on h3"
-migration_world "announcer=$A/announcer.ctl"
+step "3 hosts, each with its agent, vm1 on h1 and waiting on h2, vm2 on h3"
+migration_world
 wait_until 30 "hosts in sync" eval 'cutoverd_ctl cutoverd/status | grep -q "^hosts: 3 managed, 3 in sync"'
-wait_until 10 "h2's daemon connected" eval 'cutoverd_ctl cutoverd/status | grep -q "announcer unix:$A/announcer.ctl connected"'
+wait_until 10 "h2's daemon connected" eval 'cutoverd_ctl cutoverd/status | grep -q "agent tcp:$(lab_mgmt_ip 2):6655 connected"'
 # vm2 knows vm1's MAC: every frame it sends vm1 is one of the stream's.
 check "vm2's neighbour" ip -n "$VM2" neigh replace 10.0.0.5 \
     lladdr 02:00:0a:00:00:05 dev eth0 nud permanent
@@ -115,9 +110,9 @@ echo "$out" | grep -Eq "^vm1 active on h2 \(hold 1 on h2 replayed [0-9]+ frames 
 check "complete" mig complete vm1
 wait_until 10 "vm2 to reach vm1 on h2" answers
 
-step "back to h1 with the one-shot steps, no hold there"
-out=$(mig prepare vm1 h1) || fail "prepare: $out"
-echo "$out" | grep -q "hold: none: no announcer on h1" || fail "prepare's answer: $out"
+step "back to h1 with the one-shot steps, without a hold (hold=off)"
+out=$(mig prepare vm1 h1 hold=off) || fail "prepare: $out"
+echo "$out" | grep -q "hold: none (hold=off)" || fail "prepare's answer: $out"
 check "switchover" mig switchover vm1
 vm1_runs_on 1
 check "activate" mig activate vm1

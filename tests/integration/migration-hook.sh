@@ -16,13 +16,8 @@ for f in "$CTL" "$HOOK" "$ANNOUNCER" "$top_builddir/controller/cutoverd"; do
     [ -x "$f" ] || skip "$f is not built"
 done
 require_cmds python3 timeout
-DPDK_PREFIX=ct$$-mighook
-trap 'rc=$?; rm -rf "/var/run/dpdk/$DPDK_PREFIX"; (exit $rc); test_cleanup' EXIT
-require_dpdk_af_packet
-test_lab_up 3 --no-neigh
-P=$LAB_P
+controller_lab_up 3 --no-neigh
 H2=$(lab_host_ns "$P" 2)
-nb_start
 cutoverd_start
 
 mig() { cutoverd_ctl "migration/$@"; }
@@ -31,14 +26,12 @@ answers() {
     ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
 }
 
-step "h2's announcer: DPDK net_af_packet on ann1, ann0 in br-int"
-A=$TEST_TMP/announcer
-announcer_host_start 2
+agent_use 2
 
-step "3 hosts (h2 with its announcer), vm1 on h1 and waiting on h2, vm2 on h3"
-migration_world "announcer=$A/announcer.ctl"
+step "3 hosts, each with its agent, vm1 on h1 and waiting on h2, vm2 on h3"
+migration_world
 wait_until 30 "hosts in sync" eval 'cutoverd_ctl cutoverd/status | grep -q "^hosts: 3 managed, 3 in sync"'
-wait_until 10 "h2's announcer connected" eval 'cutoverd_ctl cutoverd/status | grep -q "announcer unix:$A/announcer.ctl connected"'
+wait_until 10 "h2's announcer connected" eval 'cutoverd_ctl cutoverd/status | grep -q "agent tcp:$(lab_mgmt_ip 2):6655 connected"'
 wait_until 10 "vm2 to reach vm1 on h1" answers
 
 step "cutover-hook qmp follows QEMU: prepare, switchover, migrate-continue, activate, complete"
@@ -61,7 +54,7 @@ TEST_LOGS+=("$D/err")
 wait_until 20 "the follower to be ready" grep -q "^ready" "$D/out"
 check_eq "prepared, announcements registered" \
     "$(mig show vm1 | sed -n '1s/^vm1: h1 -> h2, \([a-z]*\).*/\1/p')" prepared
-ann_show=$(ovs-appctl -t "$A/announcer.ctl" announcer/show)
+ann_show=$(ovs-appctl -t "$ANN_CTL" announcer/show)
 echo "$ann_show" | grep -q "vm1" || fail "the announcer has no vm1: $ann_show"
 kill -USR1 $SRC_PID
 wait $HOOK_PID
@@ -81,7 +74,7 @@ ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 down
 ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 up
 wait_until 10 "vm2 to reach vm1 on h2" answers
 check_eq "home" "$("$CTL" -f csv port-list | awk -F, '$1 == "vm1" {print $8}')" h2
-ovs-appctl -t "$A/announcer.ctl" announcer/show | grep -q "vm1" \
+ovs-appctl -t "$ANN_CTL" announcer/show | grep -q "vm1" \
     && fail "vm1's frames are still registered after complete"
 echo "ok: the follower drove the migration"
 

@@ -17,7 +17,7 @@ FAKE_ANNOUNCER=$top_srcdir/tests/harness/fake-announcer
 require_root
 require_announce
 require_cmds tcpdump tshark bridge python3 ovsdb-client
-controller_lab_up 3 --no-neigh
+controller_lab_up 3 --no-agent
 RPC=$TEST_TMP/rpc.sock
 cutoverd_start --remote="punix:$RPC"
 
@@ -94,8 +94,8 @@ done
 wait_until 30 "3 hosts in sync" cutoverd_synced 3
 wait_until 30 "h2's announcement flows" eval \
     '[ -n "$(table2_packets 2 "$VM3_MAC")" ] && [ -n "$(table2_packets 2 "$EIP_MAC")" ] && cutoverd_synced 3'
-cutoverd_ctl cutoverd/status | grep -q "announcer" \
-    && fail "a host has an announcer: $(cutoverd_ctl cutoverd/status)"
+cutoverd_ctl cutoverd/status | grep -q "^  agent " \
+    && fail "a host has an agent: $(cutoverd_ctl cutoverd/status)"
 
 # The physical switch first knows vm3's and the elastic IP's MACs on h1's
 # cable: where they lived before they moved.
@@ -215,10 +215,10 @@ fake_announcer() {
     test_bg "$ANN_PID"
     wait_for "$ANN"
     wait_until 30 "h1's announcer connected" eval \
-        'h_status 1 | grep -q "^  announcer unix:$ANN connected"'
+        'h_status 1 | grep -q "^  agent unix:$ANN connected"'
 }
 check "h1's announcer in the northbound database" ovsdb-client transact "$NB_DB" \
-    "[\"Cutover_Northbound\",{\"op\":\"update\",\"table\":\"Host\",\"where\":[[\"name\",\"==\",\"h1\"]],\"row\":{\"announcer\":\"$ANN\"}}]"
+    "[\"Cutover_Northbound\",{\"op\":\"update\",\"table\":\"Host\",\"where\":[[\"name\",\"==\",\"h1\"]],\"row\":{\"agent\":\"$ANN\"}}]"
 fake_announcer ok
 out=$(mig prepare vm1 h1) || fail "prepare: $out"
 echo "$out" | grep -q "announcements registered" || fail "prepare said: $out"
@@ -227,7 +227,7 @@ kill "$ANN_PID"
 wait "$ANN_PID" 2>/dev/null
 ANN_PID=
 wait_until 10 "h1's announcer gone" eval \
-    'h_status 1 | grep -q "^  announcer unix:$ANN not connected"'
+    'h_status 1 | grep -q "^  agent unix:$ANN not connected"'
 out=$(activate vm1)
 check_eq "activate's answer" "$out" \
     "vm1 active on h1 (packet-out: round 1 of 5, 4 frames (fallback: announcer of h1 not connected))"

@@ -19,12 +19,24 @@
 #                 and its 'eth1' to 'vlan100' (port hN-v100, an OVS access
 #                 port with tag 100: frames tagged 100 in OVS leave untagged
 #                 on that cable).
+#   PREFIX-mgmt   the management network: Linux bridge 'mgmt', 192.0.2.0/24,
+#                 a cable to every host ('mgmt0', 192.0.2.(10+N)) and one to
+#                 the controller's machine.
+#   PREFIX-ctl    the controller's machine: 192.0.2.1 on the management
+#                 network, nothing else; the northbound database and
+#                 cutoverd run here and reach the hosts over TCP or SSL only
+#                 (each host's ovsdb-server listens on 192.0.2.(10+N):6640,
+#                 its agent on :6655, its br-int where cutoverd asks).
 #   PREFIX-edge   the edge router: kernel routing and ARP cache, 'eth0' on the
 #                 provider VLAN (203.0.113.1), 'eth1' to the internet
 #                 namespace (198.51.100.1).
 #   PREFIX-inet   'the internet': 198.51.100.2, default route via the edge.
 #   PREFIX-VM-hN  a VM instance on host N: veth 'eth0' whose peer is attached
 #                 to br-int with external_ids:iface-id=VM.
+#
+# With an agent (lab up --agent PATH), every host also runs its
+# cutover-announcer: its DPDK port is a veth ann0/ann1 in the host's
+# namespace, ann0 in br-int (iface-id cutover-announcer).
 #
 # Everything the lab makes is recorded under $LAB_ROOT/PREFIX as it is made
 # (namespaces, pid files), so that lab_down removes all of it, even after the
@@ -39,6 +51,9 @@ LAB_PROVIDER_VLAN=100
 LAB_PROVIDER_NET=203.0.113
 LAB_INET_NET=198.51.100
 LAB_VM_MTU=1400
+LAB_MGMT_NET=192.0.2
+LAB_OVSDB_PORT=6640
+LAB_AGENT_PORT=6655
 
 lab_log() {
     echo "lab: $*" >&2
@@ -86,6 +101,12 @@ lab_host_ip() { echo "$LAB_UNDERLAY_NET.$((10 + $1))"; }
 # lab_host_mac N: the MAC of host N's br-phy (fixed, so neighbours can be
 # pre-seeded).
 lab_host_mac() { printf '02:00:ac:10:00:%02x\n' $((10 + $1)); }
+
+# lab_mgmt_ip N: host N's address on the management network; lab_ctl_ip:
+# the controller's machine's; lab_ctl_ns PREFIX: its namespace.
+lab_mgmt_ip() { echo "$LAB_MGMT_NET.$((10 + $1))"; }
+lab_ctl_ip() { echo "$LAB_MGMT_NET.1"; }
+lab_ctl_ns() { echo "$1-ctl"; }
 
 # lab_n_hosts PREFIX.
 lab_n_hosts() {
@@ -194,10 +215,21 @@ lab_start_host() {
     ip -n "$ns" link set eth0 up || return 1
     ip -n "$ns" link set eth1 up || return 1
 
+    # The management network: how the controller reaches the host.
+    ip link add mgmt0 netns "$ns" type veth peer name "h$n" netns "$p-mgmt" \
+        || return 1
+    ip -n "$p-mgmt" link set "h$n" master mgmt up || return 1
+    ip -n "$ns" addr add "$(lab_mgmt_ip "$n")/24" dev mgmt0 || return 1
+    ip -n "$ns" link set mgmt0 up || return 1
+
     ovsdb-tool create "$d/db/conf.db" "$LAB_OVS_SCHEMA" || return 1
     lab_host_exec "$p" "$n" ovsdb-server "$d/db/conf.db" \
         --remote="punix:$d/run/db.sock" \
+        --remote="ptcp:$LAB_OVSDB_PORT:$(lab_mgmt_ip "$n")" \
         --remote=db:Open_vSwitch,Open_vSwitch,manager_options \
+        --private-key=db:Open_vSwitch,SSL,private_key \
+        --certificate=db:Open_vSwitch,SSL,certificate \
+        --ca-cert=db:Open_vSwitch,SSL,ca_cert \
         --pidfile="$d/run/ovsdb-server.pid" \
         --log-file="$d/log/ovsdb-server.log" \
         --detach --no-chdir -vconsole:off 2>>"$d/log/ovsdb-server.stderr" || {
@@ -249,6 +281,80 @@ lab_seed_neighbours() {
     done
 }
 
+# lab_start_mgmt PREFIX: the management network's switch and the
+# controller's machine on it.
+lab_start_mgmt() {
+    local p=$1 ctl
+    ctl=$(lab_ctl_ns "$p")
+    lab_netns_add "$p" "$p-mgmt" || return 1
+    ip -n "$p-mgmt" link add mgmt type bridge || return 1
+    ip -n "$p-mgmt" link set mgmt up || return 1
+    lab_netns_add "$p" "$ctl" || return 1
+    ip link add eth0 netns "$ctl" type veth peer name ctl netns "$p-mgmt" \
+        || return 1
+    ip -n "$p-mgmt" link set ctl master mgmt up || return 1
+    ip -n "$ctl" addr add "$(lab_ctl_ip)/24" dev eth0 || return 1
+    ip -n "$ctl" link set eth0 up || return 1
+}
+
+# lab_start_agent PREFIX N AGENT [OPTION...]: host N's agent, AGENT (the
+# path of cutover-announcer), plugged as a deployment plugs it: a veth
+# ann0/ann1 in the host's namespace, ann0 in br-int (iface-id
+# cutover-announcer), the agent on ann1 through DPDK's net_af_packet, with
+# its control socket run/cutover-agent.ctl, its pidfile and log in the
+# host's directories, the host's ovs-vswitchd's control socket for tunnel
+# neighbours, and control commands on the management network
+# (ptcp:6655:MGMT_IP) unless OPTIONs give a --remote.  OPTIONs go after
+# the EAL's '--'.  Its EAL files are /var/run/dpdk/PREFIX-hN.
+lab_start_agent() {
+    local p=$1 n=$2 agent=$3 ns d i remote=() lcore
+    shift 3
+    ns=$(lab_host_ns "$p" "$n")
+    d=$(lab_host_dir "$p" "$n")
+    [ -x "$agent" ] || { lab_die "agent '$agent' is not an executable"; return 1; }
+    case " $* " in
+        *" --remote="*|*" --remote "*) ;;
+        *) remote=(--remote="ptcp:$LAB_AGENT_PORT:$(lab_mgmt_ip "$n")") ;;
+    esac
+    ip -n "$ns" link add ann0 type veth peer name ann1 || return 1
+    for i in ann0 ann1; do
+        ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" \
+            || return 1
+        ip -n "$ns" link set "$i" up || return 1
+    done
+    lab_vsctl "$p" "$n" add-port br-int ann0 \
+        -- set interface ann0 external_ids:iface-id=cutover-announcer \
+        || return 1
+    echo "$p-h$n" >> "$(lab_dir "$p")/dpdk-prefixes"
+    # Agents spread over the cores: the EAL pins its main thread.
+    lcore=$(( n % $(nproc) ))
+    rm -f "$d/run/cutover-agent.pid"
+    lab_host_exec "$p" "$n" "$agent" -l "$lcore" --no-pci --no-huge -m 64 \
+        --no-shconf --no-telemetry --file-prefix="$p-h$n" \
+        --vdev="net_af_packet0,iface=ann1,framecnt=4096" \
+        -- --unixctl="$d/run/cutover-agent.ctl" \
+        --pidfile="$d/run/cutover-agent.pid" \
+        --log-file="$d/log/cutover-agent.log" \
+        --ovs-vswitchd="$d/run/ovs-vswitchd.ctl" \
+        --detach --no-chdir -vconsole:off "${remote[@]}" "$@" \
+        2>>"$d/log/cutover-agent.stderr" || {
+        lab_die "h$n: the agent did not start: $(tail -3 "$d/log/cutover-agent.stderr")"
+        return 1
+    }
+}
+
+# lab_agent_ctl PREFIX N: host N's agent's control socket.
+lab_agent_ctl() { echo "$(lab_host_dir "$1" "$2")/run/cutover-agent.ctl"; }
+
+# lab_stop_agent PREFIX N: stops host N's agent (SIGKILL, as a crash).
+lab_stop_agent() {
+    local pid
+    pid=$(lab_pidfile_pid "$(lab_host_dir "$1" "$2")/run/cutover-agent.pid")
+    [ -n "$pid" ] || return 0
+    kill -KILL "$pid"
+    while lab_alive "$pid"; do sleep 0.05; done
+}
+
 # lab_start_edge PREFIX: the edge router and the internet behind it.
 lab_start_edge() {
     local p=$1
@@ -278,10 +384,20 @@ lab_start_edge() {
     ip -n "$p-inet" -6 route add default via 2001:db8:ffff::1 || return 1
 }
 
-# lab_up PREFIX N_HOSTS [seed]: builds a lab.  On failure, removes what it
-# made and returns 1.
+# lab_up PREFIX N_HOSTS [--no-neigh] [--agent PATH]: builds a lab; with
+# --agent, every host runs its agent PATH (lab_start_agent).  On failure,
+# removes what it made and returns 1.
 lab_up() {
-    local p=$1 n=$2 seed=${3:-seed} d i
+    local p=$1 n=$2 seed=seed agent= d i
+    shift 2
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --no-neigh|noseed) seed=noseed; shift ;;
+            seed) shift ;;
+            --agent) agent=${2:-}; shift 2 || { lab_die "--agent needs a path"; return 1; } ;;
+            *) lab_die "unknown option '$1'"; return 1 ;;
+        esac
+    done
     lab_check_prefix "$p" || return 1
     case $n in
         ''|*[!0-9]*|0) lab_die "number of hosts must be 1 to 9, not '$n'"
@@ -323,6 +439,11 @@ lab_up() {
         lab_down "$p"
         return 1
     fi
+    if ! lab_start_mgmt "$p"; then
+        lab_die "cannot create the management network"
+        lab_down "$p"
+        return 1
+    fi
     for i in $(seq 1 "$n"); do
         if ! lab_start_host "$p" "$i"; then
             lab_die "cannot start host h$i"
@@ -339,6 +460,15 @@ lab_up() {
         lab_die "cannot start the edge router"
         lab_down "$p"
         return 1
+    fi
+    if [ -n "$agent" ]; then
+        echo "$agent" > "$d/agent"
+        for i in $(seq 1 "$n"); do
+            if ! lab_start_agent "$p" "$i" "$agent"; then
+                lab_down "$p"
+                return 1
+            fi
+        done
     fi
     date +%s > "$d/up"
 }
@@ -391,10 +521,23 @@ lab_down() {
     d=$(lab_dir "$p")
     [ -d "$d" ] || { lab_die "no lab '$p' (nothing in $d)"; return 1; }
 
-    # Daemons by their pid files: every ovs-vswitchd (asked to exit, all
-    # hosts at once: it takes about a second), then the databases (killed:
-    # they are thrown away, and ovsdb-server takes two seconds to exit
-    # politely), then anything else a test recorded in $d/pids.
+    # Daemons by their pid files: the agents (they give DPDK's port back
+    # on SIGTERM), every ovs-vswitchd (asked to exit, all hosts at once: it
+    # takes about a second), then the databases (killed: they are thrown
+    # away, and ovsdb-server takes two seconds to exit politely), then
+    # anything else a test recorded in $d/pids.
+    pids=
+    for f in "$d"/h*/run/cutover-agent.pid; do
+        pid=$(lab_pidfile_pid "$f")
+        [ -n "$pid" ] && pids="$pids $pid"
+    done
+    # shellcheck disable=SC2086
+    lab_stop_pids $pids
+    if [ -f "$d/dpdk-prefixes" ]; then
+        while read -r f; do
+            case $f in "$p"-h[0-9]) rm -rf "/var/run/dpdk/$f" ;; esac
+        done < "$d/dpdk-prefixes"
+    fi
     pids=
     for f in "$d"/h*/run/ovs-vswitchd.pid; do
         pid=$(lab_pidfile_pid "$f")
@@ -574,7 +717,7 @@ lab_ns() {
     local p=$1 t=$2 ns
     case $t in
         h[0-9]) [ "${t#h}" -le "$(lab_n_hosts "$p")" ] && echo "$p-$t" && return 0 ;;
-        ul|edge|inet) echo "$p-$t"; return 0 ;;
+        ul|edge|inet|mgmt|ctl) echo "$p-$t"; return 0 ;;
         *@h[0-9]) ns=$(lab_vm_field "$p" "${t%@*}" ns "${t#*@h}") ;;
         *) ns=$(lab_vm_field "$p" "$t" ns) ;;
     esac
@@ -635,7 +778,7 @@ lab_unwire() {
 # lab_status PREFIX: prints the state of every part; returns 1 if a daemon is
 # down.
 lab_status() {
-    local p=$1 d n i hd rc=0 pid daemon
+    local p=$1 d n i hd rc=0 pid daemon daemons
     d=$(lab_dir "$p")
     [ -f "$d/n_hosts" ] || { lab_die "no lab '$p'"; return 1; }
     n=$(lab_n_hosts "$p")
@@ -644,7 +787,10 @@ lab_status() {
         hd=$(lab_host_dir "$p" "$i")
         printf '  h%s  ns %-10s tunnel %-14s' "$i" "$(lab_host_ns "$p" "$i")" \
             "$(lab_host_ip "$i")"
-        for daemon in ovsdb-server ovs-vswitchd; do
+        printf ' mgmt %-12s' "$(lab_mgmt_ip "$i")"
+        daemons="ovsdb-server ovs-vswitchd"
+        [ -f "$d/agent" ] && daemons="$daemons cutover-agent"
+        for daemon in $daemons; do
             pid=$(cat "$hd/run/$daemon.pid" 2>/dev/null)
             if [ -n "$pid" ] && lab_alive "$pid"; then
                 printf ' %s %s' "$daemon" "$pid"
@@ -655,6 +801,7 @@ lab_status() {
         done
         echo
     done
+    echo "  controller  $(lab_ctl_ns "$p"): $(lab_ctl_ip)/24 on the management network $p-mgmt ($LAB_MGMT_NET.0/24)"
     echo "  edge router $p-edge: provider $LAB_PROVIDER_NET.1/24 (VLAN $LAB_PROVIDER_VLAN), internet $LAB_INET_NET.1/24"
     echo "  internet    $p-inet: $LAB_INET_NET.2/24"
     if [ -s "$d/vms" ]; then

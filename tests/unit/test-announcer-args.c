@@ -1,5 +1,6 @@
 /* Unit tests for gratuitous/announcer-args.c: the arguments of
- * cutover-announcer's "announcer/register" and their messages. */
+ * cutover-announcer's commands ("announcer/register", the holds',
+ * "neighbours/set") and their messages. */
 
 #include <config.h>
 
@@ -252,6 +253,53 @@ test_hold_replay(void **state OVS_UNUSED)
     refused(parse_replay("'vm 1'", &hr), "port");
 }
 
+static char *
+parse_neighbours(const char *line, struct announcer_neighbours *an)
+{
+    const char *argv[80];
+    int argc = words(line, argv, ARRAY_SIZE(argv));
+
+    return announcer_parse_neighbours(argc, argv, an);
+}
+
+static void
+test_neighbours(void **state OVS_UNUSED)
+{
+    struct announcer_neighbours an;
+    struct eth_addr mac;
+
+    assert_null(parse_neighbours("br-phy", &an));
+    assert_string_equal(an.bridge, "br-phy");
+    assert_int_equal(an.n_peers, 0);
+    free(an.peers);
+
+    assert_null(parse_neighbours("br-phy 172.16.0.12=02:00:ac:10:00:0c "
+                                 "172.16.0.13=02:00:AC:10:00:0D", &an));
+    assert_int_equal(an.n_peers, 2);
+    assert_int_equal(an.peers[0].ip, htonl(0xac10000c));
+    assert_true(eth_addr_from_string("02:00:ac:10:00:0d", &mac));
+    assert_true(eth_addr_equals(an.peers[1].mac, mac));
+    free(an.peers);
+
+    refused(parse_neighbours("", &an), "expected BRIDGE [IP=MAC...]");
+    refused(parse_neighbours("a-name-too-long-for-linux", &an),
+            "is not a network device name");
+    refused(parse_neighbours("br/phy", &an), "is not a network device name");
+    refused(parse_neighbours("br-phy 172.16.0.12", &an),
+            "peer '172.16.0.12' is not IP=MAC");
+    refused(parse_neighbours("br-phy 172.16.0.300=02:00:ac:10:00:0c", &an),
+            "is not IP=MAC");
+    refused(parse_neighbours("br-phy 0.0.0.0=02:00:ac:10:00:0c", &an),
+            "is not IP=MAC");
+    refused(parse_neighbours("br-phy 172.16.0.12=01:00:5e:00:00:01", &an),
+            "is not IP=MAC");
+    refused(parse_neighbours("br-phy 172.16.0.12=02:00", &an),
+            "is not IP=MAC");
+    refused(parse_neighbours("br-phy 172.16.0.12=02:00:ac:10:00:0c "
+                             "172.16.0.12=02:00:ac:10:00:0d", &an),
+            "peer 172.16.0.12 given twice");
+}
+
 int
 main(void)
 {
@@ -262,6 +310,7 @@ main(void)
         cmocka_unit_test(test_too_many_addresses),
         cmocka_unit_test(test_hold_start),
         cmocka_unit_test(test_hold_replay),
+        cmocka_unit_test(test_neighbours),
     };
 
     return cmocka_run_group_tests_name("announcer-args", tests, NULL, NULL);

@@ -79,14 +79,14 @@ test_dpid_and_targets(void **state OVS_UNUSED)
     ok(nb_check_target("openflow", "ptcp:6653"));
     refused(nb_check_target("openflow", "tcp:"), "not a connection target");
     refused(nb_check_target("ovsdb", "http://x"), "not a connection target");
-    ok(nb_check_announcer("/run/cutover/announcer.ctl"));
-    ok(nb_check_announcer("ssl:172.16.0.12:6655"));
-    ok(nb_check_announcer("tcp:172.16.0.12:6655"));
-    ok(nb_check_announcer("unix:/run/cutover/announcer.ctl"));
-    refused(nb_check_announcer("pssl:6655"), "not where a controller can reach");
-    refused(nb_check_announcer("announcer.ctl"), "not where a controller can reach");
-    refused(nb_check_announcer("ssl:"), "not where a controller can reach");
-    refused(nb_check_announcer("/a/../b"), "not an absolute file name");
+    ok(nb_check_agent("/run/cutover/announcer.ctl"));
+    ok(nb_check_agent("ssl:172.16.0.12:6655"));
+    ok(nb_check_agent("tcp:172.16.0.12:6655"));
+    ok(nb_check_agent("unix:/run/cutover/announcer.ctl"));
+    refused(nb_check_agent("pssl:6655"), "not where a controller can reach");
+    refused(nb_check_agent("announcer.ctl"), "not where a controller can reach");
+    refused(nb_check_agent("ssl:"), "not where a controller can reach");
+    refused(nb_check_agent("/a/../b"), "not an absolute file name");
 }
 
 static void

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon.h"
+#include "dirs.h"
 #include "jsonrpc.h"
 #include "kernel-neigh.h"
 #include "openvswitch/dynamic-string.h"
@@ -29,11 +31,18 @@ VLOG_DEFINE_THIS_MODULE(neighbours);
  * again (docs/security.md). */
 #define REPIN_MSEC 5000
 
+/* How often the control socket is looked up again, while not connected,
+ * when it is found through ovs-vswitchd's pidfile. */
+#define LOOKUP_MSEC 1000
+
 struct neighbours {
-    char *name;                 /* The host's, for logs. */
-    char *bridge;               /* Where the tunnel IP lives. */
-    char *vswitchd;             /* Control socket file, or NULL: off. */
-    char *netns;                /* Kernel side's namespace, NULL: ours. */
+    char *bridge;               /* Where the tunnel IP lives; NULL until
+                                 * neighbours_set(). */
+    char *vswitchd;             /* Control socket file given, or NULL: found
+                                 * through the pidfile. */
+    char *target;               /* The session's, "unix:FILE", or NULL. */
+    long long int next_lookup;  /* When to look it up again. */
+    char *lookup_error;         /* Why it was not found, or NULL. */
     struct kernel_neigh *peers;
     size_t n_peers;
 
@@ -60,12 +69,11 @@ struct neighbours {
 };
 
 struct neighbours *
-neighbours_create(const char *name, const char *bridge)
+neighbours_create(const char *vswitchd)
 {
     struct neighbours *nb = xzalloc(sizeof *nb);
 
-    nb->name = xstrdup(name);
-    nb->bridge = xstrdup(bridge);
+    nb->vswitchd = nullable_xstrdup(vswitchd);
     return nb;
 }
 
@@ -74,10 +82,10 @@ neighbours_destroy(struct neighbours *nb)
 {
     if (nb) {
         jsonrpc_session_close(nb->session);
-        free(nb->name);
         free(nb->bridge);
         free(nb->vswitchd);
-        free(nb->netns);
+        free(nb->target);
+        free(nb->lookup_error);
         free(nb->peers);
         free(nb->ovs_error);
         free(nb->kernel_error);
@@ -86,45 +94,81 @@ neighbours_destroy(struct neighbours *nb)
 }
 
 void
-neighbours_set_config(struct neighbours *nb, const char *vswitchd,
-                      const char *netns)
+neighbours_set(struct neighbours *nb, const char *bridge,
+               const struct kernel_neigh *peers, size_t n)
 {
-    if (!nullable_string_is_equal(nb->vswitchd, vswitchd)) {
-        char *target;
-
-        jsonrpc_session_close(nb->session);
-        nb->session = NULL;
-        free(nb->vswitchd);
-        nb->vswitchd = nullable_xstrdup(vswitchd);
-        if (vswitchd) {
-            target = xasprintf("unix:%s", vswitchd);
-            nb->session = jsonrpc_session_open(target, true);
-            /* ovs-vswitchd's control server answers no echo requests. */
-            jsonrpc_session_set_probe_interval(nb->session, 0);
-            free(target);
-        }
-        nb->ovs_set = nb->ovs_pending = 0;
-        nb->ovs_dirty = nb->kernel_dirty = true;
-    }
-    if (!nullable_string_is_equal(nb->netns, netns)) {
-        free(nb->netns);
-        nb->netns = nullable_xstrdup(netns);
-        nb->kernel_dirty = true;
-    }
-}
-
-void
-neighbours_set_peers(struct neighbours *nb, const struct kernel_neigh *peers,
-                     size_t n)
-{
-    if (n == nb->n_peers && (!n || !memcmp(peers, nb->peers,
-                                           n * sizeof *peers))) {
+    if (nb->bridge && !strcmp(nb->bridge, bridge) && n == nb->n_peers
+        && (!n || !memcmp(peers, nb->peers, n * sizeof *peers))) {
         return;
     }
+    free(nb->bridge);
+    nb->bridge = xstrdup(bridge);
     free(nb->peers);
     nb->peers = n ? xmemdup(peers, n * sizeof *peers) : NULL;
     nb->n_peers = n;
     nb->ovs_dirty = nb->kernel_dirty = true;
+    nb->kernel_retry = 0;
+}
+
+/* Returns the control socket target of the host's ovs-vswitchd ("unix:
+ * FILE"), or NULL with an error (to free) in '*errorp'. */
+static char *
+lookup_target(const struct neighbours *nb, char **errorp)
+{
+    char *pidfile;
+    pid_t pid;
+
+    *errorp = NULL;
+    if (nb->vswitchd) {
+        return xasprintf("unix:%s", nb->vswitchd);
+    }
+    pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
+    pid = read_pidfile(pidfile);
+    if (pid < 0) {
+        *errorp = xasprintf("cannot read %s: %s (is ovs-vswitchd running? "
+                            "--ovs-vswitchd names its control socket)",
+                            pidfile, ovs_strerror(-pid));
+        free(pidfile);
+        return NULL;
+    }
+    free(pidfile);
+    return xasprintf("unix:%s/ovs-vswitchd.%ld.ctl", ovs_rundir(),
+                     (long int) pid);
+}
+
+/* Opens the session to ovs-vswitchd's control socket if there is none, or
+ * if the socket was found through the pidfile, the session is not
+ * connected and the pidfile now names another one. */
+static void
+update_session(struct neighbours *nb)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    char *target, *error;
+
+    if (nb->session && (jsonrpc_session_is_connected(nb->session)
+                        || time_msec() < nb->next_lookup)) {
+        return;
+    }
+    nb->next_lookup = time_msec() + LOOKUP_MSEC;
+    target = lookup_target(nb, &error);
+    free(nb->lookup_error);
+    nb->lookup_error = error;
+    if (error) {
+        VLOG_WARN_RL(&rl, "%s", error);
+    }
+    if (!target || nullable_string_is_equal(target, nb->target)) {
+        free(target);
+        return;
+    }
+    VLOG_INFO("ovs-vswitchd's control socket: %s", target);
+    jsonrpc_session_close(nb->session);
+    free(nb->target);
+    nb->target = target;
+    nb->session = jsonrpc_session_open(target, true);
+    /* ovs-vswitchd's control server answers no echo requests. */
+    jsonrpc_session_set_probe_interval(nb->session, 0);
+    nb->ovs_set = nb->ovs_pending = nb->repin_pending = 0;
+    nb->ovs_dirty = true;
 }
 
 /* Sends 'tnl/arp/set BRIDGE IP MAC' for every peer: a round for a new
@@ -200,8 +244,7 @@ run_ovs(struct neighbours *nb)
             json_to_ds(msg->error, 0, &s);
             free(nb->ovs_error);
             nb->ovs_error = ds_steal_cstr(&s);
-            VLOG_WARN_RL(&rl, "%s: tnl/arp/set refused: %s", nb->name,
-                         nb->ovs_error);
+            VLOG_WARN_RL(&rl, "tnl/arp/set refused: %s", nb->ovs_error);
         }
         jsonrpc_msg_destroy(msg);
     }
@@ -233,11 +276,10 @@ run_kernel(struct neighbours *nb)
     nb->kernel_set = 0;
     free(nb->kernel_error);
     nb->kernel_error = NULL;
-    if (kernel_neigh_set(nb->netns, nb->bridge, nb->peers, nb->n_peers,
-                         &error)) {
+    if (kernel_neigh_set(nb->bridge, nb->peers, nb->n_peers, &error)) {
         nb->kernel_error = error;
         nb->kernel_retry = time_msec() + KERNEL_RETRY_MSEC;
-        VLOG_WARN_RL(&rl, "%s: kernel neighbours: %s", nb->name, error);
+        VLOG_WARN_RL(&rl, "kernel neighbours: %s", error);
         return;
     }
     nb->kernel_set = nb->n_peers;
@@ -248,23 +290,31 @@ run_kernel(struct neighbours *nb)
 void
 neighbours_run(struct neighbours *nb)
 {
-    if (!nb->session) {
+    if (!nb->bridge) {
         return;
     }
-    run_ovs(nb);
+    update_session(nb);
+    if (nb->session) {
+        run_ovs(nb);
+    }
     run_kernel(nb);
 }
 
 void
 neighbours_wait(struct neighbours *nb)
 {
-    if (!nb->session) {
+    if (!nb->bridge) {
         return;
     }
-    jsonrpc_session_wait(nb->session);
-    jsonrpc_session_recv_wait(nb->session);
-    if (jsonrpc_session_is_connected(nb->session)) {
-        poll_timer_wait_until(nb->next_repin);
+    if (!nb->session || !jsonrpc_session_is_connected(nb->session)) {
+        poll_timer_wait_until(nb->next_lookup);
+    }
+    if (nb->session) {
+        jsonrpc_session_wait(nb->session);
+        jsonrpc_session_recv_wait(nb->session);
+        if (jsonrpc_session_is_connected(nb->session)) {
+            poll_timer_wait_until(nb->next_repin);
+        }
     }
     if (nb->kernel_dirty) {
         poll_timer_wait_until(nb->kernel_retry);
@@ -274,31 +324,31 @@ neighbours_wait(struct neighbours *nb)
 bool
 neighbours_is_synced(const struct neighbours *nb)
 {
-    if (!nb->session) {
-        return true;            /* Off: nothing to wait for. */
-    }
-    return (!nb->ovs_dirty && !nb->ovs_pending
+    return (nb->bridge && nb->session && !nb->ovs_dirty && !nb->ovs_pending
             && nb->ovs_set == nb->n_peers && !nb->kernel_dirty
+            && jsonrpc_session_is_connected(nb->session)
             && jsonrpc_session_get_seqno(nb->session) == nb->sent_seqno);
 }
 
 void
 neighbours_format_status(const struct neighbours *nb, struct ds *s)
 {
-    if (!nb->session) {
-        ds_put_format(s, "%s: not pre-resolved (no vswitchd_unixctl)",
-                      nb->name);
+    if (!nb->bridge) {
+        ds_put_cstr(s, "none asked for yet (neighbours/set)");
         return;
     }
-    ds_put_format(s, "%s: %"PRIuSIZE" peers, ovs-vswitchd %s: %"PRIuSIZE
-                  " set (%"PRIu64" rounds, set again %"PRIu64" times), "
-                  "kernel%s%s: %"PRIuSIZE" set",
-                  nb->name, nb->n_peers,
-                  jsonrpc_session_is_connected(nb->session) ? "connected"
-                  : "not connected", nb->ovs_set, nb->ovs_rounds,
-                  nb->ovs_repins,
-                  nb->netns ? " in " : "", nb->netns ? nb->netns : "",
+    ds_put_format(s, "%"PRIuSIZE" peers on %s, ovs-vswitchd %s%s%s: "
+                  "%"PRIuSIZE" set (%"PRIu64" rounds, set again %"PRIu64
+                  " times), kernel: %"PRIuSIZE" set",
+                  nb->n_peers, nb->bridge,
+                  nb->session && jsonrpc_session_is_connected(nb->session)
+                  ? "connected" : "not connected",
+                  nb->target ? " at " : "", nb->target ? nb->target : "",
+                  nb->ovs_set, nb->ovs_rounds, nb->ovs_repins,
                   nb->kernel_set);
+    if (nb->lookup_error) {
+        ds_put_format(s, ", %s", nb->lookup_error);
+    }
     if (nb->ovs_error) {
         ds_put_format(s, ", last ovs-vswitchd error: %s", nb->ovs_error);
     }
