@@ -174,6 +174,7 @@ INTEGRATION_TESTS = \
 	tests/integration/announcer-hold.sh \
 	tests/integration/announcer-remote.sh \
 	tests/integration/deploy-ssl.sh \
+	tests/integration/control-access.sh \
 	tests/integration/announce-packet-out.sh \
 	tests/integration/blackout.sh \
 	tests/integration/underlay-spoof.sh
