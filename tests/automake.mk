@@ -208,3 +208,8 @@ EXTRA_DIST += $(LAB_FILES) $(INTEGRATION_TESTS)
 check-summary:
 	@$(SHELL) $(top_srcdir)/tests/summary $(top_builddir)
 .PHONY: check-summary
+
+# The unit tests' names, for a build that runs only them (debian/rules).
+print-unit-tests:
+	@echo $(UNIT_TESTS)
+.PHONY: print-unit-tests
