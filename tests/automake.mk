@@ -37,7 +37,7 @@ noinst_PROGRAMS += tests/bench/bench-pipeline
 tests_bench_bench_pipeline_SOURCES = tests/bench/bench-pipeline.c
 tests_bench_bench_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD) -lm
-EXTRA_DIST += tests/bench/bench-install tests/bench/bench-switchover
+EXTRA_DIST += tests/bench/bench-install tests/bench/bench-switchover tests/bench/agent-latency
 EXTRA_DIST += tests/bench/announcer-latency tests/bench/hook-start
 
 # Announcements from fire to wire, per emitter (tests/bench/announce-latency

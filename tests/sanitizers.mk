@@ -36,11 +36,12 @@ SANITIZER_TESTS = $(UNIT_TESTS) $(FUZZ_TESTS) \
 # What the tests run besides check_PROGRAMS ('make check' builds those,
 # after BUILT_SOURCES, which naming programs as targets does not make:
 # they go first):
-# not the DPDK announcer, the benchmarks and the harness's other tools,
-# which none of SANITIZER_TESTS runs, to keep the build short.
+# the hosts' agents (the lab runs one on every host), not the benchmarks
+# and the harness's other tools, which none of SANITIZER_TESTS runs, to
+# keep the build short.
 SANITIZER_BINARIES = controller/cutoverd controller/cutoverctl \
 	controller/cutover-hook controller/cutover-hook-full \
-	gratuitous/cutover-announce \
+	gratuitous/cutover-announce gratuitous/cutover-announcer \
 	tests/harness/cutover-lossmeter
 EXTRA_DIST += tests/sanitizer.supp
 
