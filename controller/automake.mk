@@ -20,11 +20,12 @@ controller_cutoverd_LDADD = \
 	datapath/libdatapath.la gratuitous/libgratuitous.la lib/libcutover.la \
 	$(OVS_LIBADD)
 
-# cutoverctl: the operators' command line for the northbound database.
+# cutoverctl: the operators' command line for the northbound database, on
+# Open vSwitch's db-ctl-base (in libopenvswitch).
 bin_PROGRAMS += controller/cutoverctl
 controller_cutoverctl_SOURCES = controller/cutoverctl.c
 controller_cutoverctl_LDADD = \
-	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
+	lib/libcutover.la $(OVS_LIBADD)
 
 EXTRA_DIST += controller/README.md
 

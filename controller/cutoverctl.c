@@ -1,14 +1,18 @@
 /* cutoverctl: the operators' command line for cutover's northbound
- * database (hosts, networks, subnets, ports, elastic IPs, migrations), in
- * the spirit of ovn-nbctl.
+ * database (hosts, networks, subnets, ports, elastic IPs, migrations),
+ * built on Open vSwitch's db-ctl-base as ovs-vsctl and ovn-nbctl are.
  *
  * Each run connects to the database through the OVSDB IDL, waits for its
- * contents, runs one command and, if the command writes, commits one
- * transaction (retrying if another client changed the database meanwhile).
- * Every command checks what it is about to write against the rest of the
- * database first (duplicate names, MACs and addresses, overlapping subnets,
- * an address outside its subnet, an elastic IP on two ports...) and refuses
- * with a message that says what is wrong: nothing is written then. */
+ * contents, runs its commands (several, separated by "--") in one
+ * transaction and commits it (retrying from the start if another client
+ * changed the database meanwhile).  Besides cutover's own commands below,
+ * db-ctl-base gives the generic ones on every table (list, get, set, add,
+ * remove, clear, find, create, destroy, wait-until).  Every command of ours
+ * checks what it is about to write against the rest of the database first
+ * (duplicate names, MACs and addresses, overlapping subnets, an address
+ * outside its subnet, an elastic IP on two ports...) and refuses with a
+ * message that says what is wrong: nothing of the whole transaction is
+ * written then. */
 
 #include <config.h>
 
@@ -23,18 +27,18 @@
 #include "bitmap.h"
 #include "cli.h"
 #include "command-line.h"
+#include "db-ctl-base.h"
 #include "fatal-signal.h"
-#include "flow-set.h"
 #include "lib/cutover-nb-idl.h"
-#include "model-idl.h"
-#include "model.h"
 #include "nb-check.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
+#include "ovsdb-data.h"
 #include "ovsdb-idl.h"
 #include "packets.h"
-#include "pipeline.h"
+#include "process.h"
 #include "stream-ssl.h"
 #include "table.h"
 #include "timeval.h"
@@ -51,41 +55,10 @@ static struct table_style table_style = {
     TF_TABLE, CF_STRING, true, JSSF_SORT, 0
 };
 
-/* What a command sees. */
-struct ctl_ctx {
-    struct ovsdb_idl *idl;
-    struct ovsdb_idl_txn *txn;  /* NULL for read-only commands. */
-    int argc;                   /* Arguments after the command's name. */
-    char **argv;
-    char *error;                /* Set by ctl_error(); the command failed. */
-};
-
-struct ctl_command {
-    const char *name;
-    int min_args, max_args;     /* Counting KEY=VALUE arguments. */
-    bool writes;
-    void (*run)(struct ctl_ctx *);
-    const char *args;           /* For the usage message. */
-    const char *help;
-};
-
-static void OVS_PRINTF_FORMAT(2, 3)
-ctl_error(struct ctl_ctx *ctx, const char *format, ...)
-{
-    va_list args;
-
-    if (ctx->error) {
-        return;                 /* Keep the first error. */
-    }
-    va_start(args, format);
-    ctx->error = xvasprintf(format, args);
-    va_end(args);
-}
-
-/* Takes ownership of 'error' (may be NULL).  Returns true if it was an
- * error. */
+/* Sets 'error' (to free; NULL: no error) as the command's error, unless
+ * it has one already.  Returns true if it was an error. */
 static bool
-ctl_check(struct ctl_ctx *ctx, char *error)
+check_error(struct ctl_context *ctx, char *error)
 {
     if (error) {
         if (!ctx->error) {
@@ -98,6 +71,13 @@ ctl_check(struct ctl_ctx *ctx, char *error)
     return false;
 }
 
+/* Whether the command was given option 'name' ("--may-exist"...). */
+static bool
+has_option(const struct ctl_context *ctx, const char *name)
+{
+    return shash_find(&ctx->options, name) != NULL;
+}
+
 /* KEY=VALUE arguments. */
 
 struct kv {
@@ -107,11 +87,11 @@ struct kv {
     size_t n_values;
 };
 
-/* Parses ctx->argv[first..] as KEY=VALUE pairs whose keys are in 'kvs'.
+/* Parses ctx->argv[first..] (argv[0] is the command's name) as KEY=VALUE pairs whose keys are in 'kvs'.
  * Returns false (with an error) on an unknown key, a missing '=' or a
  * repeated key that is not repeatable. */
 static bool
-parse_kvs(struct ctl_ctx *ctx, int first, struct kv *kvs, size_t n_kvs)
+parse_kvs(struct ctl_context *ctx, int first, struct kv *kvs, size_t n_kvs)
 {
     for (int i = first; i < ctx->argc; i++) {
         const char *arg = ctx->argv[i];
@@ -170,7 +150,7 @@ kvs_destroy(struct kv *kvs, size_t n)
 /* KIND_find(ctx, name): the row of table TYPE named 'name', or NULL. */
 #define DEFINE_FIND(KIND, TYPE, FOR_EACH)                               \
     static const struct nbrec_##TYPE *                                  \
-    KIND##_find(struct ctl_ctx *ctx, const char *name)                  \
+    KIND##_find(struct ctl_context *ctx, const char *name)                  \
     {                                                                   \
         const struct nbrec_##TYPE *row;                                 \
                                                                         \
@@ -187,7 +167,7 @@ DEFINE_FIND(subnet, subnet, NBREC_SUBNET_FOR_EACH)
 DEFINE_FIND(port, port, NBREC_PORT_FOR_EACH)
 
 static const struct nbrec_eip *
-eip_find(struct ctl_ctx *ctx, const char *address)
+eip_find(struct ctl_context *ctx, const char *address)
 {
     const struct nbrec_eip *e;
 
@@ -202,7 +182,7 @@ eip_find(struct ctl_ctx *ctx, const char *address)
 /* The "must exist" forms set an error naming what is missing. */
 #define DEFINE_MUST_FIND(KIND, TYPE, WHAT)                              \
     static const struct nbrec_##TYPE *                                  \
-    KIND##_must_find(struct ctl_ctx *ctx, const char *name)             \
+    KIND##_must_find(struct ctl_context *ctx, const char *name)             \
     {                                                                   \
         const struct nbrec_##TYPE *row = KIND##_find(ctx, name);        \
         if (!row) {                                                     \
@@ -218,7 +198,7 @@ DEFINE_MUST_FIND(port, port, "port")
 /* Finds who uses 'mac' already (a port, a subnet's gateway or an elastic
  * IP), other than 'self'.  Returns a description to free, or NULL. */
 static char *
-mac_user(struct ctl_ctx *ctx, const char *mac, const void *self)
+mac_user(struct ctl_context *ctx, const char *mac, const void *self)
 {
     const struct nbrec_port *p;
     const struct nbrec_eip *e;
@@ -253,6 +233,16 @@ port_has_ip(const struct nbrec_port *p, const char *ip)
 }
 
 /* Output helpers. */
+
+/* A new table for the command's output, printed once the transaction is
+ * committed. */
+static struct table *
+new_table(struct ctl_context *ctx)
+{
+    ctx->table = xmalloc(sizeof *ctx->table);
+    table_init(ctx->table);
+    return ctx->table;
+}
 
 static void
 table_cell(struct table *t, const char *format, ...) OVS_PRINTF_FORMAT(2, 3);
@@ -295,7 +285,7 @@ join_strings(char **strings, size_t n)
     }                                                                   \
                                                                         \
     static const struct nbrec_##TYPE **                                 \
-    sorted_##TYPE(struct ctl_ctx *ctx, size_t *n)                       \
+    sorted_##TYPE(struct ctl_context *ctx, size_t *n)                       \
     {                                                                   \
         const struct nbrec_##TYPE **rows = NULL;                        \
         const struct nbrec_##TYPE *row;                                 \
@@ -335,7 +325,7 @@ users_add(struct ds *users, const char *name)
  * REMEDY" (e.g. "subnet web still has port(s) vm1, vm2: delete them
  * first") and returns true.  Frees 'users' either way. */
 static bool
-refuse_if_used(struct ctl_ctx *ctx, struct ds *users, const char *kind,
+refuse_if_used(struct ctl_context *ctx, struct ds *users, const char *kind,
                const char *name, const char *relation, const char *remedy)
 {
     bool used = users->length > 0;
@@ -364,18 +354,22 @@ check_openflow_target(const char *target)
 }
 
 static void
-cmd_host_add(struct ctl_ctx *ctx)
+cmd_host_add(struct ctl_context *ctx)
 {
     struct kv kvs[] = {
         { .key = "dpid" }, { .key = "openflow" }, { .key = "ovsdb" },
         { .key = "provider-mac" }, { .key = "agent" },
     };
-    const char *name = ctx->argv[0], *ip = ctx->argv[1];
+    const char *name = ctx->argv[1], *ip = ctx->argv[2];
     const char *dpid, *openflow, *ovsdb, *mac, *agent;
     const struct nbrec_host *h;
     struct nbrec_host *row;
 
-    if (!parse_kvs(ctx, 2, kvs, ARRAY_SIZE(kvs))) {
+    if (has_option(ctx, "--may-exist") && host_find(ctx, ctx->argv[1])) {
+        return;                 /* There already: nothing to do. */
+    }
+
+    if (!parse_kvs(ctx, 3, kvs, ARRAY_SIZE(kvs))) {
         goto out;
     }
     dpid = kv_get(&kvs[0]);
@@ -383,14 +377,14 @@ cmd_host_add(struct ctl_ctx *ctx)
     ovsdb = kv_get(&kvs[2]);
     mac = kv_get(&kvs[3]);
     agent = kv_get(&kvs[4]);
-    if (ctl_check(ctx, nb_check_name("host", name))
-        || ctl_check(ctx, nb_check_ipv4("tunnel IP", ip, NULL))
-        || (dpid && ctl_check(ctx, nb_check_datapath_id(dpid)))
-        || (openflow && ctl_check(ctx, nb_check_target("openflow", openflow)))
-        || (openflow && ctl_check(ctx, check_openflow_target(openflow)))
-        || (ovsdb && ctl_check(ctx, nb_check_target("ovsdb", ovsdb)))
-        || (mac && ctl_check(ctx, nb_check_mac("provider-mac", mac)))
-        || (agent && ctl_check(ctx, nb_check_agent(agent)))) {
+    if (check_error(ctx, nb_check_name("host", name))
+        || check_error(ctx, nb_check_ipv4("tunnel IP", ip, NULL))
+        || (dpid && check_error(ctx, nb_check_datapath_id(dpid)))
+        || (openflow && check_error(ctx, nb_check_target("openflow", openflow)))
+        || (openflow && check_error(ctx, check_openflow_target(openflow)))
+        || (ovsdb && check_error(ctx, nb_check_target("ovsdb", ovsdb)))
+        || (mac && check_error(ctx, nb_check_mac("provider-mac", mac)))
+        || (agent && check_error(ctx, nb_check_agent(agent)))) {
         goto out;
     }
     NBREC_HOST_FOR_EACH (h, ctx->idl) {
@@ -428,9 +422,10 @@ out:
 }
 
 static void
-cmd_host_del(struct ctl_ctx *ctx)
+cmd_host_del(struct ctl_context *ctx)
 {
-    const struct nbrec_host *h = host_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_host *h = (has_option(ctx, "--if-exists")
+        ? host_find : host_must_find)(ctx, ctx->argv[1]);
     const struct nbrec_migration *m;
     const struct nbrec_port *p;
     struct ds users = DS_EMPTY_INITIALIZER;
@@ -468,51 +463,52 @@ cmd_host_del(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_host_list(struct ctl_ctx *ctx)
+cmd_host_list(struct ctl_context *ctx)
 {
-    struct table t;
+    struct table *t = new_table(ctx);
     size_t n;
     const struct nbrec_host **rows = sorted_host(ctx, &n);
 
-    table_init(&t);
-    table_add_column(&t, "NAME");
-    table_add_column(&t, "TUNNEL_IP");
-    table_add_column(&t, "DATAPATH_ID");
-    table_add_column(&t, "OPENFLOW");
-    table_add_column(&t, "OVSDB");
-    table_add_column(&t, "PROVIDER_MAC");
-    table_add_column(&t, "AGENT");
+    table_add_column(t, "NAME");
+    table_add_column(t, "TUNNEL_IP");
+    table_add_column(t, "DATAPATH_ID");
+    table_add_column(t, "OPENFLOW");
+    table_add_column(t, "OVSDB");
+    table_add_column(t, "PROVIDER_MAC");
+    table_add_column(t, "AGENT");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_host *h = rows[i];
 
-        table_add_row(&t);
-        table_cell(&t, "%s", h->name);
-        table_cell(&t, "%s", h->tunnel_ip);
-        table_cell(&t, "%s", opt_string(h->datapath_id));
-        table_cell(&t, "%s", opt_string(h->openflow_target));
-        table_cell(&t, "%s", opt_string(h->ovsdb_target));
-        table_cell(&t, "%s", opt_string(h->provider_mac));
-        table_cell(&t, "%s", opt_string(h->agent));
+        table_add_row(t);
+        table_cell(t, "%s", h->name);
+        table_cell(t, "%s", h->tunnel_ip);
+        table_cell(t, "%s", opt_string(h->datapath_id));
+        table_cell(t, "%s", opt_string(h->openflow_target));
+        table_cell(t, "%s", opt_string(h->ovsdb_target));
+        table_cell(t, "%s", opt_string(h->provider_mac));
+        table_cell(t, "%s", opt_string(h->agent));
     }
-    table_print(&t, &table_style);
-    table_destroy(&t);
     free(rows);
 }
 
 /* Networks. */
 
 static void
-cmd_net_add(struct ctl_ctx *ctx)
+cmd_net_add(struct ctl_context *ctx)
 {
-    const char *name = ctx->argv[0], *kind = ctx->argv[1];
-    const char *id = ctx->argv[2];
+    const char *name = ctx->argv[1], *kind = ctx->argv[2];
+    const char *id = ctx->argv[3];
     bool overlay = strcmp(kind, "vlan") != 0;
     const struct nbrec_network *n;
     struct nbrec_network *row;
     int64_t value;
     char *end;
 
-    if (ctl_check(ctx, nb_check_name("network", name))) {
+    if (has_option(ctx, "--may-exist") && network_find(ctx, ctx->argv[1])) {
+        return;                 /* There already: nothing to do. */
+    }
+
+    if (check_error(ctx, nb_check_name("network", name))) {
         return;
     }
     errno = 0;
@@ -522,7 +518,7 @@ cmd_net_add(struct ctl_ctx *ctx)
                   id);
         return;
     }
-    if (ctl_check(ctx, nb_check_network(kind, overlay ? value : -1,
+    if (check_error(ctx, nb_check_network(kind, overlay ? value : -1,
                                         overlay ? -1 : value))) {
         return;
     }
@@ -554,9 +550,10 @@ cmd_net_add(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_net_del(struct ctl_ctx *ctx)
+cmd_net_del(struct ctl_context *ctx)
 {
-    const struct nbrec_network *n = network_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_network *n = (has_option(ctx, "--if-exists")
+        ? network_find : network_must_find)(ctx, ctx->argv[1]);
     const struct nbrec_subnet *s;
     const struct nbrec_eip *e;
     struct ds users = DS_EMPTY_INITIALIZER;
@@ -584,44 +581,41 @@ cmd_net_del(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_net_list(struct ctl_ctx *ctx)
+cmd_net_list(struct ctl_context *ctx)
 {
-    struct table t;
+    struct table *t = new_table(ctx);
     size_t n;
     const struct nbrec_network **rows = sorted_network(ctx, &n);
 
-    table_init(&t);
-    table_add_column(&t, "NAME");
-    table_add_column(&t, "KIND");
-    table_add_column(&t, "ID");
+    table_add_column(t, "NAME");
+    table_add_column(t, "KIND");
+    table_add_column(t, "ID");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_network *net = rows[i];
 
-        table_add_row(&t);
-        table_cell(&t, "%s", net->name);
-        table_cell(&t, "%s", net->kind);
+        table_add_row(t);
+        table_cell(t, "%s", net->name);
+        table_cell(t, "%s", net->kind);
         if (net->n_vni) {
-            table_cell(&t, "vni %"PRId64, net->vni[0]);
+            table_cell(t, "vni %"PRId64, net->vni[0]);
         } else if (net->n_vlan) {
-            table_cell(&t, "vlan %"PRId64, net->vlan[0]);
+            table_cell(t, "vlan %"PRId64, net->vlan[0]);
         } else {
-            table_cell(&t, "-");
+            table_cell(t, "-");
         }
     }
-    table_print(&t, &table_style);
-    table_destroy(&t);
     free(rows);
 }
 
 /* Subnets. */
 
 static void
-cmd_subnet_add(struct ctl_ctx *ctx)
+cmd_subnet_add(struct ctl_context *ctx)
 {
     struct kv kvs[] = { { .key = "cidr6" }, { .key = "gateway6" } };
-    const char *net_name = ctx->argv[0], *name = ctx->argv[1];
-    const char *cidr = ctx->argv[2], *gw = ctx->argv[3];
-    const char *gw_mac = ctx->argv[4];
+    const char *net_name = ctx->argv[1], *name = ctx->argv[2];
+    const char *cidr = ctx->argv[3], *gw = ctx->argv[4];
+    const char *gw_mac = ctx->argv[5];
     const char *cidr6, *gw6;
     const struct nbrec_network *net;
     const struct nbrec_subnet *s;
@@ -629,14 +623,18 @@ cmd_subnet_add(struct ctl_ctx *ctx)
     struct nb_cidr4 c4;
     struct nb_cidr6 c6;
 
-    if (!parse_kvs(ctx, 5, kvs, ARRAY_SIZE(kvs))) {
+    if (has_option(ctx, "--may-exist") && subnet_find(ctx, ctx->argv[2])) {
+        return;                 /* There already: nothing to do. */
+    }
+
+    if (!parse_kvs(ctx, 6, kvs, ARRAY_SIZE(kvs))) {
         goto out;
     }
     cidr6 = kv_get(&kvs[0]);
     gw6 = kv_get(&kvs[1]);
     net = network_must_find(ctx, net_name);
-    if (!net || ctl_check(ctx, nb_check_name("subnet", name))
-        || ctl_check(ctx, nb_check_subnet(cidr, gw, gw_mac, cidr6, gw6))) {
+    if (!net || check_error(ctx, nb_check_name("subnet", name))
+        || check_error(ctx, nb_check_subnet(cidr, gw, gw_mac, cidr6, gw6))) {
         goto out;
     }
     nb_check_cidr4(cidr, &c4);
@@ -686,9 +684,10 @@ out:
 }
 
 static void
-cmd_subnet_del(struct ctl_ctx *ctx)
+cmd_subnet_del(struct ctl_context *ctx)
 {
-    const struct nbrec_subnet *s = subnet_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_subnet *s = (has_option(ctx, "--if-exists")
+        ? subnet_find : subnet_must_find)(ctx, ctx->argv[1]);
     const struct nbrec_port *p;
     struct ds users = DS_EMPTY_INITIALIZER;
 
@@ -708,42 +707,39 @@ cmd_subnet_del(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_subnet_list(struct ctl_ctx *ctx)
+cmd_subnet_list(struct ctl_context *ctx)
 {
     const struct nbrec_network *net = NULL;
-    struct table t;
+    struct table *t = new_table(ctx);
     size_t n;
     const struct nbrec_subnet **rows;
 
-    if (ctx->argc > 0 && !(net = network_must_find(ctx, ctx->argv[0]))) {
+    if (ctx->argc > 1 && !(net = network_must_find(ctx, ctx->argv[1]))) {
         return;
     }
     rows = sorted_subnet(ctx, &n);
-    table_init(&t);
-    table_add_column(&t, "NAME");
-    table_add_column(&t, "NETWORK");
-    table_add_column(&t, "CIDR");
-    table_add_column(&t, "GATEWAY");
-    table_add_column(&t, "GATEWAY_MAC");
-    table_add_column(&t, "CIDR6");
-    table_add_column(&t, "GATEWAY6");
+    table_add_column(t, "NAME");
+    table_add_column(t, "NETWORK");
+    table_add_column(t, "CIDR");
+    table_add_column(t, "GATEWAY");
+    table_add_column(t, "GATEWAY_MAC");
+    table_add_column(t, "CIDR6");
+    table_add_column(t, "GATEWAY6");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_subnet *s = rows[i];
 
         if (net && s->network != net) {
             continue;
         }
-        table_add_row(&t);
-        table_cell(&t, "%s", s->name);
-        table_cell(&t, "%s", s->network->name);
-        table_cell(&t, "%s", s->cidr);
-        table_cell(&t, "%s", s->gateway_ip);
-        table_cell(&t, "%s", s->gateway_mac);
-        table_cell(&t, "%s", opt_string(s->cidr6));
-        table_cell(&t, "%s", opt_string(s->gateway_ip6));
+        table_add_row(t);
+        table_cell(t, "%s", s->name);
+        table_cell(t, "%s", s->network->name);
+        table_cell(t, "%s", s->cidr);
+        table_cell(t, "%s", s->gateway_ip);
+        table_cell(t, "%s", s->gateway_mac);
+        table_cell(t, "%s", opt_string(s->cidr6));
+        table_cell(t, "%s", opt_string(s->gateway_ip6));
     }
-    table_print(&t, &table_style);
-    table_destroy(&t);
     free(rows);
 }
 
@@ -752,12 +748,12 @@ cmd_subnet_list(struct ctl_ctx *ctx)
 /* Checks that 'ip' may be port 'self''s address in subnet 's': fits the
  * subnet, and no other port of the same network has it. */
 static bool
-check_port_ip(struct ctl_ctx *ctx, const struct nbrec_subnet *s,
+check_port_ip(struct ctl_context *ctx, const struct nbrec_subnet *s,
               const char *ip, const struct nbrec_port *self)
 {
     const struct nbrec_port *p;
 
-    if (ctl_check(ctx, nb_check_port_ip(ip, s->name, s->cidr, s->gateway_ip,
+    if (check_error(ctx, nb_check_port_ip(ip, s->name, s->cidr, s->gateway_ip,
                                         s->cidr6, s->gateway_ip6))) {
         return false;
     }
@@ -777,7 +773,7 @@ check_port_ip(struct ctl_ctx *ctx, const struct nbrec_subnet *s,
  * and stable: the database's index on tunnel_key makes them unique even
  * between concurrent writers. */
 static int64_t
-port_allocate_key(struct ctl_ctx *ctx)
+port_allocate_key(struct ctl_context *ctx)
 {
     const struct nbrec_port *p;
     unsigned long *used;
@@ -801,12 +797,12 @@ port_allocate_key(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_port_add(struct ctl_ctx *ctx)
+cmd_port_add(struct ctl_context *ctx)
 {
     struct kv kvs[] = {
         { .key = "ip", .repeatable = true }, { .key = "home" },
     };
-    const char *name = ctx->argv[0], *mac = ctx->argv[2];
+    const char *name = ctx->argv[1], *mac = ctx->argv[3];
     const struct nbrec_subnet *s;
     const struct nbrec_host *home = NULL;
     struct nbrec_port *row;
@@ -814,16 +810,20 @@ cmd_port_add(struct ctl_ctx *ctx)
     size_t n4 = 0, n6 = 0;
     char *user;
 
-    if (!parse_kvs(ctx, 3, kvs, ARRAY_SIZE(kvs))
-        || ctl_check(ctx, nb_check_port_name(name))) {
+    if (has_option(ctx, "--may-exist") && port_find(ctx, ctx->argv[1])) {
+        return;                 /* There already: nothing to do. */
+    }
+
+    if (!parse_kvs(ctx, 4, kvs, ARRAY_SIZE(kvs))
+        || check_error(ctx, nb_check_port_name(name))) {
         goto out;
     }
     if (port_find(ctx, name)) {
         ctl_error(ctx, "port %s exists already", name);
         goto out;
     }
-    s = subnet_must_find(ctx, ctx->argv[1]);
-    if (!s || ctl_check(ctx, nb_check_mac("port MAC", mac))) {
+    s = subnet_must_find(ctx, ctx->argv[2]);
+    if (!s || check_error(ctx, nb_check_mac("port MAC", mac))) {
         goto out;
     }
     user = mac_user(ctx, mac, NULL);
@@ -876,7 +876,7 @@ out:
  * at most, normally), and returns true.  Finished ones are history: they
  * block nothing. */
 static bool
-refuse_if_migrating(struct ctl_ctx *ctx, const struct nbrec_port *p,
+refuse_if_migrating(struct ctl_context *ctx, const struct nbrec_port *p,
                     const char *remedy)
 {
     const struct nbrec_migration *m;
@@ -892,9 +892,10 @@ refuse_if_migrating(struct ctl_ctx *ctx, const struct nbrec_port *p,
 }
 
 static void
-cmd_port_del(struct ctl_ctx *ctx)
+cmd_port_del(struct ctl_context *ctx)
 {
-    const struct nbrec_port *p = port_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_port *p = (has_option(ctx, "--if-exists")
+        ? port_find : port_must_find)(ctx, ctx->argv[1]);
     const struct nbrec_migration *m;
 
     if (!p || refuse_if_migrating(ctx, p, "finish or abort it first")) {
@@ -911,16 +912,16 @@ cmd_port_del(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_port_set_home(struct ctl_ctx *ctx)
+cmd_port_set_home(struct ctl_context *ctx)
 {
-    const struct nbrec_port *p = port_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_port *p = port_must_find(ctx, ctx->argv[1]);
     const struct nbrec_host *h = NULL;
 
     if (!p) {
         return;
     }
-    if (strcmp(ctx->argv[1], "-") && !(h = host_must_find(ctx,
-                                                          ctx->argv[1]))) {
+    if (strcmp(ctx->argv[2], "-") && !(h = host_must_find(ctx,
+                                                          ctx->argv[2]))) {
         return;
     }
     if (refuse_if_migrating(ctx, p, "its home changes when the migration "
@@ -931,38 +932,35 @@ cmd_port_set_home(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_port_list(struct ctl_ctx *ctx)
+cmd_port_list(struct ctl_context *ctx)
 {
-    struct table t;
+    struct table *t = new_table(ctx);
     size_t n;
     const struct nbrec_port **rows = sorted_port(ctx, &n);
 
-    table_init(&t);
-    table_add_column(&t, "NAME");
-    table_add_column(&t, "KEY");
-    table_add_column(&t, "NETWORK");
-    table_add_column(&t, "SUBNET");
-    table_add_column(&t, "MAC");
-    table_add_column(&t, "IPV4");
-    table_add_column(&t, "IPV6");
-    table_add_column(&t, "HOME");
-    table_add_column(&t, "STATUS");
+    table_add_column(t, "NAME");
+    table_add_column(t, "KEY");
+    table_add_column(t, "NETWORK");
+    table_add_column(t, "SUBNET");
+    table_add_column(t, "MAC");
+    table_add_column(t, "IPV4");
+    table_add_column(t, "IPV6");
+    table_add_column(t, "HOME");
+    table_add_column(t, "STATUS");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_port *p = rows[i];
 
-        table_add_row(&t);
-        table_cell(&t, "%s", p->name);
-        table_cell(&t, "%"PRId64, p->tunnel_key);
-        table_cell(&t, "%s", p->subnet->network->name);
-        table_cell(&t, "%s", p->subnet->name);
-        table_cell(&t, "%s", p->mac);
-        table_add_cell(&t)->text = join_strings(p->ipv4, p->n_ipv4);
-        table_add_cell(&t)->text = join_strings(p->ipv6, p->n_ipv6);
-        table_cell(&t, "%s", p->home ? p->home->name : "-");
-        table_cell(&t, "%s", opt_string(p->status));
+        table_add_row(t);
+        table_cell(t, "%s", p->name);
+        table_cell(t, "%"PRId64, p->tunnel_key);
+        table_cell(t, "%s", p->subnet->network->name);
+        table_cell(t, "%s", p->subnet->name);
+        table_cell(t, "%s", p->mac);
+        table_add_cell(t)->text = join_strings(p->ipv4, p->n_ipv4);
+        table_add_cell(t)->text = join_strings(p->ipv6, p->n_ipv6);
+        table_cell(t, "%s", p->home ? p->home->name : "-");
+        table_cell(t, "%s", opt_string(p->status));
     }
-    table_print(&t, &table_style);
-    table_destroy(&t);
     free(rows);
 }
 
@@ -972,7 +970,7 @@ cmd_port_list(struct ctl_ctx *ctx)
  * address 'private_ip' (NULL: the port's first IPv4 address).  Returns the
  * private address to use, or NULL with an error. */
 static const char *
-check_eip_port(struct ctl_ctx *ctx, const struct nbrec_eip *self,
+check_eip_port(struct ctl_context *ctx, const struct nbrec_eip *self,
                const char *address, const struct nbrec_port *port,
                const char *private_ip)
 {
@@ -1007,10 +1005,10 @@ check_eip_port(struct ctl_ctx *ctx, const struct nbrec_eip *self,
 }
 
 static void
-cmd_eip_add(struct ctl_ctx *ctx)
+cmd_eip_add(struct ctl_context *ctx)
 {
     struct kv kvs[] = { { .key = "port" }, { .key = "private-ip" } };
-    const char *address = ctx->argv[0], *mac = ctx->argv[1];
+    const char *address = ctx->argv[1], *mac = ctx->argv[2];
     const struct nbrec_network *net;
     const struct nbrec_port *port = NULL;
     const struct nbrec_subnet *s;
@@ -1020,16 +1018,20 @@ cmd_eip_add(struct ctl_ctx *ctx)
     bool fits = false, has_subnet = false;
     char *user;
 
-    if (!parse_kvs(ctx, 3, kvs, ARRAY_SIZE(kvs))
-        || ctl_check(ctx, nb_check_ipv4("elastic IP", address, &addr))
-        || ctl_check(ctx, nb_check_mac("elastic IP MAC", mac))) {
+    if (has_option(ctx, "--may-exist") && eip_find(ctx, ctx->argv[1])) {
+        return;                 /* There already: nothing to do. */
+    }
+
+    if (!parse_kvs(ctx, 4, kvs, ARRAY_SIZE(kvs))
+        || check_error(ctx, nb_check_ipv4("elastic IP", address, &addr))
+        || check_error(ctx, nb_check_mac("elastic IP MAC", mac))) {
         goto out;
     }
     if (eip_find(ctx, address)) {
         ctl_error(ctx, "elastic IP %s exists already", address);
         goto out;
     }
-    net = network_must_find(ctx, ctx->argv[2]);
+    net = network_must_find(ctx, ctx->argv[3]);
     if (!net) {
         goto out;
     }
@@ -1087,7 +1089,7 @@ out:
 }
 
 static const struct nbrec_eip *
-eip_must_find(struct ctl_ctx *ctx, const char *address)
+eip_must_find(struct ctl_context *ctx, const char *address)
 {
     const struct nbrec_eip *e = eip_find(ctx, address);
 
@@ -1098,16 +1100,16 @@ eip_must_find(struct ctl_ctx *ctx, const char *address)
 }
 
 static void
-cmd_eip_attach(struct ctl_ctx *ctx)
+cmd_eip_attach(struct ctl_context *ctx)
 {
     struct kv kvs[] = { { .key = "private-ip" } };
     const struct nbrec_eip *e;
     const struct nbrec_port *port;
     const char *private_ip;
 
-    if (!parse_kvs(ctx, 2, kvs, ARRAY_SIZE(kvs))
-        || !(e = eip_must_find(ctx, ctx->argv[0]))
-        || !(port = port_must_find(ctx, ctx->argv[1]))) {
+    if (!parse_kvs(ctx, 3, kvs, ARRAY_SIZE(kvs))
+        || !(e = eip_must_find(ctx, ctx->argv[1]))
+        || !(port = port_must_find(ctx, ctx->argv[2]))) {
         goto out;
     }
     if (e->port && e->port != port) {
@@ -1126,9 +1128,9 @@ out:
 }
 
 static void
-cmd_eip_detach(struct ctl_ctx *ctx)
+cmd_eip_detach(struct ctl_context *ctx)
 {
-    const struct nbrec_eip *e = eip_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_eip *e = eip_must_find(ctx, ctx->argv[1]);
 
     if (e) {
         nbrec_eip_set_port(e, NULL);
@@ -1137,9 +1139,10 @@ cmd_eip_detach(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_eip_del(struct ctl_ctx *ctx)
+cmd_eip_del(struct ctl_context *ctx)
 {
-    const struct nbrec_eip *e = eip_must_find(ctx, ctx->argv[0]);
+    const struct nbrec_eip *e = (has_option(ctx, "--if-exists")
+        ? eip_find : eip_must_find)(ctx, ctx->argv[1]);
 
     if (e) {
         nbrec_eip_delete(e);
@@ -1147,18 +1150,17 @@ cmd_eip_del(struct ctl_ctx *ctx)
 }
 
 static void
-cmd_eip_list(struct ctl_ctx *ctx)
+cmd_eip_list(struct ctl_context *ctx)
 {
-    struct table t;
+    struct table *t = new_table(ctx);
     size_t n;
     const struct nbrec_eip **rows = sorted_eip(ctx, &n);
 
-    table_init(&t);
-    table_add_column(&t, "ADDRESS");
-    table_add_column(&t, "MAC");
-    table_add_column(&t, "NETWORK");
-    table_add_column(&t, "PORT");
-    table_add_column(&t, "PRIVATE_IP");
+    table_add_column(t, "ADDRESS");
+    table_add_column(t, "MAC");
+    table_add_column(t, "NETWORK");
+    table_add_column(t, "PORT");
+    table_add_column(t, "PRIVATE_IP");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_eip *e = rows[i];
         const char *private_ip = e->private_ip;
@@ -1166,15 +1168,13 @@ cmd_eip_list(struct ctl_ctx *ctx)
         if (!private_ip && e->port && e->port->n_ipv4) {
             private_ip = e->port->ipv4[0];
         }
-        table_add_row(&t);
-        table_cell(&t, "%s", e->address);
-        table_cell(&t, "%s", e->mac);
-        table_cell(&t, "%s", e->network ? e->network->name : "-");
-        table_cell(&t, "%s", e->port ? e->port->name : "-");
-        table_cell(&t, "%s", opt_string(e->port ? private_ip : NULL));
+        table_add_row(t);
+        table_cell(t, "%s", e->address);
+        table_cell(t, "%s", e->mac);
+        table_cell(t, "%s", e->network ? e->network->name : "-");
+        table_cell(t, "%s", e->port ? e->port->name : "-");
+        table_cell(t, "%s", opt_string(e->port ? private_ip : NULL));
     }
-    table_print(&t, &table_style);
-    table_destroy(&t);
     free(rows);
 }
 
@@ -1189,7 +1189,7 @@ struct migration_row {
 /* Returns the Migration rows (of port 'port' only, unless it is NULL) by
  * port, newest first, and stores their number in '*n'. */
 static struct migration_row *
-sorted_migrations(struct ctl_ctx *ctx, const struct nbrec_port *port,
+sorted_migrations(struct ctl_context *ctx, const struct nbrec_port *port,
                   size_t *n)
 {
     struct migration_row *rows = NULL;
@@ -1222,37 +1222,34 @@ sorted_migrations(struct ctl_ctx *ctx, const struct nbrec_port *port,
 }
 
 static void
-cmd_migration_list(struct ctl_ctx *ctx)
+cmd_migration_list(struct ctl_context *ctx)
 {
     size_t n;
     struct migration_row *rows = sorted_migrations(ctx, NULL, &n);
-    struct table t;
+    struct table *t = new_table(ctx);
 
-    table_init(&t);
-    table_add_column(&t, "PORT");
-    table_add_column(&t, "SOURCE");
-    table_add_column(&t, "DESTINATION");
-    table_add_column(&t, "STATE");
-    table_add_column(&t, "ERROR");
+    table_add_column(t, "PORT");
+    table_add_column(t, "SOURCE");
+    table_add_column(t, "DESTINATION");
+    table_add_column(t, "STATE");
+    table_add_column(t, "ERROR");
     for (size_t i = 0; i < n; i++) {
         const struct nbrec_migration *m = rows[i].m;
 
-        table_add_row(&t);
-        table_cell(&t, "%s", m->port->name);
-        table_cell(&t, "%s", m->source->name);
-        table_cell(&t, "%s", m->destination->name);
-        table_cell(&t, "%s", m->state);
-        table_cell(&t, "%s", opt_string(m->error));
+        table_add_row(t);
+        table_cell(t, "%s", m->port->name);
+        table_cell(t, "%s", m->source->name);
+        table_cell(t, "%s", m->destination->name);
+        table_cell(t, "%s", m->state);
+        table_cell(t, "%s", opt_string(m->error));
     }
-    table_print(&t, &table_style);
-    table_destroy(&t);
     free(rows);
 }
 
 /* migration-purge [PORT] [--keep N]: deletes finished migrations, all or
  * PORT's, but each port's N newest. */
 static void
-cmd_migration_purge(struct ctl_ctx *ctx)
+cmd_migration_purge(struct ctl_context *ctx)
 {
     const struct nbrec_port *port = NULL;
     const char *port_name = NULL;
@@ -1262,7 +1259,7 @@ cmd_migration_purge(struct ctl_ctx *ctx)
     bool *purge;
     size_t n;
 
-    for (int i = 0; i < ctx->argc; i++) {
+    for (int i = 1; i < ctx->argc; i++) {
         const char *arg = ctx->argv[i];
         const char *value = NULL;
 
@@ -1311,68 +1308,10 @@ cmd_migration_purge(struct ctl_ctx *ctx)
     free(rows);
 }
 
-/* flows: what the pipeline computes for a host. */
-
-static void
-cmd_flows(struct ctl_ctx *ctx)
-{
-    const struct nbrec_host *h = host_must_find(ctx, ctx->argv[0]);
-    struct pipeline_ports ports;
-    const struct model_host *mh;
-    struct dp_flow_set flows;
-    struct model model;
-    size_t n_conflicts;
-
-    if (!h) {
-        return;
-    }
-    pipeline_ports_init(&ports);
-    for (int i = 1; i < ctx->argc; i++) {
-        const char *arg = ctx->argv[i];
-        const char *eq = strchr(arg, '=');
-        unsigned int ofport;
-        char *name;
-
-        if (!eq || eq == arg || !str_to_uint(eq + 1, 10, &ofport)
-            || !ofport || ofport >= 0xff00) {
-            ctl_error(ctx, "'%s' is not NAME=OFPORT (an iface-id, or vxlan, "
-                      "geneve or provider, and an OpenFlow port number)",
-                      arg);
-            pipeline_ports_destroy(&ports);
-            return;
-        }
-        name = xmemdup0(arg, eq - arg);
-        if (!strcmp(name, "vxlan")) {
-            ports.vxlan_ofport = ofport;
-        } else if (!strcmp(name, "geneve")) {
-            ports.geneve_ofport = ofport;
-        } else if (!strcmp(name, "provider")) {
-            ports.provider_ofport = ofport;
-        } else {
-            simap_put(&ports.ifaces, name, ofport);
-        }
-        free(name);
-    }
-
-    model_init(&model);
-    model_from_idl(&model, ctx->idl);
-    mh = model_find_host(&model, h->name);
-    dp_flow_set_init(&flows);
-    n_conflicts = mh ? pipeline_compute(&model, mh, &ports, &flows) : 0;
-    dp_flow_set_print(&flows, stdout);
-    if (n_conflicts) {
-        ctl_error(ctx, "%"PRIuSIZE" flows conflicted: the database is "
-                  "inconsistent (see the warnings)", n_conflicts);
-    }
-    dp_flow_set_destroy(&flows);
-    model_destroy(&model);
-    pipeline_ports_destroy(&ports);
-}
-
 /* show: everything as a tree. */
 
 static void
-cmd_show(struct ctl_ctx *ctx)
+cmd_show(struct ctl_context *ctx)
 {
     size_t n_nets, n_subnets, n_ports, n_hosts, n_eips;
     const struct nbrec_network **nets = sorted_network(ctx, &n_nets);
@@ -1453,7 +1392,7 @@ cmd_show(struct ctl_ctx *ctx)
         ds_put_format(&s, "migration of %s: %s -> %s, %s\n", m->port->name,
                       m->source->name, m->destination->name, m->state);
     }
-    fputs(ds_cstr(&s), stdout);
+    ds_put_cstr(&ctx->output, ds_cstr(&s));
     ds_destroy(&s);
     free(nets);
     free(subnets);
@@ -1462,52 +1401,84 @@ cmd_show(struct ctl_ctx *ctx)
     free(eips);
 }
 
-static const struct ctl_command commands[] = {
-    { "show", 0, 0, false, cmd_show, "", "everything, as a tree" },
-    { "host-add", 2, 8, true, cmd_host_add,
-      "NAME TUNNEL_IP [dpid=HEX16] [openflow=TARGET] [ovsdb=TARGET] "
-      "[provider-mac=MAC] [agent=TARGET]",
+/* cutover's own commands, with the help lines usage() prints.  The
+ * generic ones come from db-ctl-base. */
+struct command {
+    struct ctl_command_syntax syntax;
+    const char *help;
+};
+
+#define ADD_OPTIONS "--may-exist"
+#define DEL_OPTIONS "--if-exists"
+static const struct command commands[] = {
+    { { "show", 0, 0, "", NULL, cmd_show, NULL, "", RO },
+      "everything, as a tree" },
+    { { "host-add", 2, 7,
+        "NAME TUNNEL_IP [dpid=HEX16] [openflow=TARGET] [ovsdb=TARGET] "
+        "[provider-mac=MAC] [agent=TARGET]",
+        NULL, cmd_host_add, NULL, ADD_OPTIONS, RW },
       "add a hypervisor" },
-    { "host-del", 1, 1, true, cmd_host_del, "NAME", "remove a hypervisor" },
-    { "host-list", 0, 0, false, cmd_host_list, "", "list hypervisors" },
-    { "net-add", 3, 3, true, cmd_net_add,
-      "NAME vxlan|geneve|vlan VNI|VLAN", "add a network (a VPC or a "
-      "provider VLAN)" },
-    { "net-del", 1, 1, true, cmd_net_del, "NAME", "remove a network" },
-    { "net-list", 0, 0, false, cmd_net_list, "", "list networks" },
-    { "subnet-add", 5, 7, true, cmd_subnet_add,
-      "NETWORK NAME CIDR GATEWAY_IP GATEWAY_MAC [cidr6=PREFIX] "
-      "[gateway6=IP]", "add a subnet to a network" },
-    { "subnet-del", 1, 1, true, cmd_subnet_del, "NAME", "remove a subnet" },
-    { "subnet-list", 0, 1, false, cmd_subnet_list, "[NETWORK]",
+    { { "host-del", 1, 1, "NAME", NULL, cmd_host_del, NULL, DEL_OPTIONS, RW },
+      "remove a hypervisor" },
+    { { "host-list", 0, 0, "", NULL, cmd_host_list, NULL, "", RO },
+      "list hypervisors" },
+    { { "net-add", 3, 3, "NAME vxlan|geneve|vlan VNI|VLAN", NULL,
+        cmd_net_add, NULL, ADD_OPTIONS, RW },
+      "add a network (a VPC or a provider VLAN)" },
+    { { "net-del", 1, 1, "NAME", NULL, cmd_net_del, NULL, DEL_OPTIONS, RW },
+      "remove a network" },
+    { { "net-list", 0, 0, "", NULL, cmd_net_list, NULL, "", RO },
+      "list networks" },
+    { { "subnet-add", 5, 7,
+        "NETWORK NAME CIDR GATEWAY_IP GATEWAY_MAC [cidr6=PREFIX] "
+        "[gateway6=IP]", NULL, cmd_subnet_add, NULL, ADD_OPTIONS, RW },
+      "add a subnet to a network" },
+    { { "subnet-del", 1, 1, "NAME", NULL, cmd_subnet_del, NULL, DEL_OPTIONS,
+        RW },
+      "remove a subnet" },
+    { { "subnet-list", 0, 1, "[NETWORK]", NULL, cmd_subnet_list, NULL, "",
+        RO },
       "list subnets" },
-    { "port-add", 3, INT_MAX, true, cmd_port_add,
-      "NAME SUBNET MAC [ip=ADDR]... [home=HOST]",
+    { { "port-add", 3, INT_MAX, "NAME SUBNET MAC [ip=ADDR]... [home=HOST]",
+        NULL, cmd_port_add, NULL, ADD_OPTIONS, RW },
       "add a VM port (NAME is its iface-id)" },
-    { "port-del", 1, 1, true, cmd_port_del, "NAME", "remove a port" },
-    { "port-set-home", 2, 2, true, cmd_port_set_home, "NAME HOST|-",
+    { { "port-del", 1, 1, "NAME", NULL, cmd_port_del, NULL, DEL_OPTIONS, RW },
+      "remove a port" },
+    { { "port-set-home", 2, 2, "NAME HOST|-", NULL, cmd_port_set_home, NULL,
+        "", RW },
       "set the host a port lives on" },
-    { "port-list", 0, 0, false, cmd_port_list, "", "list ports" },
-    { "eip-add", 3, 5, true, cmd_eip_add,
-      "ADDRESS MAC NETWORK [port=PORT] [private-ip=IP]",
+    { { "port-list", 0, 0, "", NULL, cmd_port_list, NULL, "", RO },
+      "list ports" },
+    { { "eip-add", 3, 5, "ADDRESS MAC NETWORK [port=PORT] [private-ip=IP]",
+        NULL, cmd_eip_add, NULL, ADD_OPTIONS, RW },
       "add an elastic IP on a provider network" },
-    { "eip-attach", 2, 3, true, cmd_eip_attach,
-      "ADDRESS PORT [private-ip=IP]", "map an elastic IP to a port" },
-    { "eip-detach", 1, 1, true, cmd_eip_detach, "ADDRESS",
+    { { "eip-attach", 2, 3, "ADDRESS PORT [private-ip=IP]", NULL,
+        cmd_eip_attach, NULL, "", RW },
+      "map an elastic IP to a port" },
+    { { "eip-detach", 1, 1, "ADDRESS", NULL, cmd_eip_detach, NULL, "", RW },
       "unmap an elastic IP" },
-    { "eip-del", 1, 1, true, cmd_eip_del, "ADDRESS", "remove an elastic IP" },
-    { "eip-list", 0, 0, false, cmd_eip_list, "", "list elastic IPs" },
-    { "migration-list", 0, 0, false, cmd_migration_list, "",
+    { { "eip-del", 1, 1, "ADDRESS", NULL, cmd_eip_del, NULL, DEL_OPTIONS,
+        RW },
+      "remove an elastic IP" },
+    { { "eip-list", 0, 0, "", NULL, cmd_eip_list, NULL, "", RO },
+      "list elastic IPs" },
+    { { "migration-list", 0, 0, "", NULL, cmd_migration_list, NULL, "", RO },
       "list migrations, by port, newest first" },
-    { "migration-purge", 0, 3, true, cmd_migration_purge,
-      "[PORT] [--keep N]",
+    { { "migration-purge", 0, 3, "[PORT] [--keep N]", NULL,
+        cmd_migration_purge, NULL, "", RW },
       "delete finished migrations (all, or PORT's) but each port's N "
       "newest; never an unfinished one" },
-    { "flows", 1, INT_MAX, false, cmd_flows,
-      "HOST [IFACE-ID=OFPORT]... [vxlan=OFPORT] [geneve=OFPORT] "
-      "[provider=OFPORT]",
-      "print the flows HOST's br-int must have (ovs-ofctl add-flows "
-      "format), given its port numbers" },
+};
+
+/* How db-ctl-base names rows of each table in the generic commands
+ * ("get Host h1 agent", "set Port vm1 home=..."): by name, an elastic IP by
+ * its address; a migration by its UUID only. */
+static const struct ctl_table_class tables[NBREC_N_TABLES] = {
+    [NBREC_TABLE_HOST].row_ids = {{ &nbrec_host_col_name, NULL, NULL }},
+    [NBREC_TABLE_NETWORK].row_ids = {{ &nbrec_network_col_name, NULL, NULL }},
+    [NBREC_TABLE_SUBNET].row_ids = {{ &nbrec_subnet_col_name, NULL, NULL }},
+    [NBREC_TABLE_PORT].row_ids = {{ &nbrec_port_col_name, NULL, NULL }},
+    [NBREC_TABLE_EIP].row_ids = {{ &nbrec_eip_col_address, NULL, NULL }},
 };
 
 static void
@@ -1515,14 +1486,25 @@ usage(void)
 {
     printf("\
 %s: the command line for cutover's northbound database\n\
-usage: %s [OPTIONS] COMMAND [ARG...]\n\
+usage: %s [OPTIONS] COMMAND [ARG...] [-- [OPTIONS] COMMAND [ARG...]]...\n\
+\n\
+Several commands separated by '--' run in one transaction: all or none.\n\
 \n\
 Commands:\n", program_name, program_name);
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-        printf("  %s %s\n      %s\n", commands[i].name, commands[i].args,
-               commands[i].help);
+        const struct command *c = &commands[i];
+
+        printf("  %s%s%s%s%s%s\n      %s\n", *c->syntax.options ? "[" : "",
+               c->syntax.options, *c->syntax.options ? "] " : "",
+               c->syntax.name, *c->syntax.arguments ? " " : "",
+               c->syntax.arguments, c->help);
     }
     printf("\n\
+--may-exist makes an -add of what exists already do nothing, --if-exists a\n\
+-del of what does not exist.\n\
+\n\
+%s\
+\n\
 Options:\n\
   --db=DATABASE        the northbound database (default: $CUTOVER_NB_DB,\n\
                        else %s)\n\
@@ -1535,19 +1517,23 @@ Options:\n\
                        database trusts\n\
   -C, --ca-cert=FILE   SSL: the CA certificate that signed the database's\n\
   -h, --help           this help\n\
-  -V, --version        print the version\n", DEFAULT_DB);
+  -V, --version        print the version\n",
+           ctl_get_db_cmd_usage(), DEFAULT_DB);
 }
 
-static const struct ctl_command *
-parse_options(int argc, char *argv[])
+/* Parses the options before the first command; those of db-ctl-base's
+ * commands (--may-exist, --id=...) given there go to '*local_options'. */
+static void
+parse_options(int argc, char *argv[], struct shash *local_options)
 {
     enum {
         OPT_DB = UCHAR_MAX + 1,
+        OPT_LOCAL,
         TABLE_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
     };
-    static const struct option long_options[] = {
+    static const struct option global_long_options[] = {
         {"db", required_argument, NULL, OPT_DB},
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -1557,16 +1543,26 @@ parse_options(int argc, char *argv[])
         STREAM_SSL_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    char *tmp = ovs_cmdl_long_options_to_short_options(long_options);
+    const int n_global = ARRAY_SIZE(global_long_options) - 1;
+    struct option *options;
+    size_t n_options, allocated_options;
+    int ssl_given = 0;          /* Bits: 1 key, 2 certificate, 4 CA. */
+    char *tmp, *short_options;
+
+    /* Our options, then every command's (db-ctl-base's --may-exist...). */
+    options = xmemdup(global_long_options, sizeof global_long_options);
+    n_options = n_global;
+    allocated_options = ARRAY_SIZE(global_long_options);
+    ctl_add_cmd_options(&options, &n_options, &allocated_options, OPT_LOCAL);
+    tmp = ovs_cmdl_long_options_to_short_options(options);
     /* Stop at the command ('+': no permuting): its own arguments may start
      * with '-'. */
-    char *short_options = xasprintf("+%s", tmp);
-    const char *name;
-    int ssl_given = 0;          /* Bits: 1 key, 2 certificate, 4 CA. */
-
+    short_options = xasprintf("+%s", tmp);
     free(tmp);
+
     for (;;) {
-        int c = getopt_long(argc, argv, short_options, long_options, NULL);
+        int idx;
+        int c = getopt_long(argc, argv, short_options, options, &idx);
         char *end;
 
         if (c == -1) {
@@ -1576,19 +1572,22 @@ parse_options(int argc, char *argv[])
         case OPT_DB:
             db = optarg;
             break;
+        case OPT_LOCAL:
+            if (shash_find(local_options, options[idx].name)) {
+                cli_usage_error("--%s given twice", options[idx].name);
+            }
+            shash_add_nocopy(local_options,
+                             xasprintf("--%s", options[idx].name),
+                             nullable_xstrdup(optarg));
+            break;
         case 't':
             errno = 0;
             timeout_sec = strtol(optarg, &end, 10);
             if (!*optarg || *end || errno || timeout_sec < 0) {
                 cli_usage_error("--timeout: '%s' is not a number of seconds",
-                            optarg);
+                                optarg);
             }
             break;
-        case 'h':
-            usage();
-            exit(0);
-        case 'V':
-            cli_print_version();
         case 'p':
             stream_ssl_set_private_key_file(optarg);
             ssl_given |= 1;
@@ -1607,6 +1606,11 @@ parse_options(int argc, char *argv[])
         case OPT_SSL_CIPHERS:
             stream_ssl_set_ciphers(optarg);
             break;
+        case 'h':
+            usage();
+            exit(0);
+        case 'V':
+            cli_print_version();
         TABLE_OPTION_HANDLERS(&table_style)
         VLOG_OPTION_HANDLERS
         default:
@@ -1614,6 +1618,10 @@ parse_options(int argc, char *argv[])
         }
     }
     free(short_options);
+    for (size_t i = n_global; i < n_options; i++) {
+        free(CONST_CAST(char *, options[i].name));
+    }
+    free(options);
 
     if (!db) {
         db = getenv("CUTOVER_NB_DB");
@@ -1630,38 +1638,154 @@ parse_options(int argc, char *argv[])
     if (optind >= argc) {
         cli_usage_error("a command is required");
     }
-    name = argv[optind];
-    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-        const struct ctl_command *cmd = &commands[i];
-        int n = argc - optind - 1;
+}
 
-        if (strcmp(cmd->name, name)) {
-            continue;
-        }
-        if (n < cmd->min_args || n > cmd->max_args) {
-            cli_usage_error("%s takes %s%s", name,
-                        *cmd->args ? "arguments " : "no arguments",
-                        cmd->args);
-        }
-        return cmd;
+/* Runs 'commands' in one transaction.  Returns 0 once it is committed
+ * (their output printed), EAGAIN if the database changed meanwhile (run
+ * them again), or 1 if a command refused or the database refused the
+ * transaction (the error printed). */
+static int
+run_commands(struct ovsdb_idl *idl, struct ctl_command *cmds, size_t n,
+             const char *args)
+{
+    struct ovsdb_symbol_table *symtab = ovsdb_symbol_table_create();
+    struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(idl);
+    enum ovsdb_idl_txn_status status;
+    struct ctl_context ctx;
+    struct shash_node *node;
+    int result = 0;
+
+    ovsdb_idl_txn_add_comment(txn, "cutoverctl: %s", args);
+    for (struct ctl_command *c = cmds; c < &cmds[n]; c++) {
+        ds_init(&c->output);
+        c->table = NULL;
     }
-    cli_usage_error("unknown command '%s'", name);
+    ctl_context_init(&ctx, NULL, idl, txn, symtab, NULL);
+    for (struct ctl_command *c = cmds; c < &cmds[n]; c++) {
+        ctl_context_init_command(&ctx, c, c == &cmds[n - 1]);
+        c->syntax->run(&ctx);
+        if (ctx.error) {
+            fprintf(stderr, "%s: %s: %s\n", program_name, c->syntax->name,
+                    ctx.error);
+            ctl_context_done(&ctx, c);
+            result = 1;
+            goto out;
+        }
+        ctl_context_done_command(&ctx, c);
+        if (ctx.try_again) {
+            ctl_context_done(&ctx, NULL);
+            result = EAGAIN;
+            goto out;
+        }
+    }
+    ctl_context_done(&ctx, NULL);
+
+    SHASH_FOR_EACH (node, &symtab->sh) {
+        struct ovsdb_symbol *symbol = node->data;
+
+        if (!symbol->created) {
+            fprintf(stderr, "%s: row id \"%s\" is referenced but never "
+                    "created (e.g. with \"-- --id=%s create ...\")\n",
+                    program_name, node->name, node->name);
+            result = 1;
+            goto out;
+        }
+    }
+
+    status = ovsdb_idl_txn_commit_block(txn);
+    if (status == TXN_TRY_AGAIN) {
+        result = EAGAIN;
+    } else if (status != TXN_SUCCESS && status != TXN_UNCHANGED) {
+        fprintf(stderr, "%s: the database refused the change (%s): %s\n",
+                program_name, ovsdb_idl_txn_status_to_string(status),
+                ovsdb_idl_txn_get_error(txn));
+        result = 1;
+    } else {
+        for (struct ctl_command *c = cmds; c < &cmds[n]; c++) {
+            if (c->syntax->postprocess) {
+                ctl_context_init(&ctx, c, idl, txn, symtab, NULL);
+                c->syntax->postprocess(&ctx);
+                ctl_context_done(&ctx, c);
+            }
+        }
+        for (struct ctl_command *c = cmds; c < &cmds[n]; c++) {
+            if (c->table) {
+                table_print(c->table, &table_style);
+            } else {
+                fputs(ds_cstr(&c->output), stdout);
+            }
+        }
+    }
+
+out:
+    for (struct ctl_command *c = cmds; c < &cmds[n]; c++) {
+        ds_destroy(&c->output);
+        if (c->table) {
+            table_destroy(c->table);
+            free(c->table);
+            c->table = NULL;
+        }
+    }
+    ovsdb_idl_txn_destroy(txn);
+    ovsdb_symbol_table_destroy(symtab);
+    return result;
+}
+
+/* db-ctl-base's way out, for its fatal errors (ctl_fatal()). */
+static void OVS_NO_RETURN
+cutoverctl_exit(int status)
+{
+    exit(status);
 }
 
 int
 main(int argc, char *argv[])
 {
-    const struct ctl_command *cmd;
+    struct ctl_command_syntax *syntaxes;
+    struct shash local_options;
+    struct ctl_command *cmds;
     struct ovsdb_idl *idl;
     long long int deadline;
     unsigned int seqno;
+    size_t n_cmds;
+    char *args, *error;
     int status = 0;
 
     set_program_name(argv[0]);
     vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
     vlog_set_levels_from_string_assert("reconnect:emer");
     vlog_set_levels_from_string_assert("jsonrpc:emer");
-    cmd = parse_options(argc, argv);
+
+    ctl_init__(&nbrec_idl_class, tables, NULL, cutoverctl_exit);
+    syntaxes = xcalloc(ARRAY_SIZE(commands) + 1, sizeof *syntaxes);
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        syntaxes[i] = commands[i].syntax;
+    }
+    ctl_register_commands(syntaxes);
+
+    shash_init(&local_options);
+    parse_options(argc, argv, &local_options);
+    error = ctl_parse_commands(argc - optind, argv + optind, &local_options,
+                               &cmds, &n_cmds);
+    if (error) {
+        /* db-ctl-base says "'CMD' command requires at least N arguments":
+         * say which, for ours. */
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+            const struct ctl_command_syntax *c = &commands[i].syntax;
+            char *prefix = xasprintf("'%s' command ", c->name);
+
+            if (!strncmp(error, prefix, strlen(prefix))) {
+                char *more = xasprintf("%s: %s %s", error, c->name,
+                                       *c->arguments ? c->arguments
+                                       : "takes no arguments");
+                free(error);
+                error = more;
+            }
+            free(prefix);
+        }
+        cli_usage_error("%s", error);
+    }
+    args = process_escape_args(argv + optind);
     /* A peer that closes an SSL connection must not kill us. */
     fatal_ignore_sigpipe();
 
@@ -1670,9 +1794,9 @@ main(int argc, char *argv[])
     seqno = ovsdb_idl_get_seqno(idl);
     for (;;) {
         ovsdb_idl_run(idl);
-        /* Failures here break out of the loop rather than ovs_fatal(), so
-         * that the connection is freed as on success (LeakSanitizer sees
-         * no leak on any exit). */
+        /* Failures here break out of the loop rather than exit, so that
+         * the connection is freed as on success (LeakSanitizer sees no
+         * leak on any exit). */
         if (!ovsdb_idl_is_alive(idl)) {
             ovs_error(0, "%s: the database connection failed (%s)", db,
                       ovs_retval_to_string(ovsdb_idl_get_last_error(idl)));
@@ -1681,48 +1805,13 @@ main(int argc, char *argv[])
         }
         if (seqno != ovsdb_idl_get_seqno(idl)
             && ovsdb_idl_has_ever_connected(idl)) {
-            struct ctl_ctx ctx = {
-                .idl = idl,
-                .argc = argc - optind - 1,
-                .argv = argv + optind + 1,
-            };
-            enum ovsdb_idl_txn_status txn_status;
-
             seqno = ovsdb_idl_get_seqno(idl);
-            if (cmd->writes) {
-                ctx.txn = ovsdb_idl_txn_create(idl);
-                ovsdb_idl_txn_add_comment(ctx.txn, "cutoverctl: %s",
-                                          cmd->name);
-            }
-            cmd->run(&ctx);
-            if (ctx.error) {
-                fprintf(stderr, "%s: %s: %s\n", program_name, cmd->name,
-                        ctx.error);
-                free(ctx.error);
-                if (ctx.txn) {
-                    ovsdb_idl_txn_destroy(ctx.txn);
-                }
-                status = 1;
+            status = run_commands(idl, cmds, n_cmds, args);
+            if (status != EAGAIN) {
                 break;
             }
-            if (!ctx.txn) {
-                break;
-            }
-            txn_status = ovsdb_idl_txn_commit_block(ctx.txn);
-            if (txn_status == TXN_TRY_AGAIN) {
-                /* Someone else changed the database: check again. */
-                ovsdb_idl_txn_destroy(ctx.txn);
-                continue;
-            }
-            if (txn_status != TXN_SUCCESS && txn_status != TXN_UNCHANGED) {
-                fprintf(stderr, "%s: %s: the database refused the change "
-                        "(%s): %s\n", program_name, cmd->name,
-                        ovsdb_idl_txn_status_to_string(txn_status),
-                        ovsdb_idl_txn_get_error(ctx.txn));
-                status = 1;
-            }
-            ovsdb_idl_txn_destroy(ctx.txn);
-            break;
+            status = 0;         /* The database changed: again. */
+            continue;
         }
         if (time_msec() >= deadline) {
             ovs_error(0, "cannot reach the northbound database at %s within "
@@ -1741,5 +1830,12 @@ main(int argc, char *argv[])
         poll_block();
     }
     ovsdb_idl_destroy(idl);
+    for (size_t i = 0; i < n_cmds; i++) {
+        shash_destroy_free_data(&cmds[i].options);
+    }
+    free(cmds);
+    free(args);
+    free(syntaxes);
+    shash_destroy_free_data(&local_options);
     return status;
 }

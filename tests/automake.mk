@@ -26,6 +26,14 @@ tests/harness/cutover-blackout: tests/harness/cutover-blackout.in Makefile
 	    -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/tests/harness/cutover-blackout.in \
 	    > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
+# compute-flows: the flows the pipeline computes for a host of a northbound
+# database, given its port numbers (tests that program switches without
+# cutoverd).
+noinst_PROGRAMS += tests/harness/compute-flows
+tests_harness_compute_flows_SOURCES = tests/harness/compute-flows.c
+tests_harness_compute_flows_LDADD = \
+	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD)
+
 # install-flows: drives the installer against a real switch (tests).
 noinst_PROGRAMS += tests/harness/install-flows
 tests_harness_install_flows_SOURCES = tests/harness/install-flows.c

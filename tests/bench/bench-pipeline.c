@@ -4,7 +4,7 @@
  *
  *   bench-pipeline                  the table
  *   bench-pipeline --print N HOST   host HOST's (1-3) flows for N ports, as
- *                                   'cutoverctl flows' prints them (for
+ *                                   tests/harness/compute-flows prints them (for
  *                                   tests/bench/bench-install) */
 
 #include <config.h>

@@ -4,7 +4,7 @@
  *   install-flows [--audit N] TARGET FILE...
  *
  * Connects to TARGET (e.g. unix:.../br-int.mgmt), installs the flows of the
- * first FILE (as 'cutoverctl flows' prints them), waits until the switch
+ * first FILE (as tests/harness/compute-flows prints them), waits until the switch
  * confirms, then does the same with each further FILE (an incremental
  * bundle each), and prints for each step the flows, the flow mods sent and
  * the time from the first message to the barrier's reply.  With --audit N,
@@ -53,7 +53,7 @@ read_flows(const char *file_name, struct dp_flow_set *set)
         if (!actions
             || sscanf(s, "table=%u,priority=%u,cookie=%"SCNx64"%n", &table,
                       &priority, &cookie, &len) != 3) {
-            ovs_fatal(0, "%s:%d: not a flow as 'cutoverctl flows' prints "
+            ovs_fatal(0, "%s:%d: not a flow as tests/harness/compute-flows prints "
                       "it", file_name, n);
         }
         *actions = '\0';

@@ -5,7 +5,7 @@
  *
  * Provisions the host whose Open vSwitch database is at TARGET (e.g.
  * unix:.../db.sock) and, once everything is in place, prints on one line
- * the port numbers the pipeline needs, as 'cutoverctl flows' takes them:
+ * the port numbers the pipeline needs, as tests/harness/compute-flows takes them:
  * vxlan=N geneve=N provider=N IFACE-ID=N... */
 
 #include <config.h>

@@ -147,7 +147,7 @@ refuse 1 "subnet web still has port(s) vm1" subnet-del web
 refuse 1 "no port named 'vm9'" port-del vm9
 refuse 1 "no elastic IP 203.0.113.99" eip-del 203.0.113.99
 refuse 2 "unknown command 'port-ad'" port-ad vm9
-refuse 2 "port-add takes arguments NAME SUBNET MAC" port-add vm9
+refuse 2 "'port-add' command requires at least 3 arguments: port-add NAME SUBNET MAC" port-add vm9
 refuse 2 "--timeout: 'x' is not a number of seconds" -t x show
 
 step "changes that are allowed"
@@ -228,7 +228,7 @@ refuse 1 "--keep: '-1' is not a number of migrations" migration-purge --keep=-1
 refuse 1 "--keep needs a number of migrations" migration-purge vm1 --keep
 refuse 1 "unknown option '--all' (expected --keep N)" migration-purge --all
 refuse 1 "one port at most (got vm1 and vm3)" migration-purge vm1 vm3
-refuse 2 "migration-purge takes arguments [PORT] [--keep N]" \
+refuse 2 "'migration-purge' command takes at most 3 arguments" \
     migration-purge vm1 --keep 1 x
 ctl migration-purge vm1 --keep 1
 check_eq "vm1 keeps its newest" "$(migrations vm1)" "vm1 h2 h1 aborted"
@@ -267,3 +267,36 @@ wait $b; rb=$?
 check_eq "writers that succeeded" $(( (ra == 0) + (rb == 0) )) 1
 check_eq "ports with that MAC" \
     "$("$CTL" --no-headings -f csv port-list | grep -c 02:00:0a:00:00:77)" 1
+
+step "db-ctl-base: several commands in one transaction, all or none"
+ctl net-add vpc7 vxlan 1007 -- subnet-add vpc7 s7 10.7.0.0/24 10.7.0.1 \
+    02:00:00:00:07:01 -- port-add p7 s7 02:00:0a:07:00:05 ip=10.7.0.5
+check_eq "the three, written together" \
+    "$("$CTL" --no-headings -f csv port-list | grep -c '^p7,')" 1
+# The third refuses: the first two are not written either.
+refuse 1 "port address 10.9.9.5 is outside subnet s8 (10.8.0.0/24)" \
+    net-add vpc8 vxlan 1008 -- subnet-add vpc8 s8 10.8.0.0/24 10.8.0.1 \
+    02:00:00:00:08:01 -- port-add p8 s8 02:00:0a:08:00:05 ip=10.9.9.5
+
+step "--may-exist and --if-exists"
+refuse 1 "host h1 exists already" host-add h1 172.16.0.11
+ctl --may-exist host-add h1 172.16.0.11
+ctl --may-exist net-add vpc7 vxlan 1007 -- --may-exist port-add p7 s7 \
+    02:00:0a:07:00:05
+refuse 1 "no port named 'nosuch'" port-del nosuch
+ctl --if-exists port-del nosuch -- --if-exists host-del nosuch
+echo "ok: --may-exist and --if-exists do nothing where there is nothing to do"
+
+step "generic commands on any table: list, get, set, find"
+check_eq "get Host h2 tunnel_ip" "$("$CTL" get Host h2 tunnel_ip)" '"172.16.0.12"'
+ctl set Host h2 agent=ssl\\:192.0.2.12\\:6655
+check_eq "h2's agent, set on a host with ports" \
+    "$("$CTL" get Host h2 agent)" '"ssl:192.0.2.12:6655"'
+check_eq "--columns list" \
+    "$("$CTL" --columns=name,agent --bare list Host h2 | xargs)" \
+    'h2 ssl:192.0.2.12:6655'
+check_eq "find" "$("$CTL" --bare --columns=name find Port name=p7)" p7
+out=$("$CTL" get Host nosuch name 2>&1) && fail "get of no host: $out"
+echo "$out" | grep -q 'no row "nosuch" in table Host' || fail "get's error: $out"
+echo "ok: $out"
+refuse 2 "unknown command 'nosuch-command'" nosuch-command

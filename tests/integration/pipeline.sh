@@ -2,7 +2,7 @@
 # The pipeline in real Open vSwitch: hosts provisioned over OVSDB; a
 # northbound model of 3 hosts, two VPCs
 # (one with two subnets), a provider VLAN and an elastic IP; each host's
-# flows computed by the pipeline ('cutoverctl flows') and loaded into its
+# flows computed by the pipeline (tests/harness/compute-flows) and loaded into its
 # br-int.  Then real traffic: switching and routing between hosts through
 # VXLAN, isolation between VPCs with overlapping addresses, port security,
 # the provider VLAN through the edge router, the elastic IP from the
@@ -82,8 +82,8 @@ flows_for() {
     ports=$("$PROVISION" "unix:$(lab_host_dir "$P" "$i")/run/db.sock") \
         || fail "provisioning h$i: $ports"
     # shellcheck disable=SC2086
-    "$CTL" flows "h$i" $ports > "$TEST_TMP/h$i.flows${2:-}" \
-        || fail "cutoverctl flows h$i failed"
+    "$top_builddir/tests/harness/compute-flows" --db="$NB_DB" "h$i" $ports \
+        > "$TEST_TMP/h$i.flows${2:-}" || fail "compute-flows h$i failed"
 }
 
 mgmt() {
