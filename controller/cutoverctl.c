@@ -31,6 +31,7 @@
 #include "fatal-signal.h"
 #include "lib/cutover-nb-idl.h"
 #include "nb-check.h"
+#include "nb-rules.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
@@ -194,43 +195,6 @@ DEFINE_MUST_FIND(host, host, "host")
 DEFINE_MUST_FIND(network, network, "network")
 DEFINE_MUST_FIND(subnet, subnet, "subnet")
 DEFINE_MUST_FIND(port, port, "port")
-
-/* Finds who uses 'mac' already (a port, a subnet's gateway or an elastic
- * IP), other than 'self'.  Returns a description to free, or NULL. */
-static char *
-mac_user(struct ctl_context *ctx, const char *mac, const void *self)
-{
-    const struct nbrec_port *p;
-    const struct nbrec_eip *e;
-
-    NBREC_PORT_FOR_EACH (p, ctx->idl) {
-        if ((const void *) p != self && nb_mac_equal(p->mac, mac)) {
-            return xasprintf("port %s", p->name);
-        }
-    }
-    NBREC_EIP_FOR_EACH (e, ctx->idl) {
-        if ((const void *) e != self && nb_mac_equal(e->mac, mac)) {
-            return xasprintf("elastic IP %s", e->address);
-        }
-    }
-    return NULL;
-}
-
-static bool
-port_has_ip(const struct nbrec_port *p, const char *ip)
-{
-    for (size_t i = 0; i < p->n_ipv4; i++) {
-        if (nb_ip_equal(p->ipv4[i], ip)) {
-            return true;
-        }
-    }
-    for (size_t i = 0; i < p->n_ipv6; i++) {
-        if (nb_ip_equal(p->ipv6[i], ip)) {
-            return true;
-        }
-    }
-    return false;
-}
 
 /* Output helpers. */
 
@@ -620,8 +584,6 @@ cmd_subnet_add(struct ctl_context *ctx)
     const struct nbrec_network *net;
     const struct nbrec_subnet *s;
     struct nbrec_subnet *row;
-    struct nb_cidr4 c4;
-    struct nb_cidr6 c6;
 
     if (has_option(ctx, "--may-exist") && subnet_find(ctx, ctx->argv[2])) {
         return;                 /* There already: nothing to do. */
@@ -637,37 +599,14 @@ cmd_subnet_add(struct ctl_context *ctx)
         || check_error(ctx, nb_check_subnet(cidr, gw, gw_mac, cidr6, gw6))) {
         goto out;
     }
-    nb_check_cidr4(cidr, &c4);
-    if (cidr6) {
-        nb_check_cidr6(cidr6, &c6);
-    }
     NBREC_SUBNET_FOR_EACH (s, ctx->idl) {
-        struct nb_cidr4 o4;
-        struct nb_cidr6 o6;
-        char *e;
-
         if (!strcmp(s->name, name)) {
             ctl_error(ctx, "subnet %s exists already", name);
-            continue;
-        }
-        if (s->network != net) {
-            continue;           /* Networks are isolated: overlaps are fine. */
-        }
-        e = nb_check_cidr4(s->cidr, &o4);
-        if (!e && nb_cidr4_overlap(&c4, &o4)) {
-            ctl_error(ctx, "%s overlaps subnet %s (%s) of network %s", cidr,
-                      s->name, s->cidr, net->name);
-        }
-        free(e);
-        if (cidr6 && s->cidr6) {
-            e = nb_check_cidr6(s->cidr6, &o6);
-            if (!e && nb_cidr6_overlap(&c6, &o6)) {
-                ctl_error(ctx, "%s overlaps subnet %s (%s) of network %s",
-                          cidr6, s->name, s->cidr6, net->name);
-            }
-            free(e);
+            goto out;
         }
     }
+    check_error(ctx, nb_rules_subnet_overlap(ctx->idl, net, cidr, cidr6,
+                                             NULL));
     if (ctx->error) {
         goto out;
     }
@@ -745,29 +684,6 @@ cmd_subnet_list(struct ctl_context *ctx)
 
 /* Ports. */
 
-/* Checks that 'ip' may be port 'self''s address in subnet 's': fits the
- * subnet, and no other port of the same network has it. */
-static bool
-check_port_ip(struct ctl_context *ctx, const struct nbrec_subnet *s,
-              const char *ip, const struct nbrec_port *self)
-{
-    const struct nbrec_port *p;
-
-    if (check_error(ctx, nb_check_port_ip(ip, s->name, s->cidr, s->gateway_ip,
-                                        s->cidr6, s->gateway_ip6))) {
-        return false;
-    }
-    NBREC_PORT_FOR_EACH (p, ctx->idl) {
-        if (p != self && p->subnet->network == s->network
-            && port_has_ip(p, ip)) {
-            ctl_error(ctx, "address %s is port %s's already (network %s)",
-                      ip, p->name, s->network->name);
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Returns the lowest tunnel key no port has.  Keys identify a port in the
  * pipeline (registers, flow cookies) on every host, so they must be unique
  * and stable: the database's index on tunnel_key makes them unique even
@@ -808,7 +724,6 @@ cmd_port_add(struct ctl_context *ctx)
     struct nbrec_port *row;
     const char **v4 = NULL, **v6 = NULL;
     size_t n4 = 0, n6 = 0;
-    char *user;
 
     if (has_option(ctx, "--may-exist") && port_find(ctx, ctx->argv[1])) {
         return;                 /* There already: nothing to do. */
@@ -826,10 +741,7 @@ cmd_port_add(struct ctl_context *ctx)
     if (!s || check_error(ctx, nb_check_mac("port MAC", mac))) {
         goto out;
     }
-    user = mac_user(ctx, mac, NULL);
-    if (user) {
-        ctl_error(ctx, "MAC %s is %s's already", mac, user);
-        free(user);
+    if (check_error(ctx, nb_rules_mac(ctx->idl, mac, NULL))) {
         goto out;
     }
     if (kv_get(&kvs[1]) && !(home = host_must_find(ctx, kv_get(&kvs[1])))) {
@@ -847,7 +759,7 @@ cmd_port_add(struct ctl_context *ctx)
                 goto out;
             }
         }
-        if (!check_port_ip(ctx, s, ip, NULL)) {
+        if (check_error(ctx, nb_rules_port_ip(ctx->idl, s, ip, NULL))) {
             goto out;
         }
         if (strchr(ip, ':')) {
@@ -966,44 +878,6 @@ cmd_port_list(struct ctl_context *ctx)
 
 /* Elastic IPs. */
 
-/* Checks that elastic IP 'self' (NULL for a new one) may map to 'port''s
- * address 'private_ip' (NULL: the port's first IPv4 address).  Returns the
- * private address to use, or NULL with an error. */
-static const char *
-check_eip_port(struct ctl_context *ctx, const struct nbrec_eip *self,
-               const char *address, const struct nbrec_port *port,
-               const char *private_ip)
-{
-    const struct nbrec_eip *e;
-
-    if (!private_ip) {
-        if (!port->n_ipv4) {
-            ctl_error(ctx, "port %s has no IPv4 address for elastic IP %s",
-                      port->name, address);
-            return NULL;
-        }
-        private_ip = port->ipv4[0];
-    } else if (strchr(private_ip, ':') || !port_has_ip(port, private_ip)) {
-        ctl_error(ctx, "%s is not an IPv4 address of port %s", private_ip,
-                  port->name);
-        return NULL;
-    }
-    NBREC_EIP_FOR_EACH (e, ctx->idl) {
-        const char *other;
-
-        if (e == self || e->port != port) {
-            continue;
-        }
-        other = e->private_ip ? e->private_ip : port->ipv4[0];
-        if (nb_ip_equal(other, private_ip)) {
-            ctl_error(ctx, "port %s's address %s has elastic IP %s already",
-                      port->name, private_ip, e->address);
-            return NULL;
-        }
-    }
-    return private_ip;
-}
-
 static void
 cmd_eip_add(struct ctl_context *ctx)
 {
@@ -1016,7 +890,6 @@ cmd_eip_add(struct ctl_context *ctx)
     struct nbrec_eip *row;
     ovs_be32 addr;
     bool fits = false, has_subnet = false;
-    char *user;
 
     if (has_option(ctx, "--may-exist") && eip_find(ctx, ctx->argv[1])) {
         return;                 /* There already: nothing to do. */
@@ -1060,17 +933,14 @@ cmd_eip_add(struct ctl_context *ctx)
                   address, net->name);
         goto out;
     }
-    user = mac_user(ctx, mac, NULL);
-    if (user) {
-        ctl_error(ctx, "MAC %s is %s's already", mac, user);
-        free(user);
+    if (check_error(ctx, nb_rules_mac(ctx->idl, mac, NULL))) {
         goto out;
     }
     if (kv_get(&kvs[0])) {
         port = port_must_find(ctx, kv_get(&kvs[0]));
         if (!port
-            || !(private_ip = check_eip_port(ctx, NULL, address, port,
-                                             kv_get(&kvs[1])))) {
+            || check_error(ctx, nb_rules_eip(ctx->idl, NULL, address, port,
+                                             kv_get(&kvs[1]), &private_ip))) {
             goto out;
         }
     } else if (kv_get(&kvs[1])) {
@@ -1117,8 +987,8 @@ cmd_eip_attach(struct ctl_context *ctx)
                   e->address, e->port->name);
         goto out;
     }
-    private_ip = check_eip_port(ctx, e, e->address, port, kv_get(&kvs[0]));
-    if (!private_ip) {
+    if (check_error(ctx, nb_rules_eip(ctx->idl, e, e->address, port,
+                                      kv_get(&kvs[0]), &private_ip))) {
         goto out;
     }
     nbrec_eip_set_port(e, port);

@@ -55,6 +55,7 @@
 #include "migration.h"
 #include "model-idl.h"
 #include "model.h"
+#include "nb-rules.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
@@ -65,6 +66,7 @@
 #include "provision.h"
 #include "stream-ssl.h"
 #include "stream.h"
+#include "svec.h"
 #include "timeval.h"
 #include "timing.h"
 #include "unixctl.h"
@@ -111,6 +113,8 @@ struct cutoverd {
                                  * built at (model_tables_seqno()). */
     struct model model;
     int n_skipped;              /* Rows model_from_idl() could not use. */
+    struct svec problems;       /* What is inconsistent in the database
+                                 * (nb_rules_check_all()), sorted. */
     uint64_t model_usec;        /* How long building the model took. */
     uint64_t n_builds;          /* Times the model was built. */
     uint64_t n_incremental;     /* Of which, changes of some ports only. */
@@ -455,6 +459,33 @@ sync_hosts(struct cutoverd *d)
  * port; more, and every host is computed again. */
 #define MAX_INCREMENTAL_PORTS 64
 
+/* Checks the database's cross-row rules and logs what is newly
+ * inconsistent (what the pipeline would only count as conflicting flows)
+ * and what is fixed. */
+static void
+check_rules(struct cutoverd *d)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    const char *problem;
+    size_t i;
+
+    nb_rules_check_all(d->idl, &problems);
+    SVEC_FOR_EACH (i, problem, &problems) {
+        if (!svec_contains(&d->problems, problem)) {
+            VLOG_WARN_RL(&rl, "the northbound database is inconsistent: %s",
+                         problem);
+        }
+    }
+    SVEC_FOR_EACH (i, problem, &d->problems) {
+        if (!svec_contains(&problems, problem)) {
+            VLOG_INFO_RL(&rl, "no longer inconsistent: %s", problem);
+        }
+    }
+    svec_destroy(&d->problems);
+    d->problems = problems;
+}
+
 /* Builds the model again from what the IDL holds, with the migration
  * engine's placements.  If only some ports changed (a port's home written
  * by a complete, a port moved by an operator), sends each host just those
@@ -469,6 +500,7 @@ build_model(struct cutoverd *d)
 
     model_init(&d->model);
     d->n_skipped = model_from_idl(&d->model, d->idl);
+    check_rules(d);
     migration_engine_load(d->engine);
     migration_engine_apply(d->engine, &d->model);
     if (d->n_builds && model_ports_changed(&old, &d->model, &changed)
@@ -606,6 +638,13 @@ cutoverd_ctl_status(struct control_req *req, int argc OVS_UNUSED,
                   d->model_usec);
     if (d->n_skipped) {
         ds_put_format(&s, "  %d rows skipped (see the log)\n", d->n_skipped);
+    }
+    if (d->problems.n) {
+        ds_put_format(&s, "  %"PRIuSIZE" inconsistencies in the northbound "
+                      "database:\n", d->problems.n);
+        for (size_t i = 0; i < d->problems.n; i++) {
+            ds_put_format(&s, "    %s\n", d->problems.names[i]);
+        }
     }
 
     /* "In sync" only once an audit read the switch's flows back and found
@@ -829,6 +868,7 @@ main(int argc, char *argv[])
 
     memset(&d, 0, sizeof d);
     model_init(&d.model);
+    svec_init(&d.problems);
     shash_init(&d.hosts);
     shash_init(&d.host_errors);
     ovs_list_init(&d.audits);
@@ -893,6 +933,7 @@ main(int argc, char *argv[])
     shash_destroy(&d.hosts);
     shash_destroy_free_data(&d.host_errors);
     model_destroy(&d.model);
+    svec_destroy(&d.problems);
     ovsdb_idl_destroy(d.idl);
     unixctl_server_destroy(unixctl);
     service_stop();

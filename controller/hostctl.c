@@ -383,7 +383,8 @@ hostctl_format_status(const struct hostctl *hc, struct ds *s)
     }
     if (hc->n_conflicts) {
         ds_put_format(s, "  %"PRIuSIZE" flows conflicted (inconsistent "
-                      "database)\n", hc->n_conflicts);
+                      "database: see the inconsistencies above)\n",
+                      hc->n_conflicts);
     }
     if (hc->provision) {
         ds_put_cstr(s, "  provision ");

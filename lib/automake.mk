@@ -14,6 +14,8 @@ lib_libcutover_la_SOURCES = \
 	lib/model-idl.h \
 	lib/nb-check.c \
 	lib/nb-check.h \
+	lib/nb-rules.c \
+	lib/nb-rules.h \
 	lib/stats.c \
 	lib/stats.h \
 	lib/timing.c \

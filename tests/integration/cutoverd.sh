@@ -168,6 +168,26 @@ check_eq "h1: vm4's location flow arrived" \
     "$(lab_ofctl "$P" 1 dump-flows br-int | grep -c 'dl_dst=02:00:0a:00:00:04')" 1
 check "vm1 -> vm2 with the controller back" reach vm1 10.0.1.5
 
+step "an inconsistency another writer made is named (cutoverctl's generic set skips its checks)"
+check "vm4 given vm3's address" "$CTL" set Port vm4 ipv4=10.0.0.6
+check "vm2 given an address outside its subnet" "$CTL" set Port vm2 ipv4=10.0.9.7
+wait_until 10 "cutoverd to name both" eval \
+    'cutoverd_ctl cutoverd/status | grep -q "^  2 inconsistencies in the northbound database:"'
+status=$(cutoverd_ctl cutoverd/status)
+echo "$status" | grep -Eqx "    address 10.0.0.6 is both port vm[34]'s and port vm[34]'s \(network vpc1\)" \
+    || fail "the address of two ports is not named: $status"
+echo "$status" | grep -qx "    port vm2: port address 10.0.9.7 is outside subnet db (10.0.1.0/24)" \
+    || fail "the address outside its subnet is not named: $status"
+grep -q "the northbound database is inconsistent: port vm2: port address 10.0.9.7 is outside subnet db" \
+    "$CUTOVERD_LOG" || fail "the log does not name the address outside its subnet"
+echo "$status" | sed -n '/inconsistencies/,/^hosts/p'
+check "vm4's address back" "$CTL" set Port vm4 ipv4=10.0.0.7
+check "vm2's address back" "$CTL" set Port vm2 ipv4=10.0.1.5
+wait_until 10 "the inconsistencies to be gone" eval \
+    '! cutoverd_ctl cutoverd/status | grep -q inconsistencies'
+wait_until 30 "hosts in sync again" cutoverd_synced 3
+check "vm1 -> vm2 again" reach_soon vm1 10.0.1.5
+
 step "a host it cannot program is reported, the others carry on"
 "$CTL" host-add h4 172.16.0.99 openflow=ptcp:6653 2>&1 \
     | grep -q "OpenFlow target 'ptcp:6653' has no IP address" \
