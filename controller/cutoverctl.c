@@ -52,6 +52,7 @@ VLOG_DEFINE_THIS_MODULE(cutoverctl);
 /* Command-line options. */
 static const char *db;
 static int timeout_sec = 10;
+static bool wait_hv;            /* --wait=hv: until every host has it. */
 static struct table_style table_style = {
     TF_TABLE, CF_STRING, true, JSSF_SORT, 0
 };
@@ -1378,6 +1379,9 @@ Commands:\n", program_name, program_name);
 Options:\n\
   --db=DATABASE        the northbound database (default: $CUTOVER_NB_DB,\n\
                        else %s)\n\
+  --wait=hv            return once every host cutoverd manages has the\n\
+                       change (its flows confirmed by its switch)\n\
+  --wait=none, --no-wait  return once the database has it (default)\n\
   -t, --timeout=SECS   give up after SECS seconds (default 10; 0: never)\n\
   -f, --format=FORMAT  list output: table (default), list, csv, json, html\n\
   --no-headings        no column headings\n\
@@ -1399,12 +1403,16 @@ parse_options(int argc, char *argv[], struct shash *local_options)
     enum {
         OPT_DB = UCHAR_MAX + 1,
         OPT_LOCAL,
+        OPT_WAIT,
+        OPT_NO_WAIT,
         TABLE_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
     };
     static const struct option global_long_options[] = {
         {"db", required_argument, NULL, OPT_DB},
+        {"wait", required_argument, NULL, OPT_WAIT},
+        {"no-wait", no_argument, NULL, OPT_NO_WAIT},
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -1441,6 +1449,19 @@ parse_options(int argc, char *argv[], struct shash *local_options)
         switch (c) {
         case OPT_DB:
             db = optarg;
+            break;
+        case OPT_WAIT:
+            if (!strcmp(optarg, "hv")) {
+                wait_hv = true;
+            } else if (!strcmp(optarg, "none")) {
+                wait_hv = false;
+            } else {
+                cli_usage_error("--wait: '%s' is neither none nor hv",
+                                optarg);
+            }
+            break;
+        case OPT_NO_WAIT:
+            wait_hv = false;
             break;
         case OPT_LOCAL:
             if (shash_find(local_options, options[idx].name)) {
@@ -1513,10 +1534,11 @@ parse_options(int argc, char *argv[], struct shash *local_options)
 /* Runs 'commands' in one transaction.  Returns 0 once it is committed
  * (their output printed), EAGAIN if the database changed meanwhile (run
  * them again), or 1 if a command refused or the database refused the
- * transaction (the error printed). */
+ * transaction (the error printed).  With --wait=hv the transaction also
+ * increments NB_Global.nb_cfg, and '*next_cfgp' is its new value. */
 static int
 run_commands(struct ovsdb_idl *idl, struct ctl_command *cmds, size_t n,
-             const char *args)
+             const char *args, int64_t *next_cfgp)
 {
     struct ovsdb_symbol_table *symtab = ovsdb_symbol_table_create();
     struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(idl);
@@ -1550,6 +1572,17 @@ run_commands(struct ovsdb_idl *idl, struct ctl_command *cmds, size_t n,
     }
     ctl_context_done(&ctx, NULL);
 
+    if (wait_hv) {
+        const struct nbrec_nb_global *g = nbrec_nb_global_first(idl);
+
+        if (!g) {
+            g = nbrec_nb_global_insert(txn);
+        }
+        nbrec_nb_global_verify_nb_cfg(g);
+        ovsdb_idl_txn_increment(txn, &g->header_, &nbrec_nb_global_col_nb_cfg,
+                                false);
+    }
+
     SHASH_FOR_EACH (node, &symtab->sh) {
         struct ovsdb_symbol *symbol = node->data;
 
@@ -1571,6 +1604,9 @@ run_commands(struct ovsdb_idl *idl, struct ctl_command *cmds, size_t n,
                 ovsdb_idl_txn_get_error(txn));
         result = 1;
     } else {
+        if (wait_hv) {
+            *next_cfgp = ovsdb_idl_txn_get_increment_new_value(txn);
+        }
         for (struct ctl_command *c = cmds; c < &cmds[n]; c++) {
             if (c->syntax->postprocess) {
                 ctl_context_init(&ctx, c, idl, txn, symtab, NULL);
@@ -1616,6 +1652,7 @@ main(int argc, char *argv[])
     struct ctl_command *cmds;
     struct ovsdb_idl *idl;
     long long int deadline;
+    int64_t next_cfg = -1;      /* nb_cfg to wait for (--wait=hv). */
     unsigned int seqno;
     size_t n_cmds;
     char *args, *error;
@@ -1676,12 +1713,35 @@ main(int argc, char *argv[])
         if (seqno != ovsdb_idl_get_seqno(idl)
             && ovsdb_idl_has_ever_connected(idl)) {
             seqno = ovsdb_idl_get_seqno(idl);
-            status = run_commands(idl, cmds, n_cmds, args);
-            if (status != EAGAIN) {
+            if (next_cfg < 0) {
+                status = run_commands(idl, cmds, n_cmds, args, &next_cfg);
+                if (status == EAGAIN) {
+                    status = 0;     /* The database changed: again. */
+                    continue;
+                }
+                if (status || next_cfg < 0) {
+                    break;
+                }
+            }
+        }
+        if (next_cfg >= 0) {
+            /* --wait=hv: until cutoverd says every host has it. */
+            const struct nbrec_nb_global *g = nbrec_nb_global_first(idl);
+
+            if (g && g->hv_cfg >= next_cfg) {
                 break;
             }
-            status = 0;         /* The database changed: again. */
-            continue;
+        }
+        if (time_msec() >= deadline && next_cfg >= 0) {
+            const struct nbrec_nb_global *g = nbrec_nb_global_first(idl);
+
+            ovs_error(0, "the change is in the database, but not every host "
+                      "has it after %d s (hv_cfg %"PRId64", waiting for "
+                      "%"PRId64"): is cutoverd running, and every host it "
+                      "manages connected and in sync? (cutoverd/status)",
+                      timeout_sec, g ? g->hv_cfg : 0, next_cfg);
+            status = 1;
+            break;
         }
         if (time_msec() >= deadline) {
             ovs_error(0, "cannot reach the northbound database at %s within "

@@ -118,6 +118,8 @@ struct cutoverd {
     uint64_t model_usec;        /* How long building the model took. */
     uint64_t n_builds;          /* Times the model was built. */
     uint64_t n_incremental;     /* Of which, changes of some ports only. */
+    int64_t model_nb_cfg;       /* NB_Global.nb_cfg the model is as of. */
+    int64_t hv_cfg;             /* The last hv_cfg reported. */
 
     struct shash hosts;         /* Host name -> struct hostctl. */
     struct shash host_errors;   /* Host name -> error text (to free). */
@@ -560,6 +562,13 @@ cutoverd_run(struct cutoverd *d)
         sync_hosts(d);
         build_model(d);
     }
+    if (seqno == d->nb_seqno) {
+        /* The model has every change the database has: also those made
+         * with the newest nb_cfg. */
+        const struct nbrec_nb_global *g = nbrec_nb_global_first(d->idl);
+
+        d->model_nb_cfg = g ? g->nb_cfg : 0;
+    }
 
     SHASH_FOR_EACH (node, &d->hosts) {
         struct hostctl *hc = node->data;
@@ -570,6 +579,26 @@ cutoverd_run(struct cutoverd *d)
         }
     }
     d->recompute = false;
+}
+
+/* Once every managed host has the flows of the model as of nb_cfg N
+ * (confirmed by its switch, its tunnel neighbours set), has hv_cfg N
+ * written (cutoverctl --wait=hv). */
+static void
+report_hv_cfg(struct cutoverd *d)
+{
+    struct shash_node *node;
+
+    if (d->model_nb_cfg <= d->hv_cfg) {
+        return;
+    }
+    SHASH_FOR_EACH (node, &d->hosts) {
+        if (!hostctl_is_synced(node->data)) {
+            return;
+        }
+    }
+    d->hv_cfg = d->model_nb_cfg;
+    migration_engine_set_hv_cfg(d->engine, d->hv_cfg);
 }
 
 /* Sends what this turn of the loop decided: the only place that hands
@@ -901,6 +930,7 @@ main(int argc, char *argv[])
         migration_engine_run(d.engine);
         cutoverd_answer_audits(&d, false);
         cutoverd_flush(&d);
+        report_hv_cfg(&d);
         migration_engine_record(d.engine);
         if (d.exiting) {
             break;

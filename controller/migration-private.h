@@ -188,6 +188,7 @@ struct migration_recorder {
     enum mig_state *states;
     size_t n;
     bool status_dirty;          /* Port.status may be stale. */
+    int64_t hv_cfg;             /* NB_Global.hv_cfg to write, or -1. */
 };
 
 struct migration_engine {

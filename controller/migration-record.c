@@ -292,6 +292,19 @@ migration_record_run(struct migration_engine *me)
             ovsdb_idl_txn_destroy(status_txn);
         }
     }
+    if (rec->hv_cfg >= 0 && !migration_engine_is_switching(me)) {
+        /* Off the critical path too. */
+        const struct nbrec_nb_global *g = nbrec_nb_global_first(me->idl);
+
+        if (g && g->hv_cfg < rec->hv_cfg) {
+            if (!txn) {
+                txn = ovsdb_idl_txn_create(me->idl);
+                ovsdb_idl_txn_add_comment(txn, "cutoverd: hv_cfg");
+            }
+            nbrec_nb_global_set_hv_cfg(g, rec->hv_cfg);
+        }
+        rec->hv_cfg = -1;
+    }
     if (txn) {
         rec->txn = txn;
         finish_txn(me);
@@ -337,6 +350,7 @@ migration_record_init(struct migration_engine *me)
      * changes of the model's tables.  (Set before the IDL first
      * connects.) */
     ovsdb_idl_omit_alert(me->idl, &nbrec_port_col_status);
+    me->rec.hv_cfg = -1;
 }
 
 void

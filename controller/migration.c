@@ -1231,3 +1231,9 @@ migration_engine_ports_changed(struct migration_engine *me)
 {
     me->rec.status_dirty = true;
 }
+
+void
+migration_engine_set_hv_cfg(struct migration_engine *me, int64_t hv_cfg)
+{
+    me->rec.hv_cfg = hv_cfg;
+}

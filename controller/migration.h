@@ -80,6 +80,12 @@ bool migration_engine_is_switching(const struct migration_engine *);
  * brought up to date. */
 void migration_engine_ports_changed(struct migration_engine *);
 
+/* Has NB_Global.hv_cfg written as 'hv_cfg' with the engine's next record
+ * (cutoverd's one writer of the northbound database): every host has
+ * what the database said when its nb_cfg was 'hv_cfg' (cutoverctl
+ * --wait=hv waits for it). */
+void migration_engine_set_hv_cfg(struct migration_engine *, int64_t hv_cfg);
+
 /* Starts the steps that control commands queued and carries on the others.
  * Runs after the hosts' hostctl_run() and the control servers' run, and
  * before the hosts' hostctl_flush(), which sends what it decided. */

@@ -188,6 +188,18 @@ wait_until 10 "the inconsistencies to be gone" eval \
 wait_until 30 "hosts in sync again" cutoverd_synced 3
 check "vm1 -> vm2 again" reach_soon vm1 10.0.1.5
 
+step "cutoverctl --wait=hv returns once every host has the change"
+check "port vm5, --wait=hv" "$CTL" --wait=hv port-add vm5 web \
+    02:00:0a:00:00:08 ip=10.0.0.8 home=h2
+# Read at once, no waiting: the switches have it already.
+for i in 1 2 3; do
+    check_eq "h$i: vm5's location flow, at once" \
+        "$(lab_ofctl "$P" "$i" dump-flows br-int | grep -c 'dl_dst=02:00:0a:00:00:08')" 1
+done
+check "vm5 gone, --wait=hv" "$CTL" --wait=hv port-del vm5
+check_eq "h1: vm5's flow gone, at once" \
+    "$(lab_ofctl "$P" 1 dump-flows br-int | grep -c 'dl_dst=02:00:0a:00:00:08')" 0
+
 step "a host it cannot program is reported, the others carry on"
 "$CTL" host-add h4 172.16.0.99 openflow=ptcp:6653 2>&1 \
     | grep -q "OpenFlow target 'ptcp:6653' has no IP address" \
@@ -209,4 +221,14 @@ wait_until 10 "h5 reported unmanaged" eval \
     'cutoverd_ctl cutoverd/status | grep -q "^host h5: not managed: it needs an ovsdb_target"'
 check "vm1 -> vm2 still" reach vm1 10.0.1.5
 cutoverd_ctl cutoverd/status
+
+step "--wait=hv without cutoverd: a bounded wait, and a message that says why"
+check "exit" cutoverd_ctl exit
+wait_until 10 "cutoverd to exit" eval '! lab_alive "$CUTOVERD_PID"'
+out=$("$CTL" --wait=hv -t 2 net-add vpc9 vxlan 1009 2>&1) \
+    && fail "--wait=hv returned without cutoverd: $out"
+echo "$out" | grep -q "the change is in the database, but not every host has it after 2 s" \
+    || fail "--wait=hv's message: $out"
+echo "ok: $out"
+check "the change itself is there" "$CTL" get Network vpc9 vni
 echo "PASS"
