@@ -887,6 +887,11 @@ main(int argc, char *argv[])
         ovs_fatal(error, "cannot set the mode or group of control socket %s",
                   unixctl_path);
     }
+    error = control_link_socket(unixctl_path);
+    if (error) {
+        VLOG_WARN("%s: cannot link it as %s.PID.ctl for ovs-appctl: %s",
+                  unixctl_path, program_name, ovs_strerror(error));
+    }
     servers = xcalloc(n_remotes, sizeof *servers);
     for (size_t i = 0; i < n_remotes; i++) {
         error = control_server_create(remotes[i], &servers[i]);

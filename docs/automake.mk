@@ -1,7 +1,8 @@
 # docs/: architecture, man pages, the lab and measurement guides.
 dist_man_MANS += docs/cutover-lossmeter.1 docs/cutoverctl.8 docs/cutoverd.8 \
 	docs/cutover-announce.8 docs/cutover-announcer.8 docs/cutover-hook.8 \
-	docs/cutover-blackout.1 docs/cutover-agent-port.8
+	docs/cutover-blackout.1 docs/cutover-agent-port.8 \
+	docs/cutover-appctl.8
 EXTRA_DIST += \
 	docs/architecture.md \
 	docs/lab.md \

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fatal-signal.h"
 #include "jsonrpc.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
@@ -186,6 +187,26 @@ control_fix_socket(const char *path)
         return errno;
     }
     return 0;
+}
+
+int
+control_link_socket(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xmemdup0(path, slash - path) : xstrdup(".");
+    char *link = xasprintf("%s/%s.%ld.ctl", dir, program_name,
+                           (long int) getpid());
+    int error = 0;
+
+    unlink(link);
+    if (symlink(slash ? slash + 1 : path, link)) {
+        error = errno;
+    } else {
+        fatal_signal_add_file_to_unlink(link);
+    }
+    free(link);
+    free(dir);
+    return error;
 }
 
 void

@@ -74,6 +74,13 @@ void control_set_socket_group(const char *group);
 /* Returns 0 or a positive errno. */
 int control_fix_socket(const char *path) OVS_WARN_UNUSED_RESULT;
 
+/* Makes 'path' (the daemon's unixctl socket) also reachable by the name
+ * ovs-appctl looks for, PROGRAM.PID.ctl in the same directory (a symbolic
+ * link, removed at exit), so that 'ovs-appctl -t PROGRAM' finds it when
+ * OVS_RUNDIR is that directory and the pidfile PROGRAM.pid is there too
+ * (cutover-appctl).  Returns 0 or a positive errno. */
+int control_link_socket(const char *path) OVS_WARN_UNUSED_RESULT;
+
 /* For a daemon's --remote option: checks 'name' (control_check_remote())
  * and appends it to the '*n' names in '*remotes', or exits with a usage
  * error that says what is wrong. */

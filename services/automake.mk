@@ -1,8 +1,9 @@
 # services/: what runs cutover's daemons on a machine: systemd units for
 # the northbound database (cutover-nb), cutoverd and each hypervisor's agent
 # (cutover-agent), their defaults in $(sysconfdir)/default, logrotate, and
-# cutover-agent-port, which plugs the agent's DPDK port into br-int
-# (docs/deploy.md, "Services").  Units go to $(systemdsystemunitdir)
+# cutover-agent-port, which plugs the agent's DPDK port into br-int, and
+# cutover-appctl, ovs-appctl in cutover's run directory (docs/deploy.md,
+# "Services").  Units go to $(systemdsystemunitdir)
 # (configure --with-systemdsystemunitdir, default $(prefix)/lib/systemd/system).
 SERVICES_UNITS = \
 	services/cutover-nb.service \
@@ -14,8 +15,9 @@ SERVICES_DEFAULTS = \
 	services/default-cutover-agent
 systemdunit_DATA = $(SERVICES_UNITS)
 sbin_SCRIPTS = services/cutover-agent-port
+bin_SCRIPTS += services/cutover-appctl
 EXTRA_DIST += $(SERVICES_UNITS:=.in) $(SERVICES_DEFAULTS) services/logrotate \
-	services/cutover-agent-port
+	services/cutover-agent-port services/cutover-appctl
 CLEANFILES += $(SERVICES_UNITS) $(SERVICES_DEFAULTS:=.out) services/logrotate.out
 
 SERVICES_SUBST = sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' \

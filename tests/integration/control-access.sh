@@ -4,7 +4,8 @@
 # --socket-group, so a VMM's hook running as an unprivileged user in that
 # group is let in, and the same user in another group is not; a ptcp:
 # listener logs at start that it authenticates nobody; an unknown group is
-# refused at start by cutoverd and by the agent.
+# refused at start by cutoverd and by the agent; cutover-appctl finds
+# cutoverd by its name.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_controller
 require_root
@@ -46,6 +47,13 @@ done
 grep -q "control commands on ptcp:$TCP_PORT:127.0.0.1: NOT AUTHENTICATED" \
     "$CUTOVERD_LOG" || fail "no warning for the ptcp: listener in the log"
 echo "ok: $(grep -o 'control commands on ptcp:.*' "$CUTOVERD_LOG")"
+
+step "cutover-appctl -t cutoverd: found by its name in its run directory"
+out=$(CUTOVER_RUNDIR=$(dirname "$CUTOVERD_CTL") \
+      "$top_srcdir/services/cutover-appctl" -t cutoverd version) \
+    || fail "cutover-appctl -t cutoverd: $out"
+echo "$out" | head -1 | grep -q '^cutoverd ' || fail "cutover-appctl -t cutoverd version: $out"
+echo "ok: $(echo "$out" | head -1)"
 
 step "a hook running as nobody: in group nogroup it is let in, in another group not"
 as_nobody() {
