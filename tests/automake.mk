@@ -183,6 +183,7 @@ INTEGRATION_TESTS = \
 	tests/integration/announcer-remote.sh \
 	tests/integration/deploy-ssl.sh \
 	tests/integration/control-access.sh \
+	tests/integration/qemu-guest.sh \
 	tests/integration/announce-packet-out.sh \
 	tests/integration/blackout.sh \
 	tests/integration/underlay-spoof.sh
@@ -200,6 +201,8 @@ AM_TESTS_ENVIRONMENT = \
 LAB_FILES = \
 	tests/lab/lab \
 	tests/lab/lab-lib.sh \
+	tests/lab/guest-image \
+	tests/harness/qmp-migrate \
 	tests/harness/lab-traffic \
 	tests/harness/nd-frame \
 	tests/harness/hold-frames \

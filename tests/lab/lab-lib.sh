@@ -683,6 +683,72 @@ lab_vm_add() {
     echo "$vm h$h ${tag:--} $ns $iface $mac ${ip%/*}" >> "$(lab_dir "$p")/vms"
 }
 
+# lab_qemu_add PREFIX VM HOST MAC IP/LEN [--gw IP] [--tag TAG]
+#     [--iface NAME] [--incoming]: VM as a real QEMU guest on host HOST (TCG,
+# 256 MB, the guest of tests/lab/guest-image, which must be built: its
+# directory is $LAB_GUEST_DIR, default /var/cache/cutover/guest), on a tap
+# NAME (default VM) in the host's namespace, in br-int with iface-id VM; two
+# QMP sockets, hN/run/VM[-TAG].qmp (for the hook) and .qmp2 (for whoever
+# drives the migration); its console in hN/log/VM[-TAG].console, its
+# pidfile in P/pids (lab_down stops it).  With --incoming, QEMU waits for
+# a migration (-incoming defer) instead of booting.  Returns once QEMU runs
+# (not once the guest booted: "cutover-guest: ready" on its console says
+# that).
+lab_qemu_add() {
+    local p=$1 vm=$2 h=$3 mac=$4 ip=$5
+    shift 5
+    local gw='' tag='' iface=$vm incoming=() d hd name guest append
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --gw) gw=$2; shift 2 ;;
+            --tag) tag=$2; shift 2 ;;
+            --iface) iface=$2; shift 2 ;;
+            --incoming) incoming=(-incoming defer); shift ;;
+            *) lab_die "qemu add: unknown option '$1'"; return 1 ;;
+        esac
+    done
+    guest=${LAB_GUEST_DIR:-/var/cache/cutover/guest}
+    [ -f "$guest/vmlinuz" ] && [ -f "$guest/initramfs.cpio.gz" ] || {
+        lab_die "no guest in $guest: build it with tests/lab/guest-image"
+        return 1
+    }
+    command -v qemu-system-x86_64 >/dev/null || {
+        lab_die "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
+        return 1
+    }
+    d=$(lab_dir "$p")
+    hd=$(lab_host_dir "$p" "$h")
+    name=$vm${tag:+-$tag}
+    mkdir -p "$d/pids"
+    lab_host_exec "$p" "$h" ip tuntap add "$iface" mode tap || return 1
+    lab_host_exec "$p" "$h" ip link set "$iface" mtu "$LAB_VM_MTU" up \
+        || return 1
+    lab_vsctl "$p" "$h" -- add-port br-int "$iface" \
+        -- set interface "$iface" external_ids:iface-id="$vm" \
+               external_ids:attached-mac="$mac" || return 1
+    append="console=ttyS0 quiet panic=-1 cutover.ip=$ip${gw:+ cutover.gw=$gw}"
+    lab_host_exec "$p" "$h" qemu-system-x86_64 -name "$name" \
+        -accel tcg -cpu qemu64 -m 256 -nodefaults -display none \
+        -kernel "$guest/vmlinuz" -initrd "$guest/initramfs.cpio.gz" \
+        -append "$append" -serial "file:$hd/log/$name.console" \
+        -netdev "tap,id=n0,ifname=$iface,script=no,downscript=no,vnet_hdr=off" \
+        -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=" \
+        -qmp "unix:$hd/run/$name.qmp,server=on,wait=off" \
+        -qmp "unix:$hd/run/$name.qmp2,server=on,wait=off" \
+        "${incoming[@]}" -daemonize -pidfile "$d/pids/qemu-$name-h$h.pid" \
+        2>>"$hd/log/$name.qemu.stderr" || {
+        lab_die "h$h: QEMU for $name did not start: $(tail -2 "$hd/log/$name.qemu.stderr")"
+        return 1
+    }
+}
+
+# lab_qemu_ready PREFIX VM HOST [TAG]: true once the guest's console says
+# it is ready.
+lab_qemu_ready() {
+    grep -q "cutover-guest: ready" \
+        "$(lab_host_dir "$1" "$3")/log/$2${4:+-$4}.console" 2>/dev/null
+}
+
 # lab_vm_del PREFIX VM HOST [TAG]: removes a VM instance.
 lab_vm_del() {
     local p=$1 vm=$2 h=$3 tag=${4:-} ns iface d
