@@ -42,7 +42,7 @@ answers() {
     ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
 }
 wait_until 30 "vm2 to reach the guest" answers
-out=$(ip netns exec "$(lab_ns "$P" vm2)" ping -c 5 -i 0.2 -W 2 10.0.0.5)
+out=$(ip netns exec "$(lab_ns "$P" vm2)" ping -c 5 -i 0.2 -W 10 10.0.0.5)
 echo "$out" | tail -2
 echo "$out" | grep -q ' 0% packet loss' || fail "pings lost: $out"
 step "a live migration of the guest to h2, followed by cutover-hook qmp"
@@ -71,6 +71,6 @@ echo "$show" | grep -q "^vm1: h1 -> h2, complete" || fail "vm1 not complete: $sh
 echo "$show" | grep -q "announcements: announcer: fired 1 ports" \
     || fail "h2's agent did not announce: $show"
 check "the guest answers from h2" answers
-out=$(ip netns exec "$(lab_ns "$P" vm2)" ping -c 5 -i 0.2 -W 2 10.0.0.5)
+out=$(ip netns exec "$(lab_ns "$P" vm2)" ping -c 5 -i 0.2 -W 10 10.0.0.5)
 echo "$out" | grep -q ' 0% packet loss' || fail "pings lost after the migration: $out"
 echo "ok: qemu-guest"
