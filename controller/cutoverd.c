@@ -878,20 +878,7 @@ main(int argc, char *argv[])
     fatal_ignore_sigpipe();
 
     daemonize_start(false);
-    error = unixctl_server_create(unixctl_path, &unixctl);
-    if (error) {
-        ovs_fatal(error, "cannot listen on control socket %s", unixctl_path);
-    }
-    error = control_fix_socket(unixctl_path);
-    if (error) {
-        ovs_fatal(error, "cannot set the mode or group of control socket %s",
-                  unixctl_path);
-    }
-    error = control_link_socket(unixctl_path);
-    if (error) {
-        VLOG_WARN("%s: cannot link it as %s.PID.ctl for ovs-appctl: %s",
-                  unixctl_path, program_name, ovs_strerror(error));
-    }
+    unixctl = control_unixctl_create(unixctl_path);
     servers = xcalloc(n_remotes, sizeof *servers);
     for (size_t i = 0; i < n_remotes; i++) {
         error = control_server_create(remotes[i], &servers[i]);

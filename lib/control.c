@@ -209,6 +209,29 @@ control_link_socket(const char *path)
     return error;
 }
 
+struct unixctl_server *
+control_unixctl_create(const char *path)
+{
+    struct unixctl_server *unixctl;
+    int error;
+
+    error = unixctl_server_create(path, &unixctl);
+    if (error) {
+        ovs_fatal(error, "cannot listen on control socket %s", path);
+    }
+    error = control_fix_socket(path);
+    if (error) {
+        ovs_fatal(error, "cannot set the mode or group of control socket %s",
+                  path);
+    }
+    error = control_link_socket(path);
+    if (error) {
+        VLOG_WARN("%s: cannot link it as %s.PID.ctl for ovs-appctl: %s",
+                  path, program_name, ovs_strerror(error));
+    }
+    return unixctl;
+}
+
 void
 control_shutdown(void)
 {

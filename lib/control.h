@@ -23,6 +23,7 @@
 
 struct control_req;
 struct control_server;
+struct unixctl_server;
 
 /* Bounds on what clients may send.  A JSON-RPC request larger than
  * CONTROL_MAX_REQUEST bytes closes its connection (OVS's unixctl socket has
@@ -80,6 +81,11 @@ int control_fix_socket(const char *path) OVS_WARN_UNUSED_RESULT;
  * OVS_RUNDIR is that directory and the pidfile PROGRAM.pid is there too
  * (cutover-appctl).  Returns 0 or a positive errno. */
 int control_link_socket(const char *path) OVS_WARN_UNUSED_RESULT;
+
+/* The daemon's unixctl socket at 'path', made as above (mode and group,
+ * the PROGRAM.PID.ctl link); exits with a message if it cannot listen
+ * there or set its mode or group. */
+struct unixctl_server *control_unixctl_create(const char *path);
 
 /* For a daemon's --remote option: checks 'name' (control_check_remote())
  * and appends it to the '*n' names in '*remotes', or exits with a usage
