@@ -261,11 +261,10 @@ announcer_client_is_registered(const struct announcer_client *ac,
 }
 
 uint64_t
-announcer_client_fire(struct announcer_client *ac, const char *port)
+announcer_client_fire(struct announcer_client *ac, const char **ports,
+                      size_t n)
 {
-    return send_call(ac, "announcer/fire",
-                     json_array_create_1(json_string_create(port)), NULL,
-                     true);
+    return announcer_client_call(ac, "announcer/fire", ports, n, true);
 }
 
 uint64_t

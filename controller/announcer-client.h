@@ -54,8 +54,10 @@ void announcer_client_set_neighbours(struct announcer_client *,
  * connected, when it last was (what it set stays on the host). */
 bool announcer_client_neighbours_synced(const struct announcer_client *);
 
-/* Sends "announcer/fire PORT".  Returns a token, or 0 if not connected. */
-uint64_t announcer_client_fire(struct announcer_client *, const char *port);
+/* Sends "announcer/fire PORT..." for the 'n' registrations 'ports' (one
+ * burst on the agent).  Returns a token, or 0 if not connected. */
+uint64_t announcer_client_fire(struct announcer_client *,
+                               const char **ports, size_t n);
 
 /* Sends 'method' with the string arguments 'args' (the hold commands:
  * hold/start, hold/replay, hold/release, hold/stop, see cutover-announcer(8)).

@@ -32,6 +32,7 @@
 #include "model.h"
 #include "openvswitch/compiler.h"
 #include "openvswitch/hmap.h"
+#include "svec.h"
 #include "uuid.h"
 
 struct control_req;
@@ -178,6 +179,10 @@ struct migration {
     int64_t switched_us;        /* Wall clock when both barriers were in. */
     char *announce_result;
     char *claim_result;
+
+    /* What the destination's agent knows the port's frames by (the port's
+     * name, then "eip:ADDR" for each elastic IP), once registered. */
+    struct svec announced;
 };
 
 /* The transaction recording states, if one is being committed, and what

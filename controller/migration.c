@@ -47,6 +47,7 @@
 #include "control.h"
 #include "hostctl.h"
 #include "model.h"
+#include "nb-check.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/poll-loop.h"
@@ -55,6 +56,7 @@
 #include "packet-announce.h"
 #include "pipeline.h"
 #include "provision.h"
+#include "svec.h"
 #include "timeval.h"
 #include "timing.h"
 #include "util.h"
@@ -142,6 +144,7 @@ migration_free(struct migration_engine *me, struct migration *m)
     free(m->announce_result);
     free(m->claim_result);
     free(m->hold_result);
+    svec_destroy(&m->announced);
     free(m);
 }
 
@@ -377,55 +380,145 @@ step_usec(const struct migration *m)
 
 /* Steps. */
 
-/* The arguments announcer/register takes for the port after its name: the
- * port's own identity (packet_announce_identities()).  Its elastic IPs'
- * MACs are claimed at the switchover (claim_macs()) and announced by
- * packet-outs when the announcer cannot. */
-static size_t
-announce_args(const struct model *model, const struct model_port *p,
-              char ***argsp)
+/* The name the destination's agent knows an identity of 'p' by
+ * (packet_announce_identities()): the port's own is the port's name, an
+ * elastic IP's "eip:ADDR" (NB_EIP_ANNOUNCE_PREFIX: nb_check_port_name()
+ * keeps it free).
+ * Returns a string to free. */
+static char *
+announce_name(const struct model_port *p, const struct announce_identity *id,
+              size_t i)
 {
-    struct announce_identity *ids;
-    const struct frames_spec *own;
-    size_t n, i = 0;
-    char **args;
-
-    packet_announce_identities(model, p, &ids);
-    own = &ids[0].spec;
-    n = 1 + own->n_ipv4 + own->n_ipv6;
-    args = xmalloc(n * sizeof *args);
-    args[i++] = xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(own->mac));
-    for (size_t j = 0; j < own->n_ipv4; j++) {
-        args[i++] = xasprintf(IP_FMT, IP_ARGS(own->ipv4[j]));
-    }
-    for (size_t j = 0; j < own->n_ipv6; j++) {
-        char buf[INET6_ADDRSTRLEN];
-
-        ipv6_string_mapped(buf, &own->ipv6[j]);
-        args[i++] = xstrdup(buf);
-    }
-    free(ids);
-    *argsp = args;
-    return n;
+    return (!i ? xstrdup(p->name)
+            : xasprintf(NB_EIP_ANNOUNCE_PREFIX IP_FMT,
+                        IP_ARGS(id->spec.ipv4[0])));
 }
 
+/* Stores in 'names' what the destination's agent knows 'p''s frames by,
+ * the port's own first: the names announcer/fire takes. */
+static void
+announce_names(const struct model *model, const struct model_port *p,
+               struct svec *names)
+{
+    struct announce_identity *ids;
+    size_t n = packet_announce_identities(model, p, &ids);
+
+    svec_clear(names);
+    for (size_t i = 0; i < n; i++) {
+        svec_add_nocopy(names, announce_name(p, &ids[i], i));
+    }
+    free(ids);
+}
+
+/* Appends to 'args' what announcer/register takes after the name for
+ * 'spec': its MAC and its addresses. */
+static void
+spec_args(const struct frames_spec *spec, struct svec *args)
+{
+    svec_add_nocopy(args, xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(spec->mac)));
+    for (size_t j = 0; j < spec->n_ipv4; j++) {
+        svec_add_nocopy(args, xasprintf(IP_FMT, IP_ARGS(spec->ipv4[j])));
+    }
+    for (size_t j = 0; j < spec->n_ipv6; j++) {
+        char buf[INET6_ADDRSTRLEN];
+
+        ipv6_string_mapped(buf, &spec->ipv6[j]);
+        svec_add(args, buf);
+    }
+}
+
+/* Registers with the destination's agent every identity of the port
+ * (packet_announce_identities()): its own frames under its name, each
+ * elastic IP's (the elastic IP's MAC, its RARP and gratuitous ARP) under
+ * "eip:ADDR", so that activate fires them all in one burst.  The names go
+ * to 'm->announced', for fire and withdraw. */
 static void
 register_announcements(struct migration_engine *me, struct migration *m,
                        struct announcer_client *ac)
 {
     const struct model_port *p = model_find_port(me->model, m->port);
-    char **args;
+    struct announce_identity *ids;
     size_t n;
 
     if (!ac || !p) {
         return;
     }
-    n = announce_args(me->model, p, &args);
-    announcer_client_register(ac, m->port, (const char **) args, n);
+    n = packet_announce_identities(me->model, p, &ids);
+    svec_clear(&m->announced);
     for (size_t i = 0; i < n; i++) {
-        free(args[i]);
+        char *name = announce_name(p, &ids[i], i);
+        struct svec args = SVEC_EMPTY_INITIALIZER;
+
+        spec_args(&ids[i].spec, &args);
+        announcer_client_register(ac, name, (const char **) args.names,
+                                  args.n);
+        svec_destroy(&args);
+        svec_add_nocopy(&m->announced, name);
     }
-    free(args);
+    free(ids);
+}
+
+/* Whether the destination's agent confirmed every registration of
+ * register_announcements(). */
+static bool
+announcements_registered(const struct migration *m,
+                         const struct announcer_client *ac)
+{
+    for (size_t i = 0; i < m->announced.n; i++) {
+        if (!announcer_client_is_registered(ac, m->announced.names[i])) {
+            return false;
+        }
+    }
+    return m->announced.n > 0;
+}
+
+/* A migration recovered after a restart registered its frames in an
+ * earlier life of the controller: the agent kept them, by the names the
+ * model gives now. */
+static void
+recall_announcements(struct migration_engine *me, struct migration *m)
+{
+    if (!m->announced.n) {
+        const struct model_port *p = model_find_port(me->model, m->port);
+
+        if (p) {
+            announce_names(me->model, p, &m->announced);
+        } else {
+            svec_add(&m->announced, m->port);
+        }
+    }
+}
+
+/* Says what the agent registered: "announcements registered", and the
+ * elastic IPs' names if any ("(with eip:203.0.113.10)").  To free. */
+static char *
+registered_note(const struct migration *m)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    ds_put_cstr(&s, "announcements registered");
+    for (size_t i = 1; i < m->announced.n; i++) {
+        ds_put_format(&s, "%s%s", i == 1 ? " (with " : " ",
+                      m->announced.names[i]);
+    }
+    if (m->announced.n > 1) {
+        ds_put_char(&s, ')');
+    }
+    return ds_steal_cstr(&s);
+}
+
+/* Asks the destination's agent to forget the port's registrations. */
+static void
+withdraw_announcements(struct migration_engine *me, struct migration *m)
+{
+    struct hostctl *d = host(me, m->dst);
+    struct announcer_client *ac = d ? hostctl_announcer(d) : NULL;
+
+    recall_announcements(me, m);
+    for (size_t i = 0; ac && i < m->announced.n; i++) {
+        announcer_client_withdraw(ac, m->announced.names[i]);
+    }
+    svec_clear(&m->announced);
 }
 
 static void
@@ -468,14 +561,14 @@ run_prepare(struct migration_engine *me, struct migration *m)
                && migration_remotes_confirmed(me, m) == m->n_remotes
                && hostctl_neighbours_synced(d)
                && (!ac || !announcer_client_is_connected(ac)
-                   || announcer_client_is_registered(ac, m->port))) {
+                   || announcements_registered(m, ac))) {
         /* An announcer that is away does not hold the migration up:
          * activate falls back to packet-outs (and the registration is sent
          * if it comes back).  A source that was not ready is refused at
          * the switchover, by name. */
         char *note = (!ac ? xstrdup("no announcer: packet-outs at activate")
-                      : announcer_client_is_registered(ac, m->port)
-                      ? xstrdup("announcements registered")
+                      : announcements_registered(m, ac)
+                      ? registered_note(m)
                       : xasprintf("announcer of %s not connected: "
                                   "packet-outs at activate", m->dst));
 
@@ -518,9 +611,7 @@ run_prepare(struct migration_engine *me, struct migration *m)
     }
     free(m->error);
     m->error = xasprintf("prepare timed out: %s", ds_cstr(&why));
-    if (ac) {
-        announcer_client_withdraw(ac, m->port);
-    }
+    withdraw_announcements(me, m);
     migration_hold_stop(me, m, "stopped: prepare failed");
     set_state(me, m, MS_FAILED);
     send_port(me, m, m->dst);
@@ -735,7 +826,10 @@ fire(struct migration_engine *me, struct migration *m)
         finish_activate(me, m, xasprintf("no announcer on %s", m->dst));
         return;
     }
-    m->fire_token = announcer_client_fire(ac, m->port);
+    recall_announcements(me, m);
+    m->fire_token = announcer_client_fire(ac,
+                                          (const char **) m->announced.names,
+                                          m->announced.n);
     if (!m->fire_token) {
         finish_activate(me, m, xasprintf("announcer of %s not connected",
                                          m->dst));
@@ -852,9 +946,7 @@ run_complete(struct migration_engine *me, struct migration *m)
         /* The remote hosts no longer take the port's traffic from the
          * source. */
         send_remotes(me, m);
-        if (d && hostctl_announcer(d)) {
-            announcer_client_withdraw(hostctl_announcer(d), m->port);
-        }
+        withdraw_announcements(me, m);
     }
     if (m->recorded == MS_COMPLETE) {
         m->step_us[CMD_COMPLETE] = step_usec(m);
@@ -877,9 +969,7 @@ start_abort(struct migration_engine *me, struct migration *m)
     if (was_switched || m->n_remotes) {
         send_remotes(me, m);
     }
-    if (d && hostctl_announcer(d)) {
-        announcer_client_withdraw(hostctl_announcer(d), m->port);
-    }
+    withdraw_announcements(me, m);
     if (d) {
         /* The VM stays at the source: no more rounds for it from here. */
         packet_announce_cancel(hostctl_packet_announce(d), m->port);

@@ -34,8 +34,8 @@ struct model;
 struct model_port;
 
 /* Who announces a port: the single answer to "which frames announce
- * 'port'", used by the announcer's registration (only the port's own
- * identity: cutover-announcer takes one MAC per port), by
+ * 'port'", used by the announcer's registration (one registration per
+ * identity: cutover-announcer takes one MAC per registration), by
  * packet_announce_build() (all of them) and packet_announce_build_claim()
  * (the RARP of the 'physical' ones). */
 struct announce_identity {

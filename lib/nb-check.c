@@ -39,6 +39,12 @@ nb_check_port_name(const char *name)
                          "announcer (its interface's iface-id): choose "
                          "another", name);
     }
+    if (!strncmp(name, NB_EIP_ANNOUNCE_PREFIX,
+                 strlen(NB_EIP_ANNOUNCE_PREFIX))) {
+        return xasprintf("port name '%s' begins with '%s', which the hosts' "
+                         "agents name elastic IPs by: choose another", name,
+                         NB_EIP_ANNOUNCE_PREFIX);
+    }
     return nb_check_name("port", name);
 }
 

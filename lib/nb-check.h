@@ -36,7 +36,12 @@ char *nb_check_name(const char *what, const char *name);
  * the model may be called so. */
 #define NB_ANNOUNCER_IFACE_ID "cutover-announcer"
 
-/* A port's name: nb_check_name(), and not NB_ANNOUNCER_IFACE_ID. */
+/* What the hosts' agents name an elastic IP's registration by: this, then
+ * its address ("eip:203.0.113.10"). */
+#define NB_EIP_ANNOUNCE_PREFIX "eip:"
+
+/* A port's name: nb_check_name(), not NB_ANNOUNCER_IFACE_ID and not
+ * beginning with NB_EIP_ANNOUNCE_PREFIX. */
 char *nb_check_port_name(const char *name);
 char *nb_check_mac(const char *what, const char *mac);
 char *nb_check_ipv4(const char *what, const char *ip, ovs_be32 *addr);

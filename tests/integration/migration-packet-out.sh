@@ -262,8 +262,9 @@ check_eq "h1's packet-out announcements so far" "$started" 4
 check "prepare vm1" mig prepare vm1 h1
 check "switchover vm1" mig switchover vm1
 out=$(activate vm1)
+# vm1's own frames and its elastic IP's: 2 registrations fired at once.
 check_eq "activate's answer" "$out" \
-    "vm1 active on h1 (announcer: fired 1 ports, 2 frames in 1.000 us)"
+    "vm1 active on h1 (announcer: fired 2 ports, 4 frames in 1.000 us)"
 check "complete vm1" mig complete vm1
 check_eq "h1's packet-out announcements" \
     "$(h_status 1 | sed -n 's/.*packet-out announcements: \([0-9]*\) started.*/\1/p')" 4

@@ -209,6 +209,12 @@ step "prepare: h2 confirms vm1's standby flows"
 out=$(mig prepare vm1 h2) || fail "prepare: $out"
 echo "$out"
 echo "$out" | grep -q "vm1 prepared on h2" || fail "prepare said: $out"
+# h2's agent has vm1's frames and its elastic IP's.
+echo "$out" | grep -q "announcements registered (with eip:203.0.113.10)" \
+    || fail "prepare said: $out"
+check_eq "h2's agent's registrations" \
+    "$(ovs-appctl -t "$(lab_agent_ctl "$P" 2)" announcer/list | xargs)" \
+    "eip:203.0.113.10 vm1"
 check_eq "state" "$(state)" prepared
 check_eq "recorded" "$(ovsdb-client --no-headings -f csv query "$NB_DB" \
     '["Cutover_Northbound",{"op":"select","table":"Migration","where":[],"columns":["state"]}]' | grep -o 'prepared')" prepared
@@ -235,11 +241,22 @@ out=$(mig switchover vm1) || fail "switchover again: $out"
 echo "$out" | grep -q "already switched" || fail "switchover again said: $out"
 
 step "activate, complete: vm1's home is h2"
+# The claim at the switchover was a RARP: a gratuitous ARP for the elastic
+# IP comes from h2's agent's burst.
+capture_start eip "$P-edge" eth0 "arp and ether src $EIP_MAC"
 out=$(mig activate vm1) || fail "activate: $out"
 echo "$out"
+echo "$out" | grep -q "announcer: fired 2 ports" || fail "activate said: $out"
+wait_until 5 "the elastic IP's gratuitous ARP at the edge" eval \
+    '[ -n "$(pcap_fields eip "arp.opcode == 1 && arp.src.proto_ipv4 == 203.0.113.10 && arp.dst.proto_ipv4 == 203.0.113.10" arp.src.hw_mac)" ]'
+capture_stop eip
+check_eq "its sender" "$(pcap_fields eip "arp.opcode == 1" arp.src.hw_mac)" \
+    "$EIP_MAC"
 out=$(mig complete vm1) || fail "complete: $out"
 echo "$out"
 echo "$out" | grep -q "vm1 complete: its home is now h2" || fail "complete said: $out"
+wait_until 5 "h2's agent to forget vm1 and its elastic IP" eval \
+    '[ -z "$(ovs-appctl -t "$(lab_agent_ctl "$P" 2)" announcer/list)" ]'
 check_eq "home" "$("$CTL" -f csv port-list | awk -F, '$1 == "vm1"' | grep -o h2)" h2
 expect_placement 2
 answers || fail "vm1 unreachable after complete"

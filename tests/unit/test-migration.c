@@ -128,7 +128,7 @@ struct announcer_client {
     const char *mute;           /* A method it answers never. */
     uint64_t muted_token;
     bool registered;
-    char *calls[32];
+    char *calls[64];
     size_t n_calls;
     struct {
         uint64_t token;
@@ -201,19 +201,27 @@ hostctl_packet_announce(const struct hostctl *hc)
 }
 
 uint64_t
-announcer_client_register(struct announcer_client *ac,
-                          const char *port OVS_UNUSED,
-                          const char **args OVS_UNUSED, size_t n OVS_UNUSED)
+announcer_client_register(struct announcer_client *ac, const char *port,
+                          const char **args, size_t n)
 {
+    struct ds s = DS_EMPTY_INITIALIZER;
+
     assert_false(in_handler);
+    ds_put_format(&s, "announcer/register %s", port);
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(&s, " %s", args[i]);
+    }
+    assert_true(ac->n_calls < ARRAY_SIZE(ac->calls));
+    ac->calls[ac->n_calls++] = ds_steal_cstr(&s);
     ac->registered = true;
     return 1;
 }
 
 void
-announcer_client_withdraw(struct announcer_client *ac,
-                          const char *port OVS_UNUSED)
+announcer_client_withdraw(struct announcer_client *ac, const char *port)
 {
+    assert_true(ac->n_calls < ARRAY_SIZE(ac->calls));
+    ac->calls[ac->n_calls++] = xasprintf("announcer/withdraw %s", port);
     ac->registered = false;
 }
 
@@ -232,9 +240,9 @@ announcer_client_is_registered(const struct announcer_client *ac,
 
 uint64_t
 announcer_client_fire(struct announcer_client *ac OVS_UNUSED,
-                      const char *port)
+                      const char **ports, size_t n)
 {
-    return fake_ann_log("announcer/fire", &port, 1,
+    return fake_ann_log("announcer/fire", ports, n,
                         "fired 1 ports, 2 frames in 1.000 us");
 }
 
@@ -1024,8 +1032,42 @@ test_hold(void **state)
 
     expect(w, "migration/complete vm1", true, "vm1 complete");
     assert_int_equal(hold_phase(w), MODEL_HOLD_NONE);
-    assert_int_equal(fake_ann.n_calls, 6);      /* stop, start, arm, replay,
-                                                 * fire, stop. */
+    assert_int_equal(fake_ann.n_calls, 8);      /* stop, start, register,
+                                                 * arm, replay, fire,
+                                                 * stop, withdraw. */
+}
+
+/* A port's elastic IPs are registered with the destination's agent at
+ * prepare beside the port ("eip:ADDR": the elastic IP's MAC and address),
+ * fired with it in one call at activate and withdrawn with it at
+ * complete. */
+static void
+test_elastic_ips_registered(void **state)
+{
+    struct world *w = *state;
+    struct model_port *p = model_find_port(&w->model, "vm1");
+    struct model_network *prov;
+    char *error = NULL;
+
+    prov = model_add_network(&w->model, "provider", MODEL_NET_VLAN, 100,
+                             &error);
+    assert_non_null(prov);
+    assert_non_null(model_add_eip(&w->model, prov, "203.0.113.10",
+                                  "02:00:cb:00:71:0a", p, "10.0.0.5",
+                                  &error));
+    fake_hosts[1].has_announcer = true;
+    expect(w, "migration/prepare vm1 h2", true,
+           "announcements registered (with eip:203.0.113.10); hold:");
+    assert_true(ann_called("announcer/register vm1 02:00:0a:00:00:05 "
+                           "10.0.0.5"));
+    assert_true(ann_called("announcer/register eip:203.0.113.10 "
+                           "02:00:cb:00:71:0a 203.0.113.10"));
+    expect(w, "migration/switchover vm1", true, "switched over");
+    expect(w, "migration/activate vm1", true, "announcer: fired");
+    assert_true(ann_called("announcer/fire vm1 eip:203.0.113.10"));
+    expect(w, "migration/complete vm1", true, "vm1 complete");
+    assert_true(ann_called("announcer/withdraw vm1"));
+    assert_true(ann_called("announcer/withdraw eip:203.0.113.10"));
 }
 
 /* An abort after the switchover releases the hold toward the source once
@@ -1141,6 +1183,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_remotes_learn_at_prepare,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_elastic_ips_registered, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hold_abort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold_none_and_lost, setup,
                                         teardown),

@@ -37,6 +37,9 @@ test_names(void **state OVS_UNUSED)
             "port name 'cutover-announcer' is reserved for the host's "
             "announcer");
     refused(nb_check_port_name("vm 1"), "port name 'vm 1' has ' '");
+    refused(nb_check_port_name("eip:203.0.113.10"),
+            "port name 'eip:203.0.113.10' begins with 'eip:', which the "
+            "hosts' agents name elastic IPs by");
 }
 
 static void
