@@ -263,6 +263,8 @@ place(struct migration *m, struct model *model)
      * one: run_complete().) */
     p->incoming = (migration_is_local(m)
                    && mig_states[m->state].placement == AT_DEST);
+    p->draining = (!migration_is_local(m) && m->state <= MS_SWITCHED
+                   ? s : NULL);
     p->hold.phase = migration_hold_phase(m);
     p->hold.host = p->hold.phase != MODEL_HOLD_NONE ? d : NULL;
     p->hold.id = p->hold.phase != MODEL_HOLD_NONE ? m->hold_id : 0;
@@ -805,6 +807,11 @@ finish_activate(struct migration_engine *me, struct migration *m,
     m->fire_token = 0;
     m->step_us[CMD_ACTIVATE] = step_usec(m);
     set_state(me, m, MS_ACTIVE);
+    if (!migration_is_local(m)) {
+        /* The VM runs at the destination: the source's interface no longer
+         * drains. */
+        send_port(me, m, m->src);
+    }
     /* Announcing is best effort: the port is active either way.  The
      * answer says what the hold replayed, or that it was lost. */
     const char *hold = (m->hold_result && strncmp(m->hold_result, "none", 4)

@@ -710,6 +710,17 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
                      ifaces[i]->data);
         }
     }
+    if (p->draining == here && ifaces[0]) {
+        /* Drain: from prepare until the VM runs at the destination, the
+         * source's VM interface may send whatever the admission flow says:
+         * after the switchover the VM is paused, and what its interface
+         * still delivers was sent before it stopped (a switch that had not
+         * taken it in yet at the flip would drop it).  Set at prepare, so
+         * that the switchover does not touch it. */
+        add_flow(ctx, PT_ADMISSION, 105, c, "goto_table:10",
+                 PIPELINE_REG_SRC_PORT"=%#"PRIx32",in_port=%u", p->key,
+                 ifaces[0]->data);
+    }
     if (ann && iface && (p->hold.phase == MODEL_HOLD_COPY
                          || p->hold.phase == MODEL_HOLD_HOLD)) {
         /* Early egress: the destination of a migration with a hold lets

@@ -106,6 +106,13 @@ struct model_port {
 
     /* Its hold, while it migrates with one. */
     struct model_hold hold;
+
+    /* While it migrates to another host, until its VM runs at the
+     * destination (prepare to switched): the source, whose VM interface
+     * keeps sending after the switchover closed its admission, so that
+     * what the paused VM sent before it stopped, and the source's switch
+     * had not taken in yet, is not dropped there.  NULL otherwise. */
+    struct model_host *draining;
 };
 
 struct model_eip {

@@ -14,10 +14,11 @@ cutoverd_start --hold=off
 
 mig() { cutoverd_ctl "migration/$@"; }
 state() { mig show vm1 | sed -n '1s/^vm1: [^,]*, \([a-z]*\).*/\1/p'; }
-# vm1's ingress on host N: goto_table:10 (open) or drop.
+# vm1's ingress on host N: goto_table:10 (open) or drop (the admission
+# flow, priority 100; not the source's drain at 105).
 admission() {
     lab_ofctl "$P" "$1" dump-flows br-int --no-stats "table=5,reg7=$KEY" \
-        | sed -n 's/.*actions=//p'
+        | grep 'priority=100,' | sed -n 's/.*actions=//p'
 }
 expect_active() {
     wait_until 15 "flows in sync" cutoverd_flows_in_sync 3

@@ -51,7 +51,11 @@ where() {
     esac
 }
 admission() {
-    loc_flows "$1" | awk '$1 == 5 {print $3}'
+    loc_flows "$1" | awk '$1 == 5 && $2 == 100 {print $3}'
+}
+# vm1's drain on host N (table 5, priority 105): goto_table:10 or nothing.
+drain() {
+    loc_flows "$1" | awk '$1 == 5 && $2 == 105 {print $3}'
 }
 # expect_placement ACTIVE: vm1 delivered on host ACTIVE, forwarded there by
 # the others, ingress open only there.
@@ -219,6 +223,8 @@ check_eq "state" "$(state)" prepared
 check_eq "recorded" "$(ovsdb-client --no-headings -f csv query "$NB_DB" \
     '["Cutover_Northbound",{"op":"select","table":"Migration","where":[],"columns":["state"]}]' | grep -o 'prepared')" prepared
 expect_placement 1
+check_eq "h1 drains vm1's interface from prepare on" "$(drain 1)" goto_table:10
+check_eq "h2 does not" "$(drain 2)" ""
 expect_exit cutoverd_ctl 2 "already migrating to h2" migration/prepare vm1 h3
 out=$(mig prepare vm1 h2) || fail "prepare again: $out"
 echo "$out" | grep -q "already prepared" || fail "prepare again said: $out"
@@ -231,6 +237,9 @@ echo "$out"
 echo "$out" | grep -Eq "vm1 switched over from h1 to h2: confirmed in [0-9]+ us" \
     || fail "switchover said: $out"
 expect_placement 2
+# What the paused VM sent before it stopped and h1's switch had not taken
+# in still goes: h1's drain stays until activate.
+check_eq "h1 still drains vm1's interface" "$(drain 1)" goto_table:10
 # Nothing has left vm1's instance on h2 with the elastic IP's MAC yet: the
 # switch learns the move from h2's claim that follows the answer.
 wait_until 5 "the physical switch to learn the elastic IP's MAC on h2" \
@@ -247,6 +256,7 @@ capture_start eip "$P-edge" eth0 "arp and ether src $EIP_MAC"
 out=$(mig activate vm1) || fail "activate: $out"
 echo "$out"
 echo "$out" | grep -q "announcer: fired 2 ports" || fail "activate said: $out"
+wait_until 5 "h1's drain to go once vm1 runs on h2" eval '[ -z "$(drain 1)" ]'
 wait_until 5 "the elastic IP's gratuitous ARP at the edge" eval \
     '[ -n "$(pcap_fields eip "arp.opcode == 1 && arp.src.proto_ipv4 == 203.0.113.10 && arp.dst.proto_ipv4 == 203.0.113.10" arp.src.hw_mac)" ]'
 capture_stop eip

@@ -913,6 +913,28 @@ test_claims(void **state)
     expect(w, "migration/show vm1", true, "claim: on h1: round 1 of 1");
 }
 
+/* The source's VM interface drains from prepare until activate
+ * (model_port.draining); activate hands the source its flows again without
+ * it. */
+static void
+test_drain(void **state)
+{
+    struct world *w = *state;
+    const struct model_port *p = model_find_port(&w->model, "vm1");
+    const struct model_host *h1 = model_find_host(&w->model, "h1");
+    int before;
+
+    assert_null(p->draining);
+    expect(w, "migration/prepare vm1 h2", true, "vm1 prepared on h2");
+    assert_ptr_equal(p->draining, h1);
+    expect(w, "migration/switchover vm1", true, "vm1 switched over");
+    assert_ptr_equal(p->draining, h1);
+    before = fake_hosts[0].n_updates;
+    expect(w, "migration/activate vm1", true, "vm1 active on h2");
+    assert_null(p->draining);
+    assert_int_equal(fake_hosts[0].n_updates, before + 1);
+}
+
 /* A remote host (h3) learns at prepare that the destination may send as
  * the port, and prepare waits until it confirmed (or it could not be
  * handed the flows: its ports are not known yet, and it gets everything in
@@ -1178,6 +1200,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_local_prepare_needs_incoming,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_claims, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destroy_answers_waiting,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_remotes_learn_at_prepare,

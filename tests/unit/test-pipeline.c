@@ -1223,6 +1223,61 @@ test_standby_admission(void **state OVS_UNUSED)
     model_destroy(&w.m);
 }
 
+/* From prepare until the VM runs at the destination, the source's VM
+ * interface drains (table 5, priority 105): set while its admission is
+ * still open, so that the switchover, which closes that, leaves it; the
+ * admission flow alone still says where the port lives.  The switchover
+ * changes no more flows on the source than without it. */
+static void
+test_drain(void **state OVS_UNUSED)
+{
+    struct world w;
+    struct dp_flow_set plain, prepared, switched, switched_plain, f2;
+    struct dp_flow_diff d;
+
+    world_init(&w, 0);
+    w.vm1->standby = w.h[1];
+    compute(&w, w.h[0], &plain);
+    w.vm1->draining = w.h[0];
+    compute(&w, w.h[0], &prepared);
+    compute(&w, w.h[1], &f2);
+    assert_flow(&prepared, PT_ADMISSION, 105, "reg7=0x1,in_port=1",
+                "goto_table:10");
+    assert_no_flow(&f2, PT_ADMISSION, 105, "reg7=0x1,in_port=1");
+    dp_flow_set_diff(&plain, &prepared, &d);
+    assert_int_equal(d.n_add, 1);
+    assert_int_equal(d.n_modify + d.n_del, 0);
+    dp_flow_diff_destroy(&d);
+
+    w.vm1->active = w.h[1];
+    w.vm1->standby = w.h[0];
+    compute(&w, w.h[0], &switched);
+    assert_flow(&switched, PT_ADMISSION, 105, "reg7=0x1,in_port=1",
+                "goto_table:10");
+    assert_flow(&switched, PT_ADMISSION, 100, "reg7=0x1,in_port=1", "drop");
+    assert_int_equal(pipeline_admission_read(&switched, w.vm1->key, 0),
+                     PIPELINE_ADMISSION_CLOSED);
+    w.vm1->draining = NULL;
+    compute(&w, w.h[0], &switched_plain);
+    assert_no_flow(&switched_plain, PT_ADMISSION, 105, "reg7=0x1,in_port=1");
+    {
+        struct dp_flow_diff a, b;
+
+        dp_flow_set_diff(&prepared, &switched, &a);
+        dp_flow_set_diff(&plain, &switched_plain, &b);
+        assert_int_equal(a.n_add + a.n_modify + a.n_del,
+                         b.n_add + b.n_modify + b.n_del);
+        dp_flow_diff_destroy(&a);
+        dp_flow_diff_destroy(&b);
+    }
+    dp_flow_set_destroy(&plain);
+    dp_flow_set_destroy(&prepared);
+    dp_flow_set_destroy(&switched);
+    dp_flow_set_destroy(&switched_plain);
+    dp_flow_set_destroy(&f2);
+    model_destroy(&w.m);
+}
+
 static void
 test_conflicts_reported(void **state OVS_UNUSED)
 {
@@ -1855,6 +1910,7 @@ main(void)
         cmocka_unit_test(test_flows_of_h2),
         cmocka_unit_test(test_isolation),
         cmocka_unit_test(test_standby_admission),
+        cmocka_unit_test(test_drain),
         cmocka_unit_test(test_local_migration),
         cmocka_unit_test(test_ports_changed),
         cmocka_unit_test(test_compute_port_is_subset),
