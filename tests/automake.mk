@@ -17,8 +17,10 @@ tests_harness_cutover_lossmeter_LDADD = \
 bin_SCRIPTS += tests/harness/cutover-blackout
 CLEANFILES += tests/harness/cutover-blackout
 pkgdata_DATA += tests/harness/blackout-report.py tests/lab/lab-lib.sh
-# The QMP stand-in it plays QEMU with (cutover-blackout --hook qmp).
-pkgdata_SCRIPTS = tests/harness/fake-qemu
+# The QMP stand-in it plays QEMU with (cutover-blackout --hook qmp), and
+# what it runs real QEMU guests with (--vmm qemu).
+pkgdata_SCRIPTS = tests/harness/fake-qemu tests/harness/qmp-migrate \
+	tests/harness/guest-ctl tests/lab/guest-image
 EXTRA_DIST += tests/harness/cutover-blackout.in tests/harness/blackout-report.py
 tests/harness/cutover-blackout: tests/harness/cutover-blackout.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) tests/harness && \
@@ -203,6 +205,7 @@ LAB_FILES = \
 	tests/lab/lab-lib.sh \
 	tests/lab/guest-image \
 	tests/harness/qmp-migrate \
+	tests/harness/guest-ctl \
 	tests/harness/lab-traffic \
 	tests/harness/nd-frame \
 	tests/harness/hold-frames \

@@ -6,7 +6,9 @@
 # a real live migration of the guest to h2 (a QEMU waiting with -incoming
 # defer, the migration stream over a unix socket), cutover driven by
 # cutover-hook qmp as a deployment drives it: the guest answers the peer
-# from h2, and h2's DPDK agent announced it.
+# from h2, and h2's DPDK agent announced it.  Before it, a migration
+# cancelled at pre-switchover (the hook's migrate_cancel when the
+# switchover is refused): the guest answers on h1.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_controller
 require_root
@@ -45,11 +47,55 @@ wait_until 30 "vm2 to reach the guest" answers
 out=$(ip netns exec "$(lab_ns "$P" vm2)" ping -c 5 -i 0.2 -W 10 10.0.0.5)
 echo "$out" | tail -2
 echo "$out" | grep -q ' 0% packet loss' || fail "pings lost: $out"
+H1=$(lab_host_dir "$P" 1)
+H2=$(lab_host_dir "$P" 2)
+
+step "a migration cancelled at pre-switchover: the guest answers on h1"
+# h2's switch frozen once prepared: the switchover times out, the hook
+# cancels the migration (migrate_cancel at pre-switchover) and aborts the
+# cutover; the source QEMU resumes the guest with its network on h1.
+check "an incoming QEMU on h2" lab_qemu_add "$P" vm1 2 02:00:0a:00:00:05 \
+    10.0.0.5/24 --incoming --tag c --iface vm1c
+wait_until 10 "the QMP sockets" eval '[ -S "$H2/run/vm1-c.qmp" ] && [ -S "$H1/run/vm1.qmp" ]'
+"$top_builddir/controller/cutover-hook" --server "unix:$CUTOVERD_CTL" \
+    --timeout 20 qmp --port vm1 --source "$H1/run/vm1.qmp" \
+    --dest "$H2/run/vm1-c.qmp" --to h2 --switchover-timeout 500 \
+    >"$TEST_TMP/cancel.out" 2>"$TEST_TMP/cancel.err" &
+HOOK_PID=$!
+test_bg $HOOK_PID
+TEST_LOGS+=("$TEST_TMP/cancel.err")
+wait_until 30 "the hook to be ready" grep -q "^ready" "$TEST_TMP/cancel.out"
+check_eq "prepared" "$(cutoverd_ctl migration/show vm1 | sed -n '1s/^vm1: h1 -> h2, \([a-z]*\).*/\1/p')" prepared
+h2_vswitchd=$(cat "$H2/run/ovs-vswitchd.pid")
+kill -STOP "$h2_vswitchd"
+out=$("$top_srcdir/tests/harness/qmp-migrate" --source "$H1/run/vm1.qmp2" \
+      --dest "$H2/run/vm1-c.qmp2" --uri "unix:$TEST_TMP/cancel.sock")
+rc=$?
+kill -CONT "$h2_vswitchd"
+echo "QEMU: $out"
+[ $rc = 1 ] && echo "$out" | grep -q '"status": "cancelled"' \
+    || fail "the migration was not cancelled: $out"
+hook_rc=0
+wait $HOOK_PID || hook_rc=$?
+cat "$TEST_TMP/cancel.out" "$TEST_TMP/cancel.err"
+check_eq "the hook's exit status" "$hook_rc" 1
+grep -q "migrate_cancel" "$TEST_TMP/cancel.err" \
+    || fail "the hook did not say it cancelled: $(cat "$TEST_TMP/cancel.err")"
+show=$(cutoverd_ctl migration/show vm1)
+echo "$show"
+echo "$show" | grep -q "^vm1: h1 -> h2, aborted" || fail "vm1 not aborted: $show"
+out=$(ip netns exec "$(lab_ns "$P" vm2)" ping -c 5 -i 0.2 -W 10 10.0.0.5)
+echo "$out" | grep -q ' 0% packet loss' || fail "pings lost after the cancel: $out"
+echo "ok: the guest answers on h1"
+# The incoming QEMU left when its migration failed; its tap goes too.
+wait_until 10 "h2's cancelled QEMU to leave" eval \
+    '! lab_alive "$(lab_pidfile_pid "$(lab_dir "$P")/pids/qemu-vm1-c-h2.pid")"'
+check "its tap" lab_vsctl "$P" 2 del-port br-int vm1c
+check "its tap device" lab_host_exec "$P" 2 ip tuntap del vm1c mode tap
+
 step "a live migration of the guest to h2, followed by cutover-hook qmp"
 check "vm1's incoming QEMU on h2" lab_qemu_add "$P" vm1 2 02:00:0a:00:00:05 \
     10.0.0.5/24 --incoming
-H1=$(lab_host_dir "$P" 1)
-H2=$(lab_host_dir "$P" 2)
 wait_until 10 "the QMP sockets" eval '[ -S "$H2/run/vm1.qmp" ] && [ -S "$H1/run/vm1.qmp" ]'
 "$top_builddir/controller/cutover-hook" --server "unix:$CUTOVERD_CTL" \
     --timeout 20 qmp --port vm1 --source "$H1/run/vm1.qmp" \

@@ -684,27 +684,59 @@ lab_vm_add() {
 }
 
 # lab_qemu_add PREFIX VM HOST MAC IP/LEN [--gw IP] [--tag TAG]
-#     [--iface NAME] [--incoming]: VM as a real QEMU guest on host HOST (TCG,
-# 256 MB, the guest of tests/lab/guest-image, which must be built: its
-# directory is $LAB_GUEST_DIR, default /var/cache/cutover/guest), on a tap
-# NAME (default VM) in the host's namespace, in br-int with iface-id VM; two
-# QMP sockets, hN/run/VM[-TAG].qmp (for the hook) and .qmp2 (for whoever
-# drives the migration); its console in hN/log/VM[-TAG].console, its
-# pidfile in P/pids (lab_down stops it).  With --incoming, QEMU waits for
-# a migration (-incoming defer) instead of booting.  Returns once QEMU runs
-# (not once the guest booted: "cutover-guest: ready" on its console says
-# that).
+#     [--iface NAME] [--incoming] [--initrd FILE] [--ctl PORT]: VM as a real
+# QEMU guest on host HOST: a tap NAME (default VM) in the host's namespace,
+# in br-int with iface-id VM, and QEMU on it (lab_qemu_start, which says
+# the rest).
 lab_qemu_add() {
+    local iface=$2 i j
+    for ((i = 6; i < $#; i++)); do
+        j=$((i + 1))
+        [ "${!i}" = --iface ] && iface=${!j}
+    done
+    lab_qemu_tap "$1" "$3" "$iface" "$2" "$4" || return 1
+    lab_qemu_start "$@"
+}
+
+# lab_qemu_tap PREFIX HOST IFACE VM MAC: a tap IFACE in host HOST's
+# namespace, in br-int with iface-id VM, for a QEMU to open (one after the
+# other: the tap stays when its QEMU leaves).
+lab_qemu_tap() {
+    local p=$1 h=$2 iface=$3 vm=$4 mac=$5
+    lab_host_exec "$p" "$h" ip tuntap add "$iface" mode tap || return 1
+    lab_host_exec "$p" "$h" ip link set "$iface" mtu "$LAB_VM_MTU" up \
+        || return 1
+    lab_vsctl "$p" "$h" -- add-port br-int "$iface" \
+        -- set interface "$iface" external_ids:iface-id="$vm" \
+               external_ids:attached-mac="$mac" || return 1
+}
+
+# lab_qemu_start PREFIX VM HOST MAC IP/LEN [--gw IP] [--tag TAG]
+#     [--iface NAME] [--incoming] [--initrd FILE] [--ctl PORT]: QEMU (TCG,
+# 256 MB) running the guest of tests/lab/guest-image, which must be built
+# (its directory is $LAB_GUEST_DIR, default /var/cache/cutover/guest), on
+# the existing tap NAME (default VM) of host HOST; two QMP sockets,
+# hN/run/VM[-TAG].qmp (for the hook) and .qmp2 (for whoever drives the
+# migration); its console in hN/log/VM[-TAG].console, its pidfile in
+# P/pids (lab_down stops it, as does lab_qemu_stop).  With --incoming, QEMU
+# waits for a migration (-incoming defer) instead of booting; --initrd
+# boots FILE (lab_guest_initrd) instead of the guest's own initramfs;
+# --ctl runs the guest's control shell on PORT (guest-image).  Returns
+# once QEMU runs (not once the guest booted: "cutover-guest: ready" on its
+# console says that).
+lab_qemu_start() {
     local p=$1 vm=$2 h=$3 mac=$4 ip=$5
     shift 5
-    local gw='' tag='' iface=$vm incoming=() d hd name guest append
+    local gw='' tag='' iface=$vm incoming=() d hd name guest append initrd ctl=''
     while [ $# -gt 0 ]; do
         case $1 in
             --gw) gw=$2; shift 2 ;;
             --tag) tag=$2; shift 2 ;;
             --iface) iface=$2; shift 2 ;;
             --incoming) incoming=(-incoming defer); shift ;;
-            *) lab_die "qemu add: unknown option '$1'"; return 1 ;;
+            --initrd) initrd=$2; shift 2 ;;
+            --ctl) ctl=$2; shift 2 ;;
+            *) lab_die "qemu start: unknown option '$1'"; return 1 ;;
         esac
     done
     guest=${LAB_GUEST_DIR:-/var/cache/cutover/guest}
@@ -712,6 +744,7 @@ lab_qemu_add() {
         lab_die "no guest in $guest: build it with tests/lab/guest-image"
         return 1
     }
+    : "${initrd:=$guest/initramfs.cpio.gz}"
     command -v qemu-system-x86_64 >/dev/null || {
         lab_die "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
         return 1
@@ -720,16 +753,11 @@ lab_qemu_add() {
     hd=$(lab_host_dir "$p" "$h")
     name=$vm${tag:+-$tag}
     mkdir -p "$d/pids"
-    lab_host_exec "$p" "$h" ip tuntap add "$iface" mode tap || return 1
-    lab_host_exec "$p" "$h" ip link set "$iface" mtu "$LAB_VM_MTU" up \
-        || return 1
-    lab_vsctl "$p" "$h" -- add-port br-int "$iface" \
-        -- set interface "$iface" external_ids:iface-id="$vm" \
-               external_ids:attached-mac="$mac" || return 1
-    append="console=ttyS0 quiet panic=-1 cutover.ip=$ip${gw:+ cutover.gw=$gw}"
+    rm -f "$hd/run/$name.qmp" "$hd/run/$name.qmp2"
+    append="console=ttyS0 quiet panic=-1 cutover.ip=$ip${gw:+ cutover.gw=$gw}${ctl:+ cutover.ctl=$ctl}"
     lab_host_exec "$p" "$h" qemu-system-x86_64 -name "$name" \
         -accel tcg -cpu qemu64 -m 256 -nodefaults -display none \
-        -kernel "$guest/vmlinuz" -initrd "$guest/initramfs.cpio.gz" \
+        -kernel "$guest/vmlinuz" -initrd "$initrd" \
         -append "$append" -serial "file:$hd/log/$name.console" \
         -netdev "tap,id=n0,ifname=$iface,script=no,downscript=no,vnet_hdr=off" \
         -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=" \
@@ -740,6 +768,49 @@ lab_qemu_add() {
         lab_die "h$h: QEMU for $name did not start: $(tail -2 "$hd/log/$name.qemu.stderr")"
         return 1
     }
+}
+
+# lab_qemu_stop PREFIX VM HOST [TAG]: stops that QEMU (SIGKILL: what it
+# ran is gone or has migrated) and waits until it left; its tap stays.
+lab_qemu_stop() {
+    local f pid
+    f=$(lab_dir "$1")/pids/qemu-$2${4:+-$4}-h$3.pid
+    pid=$(lab_pidfile_pid "$f")
+    if [ -n "$pid" ]; then
+        kill -KILL "$pid" 2>/dev/null
+        while lab_alive "$pid"; do sleep 0.05; done
+    fi
+    rm -f "$f"
+}
+
+# lab_guest_initrd OUT PROGRAM...: OUT, the guest's initramfs with PROGRAMs
+# added in /bin (each with the shared libraries ldd names, at their paths):
+# a second compressed cpio archive appended to the first, which the kernel
+# unpacks over it.
+lab_guest_initrd() {
+    local out=$1 guest root prog lib
+    shift
+    guest=${LAB_GUEST_DIR:-/var/cache/cutover/guest}
+    [ -f "$guest/initramfs.cpio.gz" ] || {
+        lab_die "no guest in $guest: build it with tests/lab/guest-image"
+        return 1
+    }
+    root=$(mktemp -d /tmp/cutover-initrd.XXXXXX) || return 1
+    mkdir -p "$root/bin"
+    for prog in "$@"; do
+        cp "$prog" "$root/bin/" || { rm -rf "$root"; return 1; }
+        for lib in $(ldd "$prog" | grep -o '/[^ ]*'); do
+            mkdir -p "$root$(dirname "$lib")"
+            cp -L "$lib" "$root$lib" || { rm -rf "$root"; return 1; }
+        done
+    done
+    {
+        cat "$guest/initramfs.cpio.gz"
+        (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1)
+    } > "$out"
+    local rc=$?
+    rm -rf "$root"
+    return $rc
 }
 
 # lab_qemu_ready PREFIX VM HOST [TAG]: true once the guest's console says
