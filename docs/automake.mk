@@ -2,7 +2,7 @@
 dist_man_MANS += docs/cutover-lossmeter.1 docs/cutoverctl.8 docs/cutoverd.8 \
 	docs/cutover-announce.8 docs/cutover-announcer.8 docs/cutover-hook.8 \
 	docs/cutover-blackout.1 docs/cutover-agent-port.8 \
-	docs/cutover-appctl.8
+	docs/cutover-appctl.8 docs/cutover-libvirt.8
 EXTRA_DIST += \
 	docs/architecture.md \
 	docs/lab.md \

@@ -144,6 +144,16 @@ tests_unit_test_of_listener_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_of_listener_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(UNIT_LDADD)
 
+# cutover-libvirt's decisions and its port lookup, from the event sequences
+# of real libvirt migrations (no libvirt needed).
+check_PROGRAMS += tests/unit/test-libvirt-follower
+tests_unit_test_libvirt_follower_SOURCES = \
+	tests/unit/test-libvirt-follower.c \
+	virt/domain-port.c \
+	virt/libvirt-follower.c
+tests_unit_test_libvirt_follower_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/virt
+tests_unit_test_libvirt_follower_LDADD = lib/libcutover.la $(UNIT_LDADD)
+
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \
 	tests/unit/test-packet-announce tests/unit/test-of-listener \
@@ -151,7 +161,8 @@ UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-migration \
 	tests/unit/test-frames tests/unit/test-schedule tests/unit/test-emitter \
 	tests/unit/test-announcer-args \
-	tests/unit/test-packet-out tests/unit/test-hold
+	tests/unit/test-packet-out tests/unit/test-hold \
+	tests/unit/test-libvirt-follower
 
 # Integration tests: real daemons, real packets, network namespaces.  Each
 # is a bash script run by the automake harness; exit status 77 means
