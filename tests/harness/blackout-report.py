@@ -591,7 +591,17 @@ def summary(out_dir, plot=False):
     machine = load(machine_path) if os.path.exists(machine_path) else {}
     pause_set = [r["pause_set_ns"] for m in modes if m != "none"
                  for r in runs[m]]
+    # Runs of a real guest that broke (--vmm qemu): not counted, named.
+    broken = []
+    for path in sorted(glob.glob(os.path.join(out_dir, "*", "run-*",
+                                              "broken.txt"))):
+        run_dir = os.path.dirname(path)
+        with open(path) as f:
+            broken.append({"mode": os.path.basename(os.path.dirname(run_dir)),
+                           "run": int(run_dir.rsplit("-", 1)[1]),
+                           "why": f.read().strip()})
     result = {
+        "broken": broken,
         "config": {"pause_set_ns": pause_set[0] if pause_set
                    else first.get("pause_set_ns"),
                    "rate": first.get("rate"),
@@ -740,6 +750,9 @@ def tables(result):
             lines.append("%s: QEMU's downtime (query-migrate) %s / %s / %s "
                          "ms" % (m, ms(dt["median"]), ms(dt["p95"]),
                                  ms(dt["max"])))
+    for b in result.get("broken", []):
+        lines.append("%s run %d not counted: the guest broke (%s)"
+                     % (b["mode"], b["run"], b["why"]))
     v = verdicts(result)
     if v:
         lines.append("")
