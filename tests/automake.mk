@@ -197,6 +197,7 @@ INTEGRATION_TESTS = \
 	tests/integration/deploy-ssl.sh \
 	tests/integration/control-access.sh \
 	tests/integration/qemu-guest.sh \
+	tests/integration/libvirt.sh \
 	tests/integration/announce-packet-out.sh \
 	tests/integration/blackout.sh \
 	tests/integration/underlay-spoof.sh

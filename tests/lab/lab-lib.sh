@@ -388,13 +388,14 @@ lab_start_edge() {
 # --agent, every host runs its agent PATH (lab_start_agent).  On failure,
 # removes what it made and returns 1.
 lab_up() {
-    local p=$1 n=$2 seed=seed agent= d i
+    local p=$1 n=$2 seed=seed agent= libvirt= d i
     shift 2
     while [ $# -gt 0 ]; do
         case $1 in
             --no-neigh|noseed) seed=noseed; shift ;;
             seed) shift ;;
             --agent) agent=${2:-}; shift 2 || { lab_die "--agent needs a path"; return 1; } ;;
+            --libvirt) libvirt=1; shift ;;
             *) lab_die "unknown option '$1'"; return 1 ;;
         esac
     done
@@ -465,6 +466,14 @@ lab_up() {
         echo "$agent" > "$d/agent"
         for i in $(seq 1 "$n"); do
             if ! lab_start_agent "$p" "$i" "$agent"; then
+                lab_down "$p"
+                return 1
+            fi
+        done
+    fi
+    if [ -n "$libvirt" ]; then
+        for i in $(seq 1 "$n"); do
+            if ! lab_libvirt_start "$p" "$i"; then
                 lab_down "$p"
                 return 1
             fi
@@ -698,17 +707,37 @@ lab_qemu_add() {
     lab_qemu_start "$@"
 }
 
-# lab_qemu_tap PREFIX HOST IFACE VM MAC: a tap IFACE in host HOST's
-# namespace, in br-int with iface-id VM, for a QEMU to open (one after the
-# other: the tap stays when its QEMU leaves).
+# lab_qemu_tap PREFIX HOST IFACE VM MAC [OWNER]: a tap IFACE in host
+# HOST's namespace, in br-int with iface-id VM, for a QEMU to open (one
+# after the other: the tap stays when its QEMU leaves); with OWNER, that
+# user may open it.
 lab_qemu_tap() {
-    local p=$1 h=$2 iface=$3 vm=$4 mac=$5
-    lab_host_exec "$p" "$h" ip tuntap add "$iface" mode tap || return 1
+    local p=$1 h=$2 iface=$3 vm=$4 mac=$5 owner=${6:-}
+    lab_host_exec "$p" "$h" ip tuntap add "$iface" mode tap \
+        ${owner:+user "$owner"} || return 1
     lab_host_exec "$p" "$h" ip link set "$iface" mtu "$LAB_VM_MTU" up \
         || return 1
     lab_vsctl "$p" "$h" -- add-port br-int "$iface" \
         -- set interface "$iface" external_ids:iface-id="$vm" \
                external_ids:attached-mac="$mac" || return 1
+}
+
+# Prints the directory of the lab's guest (tests/lab/guest-image's
+# kernel and initramfs: $LAB_GUEST_DIR, else the cache), or fails if it
+# was not built.
+lab_guest_dir() {
+    local guest=${LAB_GUEST_DIR:-/var/cache/cutover/guest}
+    [ -f "$guest/vmlinuz" ] && [ -f "$guest/initramfs.cpio.gz" ] || {
+        lab_die "no guest in $guest: build it with tests/lab/guest-image"
+        return 1
+    }
+    echo "$guest"
+}
+
+# Prints the guest's kernel command line for address IP/LEN, gateway GW
+# and control port CTL (either may be empty).
+lab_guest_cmdline() {
+    echo "console=ttyS0 quiet panic=-1 cutover.ip=$1${2:+ cutover.gw=$2}${3:+ cutover.ctl=$3}"
 }
 
 # lab_qemu_start PREFIX VM HOST MAC IP/LEN [--gw IP] [--tag TAG]
@@ -739,11 +768,7 @@ lab_qemu_start() {
             *) lab_die "qemu start: unknown option '$1'"; return 1 ;;
         esac
     done
-    guest=${LAB_GUEST_DIR:-/var/cache/cutover/guest}
-    [ -f "$guest/vmlinuz" ] && [ -f "$guest/initramfs.cpio.gz" ] || {
-        lab_die "no guest in $guest: build it with tests/lab/guest-image"
-        return 1
-    }
+    guest=$(lab_guest_dir) || return 1
     : "${initrd:=$guest/initramfs.cpio.gz}"
     command -v qemu-system-x86_64 >/dev/null || {
         lab_die "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
@@ -754,7 +779,7 @@ lab_qemu_start() {
     name=$vm${tag:+-$tag}
     mkdir -p "$d/pids"
     rm -f "$hd/run/$name.qmp" "$hd/run/$name.qmp2"
-    append="console=ttyS0 quiet panic=-1 cutover.ip=$ip${gw:+ cutover.gw=$gw}${ctl:+ cutover.ctl=$ctl}"
+    append=$(lab_guest_cmdline "$ip" "$gw" "$ctl")
     lab_host_exec "$p" "$h" qemu-system-x86_64 -name "$name" \
         -accel tcg -cpu qemu64 -m 256 -nodefaults -display none \
         -kernel "$guest/vmlinuz" -initrd "$initrd" \
@@ -818,6 +843,191 @@ lab_guest_initrd() {
 lab_qemu_ready() {
     grep -q "cutover-guest: ready" \
         "$(lab_host_dir "$1" "$3")/log/$2${4:+-$4}.console" 2>/dev/null
+}
+
+# The unprivileged user the lab's libvirtds run as (libvirtd in session
+# mode: as root, libvirtd is the system's, with fixed directories).
+LAB_LIBVIRT_USER=${LAB_LIBVIRT_USER:-cutover-lab}
+
+# lab_libvirt_dir PREFIX HOST: where host HOST's libvirtd keeps everything.
+lab_libvirt_dir() { echo "$(lab_host_dir "$1" "$2")/libvirt"; }
+
+# lab_libvirt_uri PREFIX HOST: the URI of host HOST's libvirtd.
+lab_libvirt_uri() {
+    echo "qemu:///session?socket=$(lab_libvirt_dir "$1" "$2")/run/libvirt/libvirt-sock"
+}
+
+# lab_virsh PREFIX HOST ARGS...: virsh on host HOST's libvirtd.
+lab_virsh() {
+    local p=$1 h=$2
+    shift 2
+    virsh -q -c "$(lab_libvirt_uri "$p" "$h")" "$@"
+}
+
+# lab_libvirt_start PREFIX HOST: a libvirtd of host HOST's own, as a
+# hypervisor has one: in the host's namespace, with its own identity
+# (host_uuid) and directories under hN/libvirt, QEMU's driver with
+# QEMU's output in files (no virtlogd) and no security driver.  It runs in
+# session mode as $LAB_LIBVIRT_USER (created if missing: a system user
+# without a home or a shell), since a root libvirtd is the system's one.
+# Returns once it answers.
+lab_libvirt_start() {
+    local p=$1 h=$2 d i
+    command -v libvirtd >/dev/null && command -v virsh >/dev/null || {
+        lab_die "libvirtd or virsh not found (Debian packages libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)"
+        return 1
+    }
+    if ! id -u "$LAB_LIBVIRT_USER" >/dev/null 2>&1; then
+        useradd --system --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$LAB_LIBVIRT_USER" || {
+            lab_die "cannot create the user $LAB_LIBVIRT_USER"
+            return 1
+        }
+    fi
+    d=$(lab_libvirt_dir "$p" "$h")
+    mkdir -p "$d"/run "$d"/config/libvirt "$d"/cache "$d"/data "$d"/home \
+        "$d"/log || return 1
+    cat > "$d/config/libvirt/libvirtd.conf" <<EOT
+host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
+log_outputs = "3:file:$d/log/libvirtd.log"
+EOT
+    cat > "$d/config/libvirt/qemu.conf" <<EOT
+stdio_handler = "file"
+security_driver = "none"
+EOT
+    chown -R "$LAB_LIBVIRT_USER:" "$d" || return 1
+    chmod 0700 "$d/run"
+    lab_host_exec "$p" "$h" setpriv --reuid="$LAB_LIBVIRT_USER" \
+        --regid="$LAB_LIBVIRT_USER" --clear-groups \
+        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$d/home" \
+        XDG_RUNTIME_DIR="$d/run" XDG_CONFIG_HOME="$d/config" \
+        XDG_CACHE_HOME="$d/cache" XDG_DATA_HOME="$d/data" \
+        libvirtd --daemon --pid-file="$d/run/libvirtd.pid" \
+        2>>"$d/log/libvirtd.stderr" || {
+        lab_die "h$h: libvirtd did not start: $(tail -2 "$d/log/libvirtd.stderr")"
+        return 1
+    }
+    for i in $(seq 100); do
+        lab_virsh "$p" "$h" version >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    lab_die "h$h: libvirtd does not answer: $(tail -2 "$d/log/libvirtd.log")"
+    return 1
+}
+
+# lab_libvirt_stop PREFIX HOST: host HOST's domains destroyed, its libvirtd
+# stopped.
+lab_libvirt_stop() {
+    local p=$1 h=$2 d dom pid
+    d=$(lab_libvirt_dir "$p" "$h")
+    for dom in $(lab_virsh "$p" "$h" list --name 2>/dev/null); do
+        lab_virsh "$p" "$h" destroy "$dom" >/dev/null 2>&1
+    done
+    pid=$(lab_pidfile_pid "$d/run/libvirtd.pid")
+    # shellcheck disable=SC2086
+    lab_stop_pids $pid
+}
+
+# lab_libvirt_tap PREFIX HOST IFACE VM MAC: lab_qemu_tap's tap, owned by
+# the libvirtds' user, for a domain's <interface type='ethernet'> (libvirt
+# opens it and hands it to QEMU).
+lab_libvirt_tap() {
+    lab_qemu_tap "$@" "$LAB_LIBVIRT_USER"
+}
+
+# lab_libvirt_console PREFIX VM HOST: the file of domain VM's console on
+# host HOST (made for the libvirtds' user to write).
+lab_libvirt_console() {
+    local f
+    f=$(lab_host_dir "$1" "$3")/log/$2.console
+    [ -e "$f" ] || { : > "$f" && chown "$LAB_LIBVIRT_USER:" "$f"; }
+    echo "$f"
+}
+
+# lab_libvirt_add PREFIX VM HOST MAC IP/LEN [--gw IP] [--initrd FILE]
+#     [--ctl PORT]: VM as a libvirt domain on host HOST (lab_libvirt_start
+# first): a tap VM in br-int with iface-id VM, and a transient domain VM
+# that runs the guest of tests/lab/guest-image as lab_qemu_start does
+# (TCG, 256 MB, the same options), its console in hN/log/VM.console.  The
+# domain says which port it is in cutover's metadata (cutover:port, see
+# cutover-libvirt(8)).  Its virtio NIC computes its own checksums (no
+# offloads: they do not survive OVS's userspace datapath).  Returns once
+# the domain runs (lab_qemu_ready says when the guest booted).
+lab_libvirt_add() {
+    local p=$1 vm=$2 h=$3 mac=$4 ip=$5
+    shift 5
+    local gw='' initrd='' ctl='' guest d cmdline
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --gw) gw=$2; shift 2 ;;
+            --initrd) initrd=$2; shift 2 ;;
+            --ctl) ctl=$2; shift 2 ;;
+            *) lab_die "libvirt add: unknown option '$1'"; return 1 ;;
+        esac
+    done
+    guest=$(lab_guest_dir) || return 1
+    : "${initrd:=$guest/initramfs.cpio.gz}"
+    d=$(lab_libvirt_dir "$p" "$h")
+    lab_libvirt_tap "$p" "$h" "$vm" "$vm" "$mac" || return 1
+    cmdline=$(lab_guest_cmdline "$ip" "$gw" "$ctl")
+    cat > "$d/$vm.xml" <<EOT
+<domain type='qemu'>
+  <name>$vm</name>
+  <uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <metadata>
+    <cutover:port xmlns:cutover='https://cutover.dev/libvirt/1'>$vm</cutover:port>
+  </metadata>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$guest/vmlinuz</kernel>
+    <initrd>$initrd</initrd>
+    <cmdline>$cmdline</cmdline>
+  </os>
+  <cpu mode='custom'><model>qemu64</model></cpu>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <interface type='ethernet'>
+      <mac address='$mac'/>
+      <target dev='$vm' managed='no'/>
+      <model type='virtio'/>
+      <driver>
+        <host csum='off' gso='off' tso4='off' tso6='off' ecn='off' ufo='off'/>
+        <guest csum='off' tso4='off' tso6='off' ecn='off' ufo='off'/>
+      </driver>
+      <rom enabled='no'/>
+    </interface>
+    <serial type='file'>
+      <source path='$(lab_libvirt_console "$p" "$vm" "$h")'/>
+      <target port='0'/>
+    </serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOT
+    lab_virsh "$p" "$h" create "$d/$vm.xml" >/dev/null \
+        2>>"$d/log/virsh.stderr" || {
+        lab_die "h$h: domain $vm did not start: $(tail -2 "$d/log/virsh.stderr")"
+        return 1
+    }
+}
+
+# lab_libvirt_migrate PREFIX VM FROM TO [VIRSH_OPTIONS...]: a live
+# migration of domain VM from host FROM to host TO, as a cloud's control
+# plane asks for one: 'virsh migrate --live' with both libvirtds (the
+# destination's definition with its own console file), the migration
+# stream over the management network.  A tap VM with VM's iface-id must be
+# ready on TO (lab_libvirt_tap).  Its output is virsh's.
+lab_libvirt_migrate() {
+    local p=$1 vm=$2 from=$3 to=$4 xml
+    shift 4
+    xml=$(lab_libvirt_dir "$p" "$to")/$vm.xml
+    lab_virsh "$p" "$from" dumpxml --migratable "$vm" \
+        | sed "s#<source path='[^']*'/>#<source path='$(lab_libvirt_console "$p" "$vm" "$to")'/>#" \
+        > "$xml" || return 1
+    lab_virsh "$p" "$from" migrate --live "$vm" "$(lab_libvirt_uri "$p" "$to")" \
+        --migrateuri "tcp:$(lab_mgmt_ip "$to"):49152" --xml "$xml" "$@"
 }
 
 # lab_vm_del PREFIX VM HOST [TAG]: removes a VM instance.
