@@ -7,11 +7,12 @@
       writes RUN_DIR/run.json (the run's figures per stream) and, with
       --plot, RUN_DIR/timeline.png (gnuplot).
   blackout-report.py follower-steps RUN_DIR
-      From the log of cutover-hook qmp (RUN_DIR/qmp/follower.log), the
-      controller steps it called, as the runner records its own (NAME.time:
-      "start_ns end_ns status", NAME.out: the controller's answer):
-      activate and complete entirely (the log's millisecond timestamps),
-      the answers of prepare and switchover (the runner timed those).
+      From the log of cutover-hook qmp, or of both hosts' cutover-libvirt
+      (RUN_DIR/qmp/follower.log), the controller steps it called, as the
+      runner records its own (NAME.time: "start_ns end_ns status",
+      NAME.out: the controller's answer): activate and complete entirely
+      (the log's millisecond timestamps), the switchover too unless the
+      runner timed it, and the answers of prepare and switchover.
   blackout-report.py line RUN_DIR
       One line per run for the terminal.
   blackout-report.py summary [--plot] OUT_DIR
@@ -123,8 +124,11 @@ def hook_latency_us(text):
     return int(m.group(1)) if m else None
 
 
-# A line of cutover-hook's log: "2026-11-22T10:00:00.123Z|module|LEVEL|text".
-FOLLOWER_LINE = re.compile(r"^([0-9T:.-]+)Z\|[^|]*\|([A-Z]+)\|(.*)$")
+# A line of cutover-hook's log: "2026-11-22T10:00:00.123Z|module|LEVEL|text",
+# or of a daemon's log file (cutover-libvirt), with a sequence number
+# before the module.
+FOLLOWER_LINE = re.compile(
+    r"^([0-9T:.-]+)Z\|(?:[0-9]+\|)?[^|]*\|([A-Z]+)\|(.*)$")
 
 
 def follower_steps(run_dir):
@@ -140,12 +144,15 @@ def follower_steps(run_dir):
             ns = (calendar.timegm(when.timetuple()) * 10**9
                   + when.microsecond * 1000)
             text = m.group(3)
-            c = re.match(r"calling migration/([a-z]+) ", text)
+            # cutover-hook's "calling migration/STEP ..." and
+            # cutover-libvirt's "domain D: calling migration/STEP ...".
+            c = re.match(r"(?:domain \S+: )?calling migration/([a-z]+) ",
+                         text)
             if c:
                 calls.setdefault(c.group(1), ns)
                 continue
-            c = re.match(r"([a-z]+) \S+ (confirmed in [0-9]+ ms: |refused by "
-                         r"the controller: |: )(.*)", text)
+            c = re.match(r"([a-z]+) \S+ (confirmed in [0-9]+ ms[^:]*: |refused "
+                         r"by the controller: |: )(.*)", text)
             if c and c.group(1) in calls and c.group(1) not in ends:
                 ends[c.group(1)] = (ns, 0 if c.group(2).startswith("confirmed")
                                     else 1, c.group(3))
@@ -173,7 +180,7 @@ def analyse_run(run_dir, lossmeter, plot):
     # senders, which time by the guest's clock; that clock stands still
     # while QEMU pauses the VM, so a gap the guest sees is the network's,
     # beyond the pause, and its moments cannot be set against the host's.
-    qemu = times.get("vmm") == "qemu"
+    qemu = times.get("vmm") in ("qemu", "libvirt")
     guest_clock = set(times.get("guest_clock_labels", []))
     arrivals = {}
     for path in sorted(glob.glob(os.path.join(run_dir, "*.rx"))):
@@ -608,7 +615,8 @@ def summary(out_dir, plot=False):
                    "hold_margin_ms": next(
                        (r["hold_margin_ms"] for m in modes for r in runs[m]
                         if r.get("hold_margin_ms") is not None), None),
-                   "play": first.get("play", "pause")},
+                   "play": first.get("play", "pause"),
+                   "vmm": first.get("vmm", "played")},
         "machine": machine,
         "modes": modes,
         "runs": [r for m in modes for r in runs[m]],
@@ -675,6 +683,8 @@ def tables(result):
     play = cfg.get("play", "pause")
     played = ("VM's own pause %s ms" % ms(cfg["pause_set_ns"])
               if play == "pause" else
+              "a real QEMU guest (TCG) migrated by libvirt, paused by QEMU"
+              if cfg.get("vmm") == "libvirt" else
               "a real QEMU guest (TCG), paused by QEMU" if play == "qemu" else
               "no pause, played as links (the source's goes down, the "
               "switchover, the destination's comes up, RARPs)")
@@ -724,10 +734,12 @@ def tables(result):
         hooks = summ[m].get("hook", [])
         wall = ("from the pause to the source QEMU's migrate-continue"
                 if hooks == ["qmp"] else "the hook command's wall time"
-                if hooks == ["oneshot"] else "the hook's wall time")
+                if hooks == ["oneshot"] else "the call's wall time"
+                if hooks == ["libvirt"] else "the hook's wall time")
         lines.append("%s's switchover as the hook saw it (%s): "
                      "%s / %s / %s ms (%s: %s / %s / %s ms)"
-                     % (m, "cutover-hook " + ", ".join(hooks),
+                     % (m, "cutover-libvirt" if hooks == ["libvirt"]
+                        else "cutover-hook " + ", ".join(hooks),
                         ms(st["median"]), ms(st["p95"]), ms(st["max"]), wall,
                         ms(wl["median"]), ms(wl["p95"]), ms(wl["max"])))
         rf, rt = summ[m]["replay_frames"], summ[m]["replay_ns"]

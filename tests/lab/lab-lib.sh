@@ -946,9 +946,10 @@ lab_libvirt_console() {
 
 # lab_libvirt_add PREFIX VM HOST MAC IP/LEN [--gw IP] [--initrd FILE]
 #     [--ctl PORT]: VM as a libvirt domain on host HOST (lab_libvirt_start
-# first): a tap VM in br-int with iface-id VM, and a transient domain VM
-# that runs the guest of tests/lab/guest-image as lab_qemu_start does
-# (TCG, 256 MB, the same options), its console in hN/log/VM.console.  The
+# first): a tap VM in br-int with iface-id VM (unless there is one), and a
+# transient domain VM that runs the guest of tests/lab/guest-image as
+# lab_qemu_start does (TCG, 256 MB, the same options), its console in
+# hN/log/VM.console.  The
 # domain says which port it is in cutover's metadata (cutover:port, see
 # cutover-libvirt(8)).  Its virtio NIC computes its own checksums (no
 # offloads: they do not survive OVS's userspace datapath).  Returns once
@@ -968,7 +969,10 @@ lab_libvirt_add() {
     guest=$(lab_guest_dir) || return 1
     : "${initrd:=$guest/initramfs.cpio.gz}"
     d=$(lab_libvirt_dir "$p" "$h")
-    lab_libvirt_tap "$p" "$h" "$vm" "$vm" "$mac" || return 1
+    # The tap, unless it is there already (made beforehand, or the
+    # domain's before it was destroyed).
+    lab_host_exec "$p" "$h" ip link show "$vm" >/dev/null 2>&1 \
+        || lab_libvirt_tap "$p" "$h" "$vm" "$vm" "$mac" || return 1
     cmdline=$(lab_guest_cmdline "$ip" "$gw" "$ctl")
     cat > "$d/$vm.xml" <<EOT
 <domain type='qemu'>
