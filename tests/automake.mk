@@ -151,8 +151,10 @@ tests_unit_test_libvirt_follower_SOURCES = \
 	tests/unit/test-libvirt-follower.c \
 	virt/domain-port.c \
 	virt/libvirt-follower.c
-tests_unit_test_libvirt_follower_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/virt
-tests_unit_test_libvirt_follower_LDADD = lib/libcutover.la $(UNIT_LDADD)
+tests_unit_test_libvirt_follower_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/virt \
+	$(LIBXML_CFLAGS)
+tests_unit_test_libvirt_follower_LDADD = lib/libcutover.la $(UNIT_LDADD) \
+	$(LIBXML_LIBS)
 
 UNIT_TESTS = tests/unit/test-lossmeter tests/unit/test-lib \
 	tests/unit/test-nb-check tests/unit/test-pipeline \

@@ -13,5 +13,6 @@ virt_cutover_libvirt_SOURCES = \
 	controller/migration-client.c \
 	controller/migration-client.h
 virt_cutover_libvirt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/controller
-virt_cutover_libvirt_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
-virt_cutover_libvirt_LDADD = lib/libcutover.la $(OVS_LIBADD) $(LIBVIRT_LIBS)
+virt_cutover_libvirt_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
+virt_cutover_libvirt_LDADD = lib/libcutover.la $(OVS_LIBADD) $(LIBVIRT_LIBS) \
+	$(LIBXML_LIBS)

@@ -13,8 +13,9 @@
  * writes and what libvirt gives Open vSwitch as external_ids:iface-id.
  *
  * Pure code over the text libvirt gives (virDomainGetMetadata(),
- * virDomainGetXMLDesc()), which libvirt itself formats: this is not a
- * general XML parser, only enough of one for those two documents. */
+ * virDomainGetXMLDesc()), read with libxml2 (libvirt's own XML library);
+ * a document that is not well-formed names no port.  Callable from any
+ * thread. */
 
 #ifndef DOMAIN_PORT_H
 #define DOMAIN_PORT_H 1
@@ -25,9 +26,10 @@
 /* The longest port name taken. */
 #define DOMAIN_PORT_MAX_LEN 255
 
-/* Returns the port named by 'element', a metadata element as
- * virDomainGetMetadata(VIR_DOMAIN_METADATA_ELEMENT) returns it (its text,
- * trimmed), or NULL if it names none or not a valid one.  To free. */
+/* Returns the port named by 'element', a metadata element of cutover's
+ * namespace as virDomainGetMetadata(VIR_DOMAIN_METADATA_ELEMENT) returns it
+ * (its text, trimmed), or NULL if it names none or not a valid one.  To
+ * free. */
 char *domain_port_from_metadata(const char *element);
 
 /* Returns the interfaceid of the first <interface> under <devices> of

@@ -650,6 +650,14 @@ test_domain_port(void **state OVS_UNUSED)
         "<domain><devices><interface type='bridge'>"
         "<virtualport type=\"openvswitch\"><parameters interfaceid='a b'/>"
         "</virtualport></interface></devices></domain>"));
+    /* Not well-formed, or an entity outside the document: no port, and
+     * no file read. */
+    assert_null(domain_port_from_xml("<domain><devices><interface>"));
+    assert_null(domain_port_from_xml(
+        "<!DOCTYPE domain [<!ENTITY x SYSTEM \"file:///etc/hostname\">]>"
+        "<domain><devices><interface type='bridge'>"
+        "<virtualport type='openvswitch'><parameters interfaceid='&x;'/>"
+        "</virtualport></interface></devices></domain>"));
 
     port = domain_port_from_metadata(
         "<cutover:port xmlns:cutover=\"" DOMAIN_PORT_NS "\">vm1"
@@ -668,6 +676,10 @@ test_domain_port(void **state OVS_UNUSED)
         "<port xmlns=\"" DOMAIN_PORT_NS "\">two words</port>"));
     assert_null(domain_port_from_metadata(
         "<port xmlns=\"" DOMAIN_PORT_NS "\">&nbsp;x</port>"));
+    /* Another namespace's element is not cutover's. */
+    assert_null(domain_port_from_metadata(
+        "<port xmlns=\"https://example.com/other\">vm1</port>"));
+    assert_null(domain_port_from_metadata("<port>vm1</port>"));
 }
 
 /* What libvirt/show says. */
