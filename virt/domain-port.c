@@ -79,8 +79,9 @@ domain_port_from_metadata(const char *element)
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     char *port = NULL;
 
-    if (root && root->ns && root->ns->href
-        && !strcmp((const char *) root->ns->href, DOMAIN_PORT_NS)) {
+    /* libvirt picks the element by its namespace and gives it without
+     * one ("<port>vm1</port>"), so any element is taken. */
+    if (root) {
         xmlChar *text = xmlNodeGetContent(root);
 
         if (text) {

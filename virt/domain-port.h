@@ -26,10 +26,10 @@
 /* The longest port name taken. */
 #define DOMAIN_PORT_MAX_LEN 255
 
-/* Returns the port named by 'element', a metadata element of cutover's
+/* Returns the port named by 'element', the metadata element of cutover's
  * namespace as virDomainGetMetadata(VIR_DOMAIN_METADATA_ELEMENT) returns it
- * (its text, trimmed), or NULL if it names none or not a valid one.  To
- * free. */
+ * (libvirt drops the namespace: "<port>vm1</port>"), its text trimmed, or
+ * NULL if it names none or not a valid one.  To free. */
 char *domain_port_from_metadata(const char *element);
 
 /* Returns the interfaceid of the first <interface> under <devices> of

@@ -168,6 +168,31 @@ def follower_steps(run_dir):
                 f.write("%d %d %d\n" % (calls[step], ns, status))
 
 
+def host_drops(run_dir):
+    """What the lab's hosts dropped during the run on the way in and out of
+    their switches, by "hN:IFACE:PROCESS" (a packet socket) or
+    "hN:IFACE:tx-queue" (a VM interface's queue), from the runner's
+    drops.before and drops.after; those that dropped anything only; None
+    if the runner did not record them."""
+    def read(name):
+        path = os.path.join(run_dir, "drops." + name)
+        if not os.path.exists(path):
+            return None
+        counts = {}
+        with open(path) as f:
+            for line in f:
+                w = line.split()
+                if len(w) == 4 and w[3].isdigit():
+                    counts[":".join(w[:3])] = int(w[3])
+        return counts
+    before, after = read("before"), read("after")
+    if before is None or after is None:
+        return None
+    # A socket made during the run counts from 0.
+    drops = {k: v - before.get(k, 0) for k, v in after.items()}
+    return {k: v for k, v in drops.items() if v > 0}
+
+
 def analyse_run(run_dir, lossmeter, plot):
     times = load(os.path.join(run_dir, "times.json"))
     report = load(os.path.join(run_dir, "report.json"))
@@ -316,6 +341,11 @@ def analyse_run(run_dir, lossmeter, plot):
         "replay": parse_replay(steps.get("activate", {}).get("output")),
         "vmm": times.get("vmm", "played"),
         "qemu": times.get("qemu"),
+        # Frames the lab's hosts dropped on the way in and out of their
+        # switches: a switch that read an interface late (its packet
+        # socket's receive buffer overflowed), a VM that read its tap late
+        # (the tap's queue full).  The lab's doing, not the network's.
+        "host_drops": host_drops(run_dir),
         "steps": steps,
         "streams": streams,
     }
@@ -446,9 +476,13 @@ def print_line(run_dir):
             parts.append("%s %s ms (lost %d)" % (key, ms(s["blackout_ns"]),
                                                  s["lost"]))
     sw = run["switchover_latency_ns"]
-    print("  %s run %d %s->%s: %s%s" % (
+    drops = run.get("host_drops")
+    print("  %s run %d %s->%s: %s%s%s" % (
         run["mode"], run["run"], run["from"], run["to"], ", ".join(parts),
-        "; switchover %s ms" % ms(sw) if sw is not None else ""))
+        "; switchover %s ms" % ms(sw) if sw is not None else "",
+        "; dropped by the hosts: %s" % ", ".join(
+            "%s %d" % (k, v) for k, v in sorted(drops.items()))
+        if drops else ""))
 
 
 def percentile(values, p):
@@ -569,6 +603,11 @@ def summary(out_dir, plot=False):
                    "replay_ns": stats(
                        [(r.get("replay") or {}).get("us", 0) * 1000
                         for r in runs[m] if r.get("replay")]),
+                   "host_drops": stats(
+                       [sum(r["host_drops"].values()) for r in runs[m]
+                        if r.get("host_drops") is not None]),
+                   "host_drop_runs": sum(
+                       1 for r in runs[m] if r.get("host_drops")),
                    "qemu_downtime_ns": stats(
                        [(r.get("qemu") or {}).get("downtime_ms") * 1000000
                         for r in runs[m]
@@ -762,6 +801,16 @@ def tables(result):
             lines.append("%s: QEMU's downtime (query-migrate) %s / %s / %s "
                          "ms" % (m, ms(dt["median"]), ms(dt["p95"]),
                                  ms(dt["max"])))
+    for m in modes:
+        sd = summ[m].get("host_drops") or {}
+        if sd.get("n"):
+            lines.append("%s: frames the hosts dropped on the way in and out "
+                         "of their switches (a packet socket's receive "
+                         "buffer or a tap's queue full), in %d of %d runs: "
+                         "%s / %s / %s per run"
+                         % (m, summ[m]["host_drop_runs"], sd["n"],
+                            fmt(sd["median"], ""), fmt(sd["p95"], ""),
+                            fmt(sd["max"], "")))
     for b in result.get("broken", []):
         lines.append("%s run %d not counted: the guest broke (%s)"
                      % (b["mode"], b["run"], b["why"]))
