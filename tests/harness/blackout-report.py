@@ -485,6 +485,18 @@ def print_line(run_dir):
         if drops else ""))
 
 
+def drop_stats(runs, taps):
+    """The stats of what the hosts dropped per run (host_drops) in the VM
+    taps' queues (taps) or in the switches' packet sockets (not taps), and
+    in how many runs any was dropped ("runs")."""
+    per_run = [sum(v for k, v in r["host_drops"].items()
+                   if k.endswith(":tx-queue") == taps)
+               for r in runs if r.get("host_drops") is not None]
+    st = stats(per_run)
+    st["runs"] = sum(1 for x in per_run if x)
+    return st
+
+
 def percentile(values, p):
     """Nearest rank."""
     v = sorted(values)
@@ -603,11 +615,8 @@ def summary(out_dir, plot=False):
                    "replay_ns": stats(
                        [(r.get("replay") or {}).get("us", 0) * 1000
                         for r in runs[m] if r.get("replay")]),
-                   "host_drops": stats(
-                       [sum(r["host_drops"].values()) for r in runs[m]
-                        if r.get("host_drops") is not None]),
-                   "host_drop_runs": sum(
-                       1 for r in runs[m] if r.get("host_drops")),
+                   "socket_drops": drop_stats(runs[m], False),
+                   "tap_drops": drop_stats(runs[m], True),
                    "qemu_downtime_ns": stats(
                        [(r.get("qemu") or {}).get("downtime_ms") * 1000000
                         for r in runs[m]
@@ -802,15 +811,18 @@ def tables(result):
                          "ms" % (m, ms(dt["median"]), ms(dt["p95"]),
                                  ms(dt["max"])))
     for m in modes:
-        sd = summ[m].get("host_drops") or {}
-        if sd.get("n"):
-            lines.append("%s: frames the hosts dropped on the way in and out "
-                         "of their switches (a packet socket's receive "
-                         "buffer or a tap's queue full), in %d of %d runs: "
-                         "%s / %s / %s per run"
-                         % (m, summ[m]["host_drop_runs"], sd["n"],
-                            fmt(sd["median"], ""), fmt(sd["p95"], ""),
-                            fmt(sd["max"], "")))
+        for key, what in (("socket_drops", "the switches' packet sockets "
+                            "dropped (receive buffer full: the switch read "
+                            "an interface late)"),
+                          ("tap_drops", "the VM taps dropped (queue full, "
+                           "or no QEMU reading)")):
+            sd = summ[m].get(key) or {}
+            if sd.get("n"):
+                lines.append("%s: %s in %d of %d runs: %s / %s / %s frames "
+                             "per run" % (m, what, sd["runs"], sd["n"],
+                                          fmt(sd["median"], ""),
+                                          fmt(sd["p95"], ""),
+                                          fmt(sd["max"], "")))
     for b in result.get("broken", []):
         lines.append("%s run %d not counted: the guest broke (%s)"
                      % (b["mode"], b["run"], b["why"]))

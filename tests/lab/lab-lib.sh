@@ -159,13 +159,23 @@ lab_appctl() {
     lab_host_exec "$p" "$n" ovs-appctl --timeout=30 -t "$@"
 }
 
+# The niceness of every host's ovs-vswitchd.  A hypervisor gives its switch
+# CPU of its own (a kernel datapath forwards in softirq, OVS-DPDK's PMD
+# threads have pinned cores); the lab's userspace switches share two cores
+# with the guests, and their main thread polls the VM interfaces through
+# packet sockets, whose receive buffers overflow when it is not scheduled
+# for a while (a TCG guest's migration takes both cores).  A higher
+# priority keeps the lab's switches forwarding as a host's would.
+LAB_VSWITCHD_NICE=${LAB_VSWITCHD_NICE:--5}
+
 # lab_start_vswitchd PREFIX N: host N's ovs-vswitchd.  Its control socket
 # has a fixed name, run/ovs-vswitchd.ctl, so that it stays the same across
 # restarts.
 lab_start_vswitchd() {
     local p=$1 n=$2 d
     d=$(lab_host_dir "$p" "$n")
-    lab_host_exec "$p" "$n" ovs-vswitchd "unix:$d/run/db.sock" \
+    lab_host_exec "$p" "$n" nice -n "$LAB_VSWITCHD_NICE" \
+        ovs-vswitchd "unix:$d/run/db.sock" \
         --pidfile="$d/run/ovs-vswitchd.pid" \
         --unixctl="$d/run/ovs-vswitchd.ctl" \
         --log-file="$d/log/ovs-vswitchd.log" \
