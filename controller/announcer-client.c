@@ -29,6 +29,7 @@ struct call {
     char *port;                 /* For a registration, its port. */
     uint64_t neigh_gen;         /* For a neighbours/set, the generation of
                                  * the peers it sent, else 0. */
+    bool claim;                 /* A controller/claim. */
     bool ok;
     char *text;
 };
@@ -56,6 +57,11 @@ struct announcer_client {
     uint64_t neigh_ok_gen;      /* Newest generation ever confirmed. */
     uint64_t next_token;
     char *last_error;
+
+    /* The controller's generation (announcer_client_set_generation()): 0
+     * while it is a standby, which sends nothing. */
+    uint64_t generation;
+    unsigned int claim_ok_seqno; /* Session the claim was confirmed on. */
 };
 
 struct announcer_client *
@@ -124,9 +130,9 @@ announcer_client_is_connected(const struct announcer_client *ac)
 /* Sends 'method' with 'params' (taken).  Returns its token, or 0 if the
  * session is down.  Nobody collects the answer of a call that is not
  * 'wanted' (token 0): it is freed when it comes. */
-static uint64_t
-send_call(struct announcer_client *ac, const char *method,
-          struct json *params, const char *port, bool wanted)
+static struct call *
+send_request(struct announcer_client *ac, const char *method,
+             struct json *params, const char *port, bool wanted)
 {
     struct jsonrpc_msg *msg;
     struct json *id;
@@ -134,19 +140,87 @@ send_call(struct announcer_client *ac, const char *method,
 
     if (!jsonrpc_session_is_connected(ac->session)) {
         json_destroy(params);
-        return 0;
+        return NULL;
     }
     msg = jsonrpc_create_request(method, params, &id);
     if (jsonrpc_session_send(ac->session, msg)) {
         json_destroy(id);
-        return 0;
+        return NULL;
     }
     call = xzalloc(sizeof *call);
     call->token = wanted ? ++ac->next_token : 0;
     call->id = id;
     call->port = nullable_xstrdup(port);
     ovs_list_push_back(&ac->calls, &call->node);
-    return wanted ? call->token : 1;
+    return call;
+}
+
+/* Like send_request(), for everything but the claim: a standby sends
+ * nothing.  Returns the call's token (1 if not 'wanted'), or 0. */
+static uint64_t
+send_call(struct announcer_client *ac, const char *method,
+          struct json *params, const char *port, bool wanted)
+{
+    struct call *call;
+
+    if (!ac->generation) {
+        json_destroy(params);
+        return 0;
+    }
+    call = send_request(ac, method, params, port, wanted);
+    return !call ? 0 : wanted ? call->token : 1;
+}
+
+static uint64_t send_registration(struct announcer_client *,
+                                  struct registration *, bool wanted);
+static void send_neighbours(struct announcer_client *);
+
+/* Claims the agent with the controller's generation, first thing on a
+ * session: from then on the agent refuses changes from any other
+ * controller's connection (docs/ha.md). */
+static void
+send_claim(struct announcer_client *ac)
+{
+    struct call *call;
+    char *gen = xasprintf("%"PRIu64, ac->generation);
+
+    ac->claim_ok_seqno = 0;
+    call = send_request(ac, "controller/claim",
+                        json_array_create_1(json_string_create_nocopy(gen)),
+                        NULL, false);
+    if (call) {
+        call->claim = true;
+    }
+}
+
+/* Sends, on a new session or to a controller that has just become active,
+ * the claim and then everything the agent must have. */
+static void
+send_all(struct announcer_client *ac)
+{
+    struct shash_node *node;
+
+    if (!ac->generation) {
+        return;
+    }
+    send_claim(ac);
+    SHASH_FOR_EACH (node, &ac->registrations) {
+        send_registration(ac, node->data, false);
+    }
+    if (ac->neigh_params) {
+        send_neighbours(ac);
+    }
+}
+
+void
+announcer_client_set_generation(struct announcer_client *ac,
+                                uint64_t generation)
+{
+    if (generation != ac->generation) {
+        ac->generation = generation;
+        ac->claim_ok_seqno = 0;
+        send_all(ac);
+    }
 }
 
 /* Sends the newest tunnel neighbours. */
@@ -332,7 +406,17 @@ handle_reply(struct announcer_client *ac, const struct jsonrpc_msg *msg)
                        || call->text[len - 1] == ' ')) {
             call->text[--len] = '\0';
         }
-        if (call->neigh_gen) {
+        if (call->claim) {
+            if (call->ok) {
+                ac->claim_ok_seqno = jsonrpc_session_get_seqno(ac->session);
+            } else {
+                free(ac->last_error);
+                ac->last_error = xasprintf("controller/claim: %s",
+                                           call->text);
+                VLOG_WARN_RL(&rl, "%s: agent %s: %s", ac->host, ac->target,
+                             ac->last_error);
+            }
+        } else if (call->neigh_gen) {
             if (call->ok && call->neigh_gen == ac->neigh_gen) {
                 ac->neigh_ok_seqno = jsonrpc_session_get_seqno(ac->session);
                 ac->neigh_ok_gen = call->neigh_gen;
@@ -365,7 +449,6 @@ handle_reply(struct announcer_client *ac, const struct jsonrpc_msg *msg)
 void
 announcer_client_run(struct announcer_client *ac)
 {
-    struct shash_node *node;
     struct call *call;
 
     jsonrpc_session_run(ac->session);
@@ -386,12 +469,7 @@ announcer_client_run(struct announcer_client *ac)
         }
         if (jsonrpc_session_is_connected(ac->session)) {
             VLOG_INFO("%s: connected to agent %s", ac->host, ac->target);
-            SHASH_FOR_EACH (node, &ac->registrations) {
-                send_registration(ac, node->data, false);
-            }
-            if (ac->neigh_params) {
-                send_neighbours(ac);
-            }
+            send_all(ac);
         }
     }
     for (int i = 0; i < 50; i++) {
@@ -435,6 +513,13 @@ announcer_client_format_status(const struct announcer_client *ac,
                       ? "not confirmed yet"
                       : jsonrpc_session_is_connected(ac->session) ? "set"
                       : "set when it was last connected");
+    }
+    if (!ac->generation) {
+        ds_put_cstr(s, ", standby: nothing sent");
+    } else if (ac->claim_ok_seqno
+               && ac->claim_ok_seqno == jsonrpc_session_get_seqno(ac->session)
+               && jsonrpc_session_is_connected(ac->session)) {
+        ds_put_format(s, ", claimed with generation %"PRIu64, ac->generation);
     }
     if (ac->last_error) {
         ds_put_format(s, ", last error: %s", ac->last_error);

@@ -26,6 +26,14 @@ struct announcer_client *announcer_client_create(const char *host,
 void announcer_client_destroy(struct announcer_client *);
 const char *announcer_client_target(const struct announcer_client *);
 
+/* The generation of the controller this is part of (docs/ha.md): 0 while
+ * it is a standby, which sends the agent nothing (calls return 0).  An
+ * active controller's session begins with "controller/claim GENERATION",
+ * then the registrations and neighbours; the agent obeys only the newest
+ * claimant.  A new generation claims the agent again at once. */
+void announcer_client_set_generation(struct announcer_client *,
+                                     uint64_t generation);
+
 void announcer_client_run(struct announcer_client *);
 void announcer_client_wait(struct announcer_client *);
 bool announcer_client_is_connected(const struct announcer_client *);

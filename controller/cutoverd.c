@@ -106,9 +106,37 @@ static struct provision_config provision_cfg = {
     .datapath_type = "",
 };
 
+/* The OVSDB lock on the northbound database that makes one cutoverd the
+ * active one (docs/ha.md). */
+#define CUTOVERD_LOCK "cutoverd"
+
+/* After a claim of the generation failed otherwise than for a lost lock,
+ * wait this long before the next. */
+#define CLAIM_RETRY_MS 1000
+
+/* The controller's role (docs/ha.md). */
+enum cutoverd_role {
+    ROLE_STANDBY,               /* Without the lock: follows the database,
+                                 * computes every host's flows, keeps its
+                                 * connections up, changes nothing. */
+    ROLE_CLAIMING,              /* With the lock, writing its generation. */
+    ROLE_ACTIVE,                /* With the lock and its generation: the
+                                 * switches' primary controller. */
+};
+
 /* The controller's state. */
 struct cutoverd {
     struct ovsdb_idl *idl;
+
+    enum cutoverd_role role;
+    uint64_t generation;        /* The newest NB_Global.controller_generation
+                                 * known; the active one's own. */
+    struct ovsdb_idl_txn *claim; /* Writing generation 'claim_gen'. */
+    uint64_t claim_gen;
+    long long int claim_retry;  /* No claim before (msec), or 0. */
+    long long int role_since;   /* Wall clock (msec) of the last change. */
+    uint64_t n_takeovers;       /* Times this cutoverd became active. */
+
     uint64_t nb_seqno;          /* Model tables' change seqno the model was
                                  * built at (model_tables_seqno()). */
     struct model model;
@@ -437,6 +465,7 @@ sync_hosts(struct cutoverd *d)
 
             hostctl_set_neighbours(hc, peers, n);
             hostctl_set_agent(hc, h->agent);
+            hostctl_set_role(hc, d->role == ROLE_ACTIVE, d->generation);
             free(peers);
         }
         set_host_error(d, h->name, error);
@@ -545,6 +574,139 @@ model_tables_seqno(const struct ovsdb_idl *idl)
     return seqno;
 }
 
+static const char *
+role_name(enum cutoverd_role role)
+{
+    return role == ROLE_ACTIVE ? "active" : "standby";
+}
+
+/* Gives every host's connections the controller's role and generation. */
+static void
+apply_role(struct cutoverd *d)
+{
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, &d->hosts) {
+        hostctl_set_role(node->data, d->role == ROLE_ACTIVE, d->generation);
+    }
+}
+
+static void
+set_role(struct cutoverd *d, enum cutoverd_role role)
+{
+    bool was_active = d->role == ROLE_ACTIVE;
+
+    if (d->claim) {
+        ovsdb_idl_txn_destroy(d->claim);
+        d->claim = NULL;
+    }
+    d->role = role;
+    if ((role == ROLE_ACTIVE) != was_active) {
+        d->role_since = time_wall_msec();
+        if (role == ROLE_ACTIVE) {
+            d->n_takeovers++;
+            VLOG_INFO("lock %s acquired and generation %"PRIu64" claimed: "
+                      "this cutoverd is now active", CUTOVERD_LOCK,
+                      d->generation);
+            /* Read what the database says is under way, compute every
+             * host's flows with it, write hv_cfg again. */
+            d->rebuild = true;
+            d->hv_cfg = 0;
+            poll_immediate_wake();
+        } else {
+            VLOG_INFO("lock %s lost: this cutoverd is now a standby",
+                      CUTOVERD_LOCK);
+        }
+        migration_engine_set_active(d->engine, role == ROLE_ACTIVE);
+    }
+    apply_role(d);
+}
+
+/* Writes generation 'gen' + 1 into NB_Global, in a transaction that the
+ * IDL makes assert the lock: only the lock's holder can. */
+static void
+start_claim(struct cutoverd *d, uint64_t gen)
+{
+    const struct nbrec_nb_global *g = nbrec_nb_global_first(d->idl);
+
+    d->claim = ovsdb_idl_txn_create(d->idl);
+    ovsdb_idl_txn_add_comment(d->claim, "cutoverd: taking over");
+    if (!g) {
+        g = nbrec_nb_global_insert(d->claim);
+    } else {
+        nbrec_nb_global_verify_controller_generation(g);
+    }
+    d->claim_gen = gen + 1;
+    nbrec_nb_global_set_controller_generation(g, d->claim_gen);
+    d->role = ROLE_CLAIMING;
+    /* Sent now (the IDL takes no other transaction while one is open);
+     * run_role() follows it. */
+    ovsdb_idl_txn_commit(d->claim);
+}
+
+/* Follows the lock: a standby that got it claims a new generation and
+ * becomes active once that is written; one that lost it is a standby. */
+static void
+run_role(struct cutoverd *d)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    const struct nbrec_nb_global *g = nbrec_nb_global_first(d->idl);
+    uint64_t db_gen = g ? g->controller_generation : 0;
+    bool has_lock = ovsdb_idl_has_lock(d->idl);
+    enum ovsdb_idl_txn_status status;
+
+    if (d->role != ROLE_STANDBY && !has_lock) {
+        set_role(d, ROLE_STANDBY);
+    }
+    switch (d->role) {
+    case ROLE_STANDBY:
+        if (db_gen != d->generation) {
+            /* A standby is the switches' secondary with the newest
+             * generation (an older one would be refused as stale). */
+            d->generation = db_gen;
+            apply_role(d);
+        }
+        if (has_lock && ovsdb_idl_has_ever_connected(d->idl)
+            && (!d->claim_retry || time_msec() >= d->claim_retry)) {
+            d->claim_retry = 0;
+            start_claim(d, db_gen);
+        } else {
+            break;
+        }
+        /* Fall through. */
+    case ROLE_CLAIMING:
+        status = ovsdb_idl_txn_commit(d->claim);
+        if (status == TXN_INCOMPLETE) {
+            break;
+        }
+        if (status == TXN_SUCCESS) {
+            d->generation = d->claim_gen;
+            set_role(d, ROLE_ACTIVE);
+        } else {
+            if (status != TXN_TRY_AGAIN) {
+                VLOG_WARN_RL(&rl, "claiming generation %"PRIu64": %s (%s)",
+                             d->claim_gen,
+                             ovsdb_idl_txn_status_to_string(status),
+                             ovsdb_idl_txn_get_error(d->claim));
+                d->claim_retry = time_msec() + CLAIM_RETRY_MS;
+            }
+            set_role(d, ROLE_STANDBY);
+            poll_immediate_wake();
+        }
+        break;
+
+    case ROLE_ACTIVE:
+        if (db_gen > d->generation) {
+            /* Nobody else may write it while we hold the lock. */
+            VLOG_WARN_RL(&rl, "generation %"PRIu64" in the database is "
+                         "newer than ours (%"PRIu64"): standing by",
+                         db_gen, d->generation);
+            set_role(d, ROLE_STANDBY);
+        }
+        break;
+    }
+}
+
 static void
 cutoverd_run(struct cutoverd *d)
 {
@@ -552,6 +714,7 @@ cutoverd_run(struct cutoverd *d)
     uint64_t seqno;
 
     ovsdb_idl_run(d->idl);
+    run_role(d);
     seqno = model_tables_seqno(d->idl);
     if (ovsdb_idl_has_ever_connected(d->idl)
         && (seqno != d->nb_seqno || !d->n_builds || d->rebuild)
@@ -589,7 +752,7 @@ report_hv_cfg(struct cutoverd *d)
 {
     struct shash_node *node;
 
-    if (d->model_nb_cfg <= d->hv_cfg) {
+    if (d->model_nb_cfg <= d->hv_cfg || d->role != ROLE_ACTIVE) {
         return;
     }
     SHASH_FOR_EACH (node, &d->hosts) {
@@ -619,6 +782,12 @@ cutoverd_wait(struct cutoverd *d)
     struct shash_node *node;
 
     ovsdb_idl_wait(d->idl);
+    if (d->claim) {
+        ovsdb_idl_txn_wait(d->claim);
+    }
+    if (d->claim_retry) {
+        poll_timer_wait_until(d->claim_retry);
+    }
     SHASH_FOR_EACH (node, &d->hosts) {
         hostctl_wait(node->data);
     }
@@ -647,6 +816,43 @@ cutoverd_ctl_exit(struct control_req *req, int argc OVS_UNUSED,
     control_reply(req, true, NULL);
 }
 
+/* "Status: active" or "Status: standby", as ovn-northd's status says,
+ * then since when and with which generation. */
+static void
+format_role(const struct cutoverd *d, struct ds *s)
+{
+    ds_put_format(s, "Status: %s\n", role_name(d->role));
+    ds_put_format(s, "lock %s: %s", CUTOVERD_LOCK,
+                  (ovsdb_idl_has_lock(d->idl) ? "held"
+                   : ovsdb_idl_is_lock_contended(d->idl)
+                   ? "held by another cutoverd" : "not held"));
+    if (d->role == ROLE_CLAIMING) {
+        ds_put_format(s, ", claiming generation %"PRIu64, d->claim_gen);
+    } else {
+        ds_put_format(s, ", generation %"PRIu64, d->generation);
+    }
+    if (d->role_since) {
+        char *when = xastrftime_msec("%Y-%m-%d %H:%M:%S.###", d->role_since,
+                                     false);
+
+        ds_put_format(s, ", %s since %s", role_name(d->role), when);
+        free(when);
+    }
+    ds_put_format(s, ", active %"PRIu64" times\n", d->n_takeovers);
+}
+
+/* "status": the role alone, as ovn-northd's. */
+static void
+cutoverd_ctl_role_status(struct control_req *req, int argc OVS_UNUSED,
+                         const char *argv[] OVS_UNUSED, void *d_)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    format_role(d_, &s);
+    control_reply(req, true, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
 static void
 cutoverd_ctl_status(struct control_req *req, int argc OVS_UNUSED,
                     const char *argv[] OVS_UNUSED, void *d_)
@@ -656,6 +862,7 @@ cutoverd_ctl_status(struct control_req *req, int argc OVS_UNUSED,
     const struct shash_node **sorted;
     size_t n_synced = 0, n_installed = 0;
 
+    format_role(d, &s);
     ds_put_format(&s, "northbound %s: %s, %"PRIuSIZE" hosts, %"PRIuSIZE
                   " networks, %"PRIuSIZE" ports, %"PRIuSIZE" elastic IPs "
                   "(model built %"PRIu64" times, %"PRIu64" of them changing "
@@ -753,6 +960,11 @@ cutoverd_ctl_audit(struct control_req *req, int argc, const char *argv[],
     const struct shash_node **sorted;
     size_t n;
 
+    if (d->role != ROLE_ACTIVE) {
+        control_reply(req, false, "this cutoverd is a standby: the active "
+                      "controller audits the switches");
+        return;
+    }
     if (argc > 1 && !shash_find(&d->hosts, argv[1])) {
         const char *why = shash_find_data(&d->host_errors, argv[1]);
 
@@ -894,13 +1106,15 @@ main(int argc, char *argv[])
     shash_init(&d.host_errors);
     ovs_list_init(&d.audits);
     d.idl = ovsdb_idl_create(nb_db, &nbrec_idl_class, true, true);
-    /* Reading is all cutoverd does: any member of a clustered database
-     * will do. */
-    ovsdb_idl_set_leader_only(d.idl, false);
+    /* One cutoverd is active: the one that holds the lock.  (Locks are the
+     * leader's, in a clustered database: the IDL connects to the leader,
+     * its default, and follows it when it changes.) */
+    ovsdb_idl_set_lock(d.idl, CUTOVERD_LOCK);
 
     d.engine = migration_engine_create(d.idl, &d.hosts, &d.model,
                                        &migration_cfg);
     control_register("exit", "", 0, 0, cutoverd_ctl_exit, &d);
+    control_register("status", "", 0, 0, cutoverd_ctl_role_status, &d);
     control_register("cutoverd/status", "", 0, 0, cutoverd_ctl_status, &d);
     control_register("cutoverd/flows", "HOST", 1, 1, cutoverd_ctl_flows, &d);
     control_register("cutoverd/recompute", "", 0, 0, cutoverd_ctl_recompute,

@@ -49,6 +49,10 @@ struct hostctl {
     size_t n_conflicts;         /* Flows left out (inconsistent model). */
     uint64_t compute_usec;      /* How long computing them took. */
     long long int audit_interval;       /* hostctl_set_audit(). */
+
+    /* hostctl_set_role(). */
+    bool active;
+    uint64_t generation;
 };
 
 struct hostctl *
@@ -66,7 +70,34 @@ hostctl_create(const char *name, const struct provision_config *cfg)
                            PIPELINE_COOKIE_CLASS_MASK);
     hc->packet_announce = packet_announce_create(name, hc->installer);
     pipeline_ports_init(&hc->ports);
+    installer_set_role(hc->installer, INSTALLER_ROLE_SECONDARY, 0);
     return hc;
+}
+
+/* Gives the host's connections the controller's role. */
+static void
+apply_role(struct hostctl *hc)
+{
+    installer_set_role(hc->installer, (hc->active ? INSTALLER_ROLE_PRIMARY
+                                       : INSTALLER_ROLE_SECONDARY),
+                       hc->generation);
+    if (hc->provision) {
+        provision_set_read_only(hc->provision, !hc->active);
+    }
+    if (hc->announcer) {
+        announcer_client_set_generation(hc->announcer,
+                                        hc->active ? hc->generation : 0);
+    }
+}
+
+void
+hostctl_set_role(struct hostctl *hc, bool active, uint64_t generation)
+{
+    if (active != hc->active || generation != hc->generation) {
+        hc->active = active;
+        hc->generation = generation;
+        apply_role(hc);
+    }
 }
 
 void
@@ -106,6 +137,7 @@ hostctl_set_targets(struct hostctl *hc, const char *ovsdb_target,
         hc->provision = (ovsdb_target
                          ? provision_create(hc->name, ovsdb_target, hc->cfg)
                          : NULL);
+        apply_role(hc);
         free(hc->ovsdb_target);
         hc->ovsdb_target = nullable_xstrdup(ovsdb_target);
         hc->have_ports = false;
@@ -515,6 +547,7 @@ hostctl_set_agent(struct hostctl *hc, const char *target)
                                          : NULL))) {
         announcer_client_destroy(hc->announcer);
         hc->announcer = full ? announcer_client_create(hc->name, full) : NULL;
+        apply_role(hc);
         push_neighbours(hc);
     }
     free(full);

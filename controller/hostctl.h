@@ -52,6 +52,13 @@ void hostctl_set_neighbours(struct hostctl *,
 /* Runs provisioning and the installer.  Returns true if the host's ports
  * changed since the last hostctl_compute(), so that its flows must be
  * computed again. */
+/* The controller's role (docs/ha.md), for every connection to the host: a
+ * standby ('active' false) keeps them open, reads, and changes nothing (its
+ * switch connection is OpenFlow secondary, provisioning is read-only, the
+ * agent gets nothing); the active controller is the switch's primary with
+ * 'generation' and claims the agent with it.  A new host is a standby's. */
+void hostctl_set_role(struct hostctl *, bool active, uint64_t generation);
+
 bool hostctl_run(struct hostctl *);
 void hostctl_wait(struct hostctl *);
 /* Sends what is due to the switch.  The controller calls it once per turn

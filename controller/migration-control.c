@@ -107,6 +107,10 @@ migration_cmd(struct control_req *req, int argc, const char *argv[],
     bool hold_off = false;
     char *error;
 
+    if (!me->active) {
+        control_reply(req, false, MIGRATION_STANDBY_ERROR);
+        return;
+    }
     if (!p) {
         control_reply_format(req, false, "unknown port %s", port);
         return;
@@ -271,6 +275,10 @@ show_cb(struct control_req *req, int argc, const char *argv[], void *me_)
     struct ds s = DS_EMPTY_INITIALIZER;
     const struct migration *m;
 
+    if (!me->active) {
+        control_reply(req, false, MIGRATION_STANDBY_ERROR);
+        return;
+    }
     if (argc > 1) {
         m = migration_find(me, argv[1]);
         if (!m) {

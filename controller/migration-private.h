@@ -202,9 +202,15 @@ struct migration_engine {
     struct model *model;
     struct migration_config cfg;
     struct hmap migrations;
+    bool active;                /* migration_engine_set_active(). */
     bool loaded;
     struct migration_recorder rec;
 };
+
+/* Why a standby refuses migration commands. */
+#define MIGRATION_STANDBY_ERROR \
+    "this cutoverd is a standby (another holds the northbound database's " \
+    "lock): ask the active controller"
 
 /* migration.c. */
 struct migration *migration_find(const struct migration_engine *,

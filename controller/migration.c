@@ -1148,6 +1148,10 @@ migration_engine_run(struct migration_engine *me)
     struct migration *m;
     bool recovering = false;
 
+    if (!me->active) {
+        return;
+    }
+
     HMAP_FOR_EACH (m, node, &me->migrations) {
         bool changed;
 
@@ -1172,7 +1176,9 @@ migration_engine_run(struct migration_engine *me)
 void
 migration_engine_record(struct migration_engine *me)
 {
-    migration_record_run(me);
+    if (me->active) {
+        migration_record_run(me);
+    }
 }
 
 void
@@ -1278,11 +1284,48 @@ migration_engine_destroy(struct migration_engine *me)
 }
 
 void
+migration_engine_set_active(struct migration_engine *me, bool active)
+{
+    struct migration *m;
+
+    if (active == me->active) {
+        return;
+    }
+    me->active = active;
+    if (active) {
+        /* The next migration_engine_load() reads what the database says is
+         * under way and carries it on, as after a restart. */
+        me->loaded = false;
+        return;
+    }
+    /* What this controller was doing is the next active one's now: it
+     * finds it in the database.  Nothing more is sent or written here. */
+    HMAP_FOR_EACH_SAFE (m, node, &me->migrations) {
+        if (m->req) {
+            migration_answer(m, false, "this cutoverd lost the northbound "
+                             "database's lock while the step was under "
+                             "way: the active controller finishes or "
+                             "rolls back the migration; ask it");
+        }
+        migration_free(me, m);
+    }
+    migration_record_destroy(me);
+    me->rec.hv_cfg = -1;
+    me->loaded = false;
+}
+
+bool
+migration_engine_is_active(const struct migration_engine *me)
+{
+    return me->active;
+}
+
+void
 migration_engine_load(struct migration_engine *me)
 {
     struct migration *m;
 
-    if (me->loaded) {
+    if (me->loaded || !me->active) {
         return;
     }
     me->loaded = true;

@@ -66,6 +66,15 @@ void migration_engine_destroy(struct migration_engine *);
 
 /* Reads the unfinished migrations of the database, once, when it is first
  * connected: a restarted controller carries on with them. */
+/* Only an active engine (the controller that holds the northbound
+ * database's lock, docs/ha.md) loads, runs and records; a new engine is
+ * not active.  Made active, the next migration_engine_load() carries on
+ * what the database says is under way, as a restarted controller does.
+ * Made inactive, it answers every request still waiting with an error and
+ * forgets its migrations (the next active controller finishes them); its
+ * commands are then refused. */
+void migration_engine_set_active(struct migration_engine *, bool active);
+bool migration_engine_is_active(const struct migration_engine *);
 void migration_engine_load(struct migration_engine *);
 
 /* Gives 'model', just rebuilt from the database, the placements of the

@@ -34,6 +34,7 @@
 #include "openflow/openflow.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-connection.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-match.h"
@@ -132,6 +133,14 @@ struct installer {
     bool *canon_valid;          /* each valid or not; */
     unsigned int canon_n_parts; /* 0: none yet. */
     enum ofp_version canon_version;
+
+    /* The OpenFlow role (installer_set_role()). */
+    enum installer_role role;
+    uint64_t generation;        /* Its generation id. */
+    uint32_t role_xid;          /* Of the role request in flight, or 0. */
+    bool role_ok;               /* The switch confirmed it. */
+    bool role_refused;          /* The switch refused it or demoted us:
+                                 * nothing is sent until a new role. */
 
     long long int retry_at;     /* No transaction before (msec), or 0. */
     char *last_error;
@@ -611,6 +620,141 @@ send_readback_request(struct installer *inst)
     }
 }
 
+/* Asks the switch for the installer's role.  (libopenvswitch encodes role
+ * replies, not requests.) */
+static void
+send_role_request(struct installer *inst)
+{
+    enum ofp_version version = rconn_get_version(inst->rconn);
+    struct ofp12_role_request *rr;
+    struct ofpbuf *msg;
+
+    msg = ofpraw_alloc(OFPRAW_OFPT12_ROLE_REQUEST, version, 0);
+    rr = ofpbuf_put_zeros(msg, sizeof *rr);
+    rr->role = htonl(inst->role == INSTALLER_ROLE_PRIMARY
+                     ? OFPCR12_ROLE_PRIMARY : OFPCR12_ROLE_SECONDARY);
+    rr->generation_id = htonll(inst->generation);
+    inst->role_ok = false;
+    inst->role_xid = msg_xid(msg);
+    if (!send_msg(inst, msg)) {
+        inst->role_xid = 0;
+    }
+}
+
+/* Forgets what was in flight and what the switch was known to have, as a
+ * new connection (or a new role) must; on a connection, asks for the role
+ * and reads back, before anything else is sent. */
+static void
+start_over(struct installer *inst)
+{
+    inst->in_flight = false;
+    inst->need_full = true;
+    inst->retry_at = 0;
+    inst->rb_done = false;
+    inst->rb_xid = 0;
+    dp_flow_set_clear(&inst->found);
+    /* An audit round under way is abandoned; the next one starts once the
+     * first bundle is confirmed. */
+    inst->audit_running = false;
+    inst->audit_xid = 0;
+    inst->audit_repeats = 0;
+    dp_flow_set_clear(&inst->audit_found);
+    inst->role_ok = false;
+    inst->role_refused = false;
+    inst->role_xid = 0;
+    if (rconn_is_connected(inst->rconn)) {
+        if (inst->role != INSTALLER_ROLE_NONE) {
+            send_role_request(inst);
+        }
+        if (inst->rb_enabled) {
+            send_readback_request(inst);
+        }
+    }
+}
+
+static const char *
+role_name(enum installer_role role)
+{
+    return (role == INSTALLER_ROLE_PRIMARY ? "primary"
+            : role == INSTALLER_ROLE_SECONDARY ? "secondary" : "equal");
+}
+
+void
+installer_set_role(struct installer *inst, enum installer_role role,
+                   uint64_t generation)
+{
+    if (role == inst->role && generation == inst->generation) {
+        return;
+    }
+    inst->role = role;
+    inst->generation = generation;
+    /* Whatever was in flight was sent in another role; what the switch
+     * has is read again, as after a new connection (a controller that has
+     * just become primary must see what its predecessor left there). */
+    start_over(inst);
+}
+
+bool
+installer_role_confirmed(const struct installer *inst)
+{
+    return (rconn_is_connected(inst->rconn)
+            && (inst->role == INSTALLER_ROLE_NONE || inst->role_ok));
+}
+
+/* The switch no longer takes changes from us: 'why' says what it did. */
+static void
+role_lost(struct installer *inst, char *why)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+    inst->role_ok = false;
+    inst->role_refused = true;
+    free(inst->last_error);
+    inst->last_error = why;
+    VLOG_WARN_RL(&rl, "%s: %s", inst->name, why);
+}
+
+/* A role reply or a role status: 'oh' tells our role now. */
+static void
+handle_role_reply(struct installer *inst, const struct ofp_header *oh)
+{
+    struct ofputil_role_request reply;
+    enum ofp12_controller_role want = (inst->role == INSTALLER_ROLE_PRIMARY
+                                       ? OFPCR12_ROLE_PRIMARY
+                                       : OFPCR12_ROLE_SECONDARY);
+
+    inst->role_xid = 0;
+    if (ofputil_decode_role_message(oh, &reply)) {
+        return;
+    }
+    if (reply.role == want) {
+        inst->role_ok = true;
+        VLOG_INFO("%s: the switch confirmed our %s role (generation %"
+                  PRIu64")", inst->name, role_name(inst->role),
+                  inst->generation);
+    } else {
+        role_lost(inst, xasprintf("the switch answered our %s role request "
+                                  "with role %d", role_name(inst->role),
+                                  (int) reply.role));
+    }
+}
+
+static void
+handle_role_status(struct installer *inst, const struct ofp_header *oh)
+{
+    struct ofputil_role_status rs;
+
+    if (ofputil_decode_role_status(oh, &rs)
+        || inst->role != INSTALLER_ROLE_PRIMARY
+        || rs.role == OFPCR12_ROLE_PRIMARY) {
+        return;
+    }
+    role_lost(inst, xasprintf("demoted by the switch: another controller "
+                              "became primary with generation %"PRIu64
+                              " (ours: %"PRIu64")", rs.generation_id,
+                              inst->generation));
+}
+
 /* Adds the flows of flow stats reply 'oh' to 'set', as text in the syntax
  * the audit compares (flow_audit_add_stats()). */
 static void
@@ -671,7 +815,20 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
         break;
 
     case OFPTYPE_ERROR:
-        if (inst->in_flight && xid_in_txn(inst, xid)) {
+        if (inst->role_xid && xid == inst->role_xid) {
+            enum ofperr error = ofperr_decode_msg(oh, NULL);
+
+            inst->role_xid = 0;
+            role_lost(inst, xasprintf("the switch refused our %s role "
+                                      "with generation %"PRIu64": %s%s",
+                                      role_name(inst->role),
+                                      inst->generation,
+                                      ofperr_to_string(error),
+                                      error == OFPERR_OFPRRFC_STALE
+                                      ? " (a controller with a newer "
+                                      "generation took over: this one is "
+                                      "stale)" : ""));
+        } else if (inst->in_flight && xid_in_txn(inst, xid)) {
             struct ofpbuf payload;
             enum ofperr error = ofperr_decode_msg(oh, &payload);
 
@@ -681,6 +838,11 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
                                          "message xid %#"PRIx32": %s",
                                          xid, ofperr_to_string(error));
             VLOG_WARN_RL(&rl, "%s: %s", inst->name, inst->last_error);
+            if (error == OFPERR_OFPBRC_IS_SECONDARY) {
+                role_lost(inst, xasprintf("the switch refused our bundle: "
+                                          "we are not its primary "
+                                          "controller"));
+            }
         } else if (inst->error_handler) {
             inst->error_handler(xid, ofperr_decode_msg(oh, NULL),
                                 inst->error_aux);
@@ -698,6 +860,16 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
         }
         break;
 
+    case OFPTYPE_ROLE_REPLY:
+        if (inst->role_xid && xid == inst->role_xid) {
+            handle_role_reply(inst, oh);
+        }
+        break;
+
+    case OFPTYPE_ROLE_STATUS:
+        handle_role_status(inst, oh);
+        break;
+
     case OFPTYPE_BARRIER_REPLY:
         if (inst->in_flight && xid == inst->barrier_xid) {
             finish_txn(inst);
@@ -709,6 +881,14 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
     }
 }
 
+/* Whether our role lets us change the switch's flows. */
+static bool
+may_change(const struct installer *inst)
+{
+    return (inst->role == INSTALLER_ROLE_NONE
+            || (inst->role == INSTALLER_ROLE_PRIMARY && inst->role_ok));
+}
+
 /* Whether a transaction is due and nothing stops it.  (Dirty cookies
  * with nothing new desired: an audit's repair.) */
 static bool
@@ -716,6 +896,7 @@ may_send(const struct installer *inst)
 {
     return (rconn_is_connected(inst->rconn) && !inst->in_flight
             && !inst->held && (!inst->rb_enabled || inst->rb_done)
+            && may_change(inst)
             && (inst->need_full || inst->n_dirty
                 || inst->confirmed_seqno != inst->desired_seqno));
 }
@@ -727,7 +908,7 @@ audit_may_read(const struct installer *inst)
 {
     return (rconn_is_connected(inst->rconn) && !inst->in_flight
             && !inst->held && (!inst->rb_enabled || inst->rb_done)
-            && !inst->need_full && !inst->retry_at && !inst->diff_all
+            && may_change(inst) && !inst->need_full && !inst->retry_at && !inst->diff_all
             && !inst->n_dirty
             && inst->confirmed_seqno == inst->desired_seqno);
 }
@@ -1027,18 +1208,6 @@ installer_run(struct installer *inst)
         /* A new connection (or a lost one): whatever was in flight is
          * gone, and the switch's table is unknown. */
         inst->conn_seqno = seqno;
-        inst->in_flight = false;
-        inst->need_full = true;
-        inst->retry_at = 0;
-        inst->rb_done = false;
-        inst->rb_xid = 0;
-        dp_flow_set_clear(&inst->found);
-        /* An audit round under way is abandoned; the next one starts
-         * once the connection's first bundle is confirmed. */
-        inst->audit_running = false;
-        inst->audit_xid = 0;
-        inst->audit_repeats = 0;
-        dp_flow_set_clear(&inst->audit_found);
         if (inst->audit_interval) {
             inst->audit_next = time_msec();
         }
@@ -1046,10 +1215,8 @@ installer_run(struct installer *inst)
             inst->stats.connections++;
             VLOG_INFO("%s: connected (OpenFlow 0x%02x)", inst->name,
                       rconn_get_version(inst->rconn));
-            if (inst->rb_enabled) {
-                send_readback_request(inst);
-            }
         }
+        start_over(inst);
     }
 
     for (int i = 0; i < 50; i++) {
@@ -1119,6 +1286,12 @@ installer_format_status(const struct installer *inst, struct ds *s)
         ds_put_format(s, "%s %s", (rconn_is_connected(inst->rconn)
                                    ? "connected to" : "not connected to"),
                       inst->target ? inst->target : "(nothing)");
+    }
+    if (inst->role != INSTALLER_ROLE_NONE) {
+        ds_put_format(s, ", %s%s (generation %"PRIu64")",
+                      inst->role_ok ? "" : inst->role_refused ? "refused "
+                      : "asking for ", role_name(inst->role),
+                      inst->generation);
     }
     ds_put_format(s, ", %"PRIuSIZE" flows installed (state %"PRIu64
                   " of %"PRIu64"), %"PRIu64" bundles (%"PRIu64" failed), "

@@ -103,6 +103,27 @@ uint64_t installer_update(struct installer *, const uint64_t *cookies,
  * desired states accumulate and go out once released. */
 void installer_hold(struct installer *, bool hold);
 
+/* The controller's OpenFlow role on the switch (docs/ha.md).  With
+ * INSTALLER_ROLE_NONE (the default) the installer never asks for a role and
+ * keeps the switch's default, "equal".  Otherwise it asks for its role on
+ * every connection, before anything else: as INSTALLER_ROLE_SECONDARY it
+ * never sends a change (reads only); as INSTALLER_ROLE_PRIMARY it sends
+ * changes only once the switch confirmed the role with 'generation' as its
+ * generation id.  A switch refuses a primary role whose generation is
+ * older than one it saw (the controller is stale) and demotes a primary
+ * when another controller becomes primary: the installer then sends no
+ * change until it is given a newer generation. */
+enum installer_role {
+    INSTALLER_ROLE_NONE,
+    INSTALLER_ROLE_SECONDARY,
+    INSTALLER_ROLE_PRIMARY,
+};
+void installer_set_role(struct installer *, enum installer_role,
+                        uint64_t generation);
+/* Whether the switch confirmed the role asked for (always true with
+ * INSTALLER_ROLE_NONE while connected). */
+bool installer_role_confirmed(const struct installer *);
+
 /* After every (re)connection, before anything else is sent, dump the
  * switch's flows whose cookie matches 'cookie'/'mask'.  A restarted
  * controller reads what its predecessor left there this way. */

@@ -33,6 +33,7 @@ struct provision {
     struct sset promote;        /* iface-ids whose incoming interface
                                  * becomes their only one. */
     unsigned long *flood_vlans; /* A VLAN bitmap, NULL for none. */
+    bool read_only;             /* provision_set_read_only(). */
     char *last_error;
 };
 
@@ -129,6 +130,15 @@ ensure_port(struct provision *p, const struct ovsrec_bridge *br,
     ovsrec_port_set_interfaces(port, &new_iface, 1);
     ovsrec_bridge_update_ports_addvalue(br, port);
     return true;
+}
+
+void
+provision_set_read_only(struct provision *p, bool read_only)
+{
+    if (read_only != p->read_only) {
+        p->read_only = read_only;
+        poll_immediate_wake();
+    }
 }
 
 void
@@ -415,7 +425,7 @@ provision_run(struct provision *p)
         p->committing = NULL;
         return;                 /* Look again with what the IDL has now. */
     }
-    if (!ovsdb_idl_has_ever_connected(p->idl)) {
+    if (!ovsdb_idl_has_ever_connected(p->idl) || p->read_only) {
         return;
     }
     p->txn = ovsdb_idl_txn_create(p->idl);

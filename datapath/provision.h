@@ -43,6 +43,9 @@ void provision_destroy(struct provision *);
  * controllers alone (the bridge's own management socket,
  * unix:RUNDIR/BRIDGE.mgmt, needs none). */
 #define PROVISION_CONTROLLER_MAX_BACKOFF_MS 4000
+/* While read-only, provisioning follows the host's database and changes
+ * nothing in it: a standby controller's (docs/ha.md). */
+void provision_set_read_only(struct provision *, bool read_only);
 void provision_set_controller(struct provision *, const char *target);
 
 /* Makes sure the uplink bridge floods rather than learns on 'vlans' (a

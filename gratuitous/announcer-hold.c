@@ -800,16 +800,16 @@ announcer_holds_create(const struct hold_limits *defaults,
     shash_init(&ah->holds);
     ah->defaults = *defaults;
     ah->window = replay_window;
-    control_register("hold/start", "PORT ID [bytes=N] [age=MS]",
+    control_register_fenced("hold/start", "PORT ID [bytes=N] [age=MS]",
                              2, 4, cmd_start, ah);
-    control_register("hold/replay",
+    control_register_fenced("hold/replay",
                              "PORT [stopped=SECONDS.MICROSECONDS] "
                              "[margin=MS]", 1, 3, cmd_replay, ah);
-    control_register("hold/arm",
+    control_register_fenced("hold/arm",
                              "PORT [stopped=SECONDS.MICROSECONDS] "
                              "[margin=MS]", 1, 3, cmd_arm, ah);
-    control_register("hold/release", "PORT", 1, 1, cmd_release, ah);
-    control_register("hold/stop", "PORT", 1, 1, cmd_stop, ah);
+    control_register_fenced("hold/release", "PORT", 1, 1, cmd_release, ah);
+    control_register_fenced("hold/stop", "PORT", 1, 1, cmd_stop, ah);
     control_register("hold/show", "[PORT]", 0, 1, cmd_show, ah);
     return ah;
 }

@@ -82,7 +82,7 @@ announcer_neigh_create(const char *vswitchd_unixctl)
 
     an->neighbours = neighbours_create(vswitchd_unixctl);
     ovs_list_init(&an->pending);
-    control_register("neighbours/set", "BRIDGE [IP=MAC...]", 1,
+    control_register_fenced("neighbours/set", "BRIDGE [IP=MAC...]", 1,
                      1 + ANNOUNCER_MAX_PEERS, cmd_set, an);
     control_register("neighbours/show", "", 0, 0, cmd_show, an);
     return an;

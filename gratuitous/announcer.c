@@ -842,20 +842,23 @@ main(int argc, char *argv[])
         VLOG_INFO("DPDK has %u ports: using port %u only", n_ports, port_id);
     }
 
-    control_register("announcer/register",
+    control_register_fenced("announcer/register",
                              "PORT MAC [ADDR...] [vlan=VID] [router] "
                              "[arp-reply] [no-rarp] [rounds=N] [initial=MS] "
                              "[max=MS] [step=MS]", 2, INT_MAX,
                              announcer_register, &a);
-    control_register("announcer/fire", "PORT...", 1, INT_MAX,
+    control_register_fenced("announcer/fire", "PORT...", 1, INT_MAX,
                              announcer_fire, &a);
-    control_register("announcer/withdraw", "PORT", 1, 1,
+    control_register_fenced("announcer/withdraw", "PORT", 1, 1,
                              announcer_withdraw, &a);
     control_register("announcer/show", "[PORT]", 0, 1,
                              announcer_show, &a);
     control_register("announcer/list", "", 0, 0,
                              announcer_list, &a);
     control_register("exit", "", 0, 0, announcer_exit, &a);
+    /* Several controllers may reach this agent (an active one and its
+     * standbys): only the newest claimant changes anything here. */
+    control_enable_fencing();
     a.holds = announcer_holds_create(&(struct hold_limits)
                                      HOLD_LIMITS_DEFAULT, replay_window);
     a.neigh = announcer_neigh_create(vswitchd_unixctl);

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct control_command {
     int min_args, max_args;
     control_cb_func *cb;
     void *aux;
+    bool fenced;                /* control_register_fenced(). */
 };
 
 /* Name -> struct control_command. */
@@ -50,6 +52,12 @@ static struct shash commands = SHASH_INITIALIZER(&commands);
 /* Whether control_shutdown() was called: requests are refused from then
  * on, without reaching their handlers. */
 static bool shutting_down;
+
+/* Fencing (control_enable_fencing()): the newest generation a controller
+ * claimed, and the connection it claimed it on (NULL once that is gone). */
+static bool fence_claimed;
+static uint64_t fence_generation;
+static struct control_conn *fence_holder;
 
 /* The group control_fix_socket() gives unix sockets, or -1: the daemon's. */
 static gid_t socket_group = (gid_t) -1;
@@ -238,8 +246,8 @@ control_shutdown(void)
     shutting_down = true;
 }
 
-void
-control_register(const char *name, const char *usage, int min_args,
+static struct control_command *
+register_command(const char *name, const char *usage, int min_args,
                  int max_args, control_cb_func *cb, void *aux)
 {
     struct control_command *command = xzalloc(sizeof *command);
@@ -253,6 +261,65 @@ control_register(const char *name, const char *usage, int min_args,
     shash_add_assert(&commands, name, command);
     unixctl_command_register(name, usage, min_args, max_args,
                              unixctl_trampoline, command);
+    return command;
+}
+
+void
+control_register(const char *name, const char *usage, int min_args,
+                 int max_args, control_cb_func *cb, void *aux)
+{
+    register_command(name, usage, min_args, max_args, cb, aux);
+}
+
+void
+control_register_fenced(const char *name, const char *usage, int min_args,
+                        int max_args, control_cb_func *cb, void *aux)
+{
+    register_command(name, usage, min_args, max_args, cb, aux)->fenced = true;
+}
+
+/* "controller/claim GENERATION": see control_enable_fencing(). */
+static void
+claim_cb(struct control_req *req, int argc OVS_UNUSED, const char *argv[],
+         void *aux OVS_UNUSED)
+{
+    unsigned long long int generation;
+
+    if (!req->conn) {
+        control_reply(req, false, "controller/claim is for a controller's "
+                      "connection (a --remote), not the local socket");
+        return;
+    }
+    if (!str_to_ullong(argv[1], 10, &generation)) {
+        control_reply_format(req, false, "controller/claim: '%s' is not a "
+                             "generation (expected a non-negative integer)",
+                             argv[1]);
+        return;
+    }
+    if (fence_claimed && generation < fence_generation) {
+        control_reply_format(req, false, "stale controller: generation %llu "
+                             "is older than %"PRIu64", which a controller "
+                             "claimed already", generation,
+                             fence_generation);
+        return;
+    }
+    if (!fence_claimed || generation != fence_generation
+        || fence_holder != req->conn) {
+        VLOG_INFO("the controller of generation %llu claimed this %s "
+                  "(%s)", generation, program_name,
+                  jsonrpc_get_name(req->conn->rpc));
+    }
+    fence_claimed = true;
+    fence_generation = generation;
+    fence_holder = req->conn;
+    control_reply_format(req, true, "claimed with generation %llu",
+                         generation);
+}
+
+void
+control_enable_fencing(void)
+{
+    control_register("controller/claim", "GENERATION", 1, 1, claim_cb, NULL);
 }
 
 const char *
@@ -361,6 +428,9 @@ control_conn_destroy(struct control_conn *conn)
     if (conn->server) {
         conn->server->n_conns--;
     }
+    if (conn == fence_holder) {
+        fence_holder = NULL;
+    }
     jsonrpc_close(conn->rpc);
     free(conn);
 }
@@ -405,6 +475,14 @@ process_request(struct control_conn *conn, const struct jsonrpc_msg *msg)
     if (!command) {
         reply_conn_error(conn, msg->id, "\"%.64s%s\" is not a valid command",
                          msg->method, strlen(msg->method) > 64 ? "..." : "");
+        return;
+    }
+    if (command->fenced && fence_claimed && conn != fence_holder) {
+        reply_conn_error(conn, msg->id, "%s: refused: the controller of "
+                         "generation %"PRIu64" holds this %s, and this "
+                         "connection is not its (a standby or stale "
+                         "controller?)", msg->method, fence_generation,
+                         program_name);
         return;
     }
     params = (msg->params && msg->params->type == JSON_ARRAY

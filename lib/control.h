@@ -43,6 +43,20 @@ typedef void control_cb_func(struct control_req *, int argc,
 void control_register(const char *name, const char *usage, int min_args,
                       int max_args, control_cb_func *cb, void *aux);
 
+/* Fencing, for a host's agent that several controllers may reach
+ * (docs/ha.md).  control_enable_fencing() registers "controller/claim
+ * GENERATION": a controller's connection claims the daemon with its
+ * generation (the active controller's, from the northbound database); a
+ * claim older than the newest one seen is refused as stale.  Once a claim
+ * was made, commands registered with control_register_fenced() (those
+ * that change something) are refused on every other control server
+ * connection: only the newest claimant's are obeyed.  The unixctl socket
+ * is the local administrator's and is never fenced. */
+void control_enable_fencing(void);
+void control_register_fenced(const char *name, const char *usage,
+                             int min_args, int max_args, control_cb_func *cb,
+                             void *aux);
+
 /* Answers 'req' and frees it: success with 'text' (may be NULL) if 'ok',
  * otherwise the error 'text'. */
 void control_reply(struct control_req *req, bool ok, const char *text);

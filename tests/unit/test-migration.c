@@ -499,6 +499,7 @@ setup(void **state)
     n_commands = 0;
     fake_ann_reset();
     w->me = migration_engine_create(NULL, &hosts, &w->model, &cfg);
+    w->me->active = true;
     w->me->loaded = true;
     *state = w;
     return 0;
