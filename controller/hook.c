@@ -97,8 +97,10 @@ cutover, and exits 0 only when the controller confirmed it):\n\
 \n\
 Options:\n\
   -s, --server=TARGET     the controller's control socket: unix:FILE,\n\
-                          tcp:IP:PORT, ssl:IP:PORT or a socket's file name\n\
-                          (default: $CUTOVER_SERVER, else\n\
+                          tcp:IP:PORT, ssl:IP:PORT or a socket's file name;\n\
+                          several, comma-separated (an active cutoverd and\n\
+                          its standbys): each call goes to the one that\n\
+                          takes it (default: $CUTOVER_SERVER, else\n\
                           %s)\n\
   -t, --timeout=SECS      longest wait for each answer (default %d)\n\
       --port=PORT         the VM's port (as in the northbound database)\n\

@@ -20,14 +20,26 @@
 
 VLOG_DEFINE_THIS_MODULE(migration_client);
 
+/* How long connecting to one of several servers may take before the next
+ * is tried. */
+#define CONNECT_ONE_MS 2000
+
+/* How long to wait before going through several servers again, when none
+ * took the call (a standby becoming active takes about this long). */
+#define RETRY_PASS_MS 100
+
 struct migration_client {
-    char *target;               /* OVS stream name. */
+    char *target;               /* As given: stream names, comma-separated. */
+    char **servers;             /* Each OVS stream name, */
+    size_t n_servers;           /* so many; */
+    size_t cur;                 /* the one used now. */
     long long int timeout_ms;   /* For each call, connecting included. */
     struct jsonrpc *rpc;        /* NULL when not connected. */
 };
 
-char *
-migration_client_parse_target(const char *arg, char **targetp)
+/* migration_client_parse_target() for one server. */
+static char *
+parse_one_target(const char *arg, char **targetp)
 {
     *targetp = NULL;
     if (!arg[0]) {
@@ -54,12 +66,58 @@ migration_client_parse_target(const char *arg, char **targetp)
     return NULL;
 }
 
+char *
+migration_client_parse_target(const char *arg, char **targetp)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    char *copy = xstrdup(arg);
+    char *save = NULL;
+    char *error = NULL;
+
+    *targetp = NULL;
+    if (!arg[0] || arg[0] == ',' || arg[strlen(arg) - 1] == ',') {
+        free(copy);
+        return parse_one_target("", targetp);
+    }
+    for (char *one = strtok_r(copy, ",", &save); one;
+         one = strtok_r(NULL, ",", &save)) {
+        char *target;
+
+        error = parse_one_target(one, &target);
+        if (error) {
+            break;
+        }
+        ds_put_format(&s, "%s%s", s.length ? "," : "", target);
+        free(target);
+    }
+    free(copy);
+    if (error) {
+        ds_destroy(&s);
+        return error;
+    }
+    *targetp = ds_steal_cstr(&s);
+    return NULL;
+}
+
 struct migration_client *
 migration_client_create(const char *target, long long int timeout_ms)
 {
     struct migration_client *c = xzalloc(sizeof *c);
+    char *copy = xstrdup(target);
+    char *save = NULL;
 
     c->target = xstrdup(target);
+    for (char *one = strtok_r(copy, ",", &save); one;
+         one = strtok_r(NULL, ",", &save)) {
+        c->servers = xrealloc(c->servers,
+                              (c->n_servers + 1) * sizeof *c->servers);
+        c->servers[c->n_servers++] = xstrdup(one);
+    }
+    free(copy);
+    if (!c->n_servers) {
+        c->servers = xmalloc(sizeof *c->servers);
+        c->servers[c->n_servers++] = xstrdup(target);
+    }
     c->timeout_ms = timeout_ms;
     return c;
 }
@@ -76,6 +134,10 @@ migration_client_destroy(struct migration_client *c)
 {
     if (c) {
         disconnect(c);
+        for (size_t i = 0; i < c->n_servers; i++) {
+            free(c->servers[i]);
+        }
+        free(c->servers);
         free(c->target);
         free(c);
     }
@@ -84,7 +146,7 @@ migration_client_destroy(struct migration_client *c)
 const char *
 migration_client_target(const struct migration_client *c)
 {
-    return c->target;
+    return c->servers[c->cur];
 }
 
 long long int
@@ -121,18 +183,25 @@ connect_until(struct migration_client *c, long long int deadline,
     if (c->rpc) {
         return 0;
     }
-    error = stream_open_block(stream_open(c->target, &stream, DSCP_DEFAULT),
+    if (c->n_servers > 1) {
+        /* A server that does not answer must leave time for the others. */
+        left = MIN(left, CONNECT_ONE_MS);
+    }
+    error = stream_open_block(stream_open(c->servers[c->cur], &stream,
+                                          DSCP_DEFAULT),
                               left, &stream);
     if (error == ETIMEDOUT) {
         struct ds s = DS_EMPTY_INITIALIZER;
 
         ds_put_format(&s, "%s: cannot connect: no connection within ",
-                      c->target);
-        format_timeout(&s, c->timeout_ms);
+                      c->servers[c->cur]);
+        format_timeout(&s, c->n_servers > 1 ? MIN(c->timeout_ms,
+                                                  CONNECT_ONE_MS)
+                       : c->timeout_ms);
         *errorp = ds_steal_cstr(&s);
         return error;
     } else if (error) {
-        *errorp = xasprintf("%s: cannot connect: %s", c->target,
+        *errorp = xasprintf("%s: cannot connect: %s", c->servers[c->cur],
                             ovs_strerror(error));
         return error;
     }
@@ -163,7 +232,7 @@ check_idle_connection(struct migration_client *c)
     }
     if (jsonrpc_get_status(c->rpc)) {
         VLOG_DBG("%s: connection closed while idle, reconnecting",
-                 c->target);
+                 c->servers[c->cur]);
         disconnect(c);
     }
 }
@@ -189,12 +258,12 @@ json_text(const struct json *json)
     return text;
 }
 
-int
-migration_client_call(struct migration_client *c, const char *method,
-                      const char *const params[], size_t n_params,
-                      bool *refusedp, char **textp)
+/* Calls 'method' on the current server, within 'deadline'. */
+static int
+call_one(struct migration_client *c, const char *method,
+         const char *const params[], size_t n_params, long long int deadline,
+         bool *refusedp, char **textp)
 {
-    long long int deadline = time_msec() + c->timeout_ms;
     struct jsonrpc_msg *request, *reply = NULL;
     struct json **args = xmalloc((n_params + 1) * sizeof *args);
     struct json *id;
@@ -255,7 +324,7 @@ migration_client_call(struct migration_client *c, const char *method,
      * answer to this one may still come), so it is closed. */
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    ds_put_format(&s, "%s: ", c->target);
+    ds_put_format(&s, "%s: ", c->servers[c->cur]);
     if (error == ETIMEDOUT) {
         ds_put_format(&s, "no answer to %s within ", method);
         format_timeout(&s, c->timeout_ms);
@@ -272,4 +341,46 @@ migration_client_call(struct migration_client *c, const char *method,
     *textp = ds_steal_cstr(&s);
     disconnect(c);
     return error == EOF ? ECONNRESET : error;
+}
+
+/* Whether answer 'text' comes from a standby cutoverd, or one that became
+ * a standby while it took the call (docs/ha.md). */
+static bool
+is_standby_refusal(const char *text)
+{
+    return (strstr(text, "this cutoverd is a standby")
+            || strstr(text, "this cutoverd lost the northbound database's "
+                      "lock"));
+}
+
+int
+migration_client_call(struct migration_client *c, const char *method,
+                      const char *const params[], size_t n_params,
+                      bool *refusedp, char **textp)
+{
+    long long int deadline = time_msec() + c->timeout_ms;
+    size_t tried = 0;
+
+    for (;;) {
+        int error = call_one(c, method, params, n_params, deadline, refusedp,
+                             textp);
+
+        if (c->n_servers == 1
+            || (!error && !(*refusedp && is_standby_refusal(*textp)))
+            || time_msec() >= deadline) {
+            return error;
+        }
+        /* Not answered, or answered by a standby: the next server.  Once
+         * all were tried, again after a while (a standby may be taking
+         * over), until the deadline. */
+        VLOG_INFO("%s: %s: trying the next server", method, *textp);
+        free(*textp);
+        *textp = NULL;
+        disconnect(c);
+        c->cur = (c->cur + 1) % c->n_servers;
+        if (++tried % c->n_servers == 0) {
+            poll_timer_wait_until(MIN(deadline, time_msec() + RETRY_PASS_MS));
+            poll_block();
+        }
+    }
 }

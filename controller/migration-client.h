@@ -12,7 +12,13 @@
  * take at most the client's timeout, whatever the server does.  The client
  * keeps its connection between calls (a switchover should not pay for a TLS
  * handshake while the VM is paused) and opens a new one when it finds the
- * old one closed. */
+ * old one closed.
+ *
+ * Several servers may be given, comma-separated (an active cutoverd and its
+ * standbys, docs/ha.md): a call goes to the one that answered last; one
+ * that cannot be reached, does not answer or answers as a standby passes
+ * the call to the next, in turn, until one takes it or the call's time is
+ * up (each connection attempt then takes at most 2 s). */
 
 #ifndef MIGRATION_CLIENT_H
 #define MIGRATION_CLIENT_H 1
@@ -27,9 +33,10 @@ struct migration_client;
 
 /* Turns what a user gave as the server, an OVS active stream name
  * ("unix:FILE", "tcp:IP:PORT", "ssl:IP:PORT") or the file name of a Unix
- * socket (taken relative to the current directory), into a stream name.
- * Returns NULL and stores the name (to free) in '*targetp', or returns an
- * error message (to free). */
+ * socket (taken relative to the current directory), or several of them
+ * separated by commas, into stream names separated by commas.  Returns NULL
+ * and stores them (to free) in '*targetp', or returns an error message (to
+ * free) naming the one that is wrong. */
 char *migration_client_parse_target(const char *arg, char **targetp);
 
 /* A client of the server at stream name 'target' (see

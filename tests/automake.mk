@@ -182,6 +182,7 @@ INTEGRATION_TESTS = \
 	tests/integration/cutoverd-passive.sh \
 	tests/integration/migration.sh \
 	tests/integration/migration-restart.sh \
+	tests/integration/ha.sh \
 	tests/integration/migration-local.sh \
 	tests/integration/migration-evacuate.sh \
 	tests/integration/migration-hold.sh \

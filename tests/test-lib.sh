@@ -459,10 +459,11 @@ wait_until() {
 # control socket) and CUTOVERD_LOG, whose end 'fail' prints.  It runs in
 # network namespace $CUTOVERD_NETNS if that is set, else on the lab's
 # controller machine, and reaches the northbound database at $NB_REMOTE
-# there.
+# there.  Its files are in $TEST_TMP/$CUTOVERD_NAME (default: cutoverd),
+# so that several may run (docs/ha.md).
 : "${CUTOVER_TEST_SWITCHOVER_TIMEOUT:=5000}"
 cutoverd_start() {
-    local d=$TEST_TMP/cutoverd netns=()
+    local d=$TEST_TMP/${CUTOVERD_NAME:-cutoverd} netns=()
     mkdir -p "$d"
     CUTOVERD_CTL=$d/cutoverd.ctl
     CUTOVERD_LOG=$d/cutoverd.log

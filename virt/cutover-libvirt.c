@@ -84,8 +84,10 @@ Options:\n\
   --host=NAME             this host's name in the northbound database\n\
                           (required)\n\
   -s, --server=TARGET     cutoverd's control socket: unix:FILE,\n\
-                          tcp:IP:PORT, ssl:IP:PORT or a socket file\n\
-                          (default: $CUTOVER_SERVER or %s)\n\
+                          tcp:IP:PORT, ssl:IP:PORT or a socket file;\n\
+                          several, comma-separated (an active cutoverd and\n\
+                          its standbys): each call goes to the one that\n\
+                          takes it (default: $CUTOVER_SERVER or %s)\n\
   --connect=URI           libvirt URI (default: %s)\n\
   -t, --timeout=SECS      longest wait for each call to cutoverd,\n\
                           connecting included (default: %d)\n\
