@@ -33,7 +33,14 @@
  *
  * Every --audit-interval, each host's installer reads its switch's flows
  * back and repairs what differs (datapath/installer.h); cutoverd/audit asks
- * for a round at once and is answered when it completed. */
+ * for a round at once and is answered when it completed.
+ *
+ * Several cutoverd may run (docs/ha.md): the one that holds the northbound
+ * database's lock is active; it claims a new generation in NB_Global and is
+ * every switch's OpenFlow primary and every agent's claimant with it.  The
+ * others are standbys: they build the model and compute every host's
+ * flows, keep their connections up as the switches' secondary, and change
+ * nothing (run_role()). */
 
 #include <config.h>
 
@@ -178,10 +185,12 @@ usage: %s [OPTIONS]\n\
 \n\
 Follows the northbound database and keeps, on every host that has an\n\
 ovsdb_target and an openflow_target, the integration bridge provisioned and\n\
-its flows what the pipeline computes.\n\
+its flows what the pipeline computes.  Several may run: the one that holds\n\
+the database's lock is active, the others stand by (docs/ha.md).\n\
 \n\
 Options:\n\
-  --db=DATABASE              northbound database (default: $CUTOVER_NB_DB or\n\
+  --db=DATABASE              northbound database, or a cluster's members\n\
+                             comma-separated (default: $CUTOVER_NB_DB or\n\
                              %s)\n\
   --unixctl=SOCKET           control socket (default: %s)\n\
   --integration-bridge=NAME  default: br-int\n\

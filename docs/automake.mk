@@ -16,6 +16,7 @@ EXTRA_DIST += \
 	docs/migration.md \
 	docs/hook.md \
 	docs/hold.md \
+	docs/ha.md \
 	docs/testing.md \
 	docs/img/demo-cutover-timeline.png \
 	docs/img/bench-10k-cutover.png \

@@ -620,6 +620,22 @@ migration_world() {
     esac
 }
 
+# vm1_admission N: vm1's ingress on host N of lab $LAB_P (KEY: its tunnel
+# key): goto_table:10 (open) or drop (the admission flow, priority 100; not
+# the source's drain at 105).
+vm1_admission() {
+    lab_ofctl "$LAB_P" "$1" dump-flows br-int --no-stats "table=5,reg7=$KEY" \
+        | grep 'priority=100,' | sed -n 's/.*actions=//p'
+}
+
+# expect_vm1_open A B: once every host has cutoverd's flows, vm1's ingress
+# is open on host A and closed on host B.
+expect_vm1_open() {
+    wait_until 20 "flows in sync" cutoverd_flows_in_sync 3
+    check_eq "vm1 open on h$1" "$(vm1_admission "$1")" goto_table:10
+    check_eq "vm1 closed on h$2" "$(vm1_admission "$2")" drop
+}
+
 # nb_dump: the northbound database's contents, sorted (to compare states).
 nb_dump() {
     ovsdb-client dump "$NB_DB" Cutover_Northbound | sort

@@ -14,17 +14,6 @@ cutoverd_start --hold=off
 
 mig() { cutoverd_ctl "migration/$@"; }
 state() { mig show vm1 | sed -n '1s/^vm1: [^,]*, \([a-z]*\).*/\1/p'; }
-# vm1's ingress on host N: goto_table:10 (open) or drop (the admission
-# flow, priority 100; not the source's drain at 105).
-admission() {
-    lab_ofctl "$P" "$1" dump-flows br-int --no-stats "table=5,reg7=$KEY" \
-        | grep 'priority=100,' | sed -n 's/.*actions=//p'
-}
-expect_active() {
-    wait_until 15 "flows in sync" cutoverd_flows_in_sync 3
-    check_eq "vm1 open on h$1" "$(admission "$1")" goto_table:10
-    check_eq "vm1 closed on h$2" "$(admission "$2")" drop
-}
 answers() {
     ip netns exec "$(lab_ns "$P" vm2)" ping -c 1 -W 1 -q 10.0.0.5 >/dev/null
 }
@@ -39,7 +28,7 @@ set_recorded() {
 step "3 hosts; vm1 on h1 (a waiting instance on h2), vm2 on h3"
 migration_world
 KEY=$VM1_KEY
-expect_active 1 2
+expect_vm1_open 1 2
 
 step "killed after each step, then the rest of the migration"
 for killed_after in prepare switchover activate; do
@@ -55,24 +44,24 @@ for killed_after in prepare switchover activate; do
     wait_until 15 "the migration to be recovered" eval '[ "$(state)" = "$before" ]'
     echo "ok: killed after $killed_after, found $(state)"
     if [ "$killed_after" = prepare ]; then
-        expect_active 1 2
+        expect_vm1_open 1 2
         check "switchover after restart" mig switchover vm1
         ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 down
         ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 up
     else
-        expect_active 2 1
+        expect_vm1_open 2 1
     fi
     wait_until 10 "vm2 to reach vm1 on h2" answers
     [ "$killed_after" = activate ] || check "activate" mig activate vm1
     check "complete" mig complete vm1
-    expect_active 2 1
+    expect_vm1_open 2 1
     # And back home, without incident, for the next round.
     check "prepare back" mig prepare vm1 h1
     ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
     ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 up
     check "switchover back" mig switchover vm1
     check "complete back" mig complete vm1
-    expect_active 1 2
+    expect_vm1_open 1 2
     wait_until 10 "vm2 to reach vm1 on h1" answers
 done
 
@@ -85,9 +74,9 @@ cutoverd_restart --hold=off
 wait_until 15 "the migration to be recovered" eval '[ "$(state)" = switched ]'
 grep -q "recorded prepared, the destination's switch says switched: switched" "$CUTOVERD_LOG" \
     || fail "no recovery from the switches in the log"
-expect_active 2 1
+expect_vm1_open 2 1
 check "abort" mig abort vm1
-expect_active 1 2
+expect_vm1_open 1 2
 
 step "a record ahead of the switches: recorded switching, not switched"
 check "prepare" mig prepare vm1 h2
@@ -95,16 +84,16 @@ kill -KILL "$CUTOVERD_PID"
 set_recorded switching
 cutoverd_restart --hold=off
 wait_until 15 "the migration to be recovered" eval '[ "$(state)" = prepared ]'
-expect_active 1 2
+expect_vm1_open 1 2
 check "abort" mig abort vm1
 
 step "the destination's ovs-vswitchd restarted during prepare"
 lab_restart_vswitchd "$P" 2 &
 check "prepare while h2 restarts" mig prepare vm1 h2
 wait
-expect_active 1 2
+expect_vm1_open 1 2
 check "switchover" mig switchover vm1
-expect_active 2 1
+expect_vm1_open 2 1
 check "abort" mig abort vm1
-expect_active 1 2
+expect_vm1_open 1 2
 echo "ok: migration-restart"
