@@ -388,6 +388,10 @@ wait_for() {
 nb_start() {
     local d=$TEST_TMP/nb netns=() remote=()
     require_cmds ovsdb-tool ovsdb-server
+    if [ -n "${NB_CLUSTER:-}" ]; then
+        nb_cluster_start
+        return
+    fi
     mkdir -p "$d"
     ovsdb-tool create "$d/nb.db" "$top_srcdir/lib/cutover.ovsschema" \
         || fail "cannot create the northbound database"
@@ -405,6 +409,60 @@ nb_start() {
     test_bg "$(cat "$d/nb.pid")"
     NB_DB=unix:$d/nb.sock
     export CUTOVER_NB_DB=$NB_DB
+}
+
+# nb_cluster_start: what nb_start does, with the northbound database a
+# 3-member OVSDB Raft cluster (NB_CLUSTER set; docs/ha.md): members 1 to 3
+# on the controller's machine, each with its own files in $TEST_TMP/nb/N
+# (nb.db, nb.sock, nb.ctl, nb.pid, nb.log), its clients' port 6640+N and
+# its cluster port 6650+N.  NB_DB and CUTOVER_NB_DB name every member's unix
+# socket, NB_REMOTE every member's TCP address; NB_MEMBER_PIDS holds their
+# PIDs.  Returns once the cluster has a leader.
+nb_cluster_start() {
+    local d=$TEST_TMP/nb n ip netns=() dbs=() remotes=()
+    ip=$(lab_ctl_ip)
+    netns=(ip netns exec "$(lab_ctl_ns "$LAB_P")")
+    NB_MEMBER_PIDS=()
+    for n in 1 2 3; do
+        mkdir -p "$d/$n"
+        if [ "$n" = 1 ]; then
+            ovsdb-tool create-cluster "$d/1/nb.db" \
+                "$top_srcdir/lib/cutover.ovsschema" "tcp:$ip:6651" \
+                || fail "cannot create the northbound cluster"
+        else
+            ovsdb-tool join-cluster "$d/$n/nb.db" Cutover_Northbound \
+                "tcp:$ip:$((6650 + n))" "tcp:$ip:6651" \
+                || fail "cannot join member $n to the northbound cluster"
+        fi
+        "${netns[@]}" ovsdb-server "$d/$n/nb.db" \
+            --remote="punix:$d/$n/nb.sock" --remote="ptcp:$((6640 + n)):$ip" \
+            --pidfile="$d/$n/nb.pid" --unixctl="$d/$n/nb.ctl" \
+            --log-file="$d/$n/nb.log" --detach --no-chdir -vconsole:off \
+            2>>"$d/$n/nb.stderr" \
+            || fail "cannot start member $n of the northbound cluster"
+        NB_MEMBER_PIDS+=("$(cat "$d/$n/nb.pid")")
+        test_bg "$(cat "$d/$n/nb.pid")"
+        dbs+=("unix:$d/$n/nb.sock")
+        remotes+=("tcp:$ip:$((6640 + n))")
+    done
+    NB_DB=$(IFS=,; echo "${dbs[*]}")
+    NB_REMOTE=$(IFS=,; echo "${remotes[*]}")
+    export CUTOVER_NB_DB=$NB_DB
+    wait_until 30 "the northbound cluster to elect a leader" nb_leader
+}
+
+# nb_leader: prints the member (1 to 3) of the northbound cluster that is
+# its leader; false if none is (or none answers).
+nb_leader() {
+    local n
+    for n in 1 2 3; do
+        if ovs-appctl -t "$TEST_TMP/nb/$n/nb.ctl" cluster/status \
+               Cutover_Northbound 2>/dev/null | grep -q "^Role: leader"; then
+            echo "$n"
+            return 0
+        fi
+    done
+    return 1
 }
 
 # require_controller: skips the test unless cutoverctl and cutoverd are
@@ -494,6 +552,40 @@ cutoverd_restart() {
     cutoverd_start "$@"
     wait_until 15 "cutoverd to answer" \
         eval 'cutoverd_ctl cutoverd/status >/dev/null 2>&1'
+}
+
+# Several cutoverds (docs/ha.md).  ha_start NAME PORT [OPTIONS]: cutoverd
+# NAME (cutoverd_start, its files in $TEST_TMP/NAME) with a JSON-RPC
+# listener at PORT on the controller's machine; records its control socket
+# in HA_CTL[NAME] and its PID in HA_PID[NAME], and leaves cutoverd_ctl
+# talking to the cutoverd it talked to (ha_use).
+declare -A HA_CTL HA_PID
+ha_start() {
+    local name=$1 port=$2 used=${CUTOVERD_CTL:-}
+    shift 2
+    CUTOVERD_NAME=$name cutoverd_start --remote="ptcp:$port:$(lab_ctl_ip)" "$@"
+    HA_CTL[$name]=$CUTOVERD_CTL
+    HA_PID[$name]=$CUTOVERD_PID
+    CUTOVERD_CTL=${used:-$CUTOVERD_CTL}
+}
+# ha_ctl NAME COMMAND [ARGS...]: a control command to cutoverd NAME.
+ha_ctl() {
+    local name=$1
+    shift
+    ovs-appctl --timeout=30 -t "${HA_CTL[$name]}" "$@"
+}
+# ha_role NAME: active or standby (its status's first line), or nothing if
+# it does not answer.
+ha_role() {
+    ha_ctl "$1" status 2>/dev/null | sed -n 's/^Status: //p'
+}
+# ha_use NAME: cutoverd_ctl (and what is built on it) talks to NAME.
+ha_use() {
+    CUTOVERD_CTL=${HA_CTL[$1]}
+}
+# ha_generation: NB_Global.controller_generation.
+ha_generation() {
+    "$top_builddir/controller/cutoverctl" get NB_Global . controller_generation
 }
 
 # cutoverd_ctl COMMAND [ARGS...]: a control command to cutoverd.

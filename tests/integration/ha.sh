@@ -9,41 +9,31 @@
 # refuse a controller of an older generation.  The active one is killed
 # (SIGKILL) after each step of a migration that cutover-hook drives with
 # both controllers as its servers: the standby becomes active, carries the
-# migration on from its record, and the hook's next step reaches it.
+# migration on from its record, and the hook's next step reaches it.  The
+# northbound database is a 3-member Raft cluster; its leader killed during
+# a migration, the controllers follow the new one and the migration goes
+# on.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/test-lib.sh"
 require_controller
 require_cmds python3
 HOOK=$top_builddir/controller/cutover-hook
 [ -x "$HOOK" ] || skip "$HOOK is not built"
-controller_lab_up 3 --no-neigh
+# The northbound database is a 3-member Raft cluster, as deployed.
+NB_CLUSTER=3 controller_lab_up 3 --no-neigh
 CTL_IP=$(lab_ctl_ip)
 PORT_A=$((20000 + $$ % 20000))
 PORT_B=$((PORT_A + 1))
 SERVERS=tcp:$CTL_IP:$PORT_A,tcp:$CTL_IP:$PORT_B
 
-# start NAME: cutoverd NAME (a or b), its JSON-RPC listener on the
-# controller's machine; sets NAME_CTL and NAME_PID.
+# start NAME: cutoverd NAME (a or b), without holds (the ingress flows read
+# below are those without one).
 start() {
-    local port=$PORT_A used=${CUTOVERD_CTL:-}
-    [ "$1" = b ] && port=$PORT_B
-    # Without holds: the ingress flows read below are those without one.
-    CUTOVERD_NAME=$1 cutoverd_start --hold=off \
-        --remote="ptcp:$port:$CTL_IP"
-    eval "${1^^}_CTL=\$CUTOVERD_CTL; ${1^^}_PID=\$CUTOVERD_PID"
-    # cutoverd_ctl still talks to the one it did (see use).
-    CUTOVERD_CTL=${used:-$CUTOVERD_CTL}
+    ha_start "$1" "$([ "$1" = a ] && echo "$PORT_A" || echo "$PORT_B")" \
+        --hold=off
 }
-ctl() {
-    local name=${1^^}_CTL
-    shift
-    ovs-appctl --timeout=30 -t "${!name}" "$@"
-}
-role_of() { ctl "$1" status 2>/dev/null | sed -n 's/^Status: //p'; }
-# use NAME: cutoverd_ctl (and what test-lib.sh builds on it) talks to NAME.
-use() {
-    local name=${1^^}_CTL
-    CUTOVERD_CTL=${!name}
-}
+ctl() { ha_ctl "$@"; }
+role_of() { ha_role "$1"; }
+use() { ha_use "$1"; }
 other() { [ "$1" = a ] && echo b || echo a; }
 # The hook, as a VMM's host would run it: on another machine than the
 # controllers (the controllers' here), with both as its servers.
@@ -51,10 +41,6 @@ hook() { ip netns exec "$(lab_ctl_ns "$P")" "$HOOK" -s "$SERVERS" "$@"; }
 mig() { hook -t 30 "$@" --port=vm1; }
 state() {
     hook show --port=vm1 | sed -n '1s/^vm1: [^,]*, \([a-z]*\).*/\1/p'
-}
-generation() {
-    ovsdb-client transact "$NB_DB" '["Cutover_Northbound",{"op":"select","table":"NB_Global","where":[],"columns":["controller_generation"]}]' \
-        | sed -n 's/.*"controller_generation":\([0-9]*\).*/\1/p'
 }
 
 # of_client HOST ROLE GENERATION [flow-mod]: an OpenFlow 1.5 connection to
@@ -145,7 +131,7 @@ PY
 step "one cutoverd: active, generation 1, every switch's primary"
 start a
 wait_until 15 "a to be active" eval '[ "$(role_of a)" = active ]'
-check_eq "the generation in the database" "$(generation)" 1
+check_eq "the generation in the database" "$(ha_generation)" 1
 migration_world
 KEY=$VM1_KEY
 use a
@@ -216,13 +202,12 @@ for killed_after in prepare switchover activate; do
     fi
     [ "$killed_after" = activate ] && check "activate" mig activate
     before=$(state)
-    pid=${active^^}_PID
-    kill -KILL "${!pid}"
+    kill -KILL "${HA_PID[$active]}"
     standby=$(other "$active")
     wait_until 15 "$standby to become active" eval \
         '[ "$(role_of "$standby")" = active ]'
     gen=$((gen + 1))
-    check_eq "generation after the kill" "$(generation)" "$gen"
+    check_eq "generation after the kill" "$(ha_generation)" "$gen"
     use "$standby"
     wait_until 15 "the migration to be recovered" eval '[ "$(state)" = "$before" ]'
     echo "ok: $active killed after $killed_after, $standby found it $(state)"
@@ -249,6 +234,46 @@ for killed_after in prepare switchover activate; do
     check "complete back" mig complete
     expect_vm1_open 1 2
 done
+step "the database's leader killed during a migration: the migration goes on"
+# The one of a and b that is active now, once one is.
+the_active() {
+    local n
+    for n in a b; do
+        [ "$(role_of "$n")" = active ] && { echo "$n"; return 0; }
+    done
+    return 1
+}
+check "prepare" mig prepare --to=h2
+leader=$(nb_leader) || fail "the cluster has no leader"
+kill -KILL "${NB_MEMBER_PIDS[$((leader - 1))]}"
+wait_until 30 "a new leader" eval 'new=$(nb_leader) && [ "$new" != "$leader" ]'
+echo "ok: member $leader killed, member $(nb_leader) leads"
+wait_until 30 "an active cutoverd" the_active
+use "$(the_active)"
+wait_until 15 "the migration to be where it was" eval '[ "$(state)" = prepared ]'
+ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 down
+ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 up
+check "switchover" mig switchover
+check "activate" mig activate
+check "complete" mig complete
+expect_vm1_open 2 1
+# The member comes back and catches up.
+d=$TEST_TMP/nb/$leader
+ip netns exec "$(lab_ctl_ns "$P")" ovsdb-server "$d/nb.db" \
+    --remote="punix:$d/nb.sock" --remote="ptcp:$((6640 + leader)):$CTL_IP" \
+    --pidfile="$d/nb.pid" --unixctl="$d/nb.ctl" --log-file="$d/nb.log" \
+    --detach --no-chdir -vconsole:off 2>>"$d/nb.stderr" \
+    || fail "member $leader does not start again"
+test_bg "$(cat "$d/nb.pid")"
+wait_until 30 "member $leader back in the cluster" eval \
+    'ovs-appctl -t "$d/nb.ctl" cluster/status Cutover_Northbound | grep -q "^Status: cluster member"'
+check "prepare back" mig prepare --to=h1
+ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
+ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 up
+check "switchover back" mig switchover
+check "complete back" mig complete
+expect_vm1_open 1 2
+
 h2_claims=$(grep -c 'the controller of generation [0-9]* claimed this' \
     "$(lab_host_dir "$P" 2)/log/cutover-agent.log")
 check_ge "h2's agent was claimed by each active one" "$h2_claims" 4
