@@ -26,7 +26,7 @@ VLOG_DEFINE_THIS_MODULE(migration_client);
 
 /* How long to wait before going through several servers again, when none
  * took the call (a standby becoming active takes about this long). */
-#define RETRY_PASS_MS 100
+#define RETRY_PASS_MS 20
 
 struct migration_client {
     char *target;               /* As given: stream names, comma-separated. */

@@ -48,7 +48,8 @@ tests_bench_bench_pipeline_SOURCES = tests/bench/bench-pipeline.c
 tests_bench_bench_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD) -lm
 EXTRA_DIST += tests/bench/bench-install tests/bench/bench-switchover tests/bench/agent-latency
-EXTRA_DIST += tests/bench/announcer-latency tests/bench/hook-start
+EXTRA_DIST += tests/bench/announcer-latency tests/bench/hook-start \
+	tests/bench/bench-failover
 
 # Announcements from fire to wire, per emitter (tests/bench/announce-latency
 # sets up the namespaces and the switch and runs it).

@@ -448,7 +448,8 @@ nb_cluster_start() {
     NB_DB=$(IFS=,; echo "${dbs[*]}")
     NB_REMOTE=$(IFS=,; echo "${remotes[*]}")
     export CUTOVER_NB_DB=$NB_DB
-    wait_until 30 "the northbound cluster to elect a leader" nb_leader
+    wait_until 30 "the northbound cluster to elect a leader" \
+        eval 'nb_leader >/dev/null'
 }
 
 # nb_leader: prints the member (1 to 3) of the northbound cluster that is

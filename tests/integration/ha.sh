@@ -128,6 +128,16 @@ for i, req in enumerate(sys.argv[3:]):
 PY
 }
 
+# back_home: vm1, complete on h2, migrates back to h1.
+back_home() {
+    check "prepare back" mig prepare --to=h1
+    ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
+    ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 up
+    check "switchover back" mig switchover
+    check "complete back" mig complete
+    expect_vm1_open 1 2
+}
+
 step "one cutoverd: active, generation 1, every switch's primary"
 start a
 wait_until 15 "a to be active" eval '[ "$(role_of a)" = active ]'
@@ -227,12 +237,7 @@ for killed_after in prepare switchover activate; do
     [ "$killed_after" = activate ] || check "activate" mig activate
     check "complete" mig complete
     expect_vm1_open 2 1
-    check "prepare back" mig prepare --to=h1
-    ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
-    ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 up
-    check "switchover back" mig switchover
-    check "complete back" mig complete
-    expect_vm1_open 1 2
+    back_home
 done
 step "the database's leader killed during a migration: the migration goes on"
 # The one of a and b that is active now, once one is.
@@ -267,12 +272,7 @@ ip netns exec "$(lab_ctl_ns "$P")" ovsdb-server "$d/nb.db" \
 test_bg "$(cat "$d/nb.pid")"
 wait_until 30 "member $leader back in the cluster" eval \
     'ovs-appctl -t "$d/nb.ctl" cluster/status Cutover_Northbound | grep -q "^Status: cluster member"'
-check "prepare back" mig prepare --to=h1
-ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
-ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 up
-check "switchover back" mig switchover
-check "complete back" mig complete
-expect_vm1_open 1 2
+back_home
 
 h2_claims=$(grep -c 'the controller of generation [0-9]* claimed this' \
     "$(lab_host_dir "$P" 2)/log/cutover-agent.log")
