@@ -63,11 +63,10 @@ hostctl_create(const char *name, const struct provision_config *cfg)
     hc->name = xstrdup(name);
     hc->cfg = cfg;
     hc->installer = installer_create(name);
-    /* Where every port lives, as the switch has it: what a restarted
-     * controller needs to know which side of a switchover it is on. */
-    installer_set_readback(hc->installer,
-                           PIPELINE_COOKIE(PIPELINE_C_LOCATION, 0),
-                           PIPELINE_COOKIE_CLASS_MASK);
+    /* What the switch has: where every port lives (what a restarted
+     * controller needs to know which side of a switchover it is on), and
+     * what the first bundle then need not send again. */
+    installer_set_readback(hc->installer);
     hc->packet_announce = packet_announce_create(name, hc->installer);
     pipeline_ports_init(&hc->ports);
     installer_set_role(hc->installer, INSTALLER_ROLE_SECONDARY, 0);

@@ -99,16 +99,20 @@ struct installer {
     long long int txn_start_usec;
     size_t txn_flow_mods;
 
-    /* Read-back (installer_set_readback()): after each connection, the
-     * flows with a cookie matching 'rb_cookie'/'rb_mask' are dumped before
-     * anything is sent. */
+    /* Read-back (installer_set_readback()): after each connection (and
+     * each new role), the whole table is dumped before anything is
+     * sent. */
     bool rb_enabled;
-    uint64_t rb_cookie, rb_mask;
     uint32_t rb_xid;            /* Of the dump request in flight, or 0. */
     bool rb_done;               /* 'found' holds this connection's. */
+    bool rb_fresh;              /* ...and nothing was sent since: the first
+                                 * transaction may send only what differs
+                                 * (reconcile()). */
     struct dp_flow_set found;
 
     uint64_t txns_sent;         /* Transactions sent, ever. */
+    uint64_t reconciled;        /* Connections whose flows were found right
+                                 * (nothing sent), ever. */
 
     /* The audit (installer_set_audit()). */
     long long int audit_interval;       /* Msec; 0: on request only. */
@@ -303,12 +307,9 @@ installer_hold(struct installer *inst, bool hold)
 }
 
 void
-installer_set_readback(struct installer *inst, uint64_t cookie,
-                       uint64_t mask)
+installer_set_readback(struct installer *inst)
 {
     inst->rb_enabled = true;
-    inst->rb_cookie = cookie;
-    inst->rb_mask = mask;
 }
 
 const struct dp_flow_set *
@@ -460,6 +461,7 @@ send_txn(struct installer *inst)
     inst->txn_flow_mods = 0;
     inst->txn_start_usec = time_usec();
     inst->txns_sent++;
+    inst->rb_fresh = false;
 
     msg = ofputil_encode_bundle_ctrl_request(version, &bc);
     inst->first_xid = msg_xid(msg);
@@ -595,8 +597,7 @@ finish_txn(struct installer *inst)
              inst->stats.last_flow_mods, inst->stats.last_usec);
 }
 
-/* Asks the switch for the flows whose cookies installer_set_readback()
- * named, in every table. */
+/* Asks the switch for every flow of every table (installer_set_readback()). */
 static void
 send_readback_request(struct installer *inst)
 {
@@ -606,8 +607,9 @@ send_readback_request(struct installer *inst)
         .out_port = OFPP_ANY,
         .out_group = OFPG_ANY,
         .table_id = 0xff,
-        .cookie = htonll(inst->rb_cookie),
-        .cookie_mask = htonll(inst->rb_mask),
+        /* Every flow: what the first transaction compares with. */
+        .cookie = htonll(0),
+        .cookie_mask = htonll(0),
     };
     struct ofpbuf *msg;
 
@@ -651,6 +653,7 @@ start_over(struct installer *inst)
     inst->need_full = true;
     inst->retry_at = 0;
     inst->rb_done = false;
+    inst->rb_fresh = false;
     inst->rb_xid = 0;
     dp_flow_set_clear(&inst->found);
     /* An audit round under way is abandoned; the next one starts once the
@@ -790,6 +793,7 @@ handle_readback_reply(struct installer *inst, const struct ofp_header *oh)
     decode_flow_stats(inst, oh, &inst->found);
     if (!ofpmp_more(oh)) {
         inst->rb_done = true;
+        inst->rb_fresh = true;
         inst->rb_xid = 0;
         VLOG_DBG("%s: read back %"PRIuSIZE" flows", inst->name,
                  dp_flow_set_count(&inst->found));
@@ -994,29 +998,31 @@ audit_run(struct installer *inst)
 
 /* Logs flow 'f' of an audit's difference 'what'. */
 static void
-audit_log(const struct installer *inst, const char *what,
+audit_log(const struct installer *inst, const char *who, const char *what,
           const struct dp_flow *f)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    if (!VLOG_DROP_WARN(&rl)) {
+    if (who && !VLOG_DROP_WARN(&rl)) {
         dp_flow_format(f, &s);
-        VLOG_WARN("%s: audit: %s: %s", inst->name, what, ds_cstr(&s));
+        VLOG_WARN("%s: %s: %s: %s", inst->name, who, what, ds_cstr(&s));
         ds_destroy(&s);
     }
 }
 
 /* Makes the differences of 'd' true in 'installed' and marks their
- * cookies dirty: the next transaction repairs them. */
+ * cookies dirty: the next transaction repairs them.  Each is logged as
+ * found by 'who', unless it is NULL. */
 static void
-audit_repair(struct installer *inst, const struct flow_audit_diff *d)
+audit_repair(struct installer *inst, const char *who,
+             const struct flow_audit_diff *d)
 {
     for (size_t i = 0; i < d->n_missing + d->n_changed; i++) {
         const struct dp_flow *f = (i < d->n_missing ? d->missing[i]
                                    : d->changed[i - d->n_missing]);
 
-        audit_log(inst, (i < d->n_missing ? "the switch lacks a flow"
+        audit_log(inst, who, (i < d->n_missing ? "the switch lacks a flow"
                          : "the switch has this flow otherwise"), f);
         /* Every flow of its cookie goes again: an add replaces. */
         canon_invalidate(inst, f->cookie, false);
@@ -1026,14 +1032,15 @@ audit_repair(struct installer *inst, const struct flow_audit_diff *d)
     for (size_t i = 0; i < d->n_extra; i++) {
         const struct dp_flow *f = d->extra[i];
 
-        audit_log(inst, "the switch has a flow it should not have", f);
+        audit_log(inst, who, "the switch has a flow it should not have", f);
         canon_invalidate(inst, f->cookie, false);
         dp_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
                         f->match, f->actions);
         mark_dirty(inst, f->cookie);
     }
     for (size_t i = 0; i < d->n_foreign; i++) {
-        audit_log(inst, "left alone, someone else's flow", d->foreign[i]);
+        audit_log(inst, who, "left alone, someone else's flow",
+                  d->foreign[i]);
     }
 }
 
@@ -1115,7 +1122,7 @@ audit_part_done(struct installer *inst)
     a->n_changed += d.n_changed;
     a->n_extra += d.n_extra;
     a->n_foreign += d.n_foreign;
-    audit_repair(inst, &d);
+    audit_repair(inst, "audit", &d);
     flow_audit_diff_destroy(&d);
     dp_flow_set_clear(&inst->audit_found);
     a->compare_usec += time_usec() - start;
@@ -1233,12 +1240,76 @@ installer_run(struct installer *inst)
     installer_flush(inst);
 }
 
+/* The first transaction of a connection, instead of replacing the whole
+ * table: compares what the switch has ('found', read back before anything
+ * was sent) with the desired flows as the audit does, takes what the
+ * switch has right as installed, and marks the cookies of what differs
+ * dirty.  Returns true if the switch has exactly the desired flows: then
+ * they are confirmed without sending anything, and a controller that
+ * restarted or took over changes no flow of a switch that was right.
+ * Otherwise the next transaction is an ordinary incremental one. */
+static bool
+reconcile(struct installer *inst)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct dp_flow_set expected;
+    struct flow_audit_diff d;
+    const struct dp_flow *f;
+    size_t n_bad = 0, n_diff;
+
+    dp_flow_set_clear(&inst->installed);
+    HMAP_FOR_EACH (f, node, &inst->desired.flows) {
+        dp_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
+                        f->match, f->actions);
+    }
+    canon_invalidate(inst, 0, true);
+    dp_flow_set_init(&expected);
+    flow_audit_canonical(&inst->installed, 0, 1,
+                         rconn_get_version(inst->rconn), &expected, &n_bad);
+    /* Every flow we do not want goes, someone else's too (the audit leaves
+     * those alone): the bridge is ours. */
+    flow_audit_compare(&expected, &inst->found, 0, 0, &d);
+    n_diff = d.n_missing + d.n_changed + d.n_extra;
+    if (n_diff) {
+        VLOG_INFO_RL(&rl, "%s: the switch lacks %"PRIuSIZE", has %"PRIuSIZE
+                     " otherwise and %"PRIuSIZE" more than the %"PRIuSIZE
+                     " flows it should have: sending only those",
+                     inst->name, d.n_missing, d.n_changed, d.n_extra,
+                     dp_flow_set_count(&inst->desired));
+    }
+    inst->n_dirty = 0;
+    /* (A reconnected switch lacks all of them: no log of each.) */
+    audit_repair(inst, NULL, &d);
+    flow_audit_diff_destroy(&d);
+    dp_flow_set_destroy(&expected);
+    inst->need_full = false;
+    inst->diff_all = false;
+    inst->rb_fresh = false;
+    if (n_bad) {
+        /* Flows that do not parse cannot be compared: replace it all. */
+        inst->need_full = true;
+        return false;
+    }
+    if (n_diff) {
+        return false;
+    }
+    inst->confirmed_seqno = inst->desired_seqno;
+    inst->reconciled++;
+    VLOG_INFO("%s: the switch has its %"PRIuSIZE" flows already: nothing "
+              "sent", inst->name, dp_flow_set_count(&inst->desired));
+    return true;
+}
+
 void
 installer_flush(struct installer *inst)
 {
     if (may_send(inst)
         && (!inst->retry_at || time_msec() >= inst->retry_at)) {
         inst->retry_at = 0;
+        if (inst->need_full && inst->rb_fresh && inst->desired_seqno
+            && reconcile(inst)) {
+            return;
+        }
         send_txn(inst);
     }
 }
@@ -1294,10 +1365,12 @@ installer_format_status(const struct installer *inst, struct ds *s)
                       inst->generation);
     }
     ds_put_format(s, ", %"PRIuSIZE" flows installed (state %"PRIu64
-                  " of %"PRIu64"), %"PRIu64" bundles (%"PRIu64" failed), "
+                  " of %"PRIu64"), %"PRIu64" connections found right, "
+                  "%"PRIu64" bundles (%"PRIu64" failed), "
                   "last %"PRIu64" flow mods in %"PRIu64" us",
                   dp_flow_set_count(&inst->installed),
-                  inst->confirmed_seqno, inst->desired_seqno, st->txns,
+                  inst->confirmed_seqno, inst->desired_seqno,
+                  inst->reconciled, st->txns,
                   st->failed_txns, st->last_flow_mods, st->last_usec);
     if (st->bad_flows) {
         ds_put_format(s, ", %"PRIu64" flows did not parse", st->bad_flows);

@@ -124,11 +124,13 @@ void installer_set_role(struct installer *, enum installer_role,
  * INSTALLER_ROLE_NONE while connected). */
 bool installer_role_confirmed(const struct installer *);
 
-/* After every (re)connection, before anything else is sent, dump the
- * switch's flows whose cookie matches 'cookie'/'mask'.  A restarted
- * controller reads what its predecessor left there this way. */
-void installer_set_readback(struct installer *, uint64_t cookie,
-                            uint64_t mask);
+/* After every (re)connection (and every new role), before anything else is
+ * sent, dump the switch's whole table.  The first transaction then sends
+ * only what differs from the desired flows, nothing at all if the switch
+ * has them already (a controller that restarted or took over changes no
+ * flow of a switch that was right), and a restarted controller reads what
+ * its predecessor left there (installer_get_readback()). */
+void installer_set_readback(struct installer *);
 /* The flows read back on the current connection (matches and actions as
  * the switch formats them), or NULL while they are not all in yet. */
 const struct dp_flow_set *installer_get_readback(const struct installer *);
