@@ -898,9 +898,12 @@ may_change(const struct installer *inst)
 static bool
 may_send(const struct installer *inst)
 {
+    /* Nothing before the first desired state: a full transaction would
+     * empty the switch (a restarted controller, before it knows a host's
+     * ports). */
     return (rconn_is_connected(inst->rconn) && !inst->in_flight
             && !inst->held && (!inst->rb_enabled || inst->rb_done)
-            && may_change(inst)
+            && may_change(inst) && inst->desired_seqno
             && (inst->need_full || inst->n_dirty
                 || inst->confirmed_seqno != inst->desired_seqno));
 }
@@ -1306,8 +1309,7 @@ installer_flush(struct installer *inst)
     if (may_send(inst)
         && (!inst->retry_at || time_msec() >= inst->retry_at)) {
         inst->retry_at = 0;
-        if (inst->need_full && inst->rb_fresh && inst->desired_seqno
-            && reconcile(inst)) {
+        if (inst->need_full && inst->rb_fresh && reconcile(inst)) {
             return;
         }
         send_txn(inst);

@@ -49,7 +49,7 @@ tests_bench_bench_pipeline_LDADD = \
 	datapath/libdatapath.la lib/libcutover.la $(OVS_LIBADD) -lm
 EXTRA_DIST += tests/bench/bench-install tests/bench/bench-switchover tests/bench/agent-latency
 EXTRA_DIST += tests/bench/announcer-latency tests/bench/hook-start \
-	tests/bench/bench-failover
+	tests/bench/bench-failover tests/bench/bench-scale
 
 # Announcements from fire to wire, per emitter (tests/bench/announce-latency
 # sets up the namespaces and the switch and runs it).

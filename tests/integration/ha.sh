@@ -8,8 +8,9 @@
 # sent to an agent, migrations refused).  The switches and the agents
 # refuse a controller of an older generation.  The active one is killed
 # (SIGKILL) after each step of a migration that cutover-hook drives with
-# both controllers as its servers: the standby becomes active, carries the
-# migration on from its record, and the hook's next step reaches it.  The
+# both controllers as its servers (and while a switchover waits for its
+# barriers): the standby becomes active, carries the migration on from its
+# record, and the hook's next step reaches it.  The
 # northbound database is a 3-member Raft cluster; its leader killed during
 # a migration, the controllers follow the new one and the migration goes
 # on.
@@ -242,6 +243,45 @@ for killed_after in prepare switchover activate; do
     expect_vm1_open 2 1
     back_home
 done
+step "the active one killed while a switchover waits for its barriers"
+# h2's switch frozen: the switchover waits for its barrier; the active one
+# dies meanwhile.  The hook's call goes to the new active one; once the
+# switch is back, the migration ends on one side or the other, every host
+# consistent with it.
+h2_vswitchd=$(cat "$(lab_host_dir "$P" 2)/run/ovs-vswitchd.pid")
+check "prepare" mig prepare --to=h2
+kill -STOP "$h2_vswitchd"
+ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 down
+ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 up
+mig switchover > "$TEST_TMP/switchover.out" 2>&1 &
+hook_pid=$!
+wait_until 15 "the switchover to wait" eval \
+    'ctl "$active" migration/show vm1 | grep -q "^vm1: .*, switching"'
+kill -KILL "${HA_PID[$active]}"
+standby=$(other "$active")
+wait_until 15 "$standby to become active" eval \
+    '[ "$(role_of "$standby")" = active ]'
+use "$standby"
+kill -CONT "$h2_vswitchd"
+wait "$hook_pid"
+echo "the hook's switchover: $(cat "$TEST_TMP/switchover.out")"
+start "$active"
+active=$standby
+wait_until 20 "the migration to be decided" eval \
+    'case $(state) in switched|prepared) true ;; *) false ;; esac'
+echo "ok: recovered as $(state)"
+if [ "$(state)" = switched ]; then
+    check "activate" mig activate
+    check "complete" mig complete
+    expect_vm1_open 2 1
+    back_home
+else
+    check "abort" mig abort
+    ip -n "$(lab_vm_ns "$P" vm1 2 d)" link set eth0 down
+    ip -n "$(lab_vm_ns "$P" vm1 1)" link set eth0 up
+    expect_vm1_open 1 2
+fi
+
 step "the database's leader killed during a migration: the migration goes on"
 # The one of a and b that is active now, once one is.
 the_active() {
