@@ -343,14 +343,16 @@ call_one(struct migration_client *c, const char *method,
     return error == EOF ? ECONNRESET : error;
 }
 
-/* Whether answer 'text' comes from a standby cutoverd, or one that became
- * a standby while it took the call (docs/ha.md). */
+/* Whether answer 'text' comes from a standby cutoverd, one that became a
+ * standby while it took the call, or one that has just taken over and is
+ * still recovering the migration (docs/ha.md). */
 static bool
 is_standby_refusal(const char *text)
 {
     return (strstr(text, "this cutoverd is a standby")
             || strstr(text, "this cutoverd lost the northbound database's "
-                      "lock"));
+                      "lock")
+            || strstr(text, " is being recovered (waiting for "));
 }
 
 int

@@ -16,8 +16,8 @@
  *
  * Several servers may be given, comma-separated (an active cutoverd and its
  * standbys, docs/ha.md): a call goes to the one that answered last; one
- * that cannot be reached, does not answer or answers as a standby passes
- * the call to the next, in turn, until one takes it or the call's time is
+ * that cannot be reached, does not answer, answers as a standby or is still
+ * recovering the migration after a takeover passes the call to the next, in turn, until one takes it or the call's time is
  * up (each connection attempt then takes at most 2 s). */
 
 #ifndef MIGRATION_CLIENT_H

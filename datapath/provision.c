@@ -45,6 +45,27 @@ provision_create(const char *name, const char *target,
 
     p->name = xstrdup(name);
     p->idl = ovsdb_idl_create(target, &ovsrec_idl_class, true, true);
+    /* Columns that Open vSwitch rewrites all the time and provisioning
+     * never reads: without them, a host's counters and link states do not
+     * reach the controller every few seconds (docs/scale.md). */
+    const struct ovsdb_idl_column *busy[] = {
+        &ovsrec_interface_col_statistics, &ovsrec_interface_col_status,
+        &ovsrec_interface_col_link_state, &ovsrec_interface_col_link_resets,
+        &ovsrec_interface_col_link_speed, &ovsrec_interface_col_duplex,
+        &ovsrec_interface_col_admin_state, &ovsrec_interface_col_mtu,
+        &ovsrec_interface_col_ifindex, &ovsrec_interface_col_bfd_status,
+        &ovsrec_interface_col_cfm_health, &ovsrec_interface_col_cfm_fault,
+        &ovsrec_interface_col_cfm_remote_mpids,
+        &ovsrec_interface_col_lacp_current, &ovsrec_port_col_statistics,
+        &ovsrec_port_col_status, &ovsrec_port_col_rstp_statistics,
+        &ovsrec_port_col_rstp_status, &ovsrec_bridge_col_status,
+        &ovsrec_bridge_col_rstp_status, &ovsrec_controller_col_status,
+        &ovsrec_controller_col_is_connected, &ovsrec_controller_col_role,
+        &ovsrec_open_vswitch_col_statistics,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(busy); i++) {
+        ovsdb_idl_omit(p->idl, busy[i]);
+    }
     p->integration_bridge = xstrdup(cfg && cfg->integration_bridge
                                     ? cfg->integration_bridge : "br-int");
     p->uplink_bridge = nullable_xstrdup(cfg ? cfg->uplink_bridge : "br-phy");
