@@ -32,8 +32,9 @@
  * migration/..., exit.
  *
  * Every --audit-interval, each host's installer reads its switch's flows
- * back and repairs what differs (datapath/installer.h); cutoverd/audit asks
- * for a round at once and is answered when it completed.
+ * back and repairs what differs (datapath/installer.h), one host at a time
+ * (pace_audits()); cutoverd/audit asks for a round at once and is answered
+ * when it completed.
  *
  * Several cutoverd may run (docs/ha.md): the one that holds the northbound
  * database's lock is active; it claims a new generation in NB_Global and is
@@ -716,6 +717,53 @@ run_role(struct cutoverd *d)
     }
 }
 
+/* The host whose audit may read its switch: the one whose round is under
+ * way, to the round's end; else the one whose audit has been due the
+ * longest.  NULL if none is due yet, with '*next' set to when the earliest
+ * is (LLONG_MAX: none wants to read, or a round is under way). */
+static struct hostctl *
+audit_turn(const struct cutoverd *d, long long int *next)
+{
+    struct hostctl *first = NULL;
+    struct shash_node *node;
+
+    *next = LLONG_MAX;
+    SHASH_FOR_EACH (node, &d->hosts) {
+        struct hostctl *hc = node->data;
+        long long int at;
+
+        if (hostctl_audit_is_reading(hc)) {
+            *next = LLONG_MAX;
+            return hc;
+        }
+        at = hostctl_audit_next(hc);
+        if (at < *next) {
+            first = hc;
+            *next = at;
+        }
+    }
+    return *next <= time_msec() ? first : NULL;
+}
+
+/* Lets one host's audit read its switch at a time, and none while a
+ * switchover waits for its barriers.  An audit decodes and compares each
+ * part of a switch's table in one turn of the loop, and every host's
+ * rounds fall due together after a start: unpaced, a hundred hosts' parts
+ * would keep one turn busy for a hundred parts, with a switchover's
+ * barrier replies waiting behind them (docs/scale.md). */
+static void
+pace_audits(struct cutoverd *d)
+{
+    bool switching = migration_engine_is_switching(d->engine);
+    long long int next;
+    struct hostctl *turn = audit_turn(d, &next);
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, &d->hosts) {
+        hostctl_audit_hold(node->data, switching || node->data != turn);
+    }
+}
+
 static void
 cutoverd_run(struct cutoverd *d)
 {
@@ -742,6 +790,7 @@ cutoverd_run(struct cutoverd *d)
         d->model_nb_cfg = g ? g->nb_cfg : 0;
     }
 
+    pace_audits(d);
     SHASH_FOR_EACH (node, &d->hosts) {
         struct hostctl *hc = node->data;
 
@@ -801,6 +850,18 @@ cutoverd_wait(struct cutoverd *d)
         hostctl_wait(node->data);
     }
     migration_engine_wait(d->engine);
+    if (!migration_engine_is_switching(d->engine)) {
+        /* A held audit's turn (the one reading wakes the loop with its
+         * replies). */
+        long long int next;
+        const struct hostctl *turn = audit_turn(d, &next);
+
+        if (turn && !hostctl_audit_is_reading(turn)) {
+            poll_immediate_wake();
+        } else if (next != LLONG_MAX) {
+            poll_timer_wait_until(next);
+        }
+    }
     if (d->rebuild) {
         poll_immediate_wake();
     }
@@ -1145,6 +1206,9 @@ main(int argc, char *argv[])
         migration_engine_run(d.engine);
         cutoverd_answer_audits(&d, false);
         cutoverd_flush(&d);
+        if (migration_engine_run_after(d.engine)) {
+            cutoverd_flush(&d);
+        }
         report_hv_cfg(&d);
         migration_engine_record(d.engine);
         if (d.exiting) {

@@ -319,6 +319,24 @@ hostctl_set_audit(struct hostctl *hc, long long int interval_ms)
                         PIPELINE_COOKIE_CLASS_MASK);
 }
 
+void
+hostctl_audit_hold(struct hostctl *hc, bool hold)
+{
+    installer_audit_hold(hc->installer, hold);
+}
+
+bool
+hostctl_audit_is_reading(const struct hostctl *hc)
+{
+    return installer_audit_is_reading(hc->installer);
+}
+
+long long int
+hostctl_audit_next(const struct hostctl *hc)
+{
+    return installer_audit_next(hc->installer);
+}
+
 uint64_t
 hostctl_audit_request(struct hostctl *hc)
 {

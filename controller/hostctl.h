@@ -78,6 +78,11 @@ bool hostctl_is_synced(const struct hostctl *);
 /* The audit of the host's flows (installer_set_audit()): every
  * 'interval_ms', 0 for on request only. */
 void hostctl_set_audit(struct hostctl *, long long int interval_ms);
+/* Pacing the audits of many hosts: installer_audit_hold(),
+ * installer_audit_is_reading() and installer_audit_next(). */
+void hostctl_audit_hold(struct hostctl *, bool hold);
+bool hostctl_audit_is_reading(const struct hostctl *);
+long long int hostctl_audit_next(const struct hostctl *);
 /* Asks for an audit round now; returns its number for
  * hostctl_audit_answer(). */
 uint64_t hostctl_audit_request(struct hostctl *);

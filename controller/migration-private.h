@@ -146,6 +146,9 @@ struct migration {
     uint64_t src_seqno, dst_seqno;   /* 0: nothing sent to that host. */
     uint64_t src_done_ns, dst_done_ns;
     bool sent;                  /* This step's flows were handed over. */
+    bool switched_pending;      /* A confirmed switchover's work off the
+                                 * critical path is still to do:
+                                 * migration_engine_run_after(). */
     uint64_t fire_token;
     long long int grace_until;  /* msec, 0: remotes not all confirmed. */
     bool recovering;            /* Restarted in an ambiguous state. */

@@ -745,16 +745,7 @@ run_switchover(struct migration_engine *me, struct migration *m)
                          PRIu64" us)", m->port, m->src, m->dst,
                          m->step_us[CMD_SWITCHOVER], m->src,
                          m->switch_src_us, m->dst, m->switch_dst_us);
-        /* Off the critical path: the hold armed, the other hosts, and the
-         * physical network's learning. */
-        migration_hold_arm(me, m);
-        send_remotes(me, m);
-        if (s && !migration_is_local(m)) {
-            /* An earlier migration's rounds for the port, still under way
-             * at the source, would call its traffic back there. */
-            packet_announce_cancel(hostctl_packet_announce(s), m->port);
-        }
-        claim_macs(me, m, m->dst);
+        m->switched_pending = true;
         return;
     }
     if (time_msec() < m->deadline) {
@@ -772,6 +763,28 @@ run_switchover(struct migration_engine *me, struct migration *m)
     migration_answer(m, false, "timeout waiting for barrier from %s after "
                      "%u ms: switchover undone, %s stays on %s", late,
                      m->switchover_timeout_ms, m->port, m->src);
+}
+
+/* The work of a confirmed switchover off the critical path: the hold
+ * armed, the other hosts, and the physical network's learning.  Left to
+ * migration_engine_run_after(), which runs once the bundles of the
+ * switchovers that started in the same turn are sent: in an evacuation,
+ * the port's flows for every other host (a computation per host and
+ * port) would otherwise delay the next VMs' switchovers. */
+static void
+finish_switched(struct migration_engine *me, struct migration *m)
+{
+    struct hostctl *s = host(me, m->src);
+
+    m->switched_pending = false;
+    migration_hold_arm(me, m);
+    send_remotes(me, m);
+    if (s && !migration_is_local(m)) {
+        /* An earlier migration's rounds for the port, still under way at
+         * the source, would call its traffic back there. */
+        packet_announce_cancel(hostctl_packet_announce(s), m->port);
+    }
+    claim_macs(me, m, m->dst);
 }
 
 /* How long activate waits for the announcer's answer before the
@@ -1100,6 +1113,9 @@ update_holds(struct migration_engine *me)
 static void
 run_migration(struct migration_engine *me, struct migration *m)
 {
+    if (m->switched_pending) {
+        finish_switched(me, m);
+    }
     if (m->superseded) {
         control_reply(m->superseded, false, "aborted by request");
         m->superseded = NULL;
@@ -1173,6 +1189,24 @@ migration_engine_run(struct migration_engine *me)
     }
 }
 
+bool
+migration_engine_run_after(struct migration_engine *me)
+{
+    struct migration *m;
+    bool did = false;
+
+    if (!me->active) {
+        return false;
+    }
+    HMAP_FOR_EACH (m, node, &me->migrations) {
+        if (m->switched_pending) {
+            finish_switched(me, m);
+            did = true;
+        }
+    }
+    return did;
+}
+
 void
 migration_engine_record(struct migration_engine *me)
 {
@@ -1187,7 +1221,7 @@ migration_engine_wait(struct migration_engine *me)
     struct migration *m;
 
     HMAP_FOR_EACH (m, node, &me->migrations) {
-        if (m->queued || m->superseded) {
+        if (m->queued || m->superseded || m->switched_pending) {
             poll_immediate_wake();
         } else if (m->busy || m->recovering) {
             poll_timer_wait_until(m->deadline);

@@ -99,6 +99,14 @@ void migration_engine_set_hv_cfg(struct migration_engine *, int64_t hv_cfg);
  * Runs after the hosts' hostctl_run() and the control servers' run, and
  * before the hosts' hostctl_flush(), which sends what it decided. */
 void migration_engine_run(struct migration_engine *);
+/* Does what confirmed switchovers left for later, off the critical path:
+ * the hold armed, the port's flows to the other hosts, the physical
+ * network's learning.  Runs after the hosts' hostctl_flush() that sent
+ * what migration_engine_run() decided, so that an evacuation's next
+ * switchovers leave before this work of the last ones; returns true if it
+ * did something, for another hostctl_flush().  (A migration's next step
+ * does it first if this did not.) */
+bool migration_engine_run_after(struct migration_engine *);
 /* Records the states the last run reached (one transaction at a time,
  * never waiting for it): runs after the hosts' hostctl_flush(), so that a
  * switchover's bundles leave before its record. */

@@ -120,6 +120,7 @@ struct installer {
     long long int audit_next;   /* Next round due (msec), or LLONG_MAX. */
     uint64_t audit_wanted;      /* Round asked for (installer_audit_request). */
     unsigned int audit_repeats; /* Repairing rounds in a row. */
+    bool audit_held;            /* installer_audit_hold(). */
     bool audit_running;         /* A round is under way, */
     unsigned int audit_part;    /* reading this part */
     unsigned int audit_n_parts; /* of so many. */
@@ -967,7 +968,7 @@ audit_run(struct installer *inst)
     uint64_t cookie, mask;
     struct ofpbuf *msg;
 
-    if (inst->audit_xid || !audit_may_read(inst)
+    if (inst->audit_xid || inst->audit_held || !audit_may_read(inst)
         || (!inst->audit_running && !audit_due(inst))) {
         return;
     }
@@ -1159,6 +1160,29 @@ installer_set_audit(struct installer *inst, long long int interval_ms,
     inst->audit_foreign_mask = foreign_mask;
 }
 
+void
+installer_audit_hold(struct installer *inst, bool hold)
+{
+    inst->audit_held = hold;
+}
+
+bool
+installer_audit_is_reading(const struct installer *inst)
+{
+    return (rconn_is_connected(inst->rconn)
+            && (inst->audit_running || inst->audit_xid));
+}
+
+long long int
+installer_audit_next(const struct installer *inst)
+{
+    if (!audit_may_read(inst)) {
+        return LLONG_MAX;
+    }
+    return (inst->audit_wanted > inst->stats.audit_rounds ? LLONG_MIN
+            : inst->audit_next);
+}
+
 uint64_t
 installer_audit_request(struct installer *inst)
 {
@@ -1331,7 +1355,7 @@ installer_wait(struct installer *inst)
             poll_immediate_wake();
         }
     }
-    if (!inst->audit_xid && audit_may_read(inst)) {
+    if (!inst->audit_xid && !inst->audit_held && audit_may_read(inst)) {
         if (inst->audit_running
             || inst->audit_wanted > inst->stats.audit_rounds) {
             poll_immediate_wake();

@@ -144,6 +144,19 @@ const struct dp_flow_set *installer_get_readback(const struct installer *);
  * repaired something is followed soon by another one, to confirm. */
 void installer_set_audit(struct installer *, long long int interval_ms,
                          uint64_t foreign_cookie, uint64_t foreign_mask);
+/* Pacing, for a controller of many switches (cutoverd lets one switch be
+ * audited at a time, and none while a switchover waits for its barriers:
+ * docs/scale.md).  While the audit is held (it is not, from creation), it
+ * sends no request: a round under way waits between two parts.
+ * installer_audit_is_reading() says whether a round is under way on a
+ * connected switch (the one to let go on), installer_audit_next() when
+ * the audit would like to read next, if the installer is idle then: in
+ * msec on time_msec()'s clock, LLONG_MIN if a round was asked for,
+ * LLONG_MAX for no reading planned or an installer that may not read now
+ * (disconnected, busy). */
+void installer_audit_hold(struct installer *, bool hold);
+bool installer_audit_is_reading(const struct installer *);
+long long int installer_audit_next(const struct installer *);
 /* Asks for an audit round as soon as the installer is idle.  Returns the
  * number of the round that will answer: one that starts after this
  * call. */

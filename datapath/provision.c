@@ -34,6 +34,11 @@ struct provision {
                                  * becomes their only one. */
     unsigned long *flood_vlans; /* A VLAN bitmap, NULL for none. */
     bool read_only;             /* provision_set_read_only(). */
+    /* Reconciliation looks again only when the database or what we want
+     * changed: every turn of the loop would walk every interface of every
+     * host for nothing (docs/scale.md). */
+    unsigned int looked_seqno;  /* The IDL's seqno when it last looked. */
+    bool look_again;            /* What we want changed since. */
     char *last_error;
 };
 
@@ -44,6 +49,7 @@ provision_create(const char *name, const char *target,
     struct provision *p = xzalloc(sizeof *p);
 
     p->name = xstrdup(name);
+    p->look_again = true;
     p->idl = ovsdb_idl_create(target, &ovsrec_idl_class, true, true);
     /* Columns that Open vSwitch rewrites all the time and provisioning
      * never reads: without them, a host's counters and link states do not
@@ -158,6 +164,7 @@ provision_set_read_only(struct provision *p, bool read_only)
 {
     if (read_only != p->read_only) {
         p->read_only = read_only;
+        p->look_again = true;
         poll_immediate_wake();
     }
 }
@@ -168,6 +175,7 @@ provision_set_controller(struct provision *p, const char *target)
     if (!nullable_string_is_equal(p->controller, target)) {
         free(p->controller);
         p->controller = nullable_xstrdup(target);
+        p->look_again = true;
         poll_immediate_wake();
     }
 }
@@ -218,6 +226,7 @@ void
 provision_promote_incoming(struct provision *p, const char *iface_id)
 {
     if (sset_add(&p->promote, iface_id)) {
+        p->look_again = true;
         poll_immediate_wake();
     }
 }
@@ -228,6 +237,7 @@ provision_set_flood_vlans(struct provision *p, const unsigned long *vlans)
     if (!vlan_bitmap_equal(p->flood_vlans, vlans)) {
         bitmap_free(p->flood_vlans);
         p->flood_vlans = vlan_bitmap_clone(vlans);
+        p->look_again = true;
         poll_immediate_wake();
     }
 }
@@ -444,11 +454,17 @@ provision_run(struct provision *p)
         }
         ovsdb_idl_txn_destroy(p->committing);
         p->committing = NULL;
+        p->look_again = true;
+        poll_immediate_wake();
         return;                 /* Look again with what the IDL has now. */
     }
-    if (!ovsdb_idl_has_ever_connected(p->idl) || p->read_only) {
+    if (!ovsdb_idl_has_ever_connected(p->idl) || p->read_only
+        || (!p->look_again
+            && ovsdb_idl_get_seqno(p->idl) == p->looked_seqno)) {
         return;
     }
+    p->looked_seqno = ovsdb_idl_get_seqno(p->idl);
+    p->look_again = false;
     p->txn = ovsdb_idl_txn_create(p->idl);
     provision_reconcile(p);
     if (p->changing) {

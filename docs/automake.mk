@@ -17,6 +17,7 @@ EXTRA_DIST += \
 	docs/hook.md \
 	docs/hold.md \
 	docs/ha.md \
+	docs/scale.md \
 	docs/testing.md \
 	docs/img/demo-cutover-timeline.png \
 	docs/img/bench-10k-cutover.png \

@@ -519,7 +519,8 @@ teardown(void **state)
     return 0;
 }
 
-/* One turn of cutoverd's loop: the engine runs and records, then the hosts
+/* One turn of cutoverd's loop: the engine runs, does what switchovers left
+ * for after the flush, and records, then the hosts
  * that are not frozen confirm everything they were handed.  (The model is not
  * rebuilt from a database here, so migration_engine_apply() never runs:
  * finished migrations stay to be looked at.) */
@@ -527,6 +528,7 @@ static void
 turn(struct world *w)
 {
     migration_engine_run(w->me);
+    migration_engine_run_after(w->me);
     migration_engine_record(w->me);
     for (int i = 0; i < 3; i++) {
         if (!fake_hosts[i].frozen) {
