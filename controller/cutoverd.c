@@ -537,9 +537,9 @@ build_model(struct cutoverd *d)
 {
     uint64_t start = timing_mono_ns();
     struct sset changed = SSET_INITIALIZER(&changed);
-    struct model old = d->model;
+    struct model old;
 
-    model_init(&d->model);
+    model_move(&old, &d->model);
     d->n_skipped = model_from_idl(&d->model, d->idl);
     check_rules(d);
     migration_engine_load(d->engine);
@@ -764,6 +764,52 @@ pace_audits(struct cutoverd *d)
     }
 }
 
+/* How long one turn of the loop may spend computing hosts' flows: at least
+ * one host a turn, then others while the turn has spent less than this. */
+#define COMPUTE_BUDGET_MS 20
+
+/* Computes stale hosts' flows, a few per turn: a hundred hosts computed in
+ * one turn kept the loop from the northbound database (which then dropped
+ * the connection, and the lock with it), from the switches and from the
+ * hooks for seconds (docs/scale.md).  None while a switchover waits for
+ * its barriers: its replies come first. */
+static void
+compute_stale(struct cutoverd *d)
+{
+    uint64_t start = timing_mono_ns();
+    struct shash_node *node;
+    size_t n = 0;
+
+    if (migration_engine_is_switching(d->engine)) {
+        return;
+    }
+    SHASH_FOR_EACH (node, &d->hosts) {
+        struct hostctl *hc = node->data;
+
+        if (hostctl_is_stale(hc)) {
+            if (n++ && (timing_mono_ns() - start) / 1000000
+                       >= COMPUTE_BUDGET_MS) {
+                break;
+            }
+            hostctl_compute(hc, &d->model);
+            migration_engine_ports_changed(d->engine);
+        }
+    }
+}
+
+static bool
+any_stale(const struct cutoverd *d)
+{
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, &d->hosts) {
+        if (hostctl_is_stale(node->data)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 cutoverd_run(struct cutoverd *d)
 {
@@ -795,11 +841,11 @@ cutoverd_run(struct cutoverd *d)
         struct hostctl *hc = node->data;
 
         if (hostctl_run(hc) || d->recompute) {
-            hostctl_compute(hc, &d->model);
-            migration_engine_ports_changed(d->engine);
+            hostctl_mark_stale(hc);
         }
     }
     d->recompute = false;
+    compute_stale(d);
 }
 
 /* Once every managed host has the flows of the model as of nb_cfg N
@@ -862,7 +908,8 @@ cutoverd_wait(struct cutoverd *d)
             poll_timer_wait_until(next);
         }
     }
-    if (d->rebuild) {
+    if (d->rebuild
+        || (any_stale(d) && !migration_engine_is_switching(d->engine))) {
         poll_immediate_wake();
     }
     if (!ovs_list_is_empty(&d->audits)) {

@@ -48,6 +48,7 @@ struct hostctl {
     size_t n_flows;             /* How many flows that was. */
     size_t n_conflicts;         /* Flows left out (inconsistent model). */
     uint64_t compute_usec;      /* How long computing them took. */
+    bool stale;                 /* hostctl_mark_stale(). */
     long long int audit_interval;       /* hostctl_set_audit(). */
 
     /* hostctl_set_role(). */
@@ -279,6 +280,7 @@ hostctl_compute(struct hostctl *hc, const struct model *model)
     struct dp_flow_set flows;
     uint64_t start;
 
+    hc->stale = false;
     if (hc->provision) {
         hostctl_set_flood_vlans(hc, model);
     }
@@ -302,10 +304,22 @@ hostctl_compute(struct hostctl *hc, const struct model *model)
     return true;
 }
 
+void
+hostctl_mark_stale(struct hostctl *hc)
+{
+    hc->stale = true;
+}
+
+bool
+hostctl_is_stale(const struct hostctl *hc)
+{
+    return hc->stale;
+}
+
 bool
 hostctl_is_synced(const struct hostctl *hc)
 {
-    return (hc->computed_seqno
+    return (!hc->stale && hc->computed_seqno
             && installer_confirmed_seqno(hc->installer) >= hc->computed_seqno
             && hostctl_neighbours_synced(hc));
 }
@@ -374,7 +388,9 @@ hostctl_format_sync(const struct hostctl *hc, struct ds *s)
 {
     const struct installer_audit *a = installer_audit_last(hc->installer);
 
-    if (!hostctl_is_synced(hc)) {
+    if (hc->stale) {
+        ds_put_cstr(s, "to be computed");
+    } else if (!hostctl_is_synced(hc)) {
         ds_put_cstr(s, "installing");
     } else if (!a) {
         ds_put_format(s, "installed, not yet checked%s",

@@ -68,11 +68,19 @@ void hostctl_flush(struct hostctl *);
 
 /* Computes the host's flows from 'model' and hands them to the installer.
  * Does nothing (and returns false) until provisioning knows the host's
- * ports, or if the host is not in 'model'. */
+ * ports, or if the host is not in 'model'.  Either way, the host is no
+ * longer stale. */
 bool hostctl_compute(struct hostctl *, const struct model *);
 
-/* Whether the switch has confirmed the newest flows computed for it and,
- * if the host has an agent, the agent has set every tunnel neighbour. */
+/* A stale host's flows must be computed again (hostctl_compute()): the
+ * model or its ports changed.  The controller marks hosts stale and
+ * computes them a few per turn of its loop (docs/scale.md). */
+void hostctl_mark_stale(struct hostctl *);
+bool hostctl_is_stale(const struct hostctl *);
+
+/* Whether the host is not stale, the switch has confirmed the newest flows
+ * computed for it and, if the host has an agent, the agent has set every
+ * tunnel neighbour. */
 bool hostctl_is_synced(const struct hostctl *);
 
 /* The audit of the host's flows (installer_set_audit()): every

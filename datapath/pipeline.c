@@ -842,12 +842,9 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
                           false, net->vlan);
         }
     }
-    for (size_t i = 0; i < ctx->model->n_eips; i++) {
-        const struct model_eip *e = ctx->model->eips[i];
+    for (size_t i = 0; i < p->n_eips; i++) {
+        const struct model_eip *e = p->eips[i];
 
-        if (e->port != p) {
-            continue;
-        }
         actions = arp_reply_actions(e->mac, e->addr, e->network->vlan);
         add_flow(ctx, PT_ARP, 100, c, actions,
                  "metadata=%#"PRIx32","PIPELINE_REG_FLAGS"=%#x/%#x,arp,"

@@ -8,7 +8,6 @@
 
 #include "lib/cutover-nb-idl.h"
 #include "model.h"
-#include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
 
@@ -24,10 +23,6 @@ model_from_idl(struct model *m, struct ovsdb_idl *idl)
     const struct nbrec_subnet *s;
     const struct nbrec_port *p;
     const struct nbrec_eip *e;
-    struct shash hosts = SHASH_INITIALIZER(&hosts);
-    struct shash nets = SHASH_INITIALIZER(&nets);
-    struct shash subnets = SHASH_INITIALIZER(&subnets);
-    struct shash ports = SHASH_INITIALIZER(&ports);
     int skipped = 0;
     char *error = NULL;
 
@@ -44,9 +39,7 @@ model_from_idl(struct model *m, struct ovsdb_idl *idl)
                                                &error);
         if (!mh) {
             SKIP("skipping host: %s", error);
-            continue;
         }
-        shash_add(&hosts, h->name, mh);
     }
     NBREC_NETWORK_FOR_EACH (n, idl) {
         enum model_network_kind kind = (!strcmp(n->kind, "vlan")
@@ -62,10 +55,9 @@ model_from_idl(struct model *m, struct ovsdb_idl *idl)
             SKIP("skipping network: %s", error);
             continue;
         }
-        shash_add(&nets, n->name, mn);
     }
     NBREC_SUBNET_FOR_EACH (s, idl) {
-        struct model_network *mn = shash_find_data(&nets, s->network->name);
+        struct model_network *mn = model_find_network(m, s->network->name);
         struct model_subnet *ms;
 
         if (!mn) {
@@ -83,12 +75,11 @@ model_from_idl(struct model *m, struct ovsdb_idl *idl)
             /* The subnet is still good for IPv4. */
             SKIP("skipping IPv6 of subnet %s: %s", s->name, error);
         }
-        shash_add(&subnets, s->name, ms);
     }
     NBREC_PORT_FOR_EACH (p, idl) {
-        struct model_subnet *ms = shash_find_data(&subnets, p->subnet->name);
+        struct model_subnet *ms = model_find_subnet(m, p->subnet->name);
         struct model_host *home = (p->home
-                                   ? shash_find_data(&hosts, p->home->name)
+                                   ? model_find_host(m, p->home->name)
                                    : NULL);
         const char **ips;
         struct model_port *mp;
@@ -111,14 +102,13 @@ model_from_idl(struct model *m, struct ovsdb_idl *idl)
             SKIP("skipping port: %s", error);
             continue;
         }
-        shash_add(&ports, p->name, mp);
     }
     NBREC_EIP_FOR_EACH (e, idl) {
         struct model_network *mn = (e->network
-                                    ? shash_find_data(&nets, e->network->name)
+                                    ? model_find_network(m, e->network->name)
                                     : NULL);
         struct model_port *mp = (e->port
-                                 ? shash_find_data(&ports, e->port->name)
+                                 ? model_find_port(m, e->port->name)
                                  : NULL);
 
         if (!mn) {
@@ -132,9 +122,5 @@ model_from_idl(struct model *m, struct ovsdb_idl *idl)
     }
 #undef SKIP
 
-    shash_destroy(&hosts);
-    shash_destroy(&nets);
-    shash_destroy(&subnets);
-    shash_destroy(&ports);
     return skipped;
 }

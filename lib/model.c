@@ -15,6 +15,21 @@ void
 model_init(struct model *m)
 {
     memset(m, 0, sizeof *m);
+    shash_init(&m->host_index);
+    shash_init(&m->network_index);
+    shash_init(&m->subnet_index);
+    shash_init(&m->port_index);
+}
+
+void
+model_move(struct model *dst, struct model *src)
+{
+    *dst = *src;
+    hmap_moved(&dst->host_index.map);
+    hmap_moved(&dst->network_index.map);
+    hmap_moved(&dst->subnet_index.map);
+    hmap_moved(&dst->port_index.map);
+    model_init(src);
 }
 
 void
@@ -36,6 +51,7 @@ model_destroy(struct model *m)
         free(m->ports[i]->name);
         free(m->ports[i]->ipv4);
         free(m->ports[i]->ipv6);
+        free(m->ports[i]->eips);
         free(m->ports[i]);
     }
     for (size_t i = 0; i < m->n_eips; i++) {
@@ -46,7 +62,11 @@ model_destroy(struct model *m)
     free(m->subnets);
     free(m->ports);
     free(m->eips);
-    memset(m, 0, sizeof *m);
+    shash_destroy(&m->host_index);
+    shash_destroy(&m->network_index);
+    shash_destroy(&m->subnet_index);
+    shash_destroy(&m->port_index);
+    model_init(m);
 }
 
 /* Appends 'p' to the array '*array' of '*n' pointers. */
@@ -75,6 +95,7 @@ model_add_host(struct model *m, const char *name, const char *tunnel_ip,
     h->name = xstrdup(name);
     h->tunnel_ip = ip;
     MODEL_APPEND(m->hosts, m->n_hosts, m->allocated_hosts, h);
+    shash_add_once(&m->host_index, h->name, h);
     return h;
 }
 
@@ -99,6 +120,7 @@ model_add_network(struct model *m, const char *name,
         n->vni = id;
     }
     MODEL_APPEND(m->networks, m->n_networks, m->allocated_networks, n);
+    shash_add_once(&m->network_index, n->name, n);
     return n;
 }
 
@@ -133,6 +155,7 @@ model_add_subnet(struct model *m, struct model_network *net,
     s->gateway_ip = gw;
     s->gateway_mac = mac;
     MODEL_APPEND(m->subnets, m->n_subnets, m->allocated_subnets, s);
+    shash_add_once(&m->subnet_index, s->name, s);
     return s;
 }
 
@@ -208,6 +231,7 @@ model_add_port(struct model *m, struct model_subnet *subnet,
     }
     p->active = active;
     MODEL_APPEND(m->ports, m->n_ports, m->allocated_ports, p);
+    shash_add_once(&m->port_index, p->name, p);
     return p;
 }
 
@@ -252,29 +276,34 @@ model_add_eip(struct model *m, struct model_network *net, const char *addr,
     e->port = port;
     e->private_ip = priv;
     MODEL_APPEND(m->eips, m->n_eips, m->allocated_eips, e);
+    if (port) {
+        MODEL_APPEND(port->eips, port->n_eips, port->allocated_eips, e);
+    }
     return e;
 }
 
 struct model_host *
 model_find_host(const struct model *m, const char *name)
 {
-    for (size_t i = 0; i < m->n_hosts; i++) {
-        if (!strcmp(m->hosts[i]->name, name)) {
-            return m->hosts[i];
-        }
-    }
-    return NULL;
+    return shash_find_data(&m->host_index, name);
+}
+
+struct model_network *
+model_find_network(const struct model *m, const char *name)
+{
+    return shash_find_data(&m->network_index, name);
+}
+
+struct model_subnet *
+model_find_subnet(const struct model *m, const char *name)
+{
+    return shash_find_data(&m->subnet_index, name);
 }
 
 struct model_port *
 model_find_port(const struct model *m, const char *name)
 {
-    for (size_t i = 0; i < m->n_ports; i++) {
-        if (!strcmp(m->ports[i]->name, name)) {
-            return m->ports[i];
-        }
-    }
-    return NULL;
+    return shash_find_data(&m->port_index, name);
 }
 
 uint32_t
@@ -330,17 +359,6 @@ hosts_equal(const struct model *a, const struct model *b)
     return true;
 }
 
-static const struct model_network *
-find_network(const struct model *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_networks; i++) {
-        if (!strcmp(m->networks[i]->name, name)) {
-            return m->networks[i];
-        }
-    }
-    return NULL;
-}
-
 static bool
 networks_equal(const struct model *a, const struct model *b)
 {
@@ -349,7 +367,7 @@ networks_equal(const struct model *a, const struct model *b)
     }
     for (size_t i = 0; i < a->n_networks; i++) {
         const struct model_network *x = a->networks[i];
-        const struct model_network *y = find_network(b, x->name);
+        const struct model_network *y = model_find_network(b, x->name);
 
         if (!y || x->kind != y->kind || x->vni != y->vni
             || x->vlan != y->vlan) {
@@ -439,17 +457,6 @@ port_placement_equal(const struct model_port *x, const struct model_port *y)
             && !strcmp(host_name(x->hold.host), host_name(y->hold.host)));
 }
 
-static bool
-port_has_eip(const struct model *m, const struct model_port *p)
-{
-    for (size_t i = 0; i < m->n_eips; i++) {
-        if (m->eips[i]->port && !strcmp(m->eips[i]->port->name, p->name)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 bool
 model_ports_changed(const struct model *old, const struct model *new,
                     struct sset *changed)
@@ -477,7 +484,7 @@ model_ports_changed(const struct model *old, const struct model *new,
             || strcmp(x->subnet->name, y->subnet->name)) {
             ok = false;
         } else if (!port_addresses_equal(x, y)) {
-            ok = !port_has_eip(new, y);
+            ok = !y->n_eips;
             sset_add(changed, y->name);
         } else if (!port_placement_equal(x, y)) {
             sset_add(changed, y->name);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "openvswitch/shash.h"
 #include "openvswitch/types.h"
 #include "packets.h"
 
@@ -113,6 +114,10 @@ struct model_port {
      * what the paused VM sent before it stopped, and the source's switch
      * had not taken in yet, is not dropped there.  NULL otherwise. */
     struct model_host *draining;
+
+    /* The elastic IPs that map to the port (model_add_eip() adds them). */
+    struct model_eip **eips;
+    size_t n_eips, allocated_eips;
 };
 
 struct model_eip {
@@ -123,7 +128,16 @@ struct model_eip {
     ovs_be32 private_ip;               /* One of port's IPv4 addresses. */
 };
 
+/* A model keeps its items in the order they were added (the arrays) and,
+ * except elastic IPs, indexed by name (the shashes: the first of a name, if
+ * two have one).  Move a model with model_move(), not by assignment: the
+ * indexes do not survive a copy. */
 struct model {
+    struct shash host_index;
+    struct shash network_index;
+    struct shash subnet_index;
+    struct shash port_index;
+
     struct model_host **hosts;
     size_t n_hosts, allocated_hosts;
     struct model_network **networks;
@@ -138,6 +152,9 @@ struct model {
 
 void model_init(struct model *);
 void model_destroy(struct model *);
+/* Moves everything 'src' has into 'dst' (uninitialized) and leaves 'src'
+ * empty, initialized. */
+void model_move(struct model *dst, struct model *src);
 
 /* Builders.  They take addresses as text and return NULL (with a message in
  * '*errorp', to free) if one does not parse; the northbound checks
@@ -165,7 +182,12 @@ struct model_eip *model_add_eip(struct model *, struct model_network *,
                                 struct model_port *, const char *private_ip,
                                 char **errorp);
 
+/* Finders, by name, in O(1). */
 struct model_host *model_find_host(const struct model *, const char *name);
+struct model_network *model_find_network(const struct model *,
+                                         const char *name);
+struct model_subnet *model_find_subnet(const struct model *,
+                                       const char *name);
 struct model_port *model_find_port(const struct model *, const char *name);
 
 /* Compares 'old' with 'new'.  If they differ at most in the placement of
