@@ -751,6 +751,32 @@ audit_turn(const struct cutoverd *d, long long int *next)
  * rounds fall due together after a start: unpaced, a hundred hosts' parts
  * would keep one turn busy for a hundred parts, with a switchover's
  * barrier replies waiting behind them (docs/scale.md). */
+/* Lets one host's heavy exchange (its switch's whole table read back, then
+ * sent or made right) run at a time: each is a second or more of CPU at
+ * tens of thousands of flows, and a hundred hosts' at once kept the loop
+ * away from the northbound database and the switches until they dropped it
+ * (docs/scale.md).  The host whose exchange is under way keeps its turn to
+ * the end; then the first that wants one, in the hosts' order. */
+static void
+pace_full_sends(struct cutoverd *d)
+{
+    struct hostctl *turn = NULL;
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, &d->hosts) {
+        if (hostctl_is_full_busy(node->data)) {
+            turn = node->data;
+            break;
+        }
+    }
+    SHASH_FOR_EACH (node, &d->hosts) {
+        if (!turn && hostctl_wants_full(node->data)) {
+            turn = node->data;
+        }
+        hostctl_hold_full(node->data, node->data != turn);
+    }
+}
+
 static void
 pace_audits(struct cutoverd *d)
 {
@@ -797,13 +823,14 @@ compute_stale(struct cutoverd *d)
     }
 }
 
+/* Whether 'pred' is true of any host. */
 static bool
-any_stale(const struct cutoverd *d)
+any_host(const struct cutoverd *d, bool (*pred)(const struct hostctl *))
 {
     struct shash_node *node;
 
     SHASH_FOR_EACH (node, &d->hosts) {
-        if (hostctl_is_stale(node->data)) {
+        if (pred(node->data)) {
             return true;
         }
     }
@@ -837,6 +864,7 @@ cutoverd_run(struct cutoverd *d)
     }
 
     pace_audits(d);
+    pace_full_sends(d);
     SHASH_FOR_EACH (node, &d->hosts) {
         struct hostctl *hc = node->data;
 
@@ -909,7 +937,10 @@ cutoverd_wait(struct cutoverd *d)
         }
     }
     if (d->rebuild
-        || (any_stale(d) && !migration_engine_is_switching(d->engine))) {
+        || (any_host(d, hostctl_is_stale)
+            && !migration_engine_is_switching(d->engine))
+        || (any_host(d, hostctl_wants_full)
+            && !any_host(d, hostctl_is_full_busy))) {
         poll_immediate_wake();
     }
     if (!ovs_list_is_empty(&d->audits)) {

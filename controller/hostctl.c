@@ -334,6 +334,24 @@ hostctl_set_audit(struct hostctl *hc, long long int interval_ms)
 }
 
 void
+hostctl_hold_full(struct hostctl *hc, bool hold)
+{
+    installer_hold_full(hc->installer, hold);
+}
+
+bool
+hostctl_wants_full(const struct hostctl *hc)
+{
+    return installer_wants_full(hc->installer);
+}
+
+bool
+hostctl_is_full_busy(const struct hostctl *hc)
+{
+    return installer_is_full_busy(hc->installer);
+}
+
+void
 hostctl_audit_hold(struct hostctl *hc, bool hold)
 {
     installer_audit_hold(hc->installer, hold);

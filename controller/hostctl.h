@@ -89,6 +89,11 @@ void hostctl_set_audit(struct hostctl *, long long int interval_ms);
 /* Pacing the audits of many hosts: installer_audit_hold(),
  * installer_audit_is_reading() and installer_audit_next(). */
 void hostctl_audit_hold(struct hostctl *, bool hold);
+/* Pacing of the switch's heavy exchanges: installer_hold_full(),
+ * installer_wants_full() and installer_is_full_busy(). */
+void hostctl_hold_full(struct hostctl *, bool hold);
+bool hostctl_wants_full(const struct hostctl *);
+bool hostctl_is_full_busy(const struct hostctl *);
 bool hostctl_audit_is_reading(const struct hostctl *);
 long long int hostctl_audit_next(const struct hostctl *);
 /* Asks for an audit round now; returns its number for

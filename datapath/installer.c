@@ -121,6 +121,7 @@ struct installer {
     uint64_t audit_wanted;      /* Round asked for (installer_audit_request). */
     unsigned int audit_repeats; /* Repairing rounds in a row. */
     bool audit_held;            /* installer_audit_hold(). */
+    bool full_held;             /* installer_hold_full(). */
     bool audit_running;         /* A round is under way, */
     unsigned int audit_part;    /* reading this part */
     unsigned int audit_n_parts; /* of so many. */
@@ -598,6 +599,16 @@ finish_txn(struct installer *inst)
              inst->stats.last_flow_mods, inst->stats.last_usec);
 }
 
+/* Whether the installer would read the switch's whole table back now (a
+ * connection's or a new role's first exchange) but for
+ * installer_hold_full(). */
+static bool
+wants_readback(const struct installer *inst)
+{
+    return (inst->rb_enabled && !inst->rb_done && !inst->rb_xid
+            && rconn_is_connected(inst->rconn));
+}
+
 /* Asks the switch for every flow of every table (installer_set_readback()). */
 static void
 send_readback_request(struct installer *inst)
@@ -670,7 +681,7 @@ start_over(struct installer *inst)
         if (inst->role != INSTALLER_ROLE_NONE) {
             send_role_request(inst);
         }
-        if (inst->rb_enabled) {
+        if (wants_readback(inst) && !inst->full_held) {
             send_readback_request(inst);
         }
     }
@@ -1161,6 +1172,25 @@ installer_set_audit(struct installer *inst, long long int interval_ms,
 }
 
 void
+installer_hold_full(struct installer *inst, bool hold)
+{
+    inst->full_held = hold;
+}
+
+bool
+installer_wants_full(const struct installer *inst)
+{
+    return wants_readback(inst) || (may_send(inst) && inst->need_full);
+}
+
+bool
+installer_is_full_busy(const struct installer *inst)
+{
+    return (inst->rb_xid || (inst->in_flight && inst->txn_full)
+            || (inst->rb_done && may_send(inst) && inst->need_full));
+}
+
+void
 installer_audit_hold(struct installer *inst, bool hold)
 {
     inst->audit_held = hold;
@@ -1330,7 +1360,10 @@ reconcile(struct installer *inst)
 void
 installer_flush(struct installer *inst)
 {
-    if (may_send(inst)
+    if (wants_readback(inst) && !inst->full_held) {
+        send_readback_request(inst);
+    }
+    if (may_send(inst) && !(inst->need_full && inst->full_held)
         && (!inst->retry_at || time_msec() >= inst->retry_at)) {
         inst->retry_at = 0;
         if (inst->need_full && inst->rb_fresh && reconcile(inst)) {
@@ -1348,7 +1381,10 @@ installer_wait(struct installer *inst)
     }
     rconn_run_wait(inst->rconn);
     rconn_recv_wait(inst->rconn);
-    if (may_send(inst)) {
+    if (wants_readback(inst) && !inst->full_held) {
+        poll_immediate_wake();
+    }
+    if (may_send(inst) && !(inst->need_full && inst->full_held)) {
         if (inst->retry_at) {
             poll_timer_wait_until(inst->retry_at);
         } else {

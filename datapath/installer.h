@@ -170,6 +170,22 @@ bool installer_audit_done(const struct installer *, uint64_t round);
  * 0 foreign, 57 checked in 1 part"). */
 void installer_audit_format(const struct installer_audit *a, struct ds *);
 
+/* Pacing of the heavy exchanges, for a controller of many switches: reading
+ * the switch's whole table back (a connection's or a new role's first
+ * request), and the transaction that replaces the whole table or makes it
+ * what it should be after that reading.  At tens of thousands of flows,
+ * each is a second or more of CPU (decoded, or built from text); cutoverd
+ * lets one switch's exchange run at a time (docs/scale.md).  While held (it
+ * is not, from creation), the installer starts no such reading and sends
+ * no such transaction, and nothing else goes to that switch meanwhile (the
+ * next transaction is that one).  installer_wants_full() says whether it
+ * would start one now but for the hold; installer_is_full_busy() whether
+ * one is under way (a reading not finished, a transaction that has one to
+ * send after its reading, or its transaction in flight). */
+void installer_hold_full(struct installer *, bool hold);
+bool installer_wants_full(const struct installer *);
+bool installer_is_full_busy(const struct installer *);
+
 /* Receives what the switch sent, then sends what is due
  * (installer_flush()). */
 void installer_run(struct installer *);
