@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "jsonrpc.h"
 #include "kernel-neigh.h"
 #include "openvswitch/dynamic-string.h"
@@ -397,15 +398,7 @@ handle_reply(struct announcer_client *ac, const struct jsonrpc_msg *msg)
         call->id = NULL;
         call->ok = msg->type == JSONRPC_REPLY;
         const struct json *body = call->ok ? msg->result : msg->error;
-        call->text = (body && body->type == JSON_STRING
-                      ? xstrdup(json_string(body))
-                      : body ? json_to_string(body, 0) : xstrdup(""));
-        /* unixctl answers end with a new-line. */
-        size_t len = strlen(call->text);
-        while (len && (call->text[len - 1] == '\n'
-                       || call->text[len - 1] == ' ')) {
-            call->text[--len] = '\0';
-        }
+        call->text = control_reply_text(body);
         if (call->claim) {
             if (call->ok) {
                 ac->claim_ok_seqno = jsonrpc_session_get_seqno(ac->session);

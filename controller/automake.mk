@@ -38,13 +38,14 @@ controller_cutover_hook_SOURCES = \
 	controller/hook-step.c \
 	controller/hook-answer.c \
 	controller/hook-answer.h \
-	controller/qmp-follower.h
+	controller/hook-exit.h
 controller_cutover_hook_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 controller_cutover_hook_LDADD =
 pkglibexec_PROGRAMS = controller/cutover-hook-full
 controller_cutover_hook_full_SOURCES = \
 	controller/hook.c \
+	controller/hook-exit.h \
 	controller/migration-client.c \
 	controller/migration-client.h \
 	controller/qmp.c \

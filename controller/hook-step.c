@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "hook-answer.h"
-#include "qmp-follower.h"
+#include "hook-exit.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 #define DEFAULT_SERVER "unix:/var/run/cutover/cutoverd.ctl"

@@ -9,6 +9,7 @@
 
 #include "announcer-client.h"
 #include "bitmap.h"
+#include "cli.h"
 #include "flow-set.h"
 #include "installer.h"
 #include "kernel-neigh.h"
@@ -277,7 +278,7 @@ bool
 hostctl_compute(struct hostctl *hc, const struct model *model)
 {
     const struct model_host *mh = model_find_host(model, hc->name);
-    struct dp_flow_set flows;
+    struct of_flow_set flows;
     uint64_t start;
 
     hc->stale = false;
@@ -288,12 +289,12 @@ hostctl_compute(struct hostctl *hc, const struct model *model)
         return false;
     }
     start = timing_mono_ns();
-    dp_flow_set_init(&flows);
+    of_flow_set_init(&flows);
     hc->n_conflicts = pipeline_compute(model, mh, &hc->ports, &flows);
-    hc->n_flows = dp_flow_set_count(&flows);
+    hc->n_flows = of_flow_set_count(&flows);
     hc->compute_usec = (timing_mono_ns() - start) / 1000;
     hc->computed_seqno = installer_set_desired(hc->installer, &flows);
-    dp_flow_set_destroy(&flows);
+    of_flow_set_destroy(&flows);
     if (hc->n_conflicts) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
 
@@ -430,15 +431,15 @@ hostctl_format_flows(const struct hostctl *hc, const struct model *model,
                      struct ds *s)
 {
     const struct model_host *mh = model_find_host(model, hc->name);
-    struct dp_flow_set flows;
+    struct of_flow_set flows;
 
     if (!mh || !hc->have_ports) {
         return false;
     }
-    dp_flow_set_init(&flows);
+    of_flow_set_init(&flows);
     pipeline_compute(model, mh, &hc->ports, &flows);
-    dp_flow_set_format(&flows, s);
-    dp_flow_set_destroy(&flows);
+    of_flow_set_format(&flows, s);
+    of_flow_set_destroy(&flows);
     return true;
 }
 
@@ -508,17 +509,17 @@ hostctl_update_port(struct hostctl *hc, const struct model *model,
         PIPELINE_COOKIE(PIPELINE_C_PORT, port->key),
         PIPELINE_COOKIE(PIPELINE_C_LOCATION, port->key),
     };
-    struct dp_flow_set flows;
+    struct of_flow_set flows;
     uint64_t seqno;
 
     if (!mh || !hc->have_ports || !hc->computed_seqno) {
         return 0;
     }
-    dp_flow_set_init(&flows);
+    of_flow_set_init(&flows);
     pipeline_compute_port(model, mh, &hc->ports, port, &flows);
     seqno = installer_update(hc->installer, cookies, ARRAY_SIZE(cookies),
                              &flows);
-    dp_flow_set_destroy(&flows);
+    of_flow_set_destroy(&flows);
     hc->computed_seqno = seqno;
     return seqno;
 }
@@ -579,7 +580,7 @@ hostctl_hold(struct hostctl *hc, bool hold)
     installer_hold(hc->installer, hold);
 }
 
-const struct dp_flow_set *
+const struct of_flow_set *
 hostctl_get_readback(const struct hostctl *hc)
 {
     return installer_get_readback(hc->installer);
@@ -588,9 +589,7 @@ hostctl_get_readback(const struct hostctl *hc)
 void
 hostctl_set_agent(struct hostctl *hc, const char *target)
 {
-    char *full = (!target ? NULL
-                  : strchr(target, ':') ? xstrdup(target)
-                  : xasprintf("unix:%s", target));
+    char *full = target ? cli_stream_target(target) : NULL;
 
     if (!nullable_string_is_equal(full, (hc->announcer
                                          ? announcer_client_target(

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 struct announcer_client;
-struct dp_flow_set;
+struct of_flow_set;
 struct ds;
 struct kernel_neigh;
 struct model;
@@ -139,7 +139,7 @@ void hostctl_promote_incoming(struct hostctl *, const char *port);
 
 /* See installer_hold() and installer_get_readback(). */
 void hostctl_hold(struct hostctl *, bool hold);
-const struct dp_flow_set *hostctl_get_readback(const struct hostctl *);
+const struct of_flow_set *hostctl_get_readback(const struct hostctl *);
 
 /* The host's agent (cutover-announcer's control connection, Host.agent: a
  * stream target, or an absolute file name for a unix socket), or NULL if

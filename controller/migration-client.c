@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cli.h"
+#include "control.h"
 #include "jsonrpc.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
@@ -47,14 +49,7 @@ parse_one_target(const char *arg, char **targetp)
                        "tcp:IP:PORT, ssl:IP:PORT or a socket's file name)");
     }
     if (!strchr(arg, ':')) {
-        char *path = abs_file_name(NULL, arg);
-
-        if (!path) {
-            return xasprintf("cannot make '%s' an absolute file name: %s",
-                             arg, ovs_strerror(errno));
-        }
-        *targetp = xasprintf("unix:%s", path);
-        free(path);
+        *targetp = cli_unix_target(arg);
         return NULL;
     }
     if (stream_verify_name(arg) || !strchr(arg, ':')[1]) {
@@ -237,27 +232,6 @@ check_idle_connection(struct migration_client *c)
     }
 }
 
-/* The text of a reply's result or error: a string without its final new
- * lines (unixctl replies usually end with one), anything else as JSON. */
-static char *
-json_text(const struct json *json)
-{
-    char *text;
-    size_t len;
-
-    if (!json) {
-        return xstrdup("");
-    } else if (json->type != JSON_STRING) {
-        return json_to_string(json, JSSF_SORT);
-    }
-    text = xstrdup(json_string(json));
-    len = strlen(text);
-    while (len > 0 && text[len - 1] == '\n') {
-        text[--len] = '\0';
-    }
-    return text;
-}
-
 /* Calls 'method' on the current server, within 'deadline'. */
 static int
 call_one(struct migration_client *c, const char *method,
@@ -315,7 +289,8 @@ call_one(struct migration_client *c, const char *method,
 
     if (reply) {
         *refusedp = reply->type == JSONRPC_ERROR;
-        *textp = json_text(*refusedp ? reply->error : reply->result);
+        *textp = control_reply_text(*refusedp ? reply->error
+                                                 : reply->result);
         jsonrpc_msg_destroy(reply);
         return 0;
     }

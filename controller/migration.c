@@ -771,6 +771,11 @@ run_switchover(struct migration_engine *me, struct migration *m)
  * switchovers that started in the same turn are sent: in an evacuation,
  * the port's flows for every other host (a computation per host and
  * port) would otherwise delay the next VMs' switchovers. */
+/* How long one turn may spend on migration_engine_run_after()'s work: at a
+ * hundred hosts, an evacuation's hundred ports, each computed for every
+ * other host, went in one turn, with the next switchovers waiting. */
+#define RUN_AFTER_BUDGET_MS 20
+
 static void
 finish_switched(struct migration_engine *me, struct migration *m)
 {
@@ -1047,7 +1052,7 @@ static void
 run_recovery(struct migration_engine *me, struct migration *m)
 {
     struct hostctl *d = host(me, m->dst);
-    const struct dp_flow_set *found = d ? hostctl_get_readback(d) : NULL;
+    const struct of_flow_set *found = d ? hostctl_get_readback(d) : NULL;
     const struct model_port *p = model_find_port(me->model, m->port);
     enum pipeline_admission admission = PIPELINE_ADMISSION_UNKNOWN;
     enum mig_state state;
@@ -1192,6 +1197,7 @@ migration_engine_run(struct migration_engine *me)
 bool
 migration_engine_run_after(struct migration_engine *me)
 {
+    uint64_t start = timing_mono_ns();
     struct migration *m;
     bool did = false;
 
@@ -1200,6 +1206,11 @@ migration_engine_run_after(struct migration_engine *me)
     }
     HMAP_FOR_EACH (m, node, &me->migrations) {
         if (m->switched_pending) {
+            if (did && (timing_mono_ns() - start) / 1000000
+                       >= RUN_AFTER_BUDGET_MS) {
+                /* The rest next turn (migration_engine_wait() wakes). */
+                break;
+            }
             finish_switched(me, m);
             did = true;
         }

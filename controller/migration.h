@@ -104,8 +104,10 @@ void migration_engine_run(struct migration_engine *);
  * network's learning.  Runs after the hosts' hostctl_flush() that sent
  * what migration_engine_run() decided, so that an evacuation's next
  * switchovers leave before this work of the last ones; returns true if it
- * did something, for another hostctl_flush().  (A migration's next step
- * does it first if this did not.) */
+ * did something, for another hostctl_flush().  At least one migration's
+ * work per call, then others while it has spent less than 20 ms; the rest
+ * the next turn.  (A migration's next step does it first if this did
+ * not.) */
 bool migration_engine_run_after(struct migration_engine *);
 /* Records the states the last run reached (one transaction at a time,
  * never waiting for it): runs after the hosts' hostctl_flush(), so that a

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cli.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "openvswitch/list.h"
@@ -408,7 +409,7 @@ qmp_open(const char *name, const char *path, long long int timeout_ms,
     long long int deadline = time_msec() + timeout_ms;
     struct stream *stream;
     struct qmp *q;
-    char *abs_path, *target;
+    char *target;
     bool refused;
     char *text;
     int error;
@@ -416,9 +417,7 @@ qmp_open(const char *name, const char *path, long long int timeout_ms,
     *qmpp = NULL;
     *errorp = NULL;
 
-    abs_path = abs_file_name(NULL, path);
-    target = xasprintf("unix:%s", abs_path ? abs_path : path);
-    free(abs_path);
+    target = cli_unix_target(path);
     error = stream_open_block(stream_open(target, &stream, DSCP_DEFAULT),
                               timeout_ms, &stream);
     free(target);

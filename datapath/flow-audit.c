@@ -47,7 +47,7 @@ flow_audit_in_part(uint64_t cookie, unsigned int part, unsigned int n_parts)
 }
 
 bool
-flow_audit_add_stats(struct dp_flow_set *set,
+flow_audit_add_stats(struct of_flow_set *set,
                      const struct ofputil_flow_stats *fs)
 {
     struct ds match = DS_EMPTY_INITIALIZER;
@@ -57,7 +57,7 @@ flow_audit_add_stats(struct dp_flow_set *set,
 
     match_format(&fs->match, NULL, &match, OFP_DEFAULT_PRIORITY);
     ofpacts_format(fs->ofpacts, fs->ofpacts_len, &fp);
-    added = dp_flow_set_add(set, fs->table_id, fs->priority,
+    added = of_flow_set_add(set, fs->table_id, fs->priority,
                             ntohll(fs->cookie), ds_cstr(&match),
                             actions.length ? ds_cstr(&actions) : "drop")
             != NULL;
@@ -69,7 +69,7 @@ flow_audit_add_stats(struct dp_flow_set *set,
 /* Appends 'f' to 'replies' as a switch would describe it in a flow stats
  * reply.  Returns false if it does not parse. */
 static bool
-append_reply(const struct dp_flow *f, struct ovs_list *replies)
+append_reply(const struct of_flow *f, struct ovs_list *replies)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     struct ds text = DS_EMPTY_INITIALIZER;
@@ -78,7 +78,7 @@ append_reply(const struct dp_flow *f, struct ovs_list *replies)
     struct ofputil_flow_mod fm;
     char *error;
 
-    dp_flow_format(f, &text);
+    of_flow_format(f, &text);
     error = parse_ofp_flow_mod_str(&fm, ds_cstr(&text), NULL, NULL,
                                    OFPFC_ADD, &usable);
     if (error) {
@@ -110,9 +110,9 @@ append_reply(const struct dp_flow *f, struct ovs_list *replies)
 }
 
 void
-flow_audit_canonical(const struct dp_flow_set *in, unsigned int part,
+flow_audit_canonical(const struct of_flow_set *in, unsigned int part,
                      unsigned int n_parts, enum ofp_version version,
-                     struct dp_flow_set *out, size_t *n_bad)
+                     struct of_flow_set *out, size_t *n_bad)
 {
     struct ofputil_flow_stats_request fsr = {
         .out_port = OFPP_ANY,
@@ -122,7 +122,7 @@ flow_audit_canonical(const struct dp_flow_set *in, unsigned int part,
     struct ofpbuf *request, *reply;
     struct ovs_list replies;
     struct ofpbuf ofpacts;
-    const struct dp_flow *f;
+    const struct of_flow *f;
 
     *n_bad = 0;
     match_init_catchall(&fsr.match);
@@ -152,29 +152,29 @@ flow_audit_canonical(const struct dp_flow_set *in, unsigned int part,
 }
 
 static void
-append(const struct dp_flow ***array, size_t *n, const struct dp_flow *f)
+append(const struct of_flow ***array, size_t *n, const struct of_flow *f)
 {
     *array = xrealloc(*array, (*n + 1) * sizeof **array);
     (*array)[(*n)++] = f;
 }
 
 void
-flow_audit_compare(const struct dp_flow_set *expected,
-                   const struct dp_flow_set *found,
+flow_audit_compare(const struct of_flow_set *expected,
+                   const struct of_flow_set *found,
                    uint64_t foreign_cookie, uint64_t foreign_mask,
                    struct flow_audit_diff *diff)
 {
-    struct dp_flow_diff d;
+    struct of_flow_diff d;
 
     memset(diff, 0, sizeof *diff);
     /* From what the switch has to what it should have. */
-    dp_flow_set_diff(found, expected, &d);
+    of_flow_set_diff(found, expected, &d);
     diff->missing = d.add;
     diff->n_missing = d.n_add;
     diff->changed = d.modify;
     diff->n_changed = d.n_modify;
     for (size_t i = 0; i < d.n_del; i++) {
-        const struct dp_flow *f = d.del[i];
+        const struct of_flow *f = d.del[i];
 
         if (foreign_mask && (f->cookie & foreign_mask) == foreign_cookie) {
             append(&diff->foreign, &diff->n_foreign, f);

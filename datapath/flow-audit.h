@@ -51,16 +51,16 @@ bool flow_audit_in_part(uint64_t cookie, unsigned int part,
 /* Adds the flow of a decoded flow stats reply to 'set', formatted as the
  * audit compares flows.  Returns false if 'set' has a flow of its identity
  * already. */
-bool flow_audit_add_stats(struct dp_flow_set *set,
+bool flow_audit_add_stats(struct of_flow_set *set,
                           const struct ofputil_flow_stats *);
 
 /* Adds to 'out' the flows of 'in' that are in part 'part' of 'n_parts' (all
  * if 'n_parts' is 1), each as a switch speaking 'version' would send it back
  * in a flow stats reply.  A flow that does not parse is left out (the
  * installer never sent it) and counted in '*n_bad'. */
-void flow_audit_canonical(const struct dp_flow_set *in, unsigned int part,
+void flow_audit_canonical(const struct of_flow_set *in, unsigned int part,
                           unsigned int n_parts, enum ofp_version version,
-                          struct dp_flow_set *out, size_t *n_bad);
+                          struct of_flow_set *out, size_t *n_bad);
 
 /* What a part's flows as read back ('found') differ in from those the
  * switch should have ('expected', from flow_audit_canonical()):
@@ -76,18 +76,18 @@ void flow_audit_canonical(const struct dp_flow_set *in, unsigned int part,
  *     (never, if 'foreign_mask' is 0) (pointers into 'found').  Someone
  *     else put them there; the audit reports them and leaves them alone. */
 struct flow_audit_diff {
-    const struct dp_flow **missing;
+    const struct of_flow **missing;
     size_t n_missing;
-    const struct dp_flow **changed;
+    const struct of_flow **changed;
     size_t n_changed;
-    const struct dp_flow **extra;
+    const struct of_flow **extra;
     size_t n_extra;
-    const struct dp_flow **foreign;
+    const struct of_flow **foreign;
     size_t n_foreign;
 };
 
-void flow_audit_compare(const struct dp_flow_set *expected,
-                        const struct dp_flow_set *found,
+void flow_audit_compare(const struct of_flow_set *expected,
+                        const struct of_flow_set *found,
                         uint64_t foreign_cookie, uint64_t foreign_mask,
                         struct flow_audit_diff *);
 /* The flows to repair: missing + changed + extra. */

@@ -18,20 +18,20 @@ flow_hash(uint8_t table, uint16_t priority, const char *match)
 }
 
 uint32_t
-dp_flow_cookie_hash(uint64_t cookie)
+of_flow_cookie_hash(uint64_t cookie)
 {
     return hash_uint64(cookie);
 }
 
 void
-dp_flow_set_init(struct dp_flow_set *set)
+of_flow_set_init(struct of_flow_set *set)
 {
     hmap_init(&set->flows);
     hmap_init(&set->by_cookie);
 }
 
 static void
-flow_free(struct dp_flow *f)
+flow_free(struct of_flow *f)
 {
     free(f->match);
     free(f->actions);
@@ -39,9 +39,9 @@ flow_free(struct dp_flow *f)
 }
 
 void
-dp_flow_set_clear(struct dp_flow_set *set)
+of_flow_set_clear(struct of_flow_set *set)
 {
-    struct dp_flow *f;
+    struct of_flow *f;
 
     hmap_clear(&set->by_cookie);
     HMAP_FOR_EACH_POP (f, node, &set->flows) {
@@ -50,40 +50,40 @@ dp_flow_set_clear(struct dp_flow_set *set)
 }
 
 void
-dp_flow_set_destroy(struct dp_flow_set *set)
+of_flow_set_destroy(struct of_flow_set *set)
 {
-    dp_flow_set_clear(set);
+    of_flow_set_clear(set);
     hmap_destroy(&set->flows);
     hmap_destroy(&set->by_cookie);
 }
 
 static void
-flow_insert(struct dp_flow_set *set, struct dp_flow *f)
+flow_insert(struct of_flow_set *set, struct of_flow *f)
 {
     hmap_insert(&set->flows, &f->node,
                 flow_hash(f->table, f->priority, f->match));
     hmap_insert(&set->by_cookie, &f->cookie_node,
-                dp_flow_cookie_hash(f->cookie));
+                of_flow_cookie_hash(f->cookie));
 }
 
 static void
-flow_unlink(struct dp_flow_set *set, struct dp_flow *f)
+flow_unlink(struct of_flow_set *set, struct of_flow *f)
 {
     hmap_remove(&set->flows, &f->node);
     hmap_remove(&set->by_cookie, &f->cookie_node);
 }
 
 size_t
-dp_flow_set_count(const struct dp_flow_set *set)
+of_flow_set_count(const struct of_flow_set *set)
 {
     return hmap_count(&set->flows);
 }
 
-struct dp_flow *
-dp_flow_set_find(const struct dp_flow_set *set, uint8_t table,
+struct of_flow *
+of_flow_set_find(const struct of_flow_set *set, uint8_t table,
                  uint16_t priority, const char *match)
 {
-    struct dp_flow *f;
+    struct of_flow *f;
 
     HMAP_FOR_EACH_WITH_HASH (f, node, flow_hash(table, priority, match),
                              &set->flows) {
@@ -95,13 +95,13 @@ dp_flow_set_find(const struct dp_flow_set *set, uint8_t table,
     return NULL;
 }
 
-struct dp_flow *
-dp_flow_set_add(struct dp_flow_set *set, uint8_t table, uint16_t priority,
+struct of_flow *
+of_flow_set_add(struct of_flow_set *set, uint8_t table, uint16_t priority,
                 uint64_t cookie, const char *match, const char *actions)
 {
-    struct dp_flow *f;
+    struct of_flow *f;
 
-    if (dp_flow_set_find(set, table, priority, match)) {
+    if (of_flow_set_find(set, table, priority, match)) {
         return NULL;
     }
     f = xmalloc(sizeof *f);
@@ -114,53 +114,53 @@ dp_flow_set_add(struct dp_flow_set *set, uint8_t table, uint16_t priority,
     return f;
 }
 
-struct dp_flow *
-dp_flow_set_add_format(struct dp_flow_set *set, uint8_t table,
+struct of_flow *
+of_flow_set_add_format(struct of_flow_set *set, uint8_t table,
                        uint16_t priority, uint64_t cookie,
                        const char *actions, const char *match_format, ...)
 {
-    struct dp_flow *f;
+    struct of_flow *f;
     va_list args;
     char *match;
 
     va_start(args, match_format);
     match = xvasprintf(match_format, args);
     va_end(args);
-    f = dp_flow_set_add(set, table, priority, cookie, match, actions);
+    f = of_flow_set_add(set, table, priority, cookie, match, actions);
     free(match);
     return f;
 }
 
 void
-dp_flow_set_remove(struct dp_flow_set *set, struct dp_flow *f)
+of_flow_set_remove(struct of_flow_set *set, struct of_flow *f)
 {
     flow_unlink(set, f);
     flow_free(f);
 }
 
 void
-dp_flow_set_remove_cookie(struct dp_flow_set *set, uint64_t cookie)
+of_flow_set_remove_cookie(struct of_flow_set *set, uint64_t cookie)
 {
     struct hmap_node *node, *next;
 
     for (node = hmap_first_with_hash(&set->by_cookie,
-                                     dp_flow_cookie_hash(cookie));
+                                     of_flow_cookie_hash(cookie));
          node; node = next) {
-        struct dp_flow *f = CONTAINER_OF(node, struct dp_flow, cookie_node);
+        struct of_flow *f = CONTAINER_OF(node, struct of_flow, cookie_node);
 
         next = hmap_next_with_hash(node);
         if (f->cookie == cookie) {
-            dp_flow_set_remove(set, f);
+            of_flow_set_remove(set, f);
         }
     }
 }
 
 bool
-dp_flow_set_move(struct dp_flow_set *dst, struct dp_flow_set *src,
-                 struct dp_flow *f)
+of_flow_set_move(struct of_flow_set *dst, struct of_flow_set *src,
+                 struct of_flow *f)
 {
     flow_unlink(src, f);
-    if (dp_flow_set_find(dst, f->table, f->priority, f->match)) {
+    if (of_flow_set_find(dst, f->table, f->priority, f->match)) {
         flow_free(f);
         return false;
     }
@@ -169,7 +169,7 @@ dp_flow_set_move(struct dp_flow_set *dst, struct dp_flow_set *src,
 }
 
 void
-dp_flow_set_swap(struct dp_flow_set *a, struct dp_flow_set *b)
+of_flow_set_swap(struct of_flow_set *a, struct of_flow_set *b)
 {
     hmap_swap(&a->flows, &b->flows);
     hmap_swap(&a->by_cookie, &b->by_cookie);
@@ -178,8 +178,8 @@ dp_flow_set_swap(struct dp_flow_set *a, struct dp_flow_set *b)
 static int
 compare_flows(const void *a_, const void *b_)
 {
-    const struct dp_flow *a = *(const struct dp_flow *const *) a_;
-    const struct dp_flow *b = *(const struct dp_flow *const *) b_;
+    const struct of_flow *a = *(const struct of_flow *const *) a_;
+    const struct of_flow *b = *(const struct of_flow *const *) b_;
 
     if (a->table != b->table) {
         return a->table < b->table ? -1 : 1;
@@ -190,12 +190,12 @@ compare_flows(const void *a_, const void *b_)
     return strcmp(a->match, b->match);
 }
 
-const struct dp_flow **
-dp_flow_set_sorted(const struct dp_flow_set *set)
+const struct of_flow **
+of_flow_set_sorted(const struct of_flow_set *set)
 {
     size_t n = hmap_count(&set->flows), i = 0;
-    const struct dp_flow **flows = xmalloc((n ? n : 1) * sizeof *flows);
-    const struct dp_flow *f;
+    const struct of_flow **flows = xmalloc((n ? n : 1) * sizeof *flows);
+    const struct of_flow *f;
 
     HMAP_FOR_EACH (f, node, &set->flows) {
         flows[i++] = f;
@@ -205,7 +205,7 @@ dp_flow_set_sorted(const struct dp_flow_set *set)
 }
 
 void
-dp_flow_format(const struct dp_flow *f, struct ds *s)
+of_flow_format(const struct of_flow *f, struct ds *s)
 {
     ds_put_format(s, "table=%u,priority=%u,cookie=%#"PRIx64, f->table,
                   f->priority, f->cookie);
@@ -216,29 +216,29 @@ dp_flow_format(const struct dp_flow *f, struct ds *s)
 }
 
 void
-dp_flow_set_format(const struct dp_flow_set *set, struct ds *s)
+of_flow_set_format(const struct of_flow_set *set, struct ds *s)
 {
-    const struct dp_flow **sorted = dp_flow_set_sorted(set);
+    const struct of_flow **sorted = of_flow_set_sorted(set);
 
-    for (size_t i = 0; i < dp_flow_set_count(set); i++) {
-        dp_flow_format(sorted[i], s);
+    for (size_t i = 0; i < of_flow_set_count(set); i++) {
+        of_flow_format(sorted[i], s);
         ds_put_char(s, '\n');
     }
     free(sorted);
 }
 
 void
-dp_flow_set_print(const struct dp_flow_set *set, FILE *stream)
+of_flow_set_print(const struct of_flow_set *set, FILE *stream)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    dp_flow_set_format(set, &s);
+    of_flow_set_format(set, &s);
     fputs(ds_cstr(&s), stream);
     ds_destroy(&s);
 }
 
 static void
-append(const struct dp_flow ***array, size_t *n, const struct dp_flow *f)
+append(const struct of_flow ***array, size_t *n, const struct of_flow *f)
 {
     *array = xrealloc(*array, (*n + 1) * sizeof **array);
     (*array)[(*n)++] = f;
@@ -248,10 +248,10 @@ append(const struct dp_flow ***array, size_t *n, const struct dp_flow *f)
  * has no flow of its identity (table, priority, match), a modify if that
  * flow's cookie or actions differ, nothing if they are the same. */
 static void
-diff_new_flow(const struct dp_flow_set *old, const struct dp_flow *f,
-              struct dp_flow_diff *diff)
+diff_new_flow(const struct of_flow_set *old, const struct of_flow *f,
+              struct of_flow_diff *diff)
 {
-    const struct dp_flow *o = dp_flow_set_find(old, f->table, f->priority,
+    const struct of_flow *o = of_flow_set_find(old, f->table, f->priority,
                                                f->match);
     if (!o) {
         append(&diff->add, &diff->n_add, f);
@@ -263,19 +263,19 @@ diff_new_flow(const struct dp_flow_set *old, const struct dp_flow *f,
 /* Adds to 'diff' a delete of 'old''s flow 'o' if 'new' has no flow of its
  * identity. */
 static void
-diff_old_flow(const struct dp_flow_set *new, const struct dp_flow *o,
-              struct dp_flow_diff *diff)
+diff_old_flow(const struct of_flow_set *new, const struct of_flow *o,
+              struct of_flow_diff *diff)
 {
-    if (!dp_flow_set_find(new, o->table, o->priority, o->match)) {
+    if (!of_flow_set_find(new, o->table, o->priority, o->match)) {
         append(&diff->del, &diff->n_del, o);
     }
 }
 
 void
-dp_flow_set_diff(const struct dp_flow_set *old, const struct dp_flow_set *new,
-                 struct dp_flow_diff *diff)
+of_flow_set_diff(const struct of_flow_set *old, const struct of_flow_set *new,
+                 struct of_flow_diff *diff)
 {
-    const struct dp_flow *f;
+    const struct of_flow *f;
 
     memset(diff, 0, sizeof *diff);
     HMAP_FOR_EACH (f, node, &new->flows) {
@@ -289,12 +289,12 @@ dp_flow_set_diff(const struct dp_flow_set *old, const struct dp_flow_set *new,
 /* Through the cookie index: the cost is that of the flows with 'cookies',
  * whatever the size of the sets. */
 void
-dp_flow_set_diff_cookies(const struct dp_flow_set *old,
-                         const struct dp_flow_set *new,
+of_flow_set_diff_cookies(const struct of_flow_set *old,
+                         const struct of_flow_set *new,
                          const uint64_t *cookies, size_t n,
-                         struct dp_flow_diff *diff)
+                         struct of_flow_diff *diff)
 {
-    const struct dp_flow *f;
+    const struct of_flow *f;
 
     memset(diff, 0, sizeof *diff);
     for (size_t i = 0; i < n; i++) {
@@ -306,17 +306,17 @@ dp_flow_set_diff_cookies(const struct dp_flow_set *old,
         if (seen) {
             continue;
         }
-        DP_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookies[i], new) {
+        OF_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookies[i], new) {
             diff_new_flow(old, f, diff);
         }
-        DP_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookies[i], old) {
+        OF_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookies[i], old) {
             diff_old_flow(new, f, diff);
         }
     }
 }
 
 void
-dp_flow_diff_destroy(struct dp_flow_diff *diff)
+of_flow_diff_destroy(struct of_flow_diff *diff)
 {
     free(diff->add);
     free(diff->modify);

@@ -76,7 +76,7 @@ struct installer {
     bool need_full;             /* Next transaction replaces everything. */
     uint32_t next_bundle_id;
 
-    struct dp_flow_set desired;
+    struct of_flow_set desired;
     uint64_t desired_seqno;
     /* What changed in 'desired' since the last transaction was sent: all
      * of it ('diff_all', after installer_set_desired()), or only the flows
@@ -85,7 +85,7 @@ struct installer {
     uint64_t *dirty;
     size_t n_dirty, allocated_dirty;
     bool held;                  /* installer_hold(). */
-    struct dp_flow_set installed;       /* Confirmed by the switch. */
+    struct of_flow_set installed;       /* Confirmed by the switch. */
     uint64_t confirmed_seqno;
 
     /* The transaction in flight, if any. */
@@ -93,8 +93,8 @@ struct installer {
     uint32_t first_xid, barrier_xid;
     uint64_t txn_seqno;
     bool txn_full;              /* 'txn_add' is the whole table. */
-    struct dp_flow_set txn_add; /* Flows the transaction adds or replaces. */
-    struct dp_flow_set txn_del; /* Flows it deletes (incremental only). */
+    struct of_flow_set txn_add; /* Flows the transaction adds or replaces. */
+    struct of_flow_set txn_del; /* Flows it deletes (incremental only). */
     bool txn_error;
     long long int txn_start_usec;
     size_t txn_flow_mods;
@@ -108,7 +108,7 @@ struct installer {
     bool rb_fresh;              /* ...and nothing was sent since: the first
                                  * transaction may send only what differs
                                  * (reconcile()). */
-    struct dp_flow_set found;
+    struct of_flow_set found;
 
     uint64_t txns_sent;         /* Transactions sent, ever. */
     uint64_t reconciled;        /* Connections whose flows were found right
@@ -127,7 +127,7 @@ struct installer {
     unsigned int audit_n_parts; /* of so many. */
     uint32_t audit_xid;         /* Its request in flight, or 0. */
     uint64_t audit_txn_mark;    /* 'txns_sent' when it was sent. */
-    struct dp_flow_set audit_found;     /* Its replies so far. */
+    struct of_flow_set audit_found;     /* Its replies so far. */
     long long int audit_start_usec;
     struct installer_audit audit_cur;   /* The round under way. */
     struct installer_audit audit_last;  /* The last one completed, */
@@ -135,7 +135,7 @@ struct installer {
     /* The audit's cache: each part's confirmed flows as the switch spells
      * them (flow_audit_canonical(), which costs a parse and an encoding a
      * flow), made again only for a part whose flows changed since. */
-    struct dp_flow_set *canon;  /* 'canon_n_parts' sets, */
+    struct of_flow_set *canon;  /* 'canon_n_parts' sets, */
     bool *canon_valid;          /* each valid or not; */
     unsigned int canon_n_parts; /* 0: none yet. */
     enum ofp_version canon_version;
@@ -164,12 +164,12 @@ installer_create(const char *name)
 
     inst->name = xstrdup(name);
     inst->rconn = rconn_create(5, 4, 0, INSTALLER_VERSIONS);
-    dp_flow_set_init(&inst->desired);
-    dp_flow_set_init(&inst->installed);
-    dp_flow_set_init(&inst->txn_add);
-    dp_flow_set_init(&inst->txn_del);
-    dp_flow_set_init(&inst->found);
-    dp_flow_set_init(&inst->audit_found);
+    of_flow_set_init(&inst->desired);
+    of_flow_set_init(&inst->installed);
+    of_flow_set_init(&inst->txn_add);
+    of_flow_set_init(&inst->txn_del);
+    of_flow_set_init(&inst->found);
+    of_flow_set_init(&inst->audit_found);
     inst->audit_next = LLONG_MAX;
     inst->need_full = true;
     return inst;
@@ -181,14 +181,14 @@ installer_destroy(struct installer *inst)
     if (inst) {
         rconn_destroy(inst->rconn);
         of_listener_destroy(inst->listener);
-        dp_flow_set_destroy(&inst->desired);
-        dp_flow_set_destroy(&inst->installed);
-        dp_flow_set_destroy(&inst->txn_add);
-        dp_flow_set_destroy(&inst->txn_del);
-        dp_flow_set_destroy(&inst->found);
-        dp_flow_set_destroy(&inst->audit_found);
+        of_flow_set_destroy(&inst->desired);
+        of_flow_set_destroy(&inst->installed);
+        of_flow_set_destroy(&inst->txn_add);
+        of_flow_set_destroy(&inst->txn_del);
+        of_flow_set_destroy(&inst->found);
+        of_flow_set_destroy(&inst->audit_found);
         for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
-            dp_flow_set_destroy(&inst->canon[i]);
+            of_flow_set_destroy(&inst->canon[i]);
         }
         free(inst->canon);
         free(inst->canon_valid);
@@ -248,10 +248,10 @@ installer_accept(struct installer *inst)
 }
 
 uint64_t
-installer_set_desired(struct installer *inst, struct dp_flow_set *desired)
+installer_set_desired(struct installer *inst, struct of_flow_set *desired)
 {
-    dp_flow_set_clear(&inst->desired);
-    dp_flow_set_swap(&inst->desired, desired);
+    of_flow_set_clear(&inst->desired);
+    of_flow_set_swap(&inst->desired, desired);
     inst->diff_all = true;
     return ++inst->desired_seqno;
 }
@@ -283,18 +283,18 @@ mark_dirty(struct installer *inst, uint64_t cookie)
 
 uint64_t
 installer_update(struct installer *inst, const uint64_t *cookies, size_t n,
-                 struct dp_flow_set *flows)
+                 struct of_flow_set *flows)
 {
-    struct dp_flow *f;
+    struct of_flow *f;
 
     for (size_t i = 0; i < n; i++) {
-        dp_flow_set_remove_cookie(&inst->desired, cookies[i]);
+        of_flow_set_remove_cookie(&inst->desired, cookies[i]);
     }
     HMAP_FOR_EACH_SAFE (f, node, &flows->flows) {
         ovs_assert(cookie_in(f->cookie, cookies, n));
         /* A flow whose identity another cookie's flow has is dropped: the
          * model is inconsistent, and the full computation says so too. */
-        dp_flow_set_move(&inst->desired, flows, f);
+        of_flow_set_move(&inst->desired, flows, f);
     }
     for (size_t i = 0; i < n; i++) {
         mark_dirty(inst, cookies[i]);
@@ -314,7 +314,7 @@ installer_set_readback(struct installer *inst)
     inst->rb_enabled = true;
 }
 
-const struct dp_flow_set *
+const struct of_flow_set *
 installer_get_readback(const struct installer *inst)
 {
     return inst->rb_done ? &inst->found : NULL;
@@ -374,7 +374,7 @@ send_msg(struct installer *inst, struct ofpbuf *msg)
 }
 
 static char *
-flow_text(const struct dp_flow *f, bool with_actions)
+flow_text(const struct of_flow *f, bool with_actions)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
 
@@ -399,7 +399,7 @@ flow_text(const struct dp_flow *f, bool with_actions)
 static bool
 send_flow_mod(struct installer *inst, const struct ofputil_bundle_ctrl_msg
               *bc, enum ofputil_protocol protocol, int command,
-              const struct dp_flow *f, struct dp_flow_set *record)
+              const struct of_flow *f, struct of_flow_set *record)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     enum ofp_version version = ofputil_protocol_to_ofp_version(protocol);
@@ -433,7 +433,7 @@ send_flow_mod(struct installer *inst, const struct ofputil_bundle_ctrl_msg
     ofpbuf_delete(fm_msg);
     inst->txn_flow_mods++;
     if (sent && f && record) {
-        dp_flow_set_add(record, f->table, f->priority, f->cookie, f->match,
+        of_flow_set_add(record, f->table, f->priority, f->cookie, f->match,
                         f->actions);
     }
     return sent;
@@ -455,8 +455,8 @@ send_txn(struct installer *inst)
     struct ofpbuf *msg;
     bool ok;
 
-    dp_flow_set_clear(&inst->txn_add);
-    dp_flow_set_clear(&inst->txn_del);
+    of_flow_set_clear(&inst->txn_add);
+    of_flow_set_clear(&inst->txn_del);
     inst->txn_full = inst->need_full;
     inst->txn_seqno = inst->desired_seqno;
     inst->txn_error = false;
@@ -470,7 +470,7 @@ send_txn(struct installer *inst)
     ok = send_msg(inst, msg);
 
     if (inst->txn_full) {
-        const struct dp_flow *f;
+        const struct of_flow *f;
 
         ok = ok && send_flow_mod(inst, &bc, protocol, OFPFC_DELETE, NULL,
                                  NULL);
@@ -482,12 +482,12 @@ send_txn(struct installer *inst)
                                &inst->txn_add);
         }
     } else {
-        struct dp_flow_diff d;
+        struct of_flow_diff d;
 
         if (inst->diff_all) {
-            dp_flow_set_diff(&inst->installed, &inst->desired, &d);
+            of_flow_set_diff(&inst->installed, &inst->desired, &d);
         } else {
-            dp_flow_set_diff_cookies(&inst->installed, &inst->desired,
+            of_flow_set_diff_cookies(&inst->installed, &inst->desired,
                                      inst->dirty, inst->n_dirty, &d);
         }
         for (size_t i = 0; ok && i < d.n_del; i++) {
@@ -501,7 +501,7 @@ send_txn(struct installer *inst)
                                            : d.modify[i - d.n_add],
                                &inst->txn_add);
         }
-        dp_flow_diff_destroy(&d);
+        of_flow_diff_destroy(&d);
     }
 
     bc.type = OFPBCT_COMMIT_REQUEST;
@@ -559,33 +559,33 @@ finish_txn(struct installer *inst)
         return;
     }
     if (inst->txn_full) {
-        dp_flow_set_swap(&inst->installed, &inst->txn_add);
+        of_flow_set_swap(&inst->installed, &inst->txn_add);
         canon_invalidate(inst, 0, true);
     } else {
-        const struct dp_flow *f;
+        const struct of_flow *f;
 
         HMAP_FOR_EACH (f, node, &inst->txn_del.flows) {
-            struct dp_flow *old = dp_flow_set_find(&inst->installed, f->table,
+            struct of_flow *old = of_flow_set_find(&inst->installed, f->table,
                                                    f->priority, f->match);
             if (old) {
                 canon_invalidate(inst, old->cookie, false);
-                dp_flow_set_remove(&inst->installed, old);
+                of_flow_set_remove(&inst->installed, old);
             }
         }
         HMAP_FOR_EACH (f, node, &inst->txn_add.flows) {
-            struct dp_flow *old = dp_flow_set_find(&inst->installed, f->table,
+            struct of_flow *old = of_flow_set_find(&inst->installed, f->table,
                                                    f->priority, f->match);
             if (old) {
                 canon_invalidate(inst, old->cookie, false);
-                dp_flow_set_remove(&inst->installed, old);
+                of_flow_set_remove(&inst->installed, old);
             }
             canon_invalidate(inst, f->cookie, false);
-            dp_flow_set_add(&inst->installed, f->table, f->priority,
+            of_flow_set_add(&inst->installed, f->table, f->priority,
                             f->cookie, f->match, f->actions);
         }
     }
-    dp_flow_set_clear(&inst->txn_add);
-    dp_flow_set_clear(&inst->txn_del);
+    of_flow_set_clear(&inst->txn_add);
+    of_flow_set_clear(&inst->txn_del);
     inst->confirmed_seqno = inst->txn_seqno;
     inst->stats.txns++;
     inst->stats.flow_mods += inst->txn_flow_mods;
@@ -595,7 +595,7 @@ finish_txn(struct installer *inst)
     inst->last_error = NULL;
     VLOG_DBG("%s: desired state %"PRIu64" confirmed: %"PRIuSIZE" flows, "
              "%"PRIu64" flow mods in %"PRIu64" us", inst->name,
-             inst->confirmed_seqno, dp_flow_set_count(&inst->installed),
+             inst->confirmed_seqno, of_flow_set_count(&inst->installed),
              inst->stats.last_flow_mods, inst->stats.last_usec);
 }
 
@@ -667,13 +667,13 @@ start_over(struct installer *inst)
     inst->rb_done = false;
     inst->rb_fresh = false;
     inst->rb_xid = 0;
-    dp_flow_set_clear(&inst->found);
+    of_flow_set_clear(&inst->found);
     /* An audit round under way is abandoned; the next one starts once the
      * first bundle is confirmed. */
     inst->audit_running = false;
     inst->audit_xid = 0;
     inst->audit_repeats = 0;
-    dp_flow_set_clear(&inst->audit_found);
+    of_flow_set_clear(&inst->audit_found);
     inst->role_ok = false;
     inst->role_refused = false;
     inst->role_xid = 0;
@@ -774,7 +774,7 @@ handle_role_status(struct installer *inst, const struct ofp_header *oh)
  * the audit compares (flow_audit_add_stats()). */
 static void
 decode_flow_stats(const struct installer *inst, const struct ofp_header *oh,
-                  struct dp_flow_set *set)
+                  struct of_flow_set *set)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
@@ -808,7 +808,7 @@ handle_readback_reply(struct installer *inst, const struct ofp_header *oh)
         inst->rb_fresh = true;
         inst->rb_xid = 0;
         VLOG_DBG("%s: read back %"PRIuSIZE" flows", inst->name,
-                 dp_flow_set_count(&inst->found));
+                 of_flow_set_count(&inst->found));
     }
 }
 
@@ -951,14 +951,14 @@ canon_resize(struct installer *inst, unsigned int n_parts,
         return;
     }
     for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
-        dp_flow_set_destroy(&inst->canon[i]);
+        of_flow_set_destroy(&inst->canon[i]);
     }
     free(inst->canon);
     free(inst->canon_valid);
     inst->canon = xmalloc(n_parts * sizeof *inst->canon);
     inst->canon_valid = xcalloc(n_parts, sizeof *inst->canon_valid);
     for (unsigned int i = 0; i < n_parts; i++) {
-        dp_flow_set_init(&inst->canon[i]);
+        of_flow_set_init(&inst->canon[i]);
     }
     inst->canon_n_parts = n_parts;
     inst->canon_version = version;
@@ -987,7 +987,7 @@ audit_run(struct installer *inst)
         inst->audit_running = true;
         inst->audit_part = 0;
         inst->audit_n_parts = flow_audit_n_parts(
-            dp_flow_set_count(&inst->installed));
+            of_flow_set_count(&inst->installed));
         memset(&inst->audit_cur, 0, sizeof inst->audit_cur);
         inst->audit_cur.n_parts = inst->audit_n_parts;
         canon_resize(inst, inst->audit_n_parts,
@@ -1003,7 +1003,7 @@ audit_run(struct installer *inst)
     match_init_catchall(&fsr.match);
     msg = ofputil_encode_flow_stats_request(
         &fsr, ofputil_protocol_from_ofp_version(version));
-    dp_flow_set_clear(&inst->audit_found);
+    of_flow_set_clear(&inst->audit_found);
     inst->audit_xid = msg_xid(msg);
     inst->audit_txn_mark = inst->txns_sent;
     if (!send_msg(inst, msg)) {
@@ -1014,13 +1014,13 @@ audit_run(struct installer *inst)
 /* Logs flow 'f' of an audit's difference 'what'. */
 static void
 audit_log(const struct installer *inst, const char *who, const char *what,
-          const struct dp_flow *f)
+          const struct of_flow *f)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
     struct ds s = DS_EMPTY_INITIALIZER;
 
     if (who && !VLOG_DROP_WARN(&rl)) {
-        dp_flow_format(f, &s);
+        of_flow_format(f, &s);
         VLOG_WARN("%s: %s: %s: %s", inst->name, who, what, ds_cstr(&s));
         ds_destroy(&s);
     }
@@ -1034,22 +1034,22 @@ audit_repair(struct installer *inst, const char *who,
              const struct flow_audit_diff *d)
 {
     for (size_t i = 0; i < d->n_missing + d->n_changed; i++) {
-        const struct dp_flow *f = (i < d->n_missing ? d->missing[i]
+        const struct of_flow *f = (i < d->n_missing ? d->missing[i]
                                    : d->changed[i - d->n_missing]);
 
         audit_log(inst, who, (i < d->n_missing ? "the switch lacks a flow"
                          : "the switch has this flow otherwise"), f);
         /* Every flow of its cookie goes again: an add replaces. */
         canon_invalidate(inst, f->cookie, false);
-        dp_flow_set_remove_cookie(&inst->installed, f->cookie);
+        of_flow_set_remove_cookie(&inst->installed, f->cookie);
         mark_dirty(inst, f->cookie);
     }
     for (size_t i = 0; i < d->n_extra; i++) {
-        const struct dp_flow *f = d->extra[i];
+        const struct of_flow *f = d->extra[i];
 
         audit_log(inst, who, "the switch has a flow it should not have", f);
         canon_invalidate(inst, f->cookie, false);
-        dp_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
+        of_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
                         f->match, f->actions);
         mark_dirty(inst, f->cookie);
     }
@@ -1108,7 +1108,7 @@ audit_part_done(struct installer *inst)
 {
     struct installer_audit *a = &inst->audit_cur;
     long long int start = time_usec();
-    struct dp_flow_set *expected;
+    struct of_flow_set *expected;
     struct flow_audit_diff d;
     size_t n_bad;
 
@@ -1117,13 +1117,13 @@ audit_part_done(struct installer *inst)
          * read this part again once that is confirmed. */
         a->n_discarded++;
         inst->stats.audit_discarded++;
-        dp_flow_set_clear(&inst->audit_found);
+        of_flow_set_clear(&inst->audit_found);
         return;
     }
 
     expected = &inst->canon[inst->audit_part];
     if (!inst->canon_valid[inst->audit_part]) {
-        dp_flow_set_clear(expected);
+        of_flow_set_clear(expected);
         flow_audit_canonical(&inst->installed, inst->audit_part,
                              inst->audit_n_parts, inst->canon_version,
                              expected, &n_bad);
@@ -1132,14 +1132,14 @@ audit_part_done(struct installer *inst)
     flow_audit_compare(expected, &inst->audit_found,
                        inst->audit_foreign_cookie, inst->audit_foreign_mask,
                        &d);
-    a->n_checked += dp_flow_set_count(expected);
+    a->n_checked += of_flow_set_count(expected);
     a->n_missing += d.n_missing;
     a->n_changed += d.n_changed;
     a->n_extra += d.n_extra;
     a->n_foreign += d.n_foreign;
     audit_repair(inst, "audit", &d);
     flow_audit_diff_destroy(&d);
-    dp_flow_set_clear(&inst->audit_found);
+    of_flow_set_clear(&inst->audit_found);
     a->compare_usec += time_usec() - start;
 
     if (++inst->audit_part >= inst->audit_n_parts) {
@@ -1309,18 +1309,18 @@ static bool
 reconcile(struct installer *inst)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    struct dp_flow_set expected;
+    struct of_flow_set expected;
     struct flow_audit_diff d;
-    const struct dp_flow *f;
+    const struct of_flow *f;
     size_t n_bad = 0, n_diff;
 
-    dp_flow_set_clear(&inst->installed);
+    of_flow_set_clear(&inst->installed);
     HMAP_FOR_EACH (f, node, &inst->desired.flows) {
-        dp_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
+        of_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
                         f->match, f->actions);
     }
     canon_invalidate(inst, 0, true);
-    dp_flow_set_init(&expected);
+    of_flow_set_init(&expected);
     flow_audit_canonical(&inst->installed, 0, 1,
                          rconn_get_version(inst->rconn), &expected, &n_bad);
     /* Every flow we do not want goes, someone else's too (the audit leaves
@@ -1332,13 +1332,13 @@ reconcile(struct installer *inst)
                      " otherwise and %"PRIuSIZE" more than the %"PRIuSIZE
                      " flows it should have: sending only those",
                      inst->name, d.n_missing, d.n_changed, d.n_extra,
-                     dp_flow_set_count(&inst->desired));
+                     of_flow_set_count(&inst->desired));
     }
     inst->n_dirty = 0;
     /* (A reconnected switch lacks all of them: no log of each.) */
     audit_repair(inst, NULL, &d);
     flow_audit_diff_destroy(&d);
-    dp_flow_set_destroy(&expected);
+    of_flow_set_destroy(&expected);
     inst->need_full = false;
     inst->diff_all = false;
     inst->rb_fresh = false;
@@ -1353,7 +1353,7 @@ reconcile(struct installer *inst)
     inst->confirmed_seqno = inst->desired_seqno;
     inst->reconciled++;
     VLOG_INFO("%s: the switch has its %"PRIuSIZE" flows already: nothing "
-              "sent", inst->name, dp_flow_set_count(&inst->desired));
+              "sent", inst->name, of_flow_set_count(&inst->desired));
     return true;
 }
 
@@ -1430,7 +1430,7 @@ installer_format_status(const struct installer *inst, struct ds *s)
                   " of %"PRIu64"), %"PRIu64" connections found right, "
                   "%"PRIu64" bundles (%"PRIu64" failed), "
                   "last %"PRIu64" flow mods in %"PRIu64" us",
-                  dp_flow_set_count(&inst->installed),
+                  of_flow_set_count(&inst->installed),
                   inst->confirmed_seqno, inst->desired_seqno,
                   inst->reconciled, st->txns,
                   st->failed_txns, st->last_flow_mods, st->last_usec);

@@ -42,7 +42,7 @@
 
 #include "openvswitch/ofp-errors.h"
 
-struct dp_flow_set;
+struct of_flow_set;
 struct ds;
 struct ofpbuf;
 
@@ -89,7 +89,7 @@ void installer_set_target(struct installer *, const char *target);
 /* Makes 'desired' the flows the switch must have: takes its flows (leaving
  * it empty).  Returns a sequence number for this desired state; see
  * installer_confirmed_seqno(). */
-uint64_t installer_set_desired(struct installer *, struct dp_flow_set *desired);
+uint64_t installer_set_desired(struct installer *, struct of_flow_set *desired);
 
 /* Replaces the desired flows whose cookie is one of the 'n' in 'cookies'
  * by 'flows' (taking them, leaving it empty; each must have one of those
@@ -97,7 +97,7 @@ uint64_t installer_set_desired(struct installer *, struct dp_flow_set *desired);
  * which is what keeps a port move fast whatever the size of the table.
  * Returns the new desired state's sequence number. */
 uint64_t installer_update(struct installer *, const uint64_t *cookies,
-                          size_t n, struct dp_flow_set *flows);
+                          size_t n, struct of_flow_set *flows);
 
 /* While held, the installer sends nothing (the switch keeps what it has);
  * desired states accumulate and go out once released. */
@@ -133,7 +133,7 @@ bool installer_role_confirmed(const struct installer *);
 void installer_set_readback(struct installer *);
 /* The flows read back on the current connection (matches and actions as
  * the switch formats them), or NULL while they are not all in yet. */
-const struct dp_flow_set *installer_get_readback(const struct installer *);
+const struct of_flow_set *installer_get_readback(const struct installer *);
 
 /* The audit.  Every 'interval_ms' (0: only on request), the switch's flows
  * are read back and compared with those it confirmed; what differs is

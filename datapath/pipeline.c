@@ -37,7 +37,7 @@ struct pipeline_ctx {
     const struct model *model;
     const struct model_host *host;
     const struct pipeline_ports *ports;
-    struct dp_flow_set *flows;
+    struct of_flow_set *flows;
     size_t n_conflicts;
 };
 
@@ -52,7 +52,7 @@ add_flow(struct pipeline_ctx *ctx, uint8_t table, uint16_t priority,
     va_start(args, match_format);
     match = xvasprintf(match_format, args);
     va_end(args);
-    if (!dp_flow_set_add(ctx->flows, table, priority, cookie, match,
+    if (!of_flow_set_add(ctx->flows, table, priority, cookie, match,
                          actions)) {
         VLOG_WARN_RL(&rl, "two flows claim table=%u,priority=%u,%s: the "
                      "model is inconsistent (duplicate MAC or address?)",
@@ -652,7 +652,7 @@ add_hold(struct pipeline_ctx *ctx, const struct model_port *p, uint64_t c,
         actions = hold_actions(p->hold.id, HOLD_KIND_PCP_COPY, ann->data);
         add_flow(ctx, PT_CLASSIFY, 110, c, actions,
                  "in_port=%d,tun_id=%#x,tun_src="IP_FMT",dl_dst="ETH_ADDR_FMT,
-                 tunnel, NB_COPY_VNI, IP_ARGS(src->tunnel_ip),
+                 tunnel, MODEL_COPY_TUNNEL_KEY, IP_ARGS(src->tunnel_ip),
                  ETH_ADDR_ARGS(p->mac));
         free(actions);
     }
@@ -778,7 +778,7 @@ add_location(struct pipeline_ctx *ctx, const struct model_port *p)
                                 "set_field:%#x->tun_id,output:%d",
                                 iface->data,
                                 IP_ARGS(p->hold.host->tunnel_ip),
-                                NB_COPY_VNI, copy);
+                                MODEL_COPY_TUNNEL_KEY, copy);
         } else if (iface) {
             actions = xasprintf("output:%u", iface->data);
         } else {
@@ -934,7 +934,7 @@ add_eip(struct pipeline_ctx *ctx, const struct model_eip *e)
 size_t
 pipeline_compute(const struct model *model, const struct model_host *host,
                  const struct pipeline_ports *ports,
-                 struct dp_flow_set *flows)
+                 struct of_flow_set *flows)
 {
     struct pipeline_ctx ctx = PIPELINE_CTX_INITIALIZER(model, host, ports,
                                                        flows);
@@ -960,7 +960,7 @@ pipeline_compute_port(const struct model *model,
                       const struct model_host *host,
                       const struct pipeline_ports *ports,
                       const struct model_port *port,
-                      struct dp_flow_set *flows)
+                      struct of_flow_set *flows)
 {
     struct pipeline_ctx ctx = PIPELINE_CTX_INITIALIZER(model, host, ports,
                                                        flows);
@@ -986,15 +986,15 @@ match_has(const char *match, const char *field)
 }
 
 enum pipeline_admission
-pipeline_admission_read(const struct dp_flow_set *readback,
+pipeline_admission_read(const struct of_flow_set *readback,
                         uint32_t port_key, unsigned int ofport)
 {
     uint64_t cookie = PIPELINE_COOKIE(PIPELINE_C_LOCATION, port_key);
     enum pipeline_admission state = PIPELINE_ADMISSION_UNKNOWN;
     char *in_port = xasprintf("in_port=%u", ofport);
-    const struct dp_flow *f;
+    const struct of_flow *f;
 
-    DP_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookie, readback) {
+    OF_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookie, readback) {
         if (f->table == PT_ADMISSION && f->priority == 100
             && (!ofport || match_has(f->match, in_port))) {
             /* An open admission continues the pipeline; a closed one

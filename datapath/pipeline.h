@@ -27,7 +27,7 @@
 #include "nb-check.h"
 #include "simap.h"
 
-struct dp_flow_set;
+struct of_flow_set;
 struct model;
 struct model_host;
 struct model_port;
@@ -123,7 +123,7 @@ void pipeline_ports_destroy(struct pipeline_ports *);
  * inconsistent, e.g. two ports with one MAC in a network). */
 size_t pipeline_compute(const struct model *, const struct model_host *host,
                         const struct pipeline_ports *,
-                        struct dp_flow_set *flows);
+                        struct of_flow_set *flows);
 
 /* Computes into 'flows' (which must be empty) only the flows of 'port'
  * that pipeline_compute() would give 'host': exactly those with cookies
@@ -135,7 +135,7 @@ size_t pipeline_compute_port(const struct model *,
                              const struct model_host *host,
                              const struct pipeline_ports *,
                              const struct model_port *port,
-                             struct dp_flow_set *flows);
+                             struct of_flow_set *flows);
 
 /* What a switch's flows say of a port's admission there, as read back
  * (installer_get_readback()): whether the port's traffic from its VM
@@ -150,7 +150,7 @@ enum pipeline_admission {
     PIPELINE_ADMISSION_OPEN,
 };
 enum pipeline_admission pipeline_admission_read(
-    const struct dp_flow_set *readback, uint32_t port_key,
+    const struct of_flow_set *readback, uint32_t port_key,
     unsigned int ofport);
 
 #endif /* pipeline.h */

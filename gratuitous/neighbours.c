@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "daemon.h"
 #include "dirs.h"
 #include "jsonrpc.h"
@@ -120,7 +121,7 @@ lookup_target(const struct neighbours *nb, char **errorp)
 
     *errorp = NULL;
     if (nb->vswitchd) {
-        return xasprintf("unix:%s", nb->vswitchd);
+        return cli_stream_target(nb->vswitchd);
     }
     pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
     pid = read_pidfile(pidfile);

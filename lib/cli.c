@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -46,4 +47,20 @@ cli_parse_uint(const char *option, const char *arg, uint64_t min,
                         option, arg, min, max);
     }
     return v;
+}
+
+char *
+cli_unix_target(const char *path)
+{
+    char *abs_path = abs_file_name(NULL, path);
+    char *target = xasprintf("unix:%s", abs_path ? abs_path : path);
+
+    free(abs_path);
+    return target;
+}
+
+char *
+cli_stream_target(const char *arg)
+{
+    return strchr(arg, ':') ? xstrdup(arg) : cli_unix_target(arg);
 }

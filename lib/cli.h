@@ -22,4 +22,12 @@ void cli_print_version(void) OVS_NO_RETURN;
 uint64_t cli_parse_uint(const char *option, const char *arg, uint64_t min,
                         uint64_t max);
 
+/* Socket targets, the one way the tree makes them: "unix:" and the
+ * absolute name of socket file 'path' (as given if it cannot be made
+ * absolute); and for 'arg', a target as given if it has a colon (unix:FILE,
+ * tcp:IP:PORT, ssl:IP:PORT), otherwise the socket file 'arg''s.  To
+ * free. */
+char *cli_unix_target(const char *path);
+char *cli_stream_target(const char *arg);
+
 #endif /* cli.h */

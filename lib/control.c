@@ -690,3 +690,22 @@ control_server_destroy(struct control_server *server)
         free(server);
     }
 }
+
+char *
+control_reply_text(const struct json *json)
+{
+    char *text;
+    size_t len;
+
+    if (!json) {
+        return xstrdup("");
+    } else if (json->type != JSON_STRING) {
+        return json_to_string(json, JSSF_SORT);
+    }
+    text = xstrdup(json_string(json));
+    len = strlen(text);
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ')) {
+        text[--len] = '\0';
+    }
+    return text;
+}

@@ -116,4 +116,12 @@ void control_server_wait(struct control_server *);
 bool control_server_is_idle(const struct control_server *);
 void control_server_destroy(struct control_server *);
 
+/* For clients: the text of a reply's result or error 'json' (NULL for
+ * none): a string without the new lines and spaces it ends with (unixctl
+ * answers end with a new line), anything else as JSON.  To free.
+ * (cutover-hook's front, which links only the C library, has its own:
+ * controller/hook-answer.c.) */
+struct json;
+char *control_reply_text(const struct json *);
+
 #endif /* control.h */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+#include "openvswitch/hmap.h"
 #include "openvswitch/shash.h"
 #include "sset.h"
 #include "util.h"
@@ -378,10 +380,8 @@ networks_equal(const struct model *a, const struct model *b)
 }
 
 static bool
-subnet_equal(const void *x_, const void *y_)
+subnet_equal(const struct model_subnet *x, const struct model_subnet *y)
 {
-    const struct model_subnet *x = x_, *y = y_;
-
     return (!strcmp(x->name, y->name)
             && !strcmp(x->network->name, y->network->name)
             && x->addr == y->addr && x->plen == y->plen
@@ -394,38 +394,69 @@ subnet_equal(const void *x_, const void *y_)
                     && ipv6_addr_equals(&x->gateway_ip6, &y->gateway_ip6))));
 }
 
-/* Whether every item of 'a' (n_a of them) equals, by 'equal', some item of
- * 'b' (n_b): the same set when the counts are equal and items unique. */
 static bool
-same_items(void *const *a, size_t n_a, void *const *b, size_t n_b,
-           bool (*equal)(const void *, const void *))
+eip_equal(const struct model_eip *x, const struct model_eip *y)
 {
-    if (n_a != n_b) {
+    return (x->addr == y->addr && eth_addr_equals(x->mac, y->mac)
+            && !strcmp(x->network->name, y->network->name)
+            && !x->port == !y->port
+            && (!x->port || !strcmp(x->port->name, y->port->name))
+            && x->private_ip == y->private_ip);
+}
+
+/* Whether 'a' and 'b' have the same subnets (by name, through the index). */
+static bool
+subnets_equal(const struct model *a, const struct model *b)
+{
+    if (a->n_subnets != b->n_subnets) {
         return false;
     }
-    for (size_t i = 0; i < n_a; i++) {
-        bool found = false;
+    for (size_t i = 0; i < a->n_subnets; i++) {
+        const struct model_subnet *x = a->subnets[i];
+        const struct model_subnet *y = model_find_subnet(b, x->name);
 
-        for (size_t j = 0; j < n_b && !found; j++) {
-            found = equal(a[i], b[j]);
-        }
-        if (!found) {
+        if (!y || !subnet_equal(x, y)) {
             return false;
         }
     }
     return true;
 }
 
+/* Whether 'a' and 'b' have the same elastic IPs (by address: an address has
+ * one elastic IP in a consistent database). */
 static bool
-eip_equal(const void *x_, const void *y_)
+eips_equal(const struct model *a, const struct model *b)
 {
-    const struct model_eip *x = x_, *y = y_;
+    struct hmap by_addr = HMAP_INITIALIZER(&by_addr);
+    struct eip_node {
+        struct hmap_node node;
+        const struct model_eip *eip;
+    } *nodes;
+    bool ok = true;
 
-    return (x->addr == y->addr && eth_addr_equals(x->mac, y->mac)
-            && !strcmp(x->network->name, y->network->name)
-            && !x->port == !y->port
-            && (!x->port || !strcmp(x->port->name, y->port->name))
-            && x->private_ip == y->private_ip);
+    if (a->n_eips != b->n_eips) {
+        return false;
+    }
+    nodes = xmalloc((b->n_eips ? b->n_eips : 1) * sizeof *nodes);
+    for (size_t i = 0; i < b->n_eips; i++) {
+        nodes[i].eip = b->eips[i];
+        hmap_insert(&by_addr, &nodes[i].node,
+                    hash_int(ntohl(b->eips[i]->addr), 0));
+    }
+    for (size_t i = 0; ok && i < a->n_eips; i++) {
+        const struct model_eip *x = a->eips[i];
+        const struct eip_node *n;
+        bool found = false;
+
+        HMAP_FOR_EACH_WITH_HASH (n, node, hash_int(ntohl(x->addr), 0),
+                                 &by_addr) {
+            found = found || eip_equal(x, n->eip);
+        }
+        ok = found;
+    }
+    hmap_destroy(&by_addr);
+    free(nodes);
+    return ok;
 }
 
 static const char *
@@ -465,11 +496,7 @@ model_ports_changed(const struct model *old, const struct model *new,
     bool ok = true;
 
     if (!hosts_equal(old, new) || !networks_equal(old, new)
-        || !same_items((void *const *) old->subnets, old->n_subnets,
-                       (void *const *) new->subnets, new->n_subnets,
-                       subnet_equal)
-        || !same_items((void *const *) old->eips, old->n_eips,
-                       (void *const *) new->eips, new->n_eips, eip_equal)
+        || !subnets_equal(old, new) || !eips_equal(old, new)
         || old->n_ports != new->n_ports) {
         return false;
     }

@@ -18,11 +18,15 @@
 #include "openvswitch/types.h"
 #include "packets.h"
 
-/* VLAN networks travel between hosts' tunnels (stragglers forwarded after a
- * move) with tunnel key MODEL_VLAN_TUNNEL_BASE + VLAN id, a range overlay
- * networks may not use. */
+/* The tunnel keys, the one place that says which are whose.  VLAN networks
+ * travel between hosts' tunnels (stragglers forwarded after a move) with
+ * tunnel key MODEL_VLAN_TUNNEL_BASE + VLAN id, and copies of a migrating
+ * port's frames with MODEL_COPY_TUNNEL_KEY (docs/hold.md): overlay networks'
+ * VNIs are 1 to MODEL_MAX_VNI, below both (the northbound checks,
+ * nb_check_network(), and the model's builder refuse others). */
 #define MODEL_VLAN_TUNNEL_BASE 0xfff000
-#define MODEL_MAX_VNI (MODEL_VLAN_TUNNEL_BASE - 1)
+#define MODEL_COPY_TUNNEL_KEY (MODEL_VLAN_TUNNEL_BASE - 1)
+#define MODEL_MAX_VNI (MODEL_COPY_TUNNEL_KEY - 1)
 
 struct model_host {
     char *name;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "packets.h"
 #include "stream.h"
 #include "util.h"
@@ -318,11 +319,11 @@ char *
 nb_check_network(const char *kind, int64_t vni, int64_t vlan)
 {
     if (!strcmp(kind, "vxlan") || !strcmp(kind, "geneve")) {
-        if (vni < 1 || vni > NB_MAX_VNI) {
+        if (vni < 1 || vni > MODEL_MAX_VNI) {
             return xasprintf("a %s network needs a VNI from 1 to %d (VNIs "
                              "above carry migrations' copies and VLAN "
                              "networks between hosts)",
-                             kind, NB_MAX_VNI);
+                             kind, MODEL_MAX_VNI);
         }
         if (vlan >= 0) {
             return xasprintf("a %s network has a VNI, not a VLAN", kind);

@@ -77,14 +77,8 @@ bool nb_openflow_is_passive(const char *target);
 char *nb_check_cidr4(const char *cidr, struct nb_cidr4 *);
 char *nb_check_cidr6(const char *cidr, struct nb_cidr6 *);
 
-/* The highest VNI of an overlay network: the pipeline carries copies of a
- * migrating port's frames with tunnel key NB_COPY_VNI (docs/hold.md) and VLAN
- * networks between hosts with tunnel keys 0xfff000 + VLAN id (see
- * model.h). */
-#define NB_MAX_VNI 0xffeffe
-#define NB_COPY_VNI 0xffefff
-
-/* Network kind "vxlan" or "geneve" needs 'vni' (1 to NB_MAX_VNI) and no
+/* Network kind "vxlan" or "geneve" needs 'vni' (1 to MODEL_MAX_VNI: the
+ * keys above are the pipeline's, model.h) and no
  * 'vlan'; "vlan" needs 'vlan' (1 to 4094) and no 'vni'.  Negative means
  * not given. */
 char *nb_check_network(const char *kind, int64_t vni, int64_t vlan);

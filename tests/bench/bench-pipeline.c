@@ -1,6 +1,8 @@
-/* bench-pipeline: how long computing a host's flows takes for 10, 100 and
- * 1,000 ports, and how many flows a port move changes on each host (it must
- * not grow with the number of ports).  Prints figures; asserts nothing.
+/* bench-pipeline: how long computing a host's flows takes for 10, 100,
+ * 1,000 and 10,000 ports, a whole host's (pipeline_compute()) and one
+ * port's (pipeline_compute_port(), what a migration recomputes: it must not
+ * grow with the number of ports, nor must the number of flows a port move
+ * changes on each host).  Prints figures; asserts nothing.
  *
  *   bench-pipeline                  the table
  *   bench-pipeline --print N HOST   host HOST's (1-3) flows for N ports, as
@@ -93,15 +95,15 @@ ports_of(const struct model *m, const struct model_host *h,
 
 static size_t
 compute(const struct model *m, const struct model_host *h,
-        struct dp_flow_set *flows)
+        struct of_flow_set *flows)
 {
     struct pipeline_ports ports;
     size_t n;
 
     ports_of(m, h, &ports);
-    dp_flow_set_init(flows);
+    of_flow_set_init(flows);
     pipeline_compute(m, h, &ports, flows);
-    n = dp_flow_set_count(flows);
+    n = of_flow_set_count(flows);
     pipeline_ports_destroy(&ports);
     return n;
 }
@@ -110,20 +112,20 @@ static void
 print_flows(size_t n, int host)
 {
     struct model_host *hosts[N_HOSTS];
-    struct dp_flow_set flows;
+    struct of_flow_set flows;
     struct model m;
 
     build(&m, n, hosts);
     compute(&m, hosts[host - 1], &flows);
-    dp_flow_set_print(&flows, stdout);
-    dp_flow_set_destroy(&flows);
+    of_flow_set_print(&flows, stdout);
+    of_flow_set_destroy(&flows);
     model_destroy(&m);
 }
 
 int
 main(int argc, char *argv[])
 {
-    static const size_t sizes[] = { 10, 100, 1000 };
+    static const size_t sizes[] = { 10, 100, 1000, 10000 };
 
     set_program_name(argv[0]);
     if (argc == 4 && !strcmp(argv[1], "--print")) {
@@ -131,26 +133,42 @@ main(int argc, char *argv[])
         return 0;
     }
 
-    printf("%-6s %8s %12s %12s   %s\n", "ports", "flows/h1", "compute p50",
-           "compute max", "flows changed by a move (h1 h2 h3)");
+    printf("%-6s %8s %12s %12s %12s   %s\n", "ports", "flows/h1",
+           "compute p50", "compute max", "1 port p50",
+           "flows changed by a move (h1 h2 h3)");
     for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
         struct model_host *hosts[N_HOSTS];
         struct sample_set times = SAMPLE_SET_INITIALIZER;
-        struct dp_flow_set before[N_HOSTS], after[N_HOSTS];
+        struct sample_set port_times = SAMPLE_SET_INITIALIZER;
+        struct pipeline_ports ports;
+        struct of_flow_set before[N_HOSTS], after[N_HOSTS];
         size_t n_flows = 0, changed[N_HOSTS];
         struct model_port *p;
         struct model m;
-        char b1[32], b2[32];
+        char b1[32], b2[32], b3[32];
 
         build(&m, sizes[k], hosts);
         for (int run = 0; run < 21; run++) {
-            struct dp_flow_set flows;
+            struct of_flow_set flows;
             uint64_t t0 = timing_mono_ns();
 
             n_flows = compute(&m, hosts[0], &flows);
             sample_set_add(&times, timing_mono_ns() - t0);
-            dp_flow_set_destroy(&flows);
+            of_flow_set_destroy(&flows);
         }
+        ports_of(&m, hosts[0], &ports);
+        for (int run = 0; run < 101; run++) {
+            struct of_flow_set flows;
+            uint64_t t0;
+
+            of_flow_set_init(&flows);
+            t0 = timing_mono_ns();
+            pipeline_compute_port(&m, hosts[0], &ports,
+                                  m.ports[run % m.n_ports], &flows);
+            sample_set_add(&port_times, timing_mono_ns() - t0);
+            of_flow_set_destroy(&flows);
+        }
+        pipeline_ports_destroy(&ports);
 
         /* Move port p0 from h1 to h2 (prepared: standby on h2 first). */
         p = m.ports[0];
@@ -161,24 +179,28 @@ main(int argc, char *argv[])
         p->active = hosts[1];
         p->standby = hosts[0];
         for (int h = 0; h < N_HOSTS; h++) {
-            struct dp_flow_diff d;
+            struct of_flow_diff d;
 
             compute(&m, hosts[h], &after[h]);
-            dp_flow_set_diff(&before[h], &after[h], &d);
+            of_flow_set_diff(&before[h], &after[h], &d);
             changed[h] = d.n_add + d.n_modify + d.n_del;
-            dp_flow_diff_destroy(&d);
-            dp_flow_set_destroy(&before[h]);
-            dp_flow_set_destroy(&after[h]);
+            of_flow_diff_destroy(&d);
+            of_flow_set_destroy(&before[h]);
+            of_flow_set_destroy(&after[h]);
         }
 
-        printf("%-6"PRIuSIZE" %8"PRIuSIZE" %12s %12s   %"PRIuSIZE" %"PRIuSIZE
-               " %"PRIuSIZE"\n", sizes[k], n_flows,
+        printf("%-6"PRIuSIZE" %8"PRIuSIZE" %12s %12s %12s   %"PRIuSIZE
+               " %"PRIuSIZE" %"PRIuSIZE"\n", sizes[k], n_flows,
                timing_format_duration(b1, sizeof b1,
                                       sample_set_percentile(&times, 50)),
                timing_format_duration(b2, sizeof b2,
                                       sample_set_max(&times)),
+               timing_format_duration(b3, sizeof b3,
+                                      sample_set_percentile(&port_times,
+                                                            50)),
                changed[0], changed[1], changed[2]);
         sample_set_destroy(&times);
+        sample_set_destroy(&port_times);
         model_destroy(&m);
     }
     return 0;

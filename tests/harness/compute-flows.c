@@ -65,7 +65,7 @@ main(int argc, char *argv[])
 {
     const struct model_host *mh;
     struct pipeline_ports ports;
-    struct dp_flow_set flows;
+    struct of_flow_set flows;
     struct ovsdb_idl *idl;
     struct model model;
     long long int deadline;
@@ -112,15 +112,15 @@ main(int argc, char *argv[])
         fprintf(stderr, "compute-flows: no host named '%s'\n", argv[2]);
         return 1;
     }
-    dp_flow_set_init(&flows);
+    of_flow_set_init(&flows);
     n_conflicts = pipeline_compute(&model, mh, &ports, &flows);
-    dp_flow_set_print(&flows, stdout);
+    of_flow_set_print(&flows, stdout);
     if (n_conflicts) {
         fprintf(stderr, "compute-flows: %"PRIuSIZE" flows conflicted: the "
                 "database is inconsistent (see the warnings)\n",
                 n_conflicts);
     }
-    dp_flow_set_destroy(&flows);
+    of_flow_set_destroy(&flows);
     model_destroy(&model);
     pipeline_ports_destroy(&ports);
     ovsdb_idl_destroy(idl);

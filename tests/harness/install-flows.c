@@ -30,7 +30,7 @@
 
 /* Reads the flows of 'file_name' into 'set'. */
 static void
-read_flows(const char *file_name, struct dp_flow_set *set)
+read_flows(const char *file_name, struct of_flow_set *set)
 {
     FILE *f = fopen(file_name, "r");
     struct ds line = DS_EMPTY_INITIALIZER;
@@ -61,7 +61,7 @@ read_flows(const char *file_name, struct dp_flow_set *set)
         if (*s == ',') {
             s++;
         }
-        if (!dp_flow_set_add(set, table, priority, cookie, s,
+        if (!of_flow_set_add(set, table, priority, cookie, s,
                              actions + strlen(" actions="))) {
             ovs_fatal(0, "%s:%d: a second flow with the same table, "
                       "priority and match", file_name, n);
@@ -167,15 +167,15 @@ main(int argc, char *argv[])
     installer_set_target(inst, argv[1]);
     for (int i = 2; i < argc; i++) {
         const struct installer_stats *st;
-        struct dp_flow_set set;
+        struct of_flow_set set;
         uint64_t seqno;
         size_t n;
 
-        dp_flow_set_init(&set);
+        of_flow_set_init(&set);
         read_flows(argv[i], &set);
-        n = dp_flow_set_count(&set);
+        n = of_flow_set_count(&set);
         seqno = installer_set_desired(inst, &set);
-        dp_flow_set_destroy(&set);
+        of_flow_set_destroy(&set);
         run_until(inst, confirmed, seqno, argv[i]);
         st = installer_get_stats(inst);
         printf("%s: %"PRIuSIZE" flows, %"PRIu64" flow mods, %"PRIu64" us\n",

@@ -67,43 +67,43 @@ test_parts(void **state OVS_UNUSED)
 static void
 test_canonical(void **state OVS_UNUSED)
 {
-    struct dp_flow_set in, out, again;
-    const struct dp_flow *f;
+    struct of_flow_set in, out, again;
+    const struct of_flow *f;
     size_t n_bad;
 
-    dp_flow_set_init(&in);
-    dp_flow_set_init(&out);
-    dp_flow_set_init(&again);
-    dp_flow_set_add(&in, 5, 100, COOKIE(4, 1), "in_port=4,reg7=0x1",
+    of_flow_set_init(&in);
+    of_flow_set_init(&out);
+    of_flow_set_init(&again);
+    of_flow_set_add(&in, 5, 100, COOKIE(4, 1), "in_port=4,reg7=0x1",
                     "drop");
-    dp_flow_set_add(&in, 0, 100, COOKIE(3, 1), "in_port=4",
+    of_flow_set_add(&in, 0, 100, COOKIE(3, 1), "in_port=4",
                     "load:0x1->NXM_NX_REG7[],goto_table:5");
-    dp_flow_set_add(&in, 40, 100, COOKIE(4, 2), "reg5=0x2",
+    of_flow_set_add(&in, 40, 100, COOKIE(4, 2), "reg5=0x2",
                     "set_field:192.0.2.3->tun_dst,output:9");
-    dp_flow_set_add(&in, 20, 50, COOKIE(2, 1), "ip,metadata=0x1,"
+    of_flow_set_add(&in, 20, 50, COOKIE(2, 1), "ip,metadata=0x1,"
                     "nw_dst=10.0.0.0/24", "goto_table:21");
-    dp_flow_set_add(&in, 30, 10, COOKIE(1, 0), "", "drop");
-    dp_flow_set_add(&in, 30, 11, COOKIE(1, 0), "no_such_field=1", "drop");
+    of_flow_set_add(&in, 30, 10, COOKIE(1, 0), "", "drop");
+    of_flow_set_add(&in, 30, 11, COOKIE(1, 0), "no_such_field=1", "drop");
 
     flow_audit_canonical(&in, 0, 1, OFP15_VERSION, &out, &n_bad);
     assert_int_equal(n_bad, 1);
-    assert_int_equal(dp_flow_set_count(&out), 5);
-    f = dp_flow_set_find(&out, 0, 100, "in_port=4");
+    assert_int_equal(of_flow_set_count(&out), 5);
+    f = of_flow_set_find(&out, 0, 100, "in_port=4");
     assert_non_null(f);
     assert_string_equal(f->actions, "set_field:0x1->reg7,goto_table:5");
     assert_true(f->cookie == COOKIE(3, 1));
-    f = dp_flow_set_find(&out, 5, 100, "reg7=0x1,in_port=4");
+    f = of_flow_set_find(&out, 5, 100, "reg7=0x1,in_port=4");
     assert_non_null(f);
     assert_string_equal(f->actions, "drop");
-    f = dp_flow_set_find(&out, 30, 10, "");
+    f = of_flow_set_find(&out, 30, 10, "");
     assert_non_null(f);
 
     /* Idempotent: the switch's spelling is its own canonical form. */
     flow_audit_canonical(&out, 0, 1, OFP15_VERSION, &again, &n_bad);
     assert_int_equal(n_bad, 0);
-    assert_int_equal(dp_flow_set_count(&again), 5);
+    assert_int_equal(of_flow_set_count(&again), 5);
     HMAP_FOR_EACH (f, node, &out.flows) {
-        const struct dp_flow *g = dp_flow_set_find(&again, f->table,
+        const struct of_flow *g = of_flow_set_find(&again, f->table,
                                                    f->priority, f->match);
         assert_non_null(g);
         assert_string_equal(g->actions, f->actions);
@@ -111,68 +111,68 @@ test_canonical(void **state OVS_UNUSED)
     }
 
     /* Only the part asked for. */
-    dp_flow_set_clear(&again);
+    of_flow_set_clear(&again);
     flow_audit_canonical(&in, 1, 2, OFP15_VERSION, &again, &n_bad);
     HMAP_FOR_EACH (f, node, &again.flows) {
         assert_true(flow_audit_in_part(f->cookie, 1, 2));
     }
-    assert_int_equal(dp_flow_set_count(&again), 3);
+    assert_int_equal(of_flow_set_count(&again), 3);
 
-    dp_flow_set_destroy(&in);
-    dp_flow_set_destroy(&out);
-    dp_flow_set_destroy(&again);
+    of_flow_set_destroy(&in);
+    of_flow_set_destroy(&out);
+    of_flow_set_destroy(&again);
 }
 
 /* Every kind of difference, and someone else's flow left alone. */
 static void
 test_compare(void **state OVS_UNUSED)
 {
-    struct dp_flow_set expected, found;
+    struct of_flow_set expected, found;
     struct flow_audit_diff d;
 
-    dp_flow_set_init(&expected);
-    dp_flow_set_init(&found);
+    of_flow_set_init(&expected);
+    of_flow_set_init(&found);
     /* The same on both sides. */
-    dp_flow_set_add(&expected, 0, 100, COOKIE(3, 1), "in_port=4",
+    of_flow_set_add(&expected, 0, 100, COOKIE(3, 1), "in_port=4",
                     "goto_table:5");
-    dp_flow_set_add(&found, 0, 100, COOKIE(3, 1), "in_port=4",
+    of_flow_set_add(&found, 0, 100, COOKIE(3, 1), "in_port=4",
                     "goto_table:5");
     /* An admission flow opened by hand: other actions. */
-    dp_flow_set_add(&expected, 5, 100, COOKIE(4, 1), "reg7=0x1,in_port=4",
+    of_flow_set_add(&expected, 5, 100, COOKIE(4, 1), "reg7=0x1,in_port=4",
                     "drop");
-    dp_flow_set_add(&found, 5, 100, COOKIE(4, 1), "reg7=0x1,in_port=4",
+    of_flow_set_add(&found, 5, 100, COOKIE(4, 1), "reg7=0x1,in_port=4",
                     "goto_table:10");
     /* The same flow with another cookie. */
-    dp_flow_set_add(&expected, 10, 90, COOKIE(3, 1), "reg7=0x1",
+    of_flow_set_add(&expected, 10, 90, COOKIE(3, 1), "reg7=0x1",
                     "goto_table:15");
-    dp_flow_set_add(&found, 10, 90, 0, "reg7=0x1", "goto_table:15");
+    of_flow_set_add(&found, 10, 90, 0, "reg7=0x1", "goto_table:15");
     /* A flow deleted by hand. */
-    dp_flow_set_add(&expected, 40, 100, COOKIE(4, 1), "reg5=0x1",
+    of_flow_set_add(&expected, 40, 100, COOKIE(4, 1), "reg5=0x1",
                     "output:4");
     /* A stray flow with one of our cookies. */
-    dp_flow_set_add(&found, 40, 77, COOKIE(4, 1), "reg5=0x999", "drop");
+    of_flow_set_add(&found, 40, 77, COOKIE(4, 1), "reg5=0x999", "drop");
     /* Someone else's. */
-    dp_flow_set_add(&found, 40, 78, 0, "reg5=0x998", "drop");
+    of_flow_set_add(&found, 40, 78, 0, "reg5=0x998", "drop");
 
     flow_audit_compare(&expected, &found, 0, CLASS_MASK, &d);
     assert_int_equal(d.n_missing, 1);
     assert_int_equal(d.missing[0]->table, 40);
     assert_ptr_equal(d.missing[0],
-                     dp_flow_set_find(&expected, 40, 100, "reg5=0x1"));
+                     of_flow_set_find(&expected, 40, 100, "reg5=0x1"));
     assert_int_equal(d.n_changed, 2);
     for (size_t i = 0; i < d.n_changed; i++) {
         /* Pointers into 'expected': what to put back. */
         assert_true(d.changed[i]
-                    == dp_flow_set_find(&expected, 5, 100,
+                    == of_flow_set_find(&expected, 5, 100,
                                         "reg7=0x1,in_port=4")
-                    || d.changed[i] == dp_flow_set_find(&expected, 10, 90,
+                    || d.changed[i] == of_flow_set_find(&expected, 10, 90,
                                                         "reg7=0x1"));
     }
     assert_int_equal(d.n_extra, 1);
-    assert_ptr_equal(d.extra[0], dp_flow_set_find(&found, 40, 77,
+    assert_ptr_equal(d.extra[0], of_flow_set_find(&found, 40, 77,
                                                   "reg5=0x999"));
     assert_int_equal(d.n_foreign, 1);
-    assert_ptr_equal(d.foreign[0], dp_flow_set_find(&found, 40, 78,
+    assert_ptr_equal(d.foreign[0], of_flow_set_find(&found, 40, 78,
                                                     "reg5=0x998"));
     assert_int_equal(flow_audit_diff_count(&d), 4);
     flow_audit_diff_destroy(&d);
@@ -189,8 +189,8 @@ test_compare(void **state OVS_UNUSED)
     assert_int_equal(d.n_foreign, 0);
     flow_audit_diff_destroy(&d);
 
-    dp_flow_set_destroy(&expected);
-    dp_flow_set_destroy(&found);
+    of_flow_set_destroy(&expected);
+    of_flow_set_destroy(&found);
 }
 
 int

@@ -110,7 +110,7 @@ hostctl_hold(struct hostctl *hc OVS_UNUSED, bool hold OVS_UNUSED)
 {
 }
 
-const struct dp_flow_set *
+const struct of_flow_set *
 hostctl_get_readback(const struct hostctl *hc OVS_UNUSED)
 {
     return NULL;

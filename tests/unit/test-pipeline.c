@@ -156,21 +156,21 @@ world_ports(const struct world *w, const struct model_host *h,
 /* Computes host 'h''s flows in 'w' into 'flows'. */
 static void
 compute(const struct world *w, const struct model_host *h,
-        struct dp_flow_set *flows)
+        struct of_flow_set *flows)
 {
     struct pipeline_ports ports;
 
     world_ports(w, h, &ports);
-    dp_flow_set_init(flows);
+    of_flow_set_init(flows);
     assert_int_equal(pipeline_compute(&w->m, h, &ports, flows), 0);
     pipeline_ports_destroy(&ports);
 }
 
 static void
-assert_flow(const struct dp_flow_set *flows, uint8_t table,
+assert_flow(const struct of_flow_set *flows, uint8_t table,
             uint16_t priority, const char *match, const char *actions)
 {
-    const struct dp_flow *f = dp_flow_set_find(flows, table, priority, match);
+    const struct of_flow *f = of_flow_set_find(flows, table, priority, match);
 
     if (!f) {
         fail_msg("no flow table=%u,priority=%u,%s", table, priority, match);
@@ -183,10 +183,10 @@ assert_flow(const struct dp_flow_set *flows, uint8_t table,
 }
 
 static void
-assert_no_flow(const struct dp_flow_set *flows, uint8_t table,
+assert_no_flow(const struct of_flow_set *flows, uint8_t table,
                uint16_t priority, const char *match)
 {
-    if (dp_flow_set_find(flows, table, priority, match)) {
+    if (of_flow_set_find(flows, table, priority, match)) {
         fail_msg("unexpected flow table=%u,priority=%u,%s", table, priority,
                  match);
     }
@@ -194,10 +194,10 @@ assert_no_flow(const struct dp_flow_set *flows, uint8_t table,
 
 /* Fails if 'flows' has any flow in 'table' with 'cookie'. */
 static void
-assert_no_cookie(const struct dp_flow_set *flows, uint8_t table,
+assert_no_cookie(const struct of_flow_set *flows, uint8_t table,
                  uint64_t cookie)
 {
-    const struct dp_flow *f;
+    const struct of_flow *f;
 
     HMAP_FOR_EACH (f, node, &flows->flows) {
         if (f->table == table && f->cookie == cookie) {
@@ -211,13 +211,13 @@ assert_no_cookie(const struct dp_flow_set *flows, uint8_t table,
  * fails the test if it does not parse.  The caller must destroy
  * 'fm->match' and free 'fm->ofpacts'. */
 static void
-parse_flow(const struct dp_flow *f, struct ofputil_flow_mod *fm)
+parse_flow(const struct of_flow *f, struct ofputil_flow_mod *fm)
 {
     enum ofputil_protocol usable;
     struct ds s = DS_EMPTY_INITIALIZER;
     char *error;
 
-    dp_flow_format(f, &s);
+    of_flow_format(f, &s);
     error = parse_ofp_flow_mod_str(fm, ds_cstr(&s), NULL, NULL, OFPFC_ADD,
                                    &usable);
     if (error) {
@@ -229,10 +229,10 @@ parse_flow(const struct dp_flow *f, struct ofputil_flow_mod *fm)
 /* The flow of 'flows' in 'table' that packet 'pkt' hits: the one of the
  * highest priority that matches (flows of one priority must not overlap),
  * or NULL. */
-static const struct dp_flow *
-lookup(const struct dp_flow_set *flows, uint8_t table, const struct flow *pkt)
+static const struct of_flow *
+lookup(const struct of_flow_set *flows, uint8_t table, const struct flow *pkt)
 {
-    const struct dp_flow *best = NULL, *f;
+    const struct of_flow *best = NULL, *f;
 
     HMAP_FOR_EACH (f, node, &flows->flows) {
         struct ofputil_flow_mod fm;
@@ -257,10 +257,10 @@ lookup(const struct dp_flow_set *flows, uint8_t table, const struct flow *pkt)
 
 /* Asserts that 'pkt' hits a flow in 'table' with actions 'actions'. */
 static void
-assert_lookup(const struct dp_flow_set *flows, uint8_t table,
+assert_lookup(const struct of_flow_set *flows, uint8_t table,
               const struct flow *pkt, const char *actions)
 {
-    const struct dp_flow *f = lookup(flows, table, pkt);
+    const struct of_flow *f = lookup(flows, table, pkt);
 
     if (!f) {
         fail_msg("no flow in table %u for the packet", table);
@@ -300,11 +300,11 @@ nd_packet(const struct model_port *p, const char *src, int type,
  * applying set_field to 'pkt' on the way (registers and metadata: enough
  * for the tables a packet crosses before L2 and location), and returns the
  * last flow it hits. */
-static const struct dp_flow *
-walk_to(const struct dp_flow_set *flows, uint8_t table, struct flow *pkt)
+static const struct of_flow *
+walk_to(const struct of_flow_set *flows, uint8_t table, struct flow *pkt)
 {
     for (int hops = 0; hops < 16; hops++) {
-        const struct dp_flow *f = lookup(flows, table, pkt);
+        const struct of_flow *f = lookup(flows, table, pkt);
         struct ofputil_flow_mod fm;
         const struct ofpact *a;
         int next = -1;
@@ -335,7 +335,7 @@ walk_to(const struct dp_flow_set *flows, uint8_t table, struct flow *pkt)
 
 /* The actions of the last flow 'pkt' hits from 'table' (walk_to()). */
 static const char *
-walk(const struct dp_flow_set *flows, uint8_t table, struct flow *pkt)
+walk(const struct of_flow_set *flows, uint8_t table, struct flow *pkt)
 {
     return walk_to(flows, table, pkt)->actions;
 }
@@ -364,7 +364,7 @@ test_announcer(void **state OVS_UNUSED)
     static const char *vlan_out =
         "push_vlan:0x8100,set_field:4196->vlan_vid,output:200";
     struct eth_addr eip_mac, stranger;
-    struct dp_flow_set f1, f2;
+    struct of_flow_set f1, f2;
     struct flow pkt;
 
     struct world w;
@@ -393,7 +393,7 @@ test_announcer(void **state OVS_UNUSED)
                 "dl_src=02:00:cb:00:71:0a,vlan_tci=0x0000/0x1000",
                 "set_field:0x1->reg7,set_field:0xfff064->metadata,"
                 "goto_table:30");
-    assert_true(PIPELINE_COOKIE_CLASS(dp_flow_set_find(
+    assert_true(PIPELINE_COOKIE_CLASS(of_flow_set_find(
                     &f1, PT_ANNOUNCE, 100,
                     "dl_src=02:00:0a:00:00:01,vlan_tci=0x0000/0x1000")
                     ->cookie) == PIPELINE_C_PORT);
@@ -440,8 +440,8 @@ test_announcer(void **state OVS_UNUSED)
     /* Every flow of every host: whatever comes from the announcer or the
      * controller either is dropped in PT_ANNOUNCE or becomes one VM's. */
     for (int h = 0; h < 3; h++) {
-        struct dp_flow_set f;
-        const struct dp_flow *flow;
+        struct of_flow_set f;
+        const struct of_flow *flow;
 
         compute(&w, w.h[h], &f);
         HMAP_FOR_EACH (flow, node, &f.flows) {
@@ -455,11 +455,11 @@ test_announcer(void **state OVS_UNUSED)
                 assert_non_null(strstr(flow->actions, "->reg7,"));
             }
         }
-        dp_flow_set_destroy(&f);
+        of_flow_set_destroy(&f);
     }
 
-    dp_flow_set_destroy(&f1);
-    dp_flow_set_destroy(&f2);
+    of_flow_set_destroy(&f1);
+    of_flow_set_destroy(&f2);
     model_destroy(&w.m);
 }
 
@@ -469,7 +469,7 @@ static void
 test_announcer_name_reserved(void **state OVS_UNUSED)
 {
     struct world w;
-    struct dp_flow_set f;
+    struct of_flow_set f;
     char *error = NULL;
     const char *ip = "10.0.0.98";
 
@@ -481,7 +481,7 @@ test_announcer_name_reserved(void **state OVS_UNUSED)
          error);
     world_ports(&w, w.h[0], &ports);
     simap_put(&ports.ifaces, PIPELINE_ANNOUNCER_IFACE_ID, ANNOUNCER);
-    dp_flow_set_init(&f);
+    of_flow_set_init(&f);
     assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &f), 0);
     pipeline_ports_destroy(&ports);
     assert_flow(&f, PT_CLASSIFY, 100, "in_port=300", "goto_table:2");
@@ -490,7 +490,7 @@ test_announcer_name_reserved(void **state OVS_UNUSED)
     assert_no_cookie(&f, PT_ADMISSION,
                      PIPELINE_COOKIE(PIPELINE_C_LOCATION, 0x4e));
     assert_flow(&f, PT_LOCATION, 100, "reg5=0x4e", "drop");
-    dp_flow_set_destroy(&f);
+    of_flow_set_destroy(&f);
     model_destroy(&w.m);
 }
 
@@ -498,7 +498,7 @@ static void
 test_flows_of_h1(void **state OVS_UNUSED)
 {
     struct world w;
-    struct dp_flow_set f;
+    struct of_flow_set f;
 
     world_init(&w, 0);
     compute(&w, w.h[0], &f);
@@ -572,7 +572,7 @@ test_flows_of_h1(void **state OVS_UNUSED)
     assert_flow(&f, PT_ARP, 100, "metadata=0xfff064,reg4=0x1/0x1,arp,"
                 "arp_op=1,arp_tpa=203.0.113.50", NULL);
 
-    dp_flow_set_destroy(&f);
+    of_flow_set_destroy(&f);
     model_destroy(&w.m);
 }
 
@@ -580,7 +580,7 @@ static void
 test_flows_of_h2(void **state OVS_UNUSED)
 {
     struct world w;
-    struct dp_flow_set f;
+    struct of_flow_set f;
 
     world_init(&w, 0);
     compute(&w, w.h[1], &f);
@@ -615,7 +615,7 @@ test_flows_of_h2(void **state OVS_UNUSED)
     assert_flow(&f, PT_L3, 110, "metadata=0xfff064,ip,nw_dst=203.0.113.10",
                 NULL);
 
-    dp_flow_set_destroy(&f);
+    of_flow_set_destroy(&f);
     model_destroy(&w.m);
 }
 
@@ -628,8 +628,8 @@ test_isolation(void **state OVS_UNUSED)
 
     world_init(&w, 20);
     for (int h = 0; h < 3; h++) {
-        struct dp_flow_set f;
-        const struct dp_flow *flow;
+        struct of_flow_set f;
+        const struct of_flow *flow;
 
         compute(&w, w.h[h], &f);
         HMAP_FOR_EACH (flow, node, &f.flows) {
@@ -659,7 +659,7 @@ test_isolation(void **state OVS_UNUSED)
                     "metadata=0x3e9,arp,arp_op=1,arp_tpa=10.0.0.5", NULL);
         assert_flow(&f, PT_ARP, 100,
                     "metadata=0x3ea,arp,arp_op=1,arp_tpa=10.0.0.5", NULL);
-        dp_flow_set_destroy(&f);
+        of_flow_set_destroy(&f);
     }
     model_destroy(&w.m);
 }
@@ -705,8 +705,8 @@ test_flows_parse(void **state OVS_UNUSED)
 
     world_init(&w, 20);
     for (int h = 0; h < 3; h++) {
-        const struct dp_flow *flow;
-        struct dp_flow_set f;
+        const struct of_flow *flow;
+        struct of_flow_set f;
 
         compute(&w, w.h[h], &f);
         HMAP_FOR_EACH (flow, node, &f.flows) {
@@ -716,7 +716,7 @@ test_flows_parse(void **state OVS_UNUSED)
             minimatch_destroy(&fm.match);
             free(CONST_CAST(struct ofpact *, fm.ofpacts));
         }
-        dp_flow_set_destroy(&f);
+        of_flow_set_destroy(&f);
     }
     model_destroy(&w.m);
 }
@@ -726,7 +726,7 @@ static void
 test_nd_answers(void **state OVS_UNUSED)
 {
     struct world w;
-    struct dp_flow_set f1, f2;
+    struct of_flow_set f1, f2;
     struct flow ns;
 
     world_init(&w, 0);
@@ -778,12 +778,12 @@ test_nd_answers(void **state OVS_UNUSED)
     assert_lookup(&f1, PT_ARP, &ns, "goto_table:20");
 
     /* vpc1 and vpc2 share fd00:0:0:1::5: each answers with its own. */
-    assert_true(strstr(dp_flow_set_find(&f1, PT_ARP, 100,
+    assert_true(strstr(of_flow_set_find(&f1, PT_ARP, 100,
                                         "metadata=0x3ea,icmp6,icmp_type=135,"
                                         "icmp_code=0,"
                                         "nd_target=fd00:0:0:1::5")->actions,
                        "set_field:02:00:0a:00:02:03->eth_src"));
-    assert_true(strstr(dp_flow_set_find(&f1, PT_ARP, 100,
+    assert_true(strstr(of_flow_set_find(&f1, PT_ARP, 100,
                                         "metadata=0x3e9,icmp6,icmp_type=135,"
                                         "icmp_code=0,"
                                         "nd_target=fd00:0:0:1::5")->actions,
@@ -805,7 +805,7 @@ test_nd_answers(void **state OVS_UNUSED)
                 "set_field:0x60000000->nd_reserved,"
                 "set_field:2->nd_options_type,"
                 "push_vlan:0x8100,set_field:4196->vlan_vid,goto_table:16");
-    assert_true(PIPELINE_COOKIE_CLASS(dp_flow_set_find(
+    assert_true(PIPELINE_COOKIE_CLASS(of_flow_set_find(
                     &f1, PT_ARP, 100, "metadata=0xfff064,reg4=0x1/0x1,icmp6,"
                     "icmp_type=135,icmp_code=0,"
                     "nd_target=2001:db8:cafe::50")->cookie)
@@ -818,8 +818,8 @@ test_nd_answers(void **state OVS_UNUSED)
                    "metadata=0xfff064,icmp6,icmp_type=135,icmp_code=0,"
                    "nd_target=2001:db8:cafe::1");
 
-    dp_flow_set_destroy(&f1);
-    dp_flow_set_destroy(&f2);
+    of_flow_set_destroy(&f1);
+    of_flow_set_destroy(&f2);
     model_destroy(&w.m);
 }
 
@@ -828,7 +828,7 @@ static void
 test_nd_port_security(void **state OVS_UNUSED)
 {
     struct world w;
-    struct dp_flow_set f;
+    struct of_flow_set f;
     struct flow pkt;
 
     world_init(&w, 0);
@@ -886,7 +886,7 @@ test_nd_port_security(void **state OVS_UNUSED)
     pkt.tp_src = htons(128);
     assert_lookup(&f, PT_ND_SECURITY, &pkt, "goto_table:15");
 
-    dp_flow_set_destroy(&f);
+    of_flow_set_destroy(&f);
     model_destroy(&w.m);
 }
 
@@ -896,7 +896,7 @@ static void
 test_ipv6_routing(void **state OVS_UNUSED)
 {
     struct world w;
-    struct dp_flow_set f;
+    struct of_flow_set f;
     struct flow pkt;
 
     world_init(&w, 0);
@@ -937,7 +937,7 @@ test_ipv6_routing(void **state OVS_UNUSED)
     assert_no_flow(&f, PT_ROUTE, 100,
                    "metadata=0xfff064,ipv6,ipv6_dst=2001:db8:cafe::50");
 
-    dp_flow_set_destroy(&f);
+    of_flow_set_destroy(&f);
     model_destroy(&w.m);
 }
 
@@ -949,7 +949,7 @@ static void
 move_port(size_t extra, const char *name, size_t changes[3])
 {
     struct world w;
-    struct dp_flow_set before[3], after[3];
+    struct of_flow_set before[3], after[3];
     struct model_port *p;
 
     world_init(&w, extra);
@@ -965,12 +965,12 @@ move_port(size_t extra, const char *name, size_t changes[3])
     p->active = w.h[1];
     p->standby = w.h[0];
     for (int h = 0; h < 3; h++) {
-        struct dp_flow_diff d;
-        const struct dp_flow **all[3];
+        struct of_flow_diff d;
+        const struct of_flow **all[3];
         size_t n[3];
 
         compute(&w, w.h[h], &after[h]);
-        dp_flow_set_diff(&before[h], &after[h], &d);
+        of_flow_set_diff(&before[h], &after[h], &d);
         all[0] = d.add;
         n[0] = d.n_add;
         all[1] = d.modify;
@@ -979,22 +979,22 @@ move_port(size_t extra, const char *name, size_t changes[3])
         n[2] = d.n_del;
         for (int k = 0; k < 3; k++) {
             for (size_t i = 0; i < n[k]; i++) {
-                const struct dp_flow *f = all[k][i];
+                const struct of_flow *f = all[k][i];
 
                 if (PIPELINE_COOKIE_CLASS(f->cookie) != PIPELINE_C_LOCATION
                     || PIPELINE_COOKIE_KEY(f->cookie) != p->key) {
                     struct ds s = DS_EMPTY_INITIALIZER;
 
-                    dp_flow_format(f, &s);
+                    of_flow_format(f, &s);
                     fail_msg("h%d: moving %s changed a flow that is not "
                              "its location: %s", h + 1, name, ds_cstr(&s));
                 }
             }
         }
         changes[h] = d.n_add + d.n_modify + d.n_del;
-        dp_flow_diff_destroy(&d);
-        dp_flow_set_destroy(&before[h]);
-        dp_flow_set_destroy(&after[h]);
+        of_flow_diff_destroy(&d);
+        of_flow_set_destroy(&before[h]);
+        of_flow_set_destroy(&after[h]);
     }
     model_destroy(&w.m);
 }
@@ -1047,45 +1047,45 @@ test_compute_port_is_subset(void **state OVS_UNUSED)
     w.vm1->standby = w.h[1];
     for (int h = 0; h < 3; h++) {
         struct pipeline_ports ports;
-        struct dp_flow_set all;
+        struct of_flow_set all;
 
         world_ports(&w, w.h[h], &ports);
-        dp_flow_set_init(&all);
+        of_flow_set_init(&all);
         assert_int_equal(pipeline_compute(&w.m, w.h[h], &ports, &all), 0);
         for (size_t i = 0; i < w.m.n_ports; i++) {
             const struct model_port *p = w.m.ports[i];
             uint64_t c_port = PIPELINE_COOKIE(PIPELINE_C_PORT, p->key);
             uint64_t c_loc = PIPELINE_COOKIE(PIPELINE_C_LOCATION, p->key);
-            struct dp_flow_set one, want;
-            const struct dp_flow *f;
-            struct dp_flow_diff d;
+            struct of_flow_set one, want;
+            const struct of_flow *f;
+            struct of_flow_diff d;
 
-            dp_flow_set_init(&one);
-            dp_flow_set_init(&want);
+            of_flow_set_init(&one);
+            of_flow_set_init(&want);
             assert_int_equal(pipeline_compute_port(&w.m, w.h[h], &ports, p,
                                                    &one), 0);
             HMAP_FOR_EACH (f, node, &all.flows) {
                 if (f->cookie == c_port || f->cookie == c_loc) {
-                    dp_flow_set_add(&want, f->table, f->priority, f->cookie,
+                    of_flow_set_add(&want, f->table, f->priority, f->cookie,
                                     f->match, f->actions);
                 }
             }
             HMAP_FOR_EACH (f, node, &one.flows) {
                 assert_true(f->cookie == c_port || f->cookie == c_loc);
             }
-            dp_flow_set_diff(&want, &one, &d);
+            of_flow_set_diff(&want, &one, &d);
             if (d.n_add || d.n_modify || d.n_del) {
                 fail_msg("h%d %s: pipeline_compute_port() differs from "
                          "pipeline_compute() (%"PRIuSIZE" added, %"PRIuSIZE
                          " modified, %"PRIuSIZE" missing)", h + 1, p->name,
                          d.n_add, d.n_modify, d.n_del);
             }
-            assert_true(dp_flow_set_count(&one) > 0);
-            dp_flow_diff_destroy(&d);
-            dp_flow_set_destroy(&one);
-            dp_flow_set_destroy(&want);
+            assert_true(of_flow_set_count(&one) > 0);
+            of_flow_diff_destroy(&d);
+            of_flow_set_destroy(&one);
+            of_flow_set_destroy(&want);
         }
-        dp_flow_set_destroy(&all);
+        of_flow_set_destroy(&all);
         pipeline_ports_destroy(&ports);
     }
     model_destroy(&w.m);
@@ -1146,7 +1146,7 @@ test_local_migration(void **state OVS_UNUSED)
 {
     uint64_t loc = PIPELINE_COOKIE(PIPELINE_C_LOCATION, 1);
     struct pipeline_ports ports;
-    struct dp_flow_set before, after;
+    struct of_flow_set before, after;
     struct world w;
 
     world_init(&w, 0);
@@ -1154,7 +1154,7 @@ test_local_migration(void **state OVS_UNUSED)
     world_ports(&w, w.h[0], &ports);
     simap_put(&ports.incoming, "vm1", 9);
 
-    dp_flow_set_init(&before);
+    of_flow_set_init(&before);
     assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &before), 0);
     assert_flow(&before, PT_CLASSIFY, 100, "in_port=9",
                 "set_field:0x1->reg7,set_field:0x3e9->metadata,"
@@ -1165,7 +1165,7 @@ test_local_migration(void **state OVS_UNUSED)
     assert_flow(&before, PT_LOCATION, 100, "reg5=0x1", "output:1");
 
     w.vm1->incoming = true;
-    dp_flow_set_init(&after);
+    of_flow_set_init(&after);
     assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &after), 0);
     assert_flow(&after, PT_ADMISSION, 100, "reg7=0x1,in_port=1", "drop");
     assert_flow(&after, PT_ADMISSION, 100, "reg7=0x1,in_port=9",
@@ -1173,27 +1173,27 @@ test_local_migration(void **state OVS_UNUSED)
     assert_flow(&after, PT_LOCATION, 100, "reg5=0x1", "output:9");
 
     /* The flip: three flows modified, all of the port's location class. */
-    struct dp_flow_diff diff;
-    dp_flow_set_diff(&before, &after, &diff);
+    struct of_flow_diff diff;
+    of_flow_set_diff(&before, &after, &diff);
     assert_int_equal(diff.n_add, 0);
     assert_int_equal(diff.n_del, 0);
     assert_int_equal(diff.n_modify, 3);
     for (size_t i = 0; i < diff.n_modify; i++) {
         assert_true(diff.modify[i]->cookie == loc);
     }
-    dp_flow_diff_destroy(&diff);
+    of_flow_diff_destroy(&diff);
 
     /* Without an incoming interface the flag changes nothing. */
     simap_clear(&ports.incoming);
-    dp_flow_set_destroy(&after);
-    dp_flow_set_init(&after);
+    of_flow_set_destroy(&after);
+    of_flow_set_init(&after);
     assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &after), 0);
     assert_flow(&after, PT_LOCATION, 100, "reg5=0x1", "output:1");
     assert_no_flow(&after, PT_CLASSIFY, 100, "in_port=9");
 
     pipeline_ports_destroy(&ports);
-    dp_flow_set_destroy(&before);
-    dp_flow_set_destroy(&after);
+    of_flow_set_destroy(&before);
+    of_flow_set_destroy(&after);
     model_destroy(&w.m);
 }
 
@@ -1201,7 +1201,7 @@ static void
 test_standby_admission(void **state OVS_UNUSED)
 {
     struct world w;
-    struct dp_flow_set f1, f2;
+    struct of_flow_set f1, f2;
 
     world_init(&w, 0);
     w.vm1->standby = w.h[1];
@@ -1218,8 +1218,8 @@ test_standby_admission(void **state OVS_UNUSED)
     assert_flow(&f2, PT_LOCATION, 100, "reg5=0x1",
                 "set_field:0->in_port,set_field:172.16.0.11->tun_dst,"
                 "set_field:0x3e9->tun_id,output:100");
-    dp_flow_set_destroy(&f1);
-    dp_flow_set_destroy(&f2);
+    of_flow_set_destroy(&f1);
+    of_flow_set_destroy(&f2);
     model_destroy(&w.m);
 }
 
@@ -1232,8 +1232,8 @@ static void
 test_drain(void **state OVS_UNUSED)
 {
     struct world w;
-    struct dp_flow_set plain, prepared, switched, switched_plain, f2;
-    struct dp_flow_diff d;
+    struct of_flow_set plain, prepared, switched, switched_plain, f2;
+    struct of_flow_diff d;
 
     world_init(&w, 0);
     w.vm1->standby = w.h[1];
@@ -1244,10 +1244,10 @@ test_drain(void **state OVS_UNUSED)
     assert_flow(&prepared, PT_ADMISSION, 105, "reg7=0x1,in_port=1",
                 "goto_table:10");
     assert_no_flow(&f2, PT_ADMISSION, 105, "reg7=0x1,in_port=1");
-    dp_flow_set_diff(&plain, &prepared, &d);
+    of_flow_set_diff(&plain, &prepared, &d);
     assert_int_equal(d.n_add, 1);
     assert_int_equal(d.n_modify + d.n_del, 0);
-    dp_flow_diff_destroy(&d);
+    of_flow_diff_destroy(&d);
 
     w.vm1->active = w.h[1];
     w.vm1->standby = w.h[0];
@@ -1261,20 +1261,20 @@ test_drain(void **state OVS_UNUSED)
     compute(&w, w.h[0], &switched_plain);
     assert_no_flow(&switched_plain, PT_ADMISSION, 105, "reg7=0x1,in_port=1");
     {
-        struct dp_flow_diff a, b;
+        struct of_flow_diff a, b;
 
-        dp_flow_set_diff(&prepared, &switched, &a);
-        dp_flow_set_diff(&plain, &switched_plain, &b);
+        of_flow_set_diff(&prepared, &switched, &a);
+        of_flow_set_diff(&plain, &switched_plain, &b);
         assert_int_equal(a.n_add + a.n_modify + a.n_del,
                          b.n_add + b.n_modify + b.n_del);
-        dp_flow_diff_destroy(&a);
-        dp_flow_diff_destroy(&b);
+        of_flow_diff_destroy(&a);
+        of_flow_diff_destroy(&b);
     }
-    dp_flow_set_destroy(&plain);
-    dp_flow_set_destroy(&prepared);
-    dp_flow_set_destroy(&switched);
-    dp_flow_set_destroy(&switched_plain);
-    dp_flow_set_destroy(&f2);
+    of_flow_set_destroy(&plain);
+    of_flow_set_destroy(&prepared);
+    of_flow_set_destroy(&switched);
+    of_flow_set_destroy(&switched_plain);
+    of_flow_set_destroy(&f2);
     model_destroy(&w.m);
 }
 
@@ -1283,7 +1283,7 @@ test_conflicts_reported(void **state OVS_UNUSED)
 {
     struct world w;
     struct pipeline_ports ports;
-    struct dp_flow_set f;
+    struct of_flow_set f;
     char *error = NULL;
     const char *ip = "10.0.0.99";
 
@@ -1293,9 +1293,9 @@ test_conflicts_reported(void **state OVS_UNUSED)
     must(model_add_port(&w.m, w.vm1->subnet, "dup", 77, "02:00:0a:00:00:01",
                         &ip, 1, w.h[0], &error), error);
     world_ports(&w, w.h[0], &ports);
-    dp_flow_set_init(&f);
+    of_flow_set_init(&f);
     assert_int_equal(pipeline_compute(&w.m, w.h[0], &ports, &f), 2);
-    dp_flow_set_destroy(&f);
+    of_flow_set_destroy(&f);
     pipeline_ports_destroy(&ports);
     model_destroy(&w.m);
 }
@@ -1303,32 +1303,32 @@ test_conflicts_reported(void **state OVS_UNUSED)
 static void
 test_flow_set(void **state OVS_UNUSED)
 {
-    struct dp_flow_set a, b;
-    struct dp_flow_diff d;
-    const struct dp_flow **sorted;
+    struct of_flow_set a, b;
+    struct of_flow_diff d;
+    const struct of_flow **sorted;
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    dp_flow_set_init(&a);
-    dp_flow_set_init(&b);
-    assert_non_null(dp_flow_set_add(&a, 0, 100, 1, "in_port=1", "drop"));
-    assert_null(dp_flow_set_add(&a, 0, 100, 2, "in_port=1", "output:2"));
-    assert_non_null(dp_flow_set_add(&a, 0, 50, 1, "in_port=1", "drop"));
-    assert_non_null(dp_flow_set_add(&a, 10, 0, 1, "", "drop"));
-    assert_non_null(dp_flow_set_add(&b, 0, 100, 1, "in_port=1", "output:3"));
-    assert_non_null(dp_flow_set_add(&b, 10, 0, 1, "", "drop"));
-    assert_non_null(dp_flow_set_add(&b, 20, 0, 1, "", "drop"));
+    of_flow_set_init(&a);
+    of_flow_set_init(&b);
+    assert_non_null(of_flow_set_add(&a, 0, 100, 1, "in_port=1", "drop"));
+    assert_null(of_flow_set_add(&a, 0, 100, 2, "in_port=1", "output:2"));
+    assert_non_null(of_flow_set_add(&a, 0, 50, 1, "in_port=1", "drop"));
+    assert_non_null(of_flow_set_add(&a, 10, 0, 1, "", "drop"));
+    assert_non_null(of_flow_set_add(&b, 0, 100, 1, "in_port=1", "output:3"));
+    assert_non_null(of_flow_set_add(&b, 10, 0, 1, "", "drop"));
+    assert_non_null(of_flow_set_add(&b, 20, 0, 1, "", "drop"));
 
-    dp_flow_set_diff(&a, &b, &d);
+    of_flow_set_diff(&a, &b, &d);
     assert_int_equal(d.n_add, 1);
     assert_int_equal(d.add[0]->table, 20);
     assert_int_equal(d.n_modify, 1);
     assert_string_equal(d.modify[0]->actions, "output:3");
     assert_int_equal(d.n_del, 1);
     assert_int_equal(d.del[0]->priority, 50);
-    dp_flow_diff_destroy(&d);
+    of_flow_diff_destroy(&d);
 
-    sorted = dp_flow_set_sorted(&a);
-    dp_flow_format(sorted[0], &s);
+    sorted = of_flow_set_sorted(&a);
+    of_flow_format(sorted[0], &s);
     assert_string_equal(ds_cstr(&s),
                         "table=0,priority=100,cookie=0x1,in_port=1 "
                         "actions=drop");
@@ -1336,8 +1336,8 @@ test_flow_set(void **state OVS_UNUSED)
     assert_int_equal(sorted[2]->table, 10);
     free(sorted);
     ds_destroy(&s);
-    dp_flow_set_destroy(&a);
-    dp_flow_set_destroy(&b);
+    of_flow_set_destroy(&a);
+    of_flow_set_destroy(&b);
 }
 
 /* The underlay's cookies, as docs/security.md names them. */
@@ -1372,10 +1372,10 @@ tunnel_packet(const char *tun_src, uint32_t key, struct eth_addr src,
  * a flow with actions 'actions', or, if 'drop' is not 0, at the drop with
  * that cookie. */
 static void
-assert_tunnel(const struct dp_flow_set *flows, struct flow pkt,
+assert_tunnel(const struct of_flow_set *flows, struct flow pkt,
               const char *actions, uint64_t drop, const char *what)
 {
-    const struct dp_flow *f = walk_to(flows, PT_CLASSIFY, &pkt);
+    const struct of_flow *f = walk_to(flows, PT_CLASSIFY, &pkt);
 
     if (drop ? f->cookie != drop || strcmp(f->actions, "drop")
         : strcmp(f->actions, actions)) {
@@ -1396,7 +1396,7 @@ test_underlay(void **state OVS_UNUSED)
 {
     struct model_port *x0, *x1, *x2;
     struct eth_addr gw, edge;
-    struct dp_flow_set f;
+    struct of_flow_set f;
     struct flow pkt;
     struct world w;
 
@@ -1413,7 +1413,7 @@ test_underlay(void **state OVS_UNUSED)
     /* Golden. */
     assert_flow(&f, PT_CLASSIFY, 50, "in_port=100", "drop");
     assert_flow(&f, PT_CLASSIFY, 50, "in_port=101", "drop");
-    assert_true(dp_flow_set_find(&f, PT_CLASSIFY, 50, "in_port=100")->cookie
+    assert_true(of_flow_set_find(&f, PT_CLASSIFY, 50, "in_port=100")->cookie
                 == UNDERLAY(BAD_VNI));
     assert_flow(&f, PT_TUNNEL_SOURCE, 100, "tun_src=172.16.0.12",
                 "goto_table:3");
@@ -1421,10 +1421,10 @@ test_underlay(void **state OVS_UNUSED)
                 "goto_table:3");
     assert_no_flow(&f, PT_TUNNEL_SOURCE, 100, "tun_src=172.16.0.11");
     assert_flow(&f, PT_TUNNEL_SOURCE, 0, "", "drop");
-    assert_true(dp_flow_set_find(&f, PT_TUNNEL_SOURCE, 0, "")->cookie
+    assert_true(of_flow_set_find(&f, PT_TUNNEL_SOURCE, 0, "")->cookie
                 == UNDERLAY(BAD_SOURCE));
     assert_flow(&f, PT_TUNNEL_SECURITY, 0, "", "drop");
-    assert_true(dp_flow_set_find(&f, PT_TUNNEL_SECURITY, 0, "")->cookie
+    assert_true(of_flow_set_find(&f, PT_TUNNEL_SECURITY, 0, "")->cookie
                 == UNDERLAY(BAD_PORT));
     assert_flow(&f, PT_TUNNEL_SECURITY, 100,
                 "metadata=0x3e9,tun_src=172.16.0.12,dl_src=02:00:0b:00:00:01",
@@ -1436,7 +1436,7 @@ test_underlay(void **state OVS_UNUSED)
                 "metadata=0x3e9,tun_src=172.16.0.12,ipv6,"
                 "ipv6_src=fd00:0:0:1::1001", "goto_table:30");
     assert_true(PIPELINE_COOKIE(PIPELINE_C_LOCATION, x1->key)
-                == dp_flow_set_find(&f, PT_TUNNEL_SECURITY, 100,
+                == of_flow_set_find(&f, PT_TUNNEL_SECURITY, 100,
                                     "metadata=0x3e9,tun_src=172.16.0.12,"
                                     "dl_src=02:00:0b:00:00:01")->cookie);
     /* x1 from h3, or vm3 (vpc2) from anywhere: nothing.  Nor this host's
@@ -1517,8 +1517,8 @@ test_underlay(void **state OVS_UNUSED)
     /* Every tunnel flow of every host: each accepting flow of
      * PT_TUNNEL_SECURITY but the elastic IPs' names the sending host. */
     for (int h = 0; h < 3; h++) {
-        struct dp_flow_set all;
-        const struct dp_flow *flow;
+        struct of_flow_set all;
+        const struct of_flow *flow;
 
         compute(&w, w.h[h], &all);
         HMAP_FOR_EACH (flow, node, &all.flows) {
@@ -1529,10 +1529,10 @@ test_underlay(void **state OVS_UNUSED)
                             == PIPELINE_C_LOCATION);
             }
         }
-        dp_flow_set_destroy(&all);
+        of_flow_set_destroy(&all);
     }
 
-    dp_flow_set_destroy(&f);
+    of_flow_set_destroy(&f);
     model_destroy(&w.m);
 }
 
@@ -1545,10 +1545,10 @@ static void
 test_underlay_migration(void **state OVS_UNUSED)
 {
     uint64_t loc = PIPELINE_COOKIE(PIPELINE_C_LOCATION, 1);
-    struct dp_flow_set before[3], prepared[3], switched[3], complete[3];
+    struct of_flow_set before[3], prepared[3], switched[3], complete[3];
     struct model_port *x2, *x1;
     struct eth_addr gw;
-    struct dp_flow_diff d;
+    struct of_flow_diff d;
     struct world w;
 
     world_init(&w, 3);
@@ -1601,18 +1601,18 @@ test_underlay_migration(void **state OVS_UNUSED)
         assert_no_flow(&complete[2], PT_TUNNEL_SECURITY, prio, from_h1[i]);
         assert_flow(&complete[2], PT_TUNNEL_SECURITY, prio, from_h2[i], NULL);
     }
-    dp_flow_set_diff(&before[2], &prepared[2], &d);
+    of_flow_set_diff(&before[2], &prepared[2], &d);
     assert_int_equal(d.n_add, 3);
     assert_int_equal(d.n_modify + d.n_del, 0);
     for (size_t i = 0; i < d.n_add; i++) {
         assert_true(d.add[i]->cookie == loc);
     }
-    dp_flow_diff_destroy(&d);
+    of_flow_diff_destroy(&d);
 
     /* The switchover changes no tunnel flow on any host (its flow counts
      * are test_move_changes_only_location()'s). */
     for (int h = 0; h < 3; h++) {
-        dp_flow_set_diff(&prepared[h], &switched[h], &d);
+        of_flow_set_diff(&prepared[h], &switched[h], &d);
         for (size_t i = 0; i < d.n_add; i++) {
             assert_true(d.add[i]->table != PT_TUNNEL_SECURITY);
         }
@@ -1622,7 +1622,7 @@ test_underlay_migration(void **state OVS_UNUSED)
         for (size_t i = 0; i < d.n_del; i++) {
             assert_true(d.del[i]->table != PT_TUNNEL_SECURITY);
         }
-        dp_flow_diff_destroy(&d);
+        of_flow_diff_destroy(&d);
     }
 
     /* On h3 while switched, vm1's frames to x2 (ofport 2 there) arrive
@@ -1678,10 +1678,10 @@ test_underlay_migration(void **state OVS_UNUSED)
                    "dl_dst=02:00:0a:00:00:01");
 
     for (int h = 0; h < 3; h++) {
-        dp_flow_set_destroy(&before[h]);
-        dp_flow_set_destroy(&prepared[h]);
-        dp_flow_set_destroy(&switched[h]);
-        dp_flow_set_destroy(&complete[h]);
+        of_flow_set_destroy(&before[h]);
+        of_flow_set_destroy(&prepared[h]);
+        of_flow_set_destroy(&switched[h]);
+        of_flow_set_destroy(&complete[h]);
     }
     model_destroy(&w.m);
 }
@@ -1692,7 +1692,7 @@ test_underlay_migration(void **state OVS_UNUSED)
 static void
 test_underlay_vlan(void **state OVS_UNUSED)
 {
-    struct dp_flow_set f;
+    struct of_flow_set f;
     struct eth_addr edge;
     struct world w;
 
@@ -1714,7 +1714,7 @@ test_underlay_vlan(void **state OVS_UNUSED)
     assert_tunnel(&f, tunnel_packet("172.16.0.11", 0xfff064, w.vm4->mac,
                                     "203.0.113.50", edge, "203.0.113.1"),
                   NULL, UNDERLAY(BAD_PORT), "vm4 from h1");
-    dp_flow_set_destroy(&f);
+    of_flow_set_destroy(&f);
     model_destroy(&w.m);
 }
 
@@ -1732,8 +1732,8 @@ test_hold(void **state OVS_UNUSED)
         "dl_dst=02:00:0a:00:00:01";
     static const char replay[] = "in_port=300,dl_vlan=7,dl_vlan_pcp=5";
     static const char release[] = "in_port=300,dl_vlan=7,dl_vlan_pcp=6";
-    struct dp_flow_set plain[3], copy[3], hold[3], pass[3], rel[3];
-    struct dp_flow_diff d;
+    struct of_flow_set plain[3], copy[3], hold[3], pass[3], rel[3];
+    struct of_flow_diff d;
     struct eth_addr peer;
     struct flow pkt;
     struct world w;
@@ -1764,10 +1764,10 @@ test_hold(void **state OVS_UNUSED)
     assert_flow(&copy[1], PT_CLASSIFY, 110, release,
                 "pop_vlan,set_field:0x1->reg5,set_field:0x3e9->metadata,"
                 "goto_table:40");
-    dp_flow_set_diff(&plain[0], &copy[0], &d);
+    of_flow_set_diff(&plain[0], &copy[0], &d);
     assert_int_equal(d.n_add + d.n_del, 0);
     assert_int_equal(d.n_modify, 1);
-    dp_flow_diff_destroy(&d);
+    of_flow_diff_destroy(&d);
     /* h2 lets vm1's interface send before the switchover (early egress),
      * and its admission flow still says vm1 is not there. */
     assert_flow(&copy[1], PT_ADMISSION, 105, "reg7=0x1,in_port=1",
@@ -1779,28 +1779,28 @@ test_hold(void **state OVS_UNUSED)
     assert_flow(&copy[1], PT_ADMISSION, 106, "reg7=0x1,in_port=1,rarp",
                 "push_vlan:0x8100,set_field:4103->vlan_vid,"
                 "set_field:4->vlan_pcp,output:300,pop_vlan,goto_table:10");
-    dp_flow_set_diff(&plain[1], &copy[1], &d);
+    of_flow_set_diff(&plain[1], &copy[1], &d);
     assert_int_equal(d.n_add, 6);
     assert_int_equal(d.n_modify + d.n_del, 0);
     for (size_t i = 0; i < d.n_add; i++) {
         assert_true(d.add[i]->cookie == loc);
     }
-    dp_flow_diff_destroy(&d);
-    dp_flow_set_diff(&plain[2], &copy[2], &d);
+    of_flow_diff_destroy(&d);
+    of_flow_set_diff(&plain[2], &copy[2], &d);
     assert_int_equal(d.n_add + d.n_modify + d.n_del, 0);
-    dp_flow_diff_destroy(&d);
+    of_flow_diff_destroy(&d);
 
     /* A copy reaches h2's hold only from h1, with the copies' key and vm1's
      * MAC; a forged one from h3 is dropped. */
-    pkt = tunnel_packet("172.16.0.11", NB_COPY_VNI, peer, "10.0.0.9",
+    pkt = tunnel_packet("172.16.0.11", MODEL_COPY_TUNNEL_KEY, peer, "10.0.0.9",
                         w.vm1->mac, "10.0.0.5");
     assert_tunnel(&copy[1], pkt, "push_vlan:0x8100,set_field:4103->vlan_vid,"
                   "set_field:1->vlan_pcp,output:300", 0, "a copy");
-    pkt = tunnel_packet("172.16.0.13", NB_COPY_VNI, peer, "10.0.0.9",
+    pkt = tunnel_packet("172.16.0.13", MODEL_COPY_TUNNEL_KEY, peer, "10.0.0.9",
                         w.vm1->mac, "10.0.0.5");
     assert_tunnel(&copy[1], pkt, NULL, PIPELINE_COOKIE(PIPELINE_C_UNDERLAY,
                   PIPELINE_UNDERLAY_BAD_VNI), "a copy from h3");
-    pkt = tunnel_packet("172.16.0.11", NB_COPY_VNI, peer, "10.0.0.9",
+    pkt = tunnel_packet("172.16.0.11", MODEL_COPY_TUNNEL_KEY, peer, "10.0.0.9",
                         peer, "10.0.0.5");
     assert_tunnel(&copy[1], pkt, NULL, PIPELINE_COOKIE(PIPELINE_C_UNDERLAY,
                   PIPELINE_UNDERLAY_BAD_VNI), "a copy for another MAC");
@@ -1829,7 +1829,7 @@ test_hold(void **state OVS_UNUSED)
                 "goto_table:10");
     size_t want[3] = { 3, 4, 1 };
     for (int h = 0; h < 3; h++) {
-        dp_flow_set_diff(&copy[h], &hold[h], &d);
+        of_flow_set_diff(&copy[h], &hold[h], &d);
         assert_int_equal(d.n_add + d.n_modify + d.n_del, want[h]);
         for (size_t i = 0; i < d.n_add; i++) {
             assert_true(d.add[i]->cookie == loc);
@@ -1837,7 +1837,7 @@ test_hold(void **state OVS_UNUSED)
         for (size_t i = 0; i < d.n_modify; i++) {
             assert_true(d.modify[i]->cookie == loc);
         }
-        dp_flow_diff_destroy(&d);
+        of_flow_diff_destroy(&d);
     }
 
     /* Replayed: the VM's interface again; no more copies; what the hold
@@ -1874,30 +1874,30 @@ test_hold(void **state OVS_UNUSED)
     /* Without an announcer on h2 nothing is held there (the hold needs its
      * daemon): switched over, vm1 is delivered to its interface. */
     struct pipeline_ports ports;
-    struct dp_flow_set bare;
+    struct of_flow_set bare;
 
     w.vm1->active = w.h[1];
     w.vm1->standby = w.h[0];
     w.vm1->hold.phase = MODEL_HOLD_HOLD;
     world_ports(&w, w.h[1], &ports);
     simap_find_and_delete(&ports.ifaces, PIPELINE_ANNOUNCER_IFACE_ID);
-    dp_flow_set_init(&bare);
+    of_flow_set_init(&bare);
     assert_int_equal(pipeline_compute(&w.m, w.h[1], &ports, &bare), 0);
     assert_flow(&bare, PT_LOCATION, 100, "reg5=0x1", "output:1");
     assert_no_flow(&bare, PT_CLASSIFY, 110, copy_in);
     assert_no_flow(&bare, PT_CLASSIFY, 110, replay);
     pipeline_ports_destroy(&ports);
-    dp_flow_set_destroy(&bare);
+    of_flow_set_destroy(&bare);
 
     for (int h = 0; h < 3; h++) {
-        dp_flow_set_destroy(&plain[h]);
-        dp_flow_set_destroy(&copy[h]);
-        dp_flow_set_destroy(&hold[h]);
+        of_flow_set_destroy(&plain[h]);
+        of_flow_set_destroy(&copy[h]);
+        of_flow_set_destroy(&hold[h]);
     }
-    dp_flow_set_destroy(&pass[1]);
-    dp_flow_set_destroy(&rel[0]);
-    dp_flow_set_destroy(&rel[1]);
-    dp_flow_set_destroy(&rel[2]);
+    of_flow_set_destroy(&pass[1]);
+    of_flow_set_destroy(&rel[0]);
+    of_flow_set_destroy(&rel[1]);
+    of_flow_set_destroy(&rel[2]);
     model_destroy(&w.m);
 }
 
