@@ -11,86 +11,30 @@
 #include <string.h>
 
 #include "csum.h"
+#include "dp-packet.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "util.h"
 
 #define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_RARP 0x8035
 #define ETHERTYPE_IPV6 0x86dd
 
-#define ARP_HTYPE_ETHERNET 1
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
-#define ARP_OP_REQUEST_REVERSE 3
 #define ARP_LEN 28              /* ARP/RARP body for Ethernet and IPv4. */
 
 #define IPV6_HEADER_LEN 40
 #define ICMP6_NA_TYPE 136
 #define ICMP6_NA_LEN 24         /* Type to target address. */
-#define ND_OPT_TLLA 2           /* Target Link-Layer Address option. */
 #define ND_OPT_TLLA_LEN 8
 #define NA_FLAG_ROUTER 0x80000000
 #define NA_FLAG_SOLICITED 0x40000000
 #define NA_FLAG_OVERRIDE 0x20000000
-#define ND_HOP_LIMIT 255
 
 static const struct eth_addr all_nodes_mac = ETH_ADDR_C(33,33,00,00,00,01);
 static const struct in6_addr all_nodes_ip = IN6ADDR_ALL_HOSTS_INIT;
-
-/* Writes a frame front to back into a caller's buffer. */
-struct writer {
-    uint8_t *p;
-};
-
-static void
-put8(struct writer *w, uint8_t v)
-{
-    *w->p++ = v;
-}
-
-static void
-put16(struct writer *w, uint16_t v)
-{
-    put8(w, v >> 8);
-    put8(w, v);
-}
-
-static void
-put32(struct writer *w, uint32_t v)
-{
-    put16(w, v >> 16);
-    put16(w, v);
-}
-
-static void
-put_bytes(struct writer *w, const void *p, size_t n)
-{
-    memcpy(w->p, p, n);
-    w->p += n;
-}
-
-static void
-put_mac(struct writer *w, const struct eth_addr *mac)
-{
-    put_bytes(w, mac->ea, ETH_ADDR_LEN);
-}
-
-/* Writes an Ethernet header, with an 802.1Q tag unless 'vlan' is 0. */
-static void
-put_eth(struct writer *w, const struct eth_addr *dst,
-        const struct eth_addr *src, uint16_t vlan, uint16_t ethertype)
-{
-    put_mac(w, dst);
-    put_mac(w, src);
-    if (vlan) {
-        put16(w, ETHERTYPE_VLAN);
-        put16(w, vlan);         /* PCP 0, DEI 0. */
-    }
-    put16(w, ethertype);
-}
 
 /* The room a frame with an 'l3_len'-byte payload needs: the Ethernet
  * header, the tag, and the payload padded to the Ethernet minimum. */
@@ -173,47 +117,43 @@ check_common(const struct eth_addr *mac, uint16_t vlan, size_t l3_len,
     return size < frame_len(l3_len, vlan) ? ENOBUFS : 0;
 }
 
-/* Pads the frame from 'w' to its full length and stores that in '*lenp'. */
+/* Copies the frame that one of libopenvswitch's composers left in 'pkt'
+ * into 'buf' (of 'size' bytes, which check_common() found enough for an
+ * 'l3_len'-byte payload), with an 802.1Q tag unless 'vlan' is 0, padded to
+ * the Ethernet minimum; stores its length in '*lenp' and frees 'pkt'. */
 static void
-finish_frame(struct writer *w, uint8_t *start, size_t l3_len, uint16_t vlan,
-             size_t *lenp)
+finish_frame(struct dp_packet *pkt, size_t l3_len, uint16_t vlan,
+             void *buf, size_t *lenp)
 {
     size_t len = frame_len(l3_len, vlan);
 
-    memset(w->p, 0, len - (w->p - start));
+    if (vlan) {
+        eth_push_vlan(pkt, htons(ETHERTYPE_VLAN), htons(vlan));
+    }
+    ovs_assert(dp_packet_size(pkt) <= len);
+    memcpy(buf, dp_packet_data(pkt), dp_packet_size(pkt));
+    memset((uint8_t *) buf + dp_packet_size(pkt), 0,
+           len - dp_packet_size(pkt));
     *lenp = len;
-}
-
-/* An ARP or RARP body for Ethernet and IPv4. */
-static void
-put_arp(struct writer *w, uint16_t op,
-        const struct eth_addr *sha, ovs_be32 spa,
-        const struct eth_addr *tha, ovs_be32 tpa)
-{
-    put16(w, ARP_HTYPE_ETHERNET);
-    put16(w, ETHERTYPE_IPV4);
-    put8(w, ETH_ADDR_LEN);
-    put8(w, sizeof(ovs_be32));
-    put16(w, op);
-    put_mac(w, sha);
-    put_bytes(w, &spa, sizeof spa);
-    put_mac(w, tha);
-    put_bytes(w, &tpa, sizeof tpa);
+    dp_packet_uninit(pkt);
 }
 
 int
 frames_build_rarp(const struct eth_addr *mac, uint16_t vlan,
                   void *buf, size_t size, size_t *lenp)
 {
-    struct writer w = { buf };
+    uint64_t stub[FRAMES_MAX_LEN / 8 + 8];
+    struct dp_packet pkt;
     int error = check_common(mac, vlan, ARP_LEN, size);
 
     if (error) {
         return error;
     }
-    put_eth(&w, &eth_addr_broadcast, mac, vlan, ETHERTYPE_RARP);
-    put_arp(&w, ARP_OP_REQUEST_REVERSE, mac, htonl(0), mac, htonl(0));
-    finish_frame(&w, buf, ARP_LEN, vlan, lenp);
+    /* As QEMU sends it: broadcast, "request reverse", the MAC as sender
+     * and target, no addresses. */
+    dp_packet_use_stub(&pkt, stub, sizeof stub);
+    compose_rarp(&pkt, *mac);
+    finish_frame(&pkt, ARP_LEN, vlan, buf, lenp);
     return 0;
 }
 
@@ -221,7 +161,8 @@ int
 frames_build_garp(const struct eth_addr *mac, ovs_be32 ip, uint16_t vlan,
                   bool reply, void *buf, size_t size, size_t *lenp)
 {
-    struct writer w = { buf };
+    uint64_t stub[FRAMES_MAX_LEN / 8 + 8];
+    struct dp_packet pkt;
     int error = check_common(mac, vlan, ARP_LEN, size);
 
     if (error) {
@@ -230,14 +171,14 @@ frames_build_garp(const struct eth_addr *mac, ovs_be32 ip, uint16_t vlan,
     if (frames_check_ipv4(ip)) {
         return EINVAL;
     }
-    put_eth(&w, &eth_addr_broadcast, mac, vlan, ETHERTYPE_ARP);
     /* RFC 5227 section 3 wants the target hardware address zero in an
      * announcement; Linux takes a reply as gratuitous only if its target
      * hardware address equals the sender's (net/ipv4/arp.c,
      * arp_is_garp()). */
-    put_arp(&w, reply ? ARP_OP_REPLY : ARP_OP_REQUEST,
-            mac, ip, reply ? mac : &eth_addr_zero, ip);
-    finish_frame(&w, buf, ARP_LEN, vlan, lenp);
+    dp_packet_use_stub(&pkt, stub, sizeof stub);
+    compose_arp(&pkt, reply ? ARP_OP_REPLY : ARP_OP_REQUEST, *mac,
+                reply ? *mac : eth_addr_zero, true, ip, ip);
+    finish_frame(&pkt, ARP_LEN, vlan, buf, lenp);
     return 0;
 }
 
@@ -260,11 +201,9 @@ frames_build_na(const struct eth_addr *mac, const struct in6_addr *ip,
                 uint16_t vlan, bool router,
                 void *buf, size_t size, size_t *lenp)
 {
-    const size_t icmp_len = ICMP6_NA_LEN + ND_OPT_TLLA_LEN;
-    const size_t l3_len = IPV6_HEADER_LEN + icmp_len;
-    struct writer w = { buf };
-    uint8_t *icmp, *csump;
-    ovs_be16 csum_value;
+    const size_t l3_len = IPV6_HEADER_LEN + ICMP6_NA_LEN + ND_OPT_TLLA_LEN;
+    uint64_t stub[FRAMES_MAX_LEN / 8 + 8];
+    struct dp_packet pkt;
     int error = check_common(mac, vlan, l3_len, size);
 
     if (error) {
@@ -273,33 +212,13 @@ frames_build_na(const struct eth_addr *mac, const struct in6_addr *ip,
     if (frames_check_ipv6(ip)) {
         return EINVAL;
     }
-    put_eth(&w, &all_nodes_mac, mac, vlan, ETHERTYPE_IPV6);
-
-    /* IPv6 header: from the announced address itself (RFC 4861 section
-     * 7.2.6: an address of the sending interface), to all nodes. */
-    put32(&w, 6 << 28);         /* Version 6, traffic class 0, no label. */
-    put16(&w, icmp_len);
-    put8(&w, IPPROTO_ICMPV6);
-    put8(&w, ND_HOP_LIMIT);
-    put_bytes(&w, ip, sizeof *ip);
-    put_bytes(&w, &all_nodes_ip, sizeof all_nodes_ip);
-
-    /* ICMPv6 Neighbor Advertisement with its Target Link-Layer Address
-     * option (RFC 4861 sections 4.4 and 4.6.1). */
-    icmp = w.p;
-    put8(&w, ICMP6_NA_TYPE);
-    put8(&w, 0);                /* Code. */
-    csump = w.p;
-    put16(&w, 0);               /* Checksum, filled in below. */
-    put32(&w, (router ? NA_FLAG_ROUTER : 0) | NA_FLAG_OVERRIDE);
-    put_bytes(&w, ip, sizeof *ip);
-    put8(&w, ND_OPT_TLLA);
-    put8(&w, ND_OPT_TLLA_LEN / 8);
-    put_mac(&w, mac);
-
-    csum_value = frames_icmp6_csum(ip, &all_nodes_ip, icmp, icmp_len);
-    memcpy(csump, &csum_value, sizeof csum_value);
-    finish_frame(&w, buf, l3_len, vlan, lenp);
+    /* From the announced address itself (RFC 4861 section 7.2.6: an address
+     * of the sending interface) to all nodes, with its Target Link-Layer
+     * Address option (sections 4.4 and 4.6.1), hop limit 255. */
+    dp_packet_use_stub(&pkt, stub, sizeof stub);
+    compose_nd_na(&pkt, *mac, all_nodes_mac, ip, &all_nodes_ip,
+                  htonl((router ? NA_FLAG_ROUTER : 0) | NA_FLAG_OVERRIDE));
+    finish_frame(&pkt, l3_len, vlan, buf, lenp);
     return 0;
 }
 
