@@ -745,12 +745,6 @@ audit_turn(const struct cutoverd *d, long long int *next)
     return *next <= time_msec() ? first : NULL;
 }
 
-/* Lets one host's audit read its switch at a time, and none while a
- * switchover waits for its barriers.  An audit decodes and compares each
- * part of a switch's table in one turn of the loop, and every host's
- * rounds fall due together after a start: unpaced, a hundred hosts' parts
- * would keep one turn busy for a hundred parts, with a switchover's
- * barrier replies waiting behind them (docs/scale.md). */
 /* Lets one host's heavy exchange (its switch's whole table read back, then
  * sent or made right) run at a time: each is a second or more of CPU at
  * tens of thousands of flows, and a hundred hosts' at once kept the loop
@@ -777,6 +771,12 @@ pace_full_sends(struct cutoverd *d)
     }
 }
 
+/* Lets one host's audit read its switch at a time, and none while a
+ * switchover waits for its barriers.  An audit decodes and compares each
+ * part of a switch's table in one turn of the loop, and every host's
+ * rounds fall due together after a start: unpaced, a hundred hosts' parts
+ * would keep one turn busy for a hundred parts, with a switchover's
+ * barrier replies waiting behind them (docs/scale.md). */
 static void
 pace_audits(struct cutoverd *d)
 {
@@ -790,11 +790,8 @@ pace_audits(struct cutoverd *d)
     }
 }
 
-/* How long one turn of the loop may spend computing hosts' flows: at least
- * one host a turn, then others while the turn has spent less than this. */
-#define COMPUTE_BUDGET_MS 20
-
-/* Computes stale hosts' flows, a few per turn: a hundred hosts computed in
+/* Computes stale hosts' flows, a few per turn (at least one, then others
+ * until TIMING_TURN_BUDGET_MS is spent): a hundred hosts computed in
  * one turn kept the loop from the northbound database (which then dropped
  * the connection, and the lock with it), from the switches and from the
  * hooks for seconds (docs/scale.md).  None while a switchover waits for
@@ -813,8 +810,7 @@ compute_stale(struct cutoverd *d)
         struct hostctl *hc = node->data;
 
         if (hostctl_is_stale(hc)) {
-            if (n++ && (timing_mono_ns() - start) / 1000000
-                       >= COMPUTE_BUDGET_MS) {
+            if (n++ && timing_turn_spent(start)) {
                 break;
             }
             hostctl_compute(hc, &d->model);

@@ -771,11 +771,6 @@ run_switchover(struct migration_engine *me, struct migration *m)
  * switchovers that started in the same turn are sent: in an evacuation,
  * the port's flows for every other host (a computation per host and
  * port) would otherwise delay the next VMs' switchovers. */
-/* How long one turn may spend on migration_engine_run_after()'s work: at a
- * hundred hosts, an evacuation's hundred ports, each computed for every
- * other host, went in one turn, with the next switchovers waiting. */
-#define RUN_AFTER_BUDGET_MS 20
-
 static void
 finish_switched(struct migration_engine *me, struct migration *m)
 {
@@ -1206,9 +1201,10 @@ migration_engine_run_after(struct migration_engine *me)
     }
     HMAP_FOR_EACH (m, node, &me->migrations) {
         if (m->switched_pending) {
-            if (did && (timing_mono_ns() - start) / 1000000
-                       >= RUN_AFTER_BUDGET_MS) {
-                /* The rest next turn (migration_engine_wait() wakes). */
+            if (did && timing_turn_spent(start)) {
+                /* The rest next turn (migration_engine_wait() wakes): at a
+                 * hundred hosts, an evacuation's hundred ports, each
+                 * computed for every other host, went in one turn. */
                 break;
             }
             finish_switched(me, m);

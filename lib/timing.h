@@ -8,6 +8,7 @@
 #ifndef CUTOVER_TIMING_H
 #define CUTOVER_TIMING_H 1
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -30,6 +31,21 @@ static inline uint64_t
 timing_mono_ns(void)
 {
     return timing_now_ns(CLOCK_MONOTONIC);
+}
+
+/* How long one turn of a daemon's loop may spend on work it can spread over
+ * several turns (cutoverd's hosts to compute, a switchover's work for the
+ * other hosts): past this, the rest waits for the next turn, so that no
+ * turn keeps a switchover's replies, the database or the switches waiting
+ * (docs/scale.md). */
+#define TIMING_TURN_BUDGET_MS 20
+
+/* Whether a turn that started its spreadable work at 'start_ns'
+ * (timing_mono_ns()) has spent TIMING_TURN_BUDGET_MS. */
+static inline bool
+timing_turn_spent(uint64_t start_ns)
+{
+    return timing_mono_ns() - start_ns >= TIMING_TURN_BUDGET_MS * 1000000ull;
 }
 
 static inline uint64_t
