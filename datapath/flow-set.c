@@ -131,6 +131,13 @@ of_flow_set_add_format(struct of_flow_set *set, uint8_t table,
     return f;
 }
 
+struct of_flow *
+of_flow_set_add_flow(struct of_flow_set *set, const struct of_flow *f)
+{
+    return of_flow_set_add(set, f->table, f->priority, f->cookie, f->match,
+                           f->actions);
+}
+
 void
 of_flow_set_remove(struct of_flow_set *set, struct of_flow *f)
 {

@@ -63,6 +63,11 @@ struct of_flow *of_flow_set_add_format(struct of_flow_set *, uint8_t table,
                                        const char *match_format, ...)
     OVS_PRINTF_FORMAT(6, 7);
 
+/* Adds a copy of 'flow' (of another set).  Returns the copy, or NULL if
+ * the set has a flow with its identity already. */
+struct of_flow *of_flow_set_add_flow(struct of_flow_set *,
+                                     const struct of_flow *flow);
+
 /* Removes and frees 'flow', which must be in 'set'. */
 void of_flow_set_remove(struct of_flow_set *, struct of_flow *flow);
 

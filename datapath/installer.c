@@ -513,6 +513,7 @@ send_txn(struct installer *inst)
 
     inst->diff_all = false;
     inst->n_dirty = 0;
+    inst->stats.last_build_usec = time_usec() - inst->txn_start_usec;
     if (ok) {
         inst->in_flight = true;
         inst->need_full = false;

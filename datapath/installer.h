@@ -71,6 +71,10 @@ struct installer_stats {
     uint64_t last_flow_mods;    /* In the last confirmed bundle. */
     uint64_t last_usec;         /* Its time from first send to the
                                  * barrier's reply. */
+    uint64_t last_build_usec;   /* The last bundle sent: its time to build
+                                 * (compare, encode) and hand over to the
+                                 * connection, the part of 'last_usec'
+                                 * spent in the controller. */
     uint64_t audit_rounds;      /* Audit rounds completed. */
     uint64_t audit_repaired;    /* Flows they repaired. */
     uint64_t audit_discarded;   /* Parts read again. */

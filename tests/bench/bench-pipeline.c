@@ -5,9 +5,13 @@
  * changes on each host).  Prints figures; asserts nothing.
  *
  *   bench-pipeline                  the table
- *   bench-pipeline --print N HOST   host HOST's (1-3) flows for N ports, as
- *                                   tests/harness/compute-flows prints them (for
- *                                   tests/bench/bench-install) */
+ *   bench-pipeline --print N HOST [prepared|moved]
+ *                                   host HOST's (1-3) flows for N ports, as
+ *                                   tests/harness/compute-flows prints them
+ *                                   (for tests/bench/bench-install); with
+ *                                   'prepared', port p0 (on h1) has a
+ *                                   migration to h2 prepared, with 'moved'
+ *                                   it has switched over to h2 */
 
 #include <config.h>
 
@@ -109,13 +113,25 @@ compute(const struct model *m, const struct model_host *h,
 }
 
 static void
-print_flows(size_t n, int host)
+print_flows(size_t n, int host, const char *state)
 {
     struct model_host *hosts[N_HOSTS];
     struct of_flow_set flows;
     struct model m;
 
+    if (host < 1 || host > N_HOSTS) {
+        ovs_fatal(0, "--print: host %d is not one of 1 to %d", host, N_HOSTS);
+    }
     build(&m, n, hosts);
+    if (state && (!strcmp(state, "prepared") || !strcmp(state, "moved"))) {
+        m.ports[0]->standby = hosts[1];
+        if (!strcmp(state, "moved")) {
+            m.ports[0]->active = hosts[1];
+            m.ports[0]->standby = hosts[0];
+        }
+    } else if (state) {
+        ovs_fatal(0, "--print: '%s' is not 'prepared' or 'moved'", state);
+    }
     compute(&m, hosts[host - 1], &flows);
     of_flow_set_print(&flows, stdout);
     of_flow_set_destroy(&flows);
@@ -128,8 +144,9 @@ main(int argc, char *argv[])
     static const size_t sizes[] = { 10, 100, 1000, 10000 };
 
     set_program_name(argv[0]);
-    if (argc == 4 && !strcmp(argv[1], "--print")) {
-        print_flows(strtoul(argv[2], NULL, 10), atoi(argv[3]));
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--print")) {
+        print_flows(strtoul(argv[2], NULL, 10), atoi(argv[3]),
+                    argc == 5 ? argv[4] : NULL);
         return 0;
     }
 
