@@ -132,13 +132,14 @@ struct installer {
     struct installer_audit audit_cur;   /* The round under way. */
     struct installer_audit audit_last;  /* The last one completed, */
     unsigned int audit_last_conn;       /* on this connection seqno. */
-    /* The audit's cache: each part's confirmed flows as the switch spells
-     * them (flow_audit_canonical(), which costs a parse and an encoding a
-     * flow), made again only for a part whose flows changed since. */
-    struct of_flow_set *canon;  /* 'canon_n_parts' sets, */
-    bool *canon_valid;          /* each valid or not; */
-    unsigned int canon_n_parts; /* 0: none yet. */
-    enum ofp_version canon_version;
+    /* The round's expected flows: 'installed' split into its parts
+     * (flow_audit_split()), once a round, and again only if 'installed'
+     * changed since ('installed_changes' is then other than
+     * 'audit_split_mark'). */
+    struct of_flow_set *audit_parts;    /* 'audit_n_split' sets, or NULL. */
+    unsigned int audit_n_split;
+    uint64_t audit_split_mark;
+    uint64_t installed_changes; /* Counts changes of 'installed'. */
 
     /* The OpenFlow role (installer_set_role()). */
     enum installer_role role;
@@ -156,6 +157,8 @@ struct installer {
     installer_error_handler *error_handler;
     void *error_aux;
 };
+
+static void audit_parts_free(struct installer *);
 
 struct installer *
 installer_create(const char *name)
@@ -187,11 +190,7 @@ installer_destroy(struct installer *inst)
         of_flow_set_destroy(&inst->txn_del);
         of_flow_set_destroy(&inst->found);
         of_flow_set_destroy(&inst->audit_found);
-        for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
-            of_flow_set_destroy(&inst->canon[i]);
-        }
-        free(inst->canon);
-        free(inst->canon_valid);
+        audit_parts_free(inst);
         free(inst->dirty);
         free(inst->name);
         free(inst->target);
@@ -250,8 +249,10 @@ installer_accept(struct installer *inst)
 uint64_t
 installer_set_desired(struct installer *inst, struct of_flow_set *desired)
 {
+    inst->stats.bad_flows += desired->n_unparsed;
     of_flow_set_clear(&inst->desired);
     of_flow_set_swap(&inst->desired, desired);
+    of_flow_set_clear(desired);
     inst->diff_all = true;
     return ++inst->desired_seqno;
 }
@@ -287,6 +288,8 @@ installer_update(struct installer *inst, const uint64_t *cookies, size_t n,
 {
     struct of_flow *f;
 
+    inst->stats.bad_flows += flows->n_unparsed;
+    flows->n_unparsed = 0;
     for (size_t i = 0; i < n; i++) {
         of_flow_set_remove_cookie(&inst->desired, cookies[i]);
     }
@@ -373,57 +376,42 @@ send_msg(struct installer *inst, struct ofpbuf *msg)
     return true;
 }
 
-static char *
-flow_text(const struct of_flow *f, bool with_actions)
-{
-    struct ds s = DS_EMPTY_INITIALIZER;
-
-    ds_put_format(&s, "table=%u,priority=%u", f->table, f->priority);
-    if (with_actions) {
-        ds_put_format(&s, ",cookie=%#"PRIx64, f->cookie);
-    }
-    if (f->match[0]) {
-        ds_put_format(&s, ",%s", f->match);
-    }
-    if (with_actions) {
-        ds_put_format(&s, ",actions=%s", f->actions);
-    }
-    return ds_steal_cstr(&s);
-}
-
 /* Adds to bundle 'bc' a flow mod with 'command' for flow 'f' (NULL: every
- * flow, for a delete) and, if it was sent, records a copy of 'f' in
- * 'record'.  A flow that does not parse is left out, counted and logged:
- * the switch will not be believed to have it.  Returns false if the
- * connection failed. */
+ * flow, for a delete), encoded from its parsed form, and, if it was sent,
+ * records a copy of 'f' in 'record'.  Returns false if the connection
+ * failed. */
 static bool
 send_flow_mod(struct installer *inst, const struct ofputil_bundle_ctrl_msg
               *bc, enum ofputil_protocol protocol, int command,
               const struct of_flow *f, struct of_flow_set *record)
 {
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     enum ofp_version version = ofputil_protocol_to_ofp_version(protocol);
-    char *text = f ? flow_text(f, command == OFPFC_ADD) : xstrdup("");
-    enum ofputil_protocol usable;
+    struct ofputil_flow_mod fm = {
+        .priority = f ? f->priority : OFP_DEFAULT_PRIORITY,
+        .table_id = f ? f->table : OFPTT_ALL,
+        .command = command,
+        .buffer_id = UINT32_MAX,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+    };
     struct ofputil_bundle_add_msg bam;
-    struct ofputil_flow_mod fm;
     struct ofpbuf *fm_msg;
-    char *error;
     bool sent;
 
-    error = parse_ofp_flow_mod_str(&fm, text, NULL, NULL, command, &usable);
-    if (error) {
-        VLOG_WARN_RL(&rl, "%s: leaving out a flow that does not parse "
-                     "(%s): %s", inst->name, error, text);
-        free(error);
-        free(text);
-        inst->stats.bad_flows++;
-        return true;
+    if (f) {
+        fm.match = f->parsed->match;
+        if (command == OFPFC_ADD) {
+            fm.new_cookie = htonll(f->cookie);
+            fm.ofpacts = f->parsed->ofpacts;
+            fm.ofpacts_len = f->parsed->ofpacts_len;
+        }
+    } else {
+        minimatch_init_catchall(&fm.match);
     }
-    free(text);
     fm_msg = ofputil_encode_flow_mod(&fm, protocol);
-    minimatch_destroy(&fm.match);
-    free(CONST_CAST(struct ofpact *, fm.ofpacts));
+    if (!f) {
+        minimatch_destroy(&fm.match);
+    }
     ofpmsg_update_length(fm_msg);
 
     bam.bundle_id = bc->bundle_id;
@@ -433,8 +421,7 @@ send_flow_mod(struct installer *inst, const struct ofputil_bundle_ctrl_msg
     ofpbuf_delete(fm_msg);
     inst->txn_flow_mods++;
     if (sent && f && record) {
-        of_flow_set_add(record, f->table, f->priority, f->cookie, f->match,
-                        f->actions);
+        of_flow_set_add_flow(record, f);
     }
     return sent;
 }
@@ -528,21 +515,6 @@ send_txn(struct installer *inst)
     }
 }
 
-/* The audit's cached canonical flows of the part of 'cookie' (or of every
- * part, for all_parts) no longer say what 'installed' has. */
-static void
-canon_invalidate(struct installer *inst, uint64_t cookie, bool all_parts)
-{
-    for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
-        if (all_parts || flow_audit_in_part(cookie, i, inst->canon_n_parts)) {
-            inst->canon_valid[i] = false;
-            if (!all_parts) {
-                break;
-            }
-        }
-    }
-}
-
 static bool
 xid_in_txn(const struct installer *inst, uint32_t xid)
 {
@@ -559,30 +531,26 @@ finish_txn(struct installer *inst)
         inst->retry_at = time_msec() + RETRY_MSEC;
         return;
     }
+    inst->installed_changes++;
     if (inst->txn_full) {
         of_flow_set_swap(&inst->installed, &inst->txn_add);
-        canon_invalidate(inst, 0, true);
     } else {
         const struct of_flow *f;
 
         HMAP_FOR_EACH (f, node, &inst->txn_del.flows) {
-            struct of_flow *old = of_flow_set_find(&inst->installed, f->table,
-                                                   f->priority, f->match);
+            struct of_flow *old = of_flow_set_find_flow(&inst->installed, f);
+
             if (old) {
-                canon_invalidate(inst, old->cookie, false);
                 of_flow_set_remove(&inst->installed, old);
             }
         }
         HMAP_FOR_EACH (f, node, &inst->txn_add.flows) {
-            struct of_flow *old = of_flow_set_find(&inst->installed, f->table,
-                                                   f->priority, f->match);
+            struct of_flow *old = of_flow_set_find_flow(&inst->installed, f);
+
             if (old) {
-                canon_invalidate(inst, old->cookie, false);
                 of_flow_set_remove(&inst->installed, old);
             }
-            canon_invalidate(inst, f->cookie, false);
-            of_flow_set_add(&inst->installed, f->table, f->priority,
-                            f->cookie, f->match, f->actions);
+            of_flow_set_add_flow(&inst->installed, f);
         }
     }
     of_flow_set_clear(&inst->txn_add);
@@ -675,6 +643,7 @@ start_over(struct installer *inst)
     inst->audit_xid = 0;
     inst->audit_repeats = 0;
     of_flow_set_clear(&inst->audit_found);
+    audit_parts_free(inst);
     inst->role_ok = false;
     inst->role_refused = false;
     inst->role_xid = 0;
@@ -942,27 +911,37 @@ audit_due(const struct installer *inst)
                 || time_msec() >= inst->audit_next));
 }
 
-/* Makes the audit's cache one of 'n_parts' parts for 'version', emptied
- * if either changed. */
+/* Frees the round's expected flows. */
 static void
-canon_resize(struct installer *inst, unsigned int n_parts,
-             enum ofp_version version)
+audit_parts_free(struct installer *inst)
 {
-    if (n_parts == inst->canon_n_parts && version == inst->canon_version) {
-        return;
+    for (unsigned int i = 0; i < inst->audit_n_split; i++) {
+        of_flow_set_destroy(&inst->audit_parts[i]);
     }
-    for (unsigned int i = 0; i < inst->canon_n_parts; i++) {
-        of_flow_set_destroy(&inst->canon[i]);
+    free(inst->audit_parts);
+    inst->audit_parts = NULL;
+    inst->audit_n_split = 0;
+}
+
+/* The flows the switch should answer for part 'part' of the round under
+ * way. */
+static const struct of_flow_set *
+audit_expected(struct installer *inst, unsigned int part)
+{
+    if (!inst->audit_parts || inst->audit_n_split != inst->audit_n_parts
+        || inst->audit_split_mark != inst->installed_changes) {
+        audit_parts_free(inst);
+        inst->audit_n_split = inst->audit_n_parts;
+        inst->audit_parts = xmalloc(inst->audit_n_split
+                                    * sizeof *inst->audit_parts);
+        for (unsigned int i = 0; i < inst->audit_n_split; i++) {
+            of_flow_set_init(&inst->audit_parts[i]);
+        }
+        flow_audit_split(&inst->installed, inst->audit_n_split,
+                         inst->audit_parts);
+        inst->audit_split_mark = inst->installed_changes;
     }
-    free(inst->canon);
-    free(inst->canon_valid);
-    inst->canon = xmalloc(n_parts * sizeof *inst->canon);
-    inst->canon_valid = xcalloc(n_parts, sizeof *inst->canon_valid);
-    for (unsigned int i = 0; i < n_parts; i++) {
-        of_flow_set_init(&inst->canon[i]);
-    }
-    inst->canon_n_parts = n_parts;
-    inst->canon_version = version;
+    return &inst->audit_parts[part];
 }
 
 /* Sends the request for the current part of the audit round under way,
@@ -991,8 +970,6 @@ audit_run(struct installer *inst)
             of_flow_set_count(&inst->installed));
         memset(&inst->audit_cur, 0, sizeof inst->audit_cur);
         inst->audit_cur.n_parts = inst->audit_n_parts;
-        canon_resize(inst, inst->audit_n_parts,
-                     rconn_get_version(inst->rconn));
         inst->audit_start_usec = time_usec();
     }
 
@@ -1034,6 +1011,9 @@ static void
 audit_repair(struct installer *inst, const char *who,
              const struct flow_audit_diff *d)
 {
+    if (flow_audit_diff_count(d)) {
+        inst->installed_changes++;
+    }
     for (size_t i = 0; i < d->n_missing + d->n_changed; i++) {
         const struct of_flow *f = (i < d->n_missing ? d->missing[i]
                                    : d->changed[i - d->n_missing]);
@@ -1041,7 +1021,6 @@ audit_repair(struct installer *inst, const char *who,
         audit_log(inst, who, (i < d->n_missing ? "the switch lacks a flow"
                          : "the switch has this flow otherwise"), f);
         /* Every flow of its cookie goes again: an add replaces. */
-        canon_invalidate(inst, f->cookie, false);
         of_flow_set_remove_cookie(&inst->installed, f->cookie);
         mark_dirty(inst, f->cookie);
     }
@@ -1049,9 +1028,7 @@ audit_repair(struct installer *inst, const char *who,
         const struct of_flow *f = d->extra[i];
 
         audit_log(inst, who, "the switch has a flow it should not have", f);
-        canon_invalidate(inst, f->cookie, false);
-        of_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
-                        f->match, f->actions);
+        of_flow_set_add_flow(&inst->installed, f);
         mark_dirty(inst, f->cookie);
     }
     for (size_t i = 0; i < d->n_foreign; i++) {
@@ -1075,6 +1052,7 @@ audit_finish_round(struct installer *inst)
     inst->audit_last = *a;
     inst->audit_last_conn = inst->conn_seqno;
     inst->audit_running = false;
+    audit_parts_free(inst);
     inst->stats.audit_repaired += repaired;
 
     if (repaired) {
@@ -1109,9 +1087,8 @@ audit_part_done(struct installer *inst)
 {
     struct installer_audit *a = &inst->audit_cur;
     long long int start = time_usec();
-    struct of_flow_set *expected;
+    const struct of_flow_set *expected;
     struct flow_audit_diff d;
-    size_t n_bad;
 
     if (inst->txns_sent != inst->audit_txn_mark) {
         /* The switch answered before (or while) it took a newer bundle:
@@ -1122,14 +1099,7 @@ audit_part_done(struct installer *inst)
         return;
     }
 
-    expected = &inst->canon[inst->audit_part];
-    if (!inst->canon_valid[inst->audit_part]) {
-        of_flow_set_clear(expected);
-        flow_audit_canonical(&inst->installed, inst->audit_part,
-                             inst->audit_n_parts, inst->canon_version,
-                             expected, &n_bad);
-        inst->canon_valid[inst->audit_part] = true;
-    }
+    expected = audit_expected(inst, inst->audit_part);
     flow_audit_compare(expected, &inst->audit_found,
                        inst->audit_foreign_cookie, inst->audit_foreign_mask,
                        &d);
@@ -1313,17 +1283,16 @@ reconcile(struct installer *inst)
     struct of_flow_set expected;
     struct flow_audit_diff d;
     const struct of_flow *f;
-    size_t n_bad = 0, n_diff;
+    size_t n_diff;
 
     of_flow_set_clear(&inst->installed);
-    HMAP_FOR_EACH (f, node, &inst->desired.flows) {
-        of_flow_set_add(&inst->installed, f->table, f->priority, f->cookie,
-                        f->match, f->actions);
-    }
-    canon_invalidate(inst, 0, true);
+    inst->installed_changes++;
     of_flow_set_init(&expected);
-    flow_audit_canonical(&inst->installed, 0, 1,
-                         rconn_get_version(inst->rconn), &expected, &n_bad);
+    HMAP_FOR_EACH (f, node, &inst->desired.flows) {
+        of_flow_set_add_flow(&inst->installed, f);
+        /* A set apart: repairing changes 'installed'. */
+        of_flow_set_add_flow(&expected, f);
+    }
     /* Every flow we do not want goes, someone else's too (the audit leaves
      * those alone): the bridge is ours. */
     flow_audit_compare(&expected, &inst->found, 0, 0, &d);
@@ -1343,11 +1312,6 @@ reconcile(struct installer *inst)
     inst->need_full = false;
     inst->diff_all = false;
     inst->rb_fresh = false;
-    if (n_bad) {
-        /* Flows that do not parse cannot be compared: replace it all. */
-        inst->need_full = true;
-        return false;
-    }
     if (n_diff) {
         return false;
     }

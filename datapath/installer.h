@@ -17,10 +17,12 @@
  * traffic never sees a half-installed table, and afterwards the switch has
  * exactly our flows (anything someone else added is gone).
  *
- * The flows are text (flow-set.h); they are parsed with libopenvswitch's
- * own parser, which checks actions against matches as the switch would, so
- * a bundle does not fail half way for a malformed flow: a flow that does not
- * parse is left out and reported.
+ * The flows come parsed (flow-set.h): libopenvswitch's parser checked
+ * their actions against their matches as the switch would when they were
+ * computed, so a bundle does not fail half way for a malformed flow (one
+ * that did not parse never reached the desired set; 'bad_flows' counts
+ * it).  Bundles are encoded from the parsed flows, and the flows read back
+ * are compared with them parsed: no text in between.
  *
  * A confirmed bundle says what the switch had then; someone may change its
  * flows afterwards ('ovs-ofctl mod-flows' by hand, another controller).  The
@@ -67,7 +69,9 @@ struct installer_stats {
     uint64_t txns;              /* Bundles committed and confirmed. */
     uint64_t failed_txns;       /* Bundles the switch refused. */
     uint64_t flow_mods;         /* Flow mods in confirmed bundles. */
-    uint64_t bad_flows;         /* Desired flows that did not parse. */
+    uint64_t bad_flows;         /* Desired flows that did not parse (left
+                                 * out of the sets given to the installer:
+                                 * of_flow_set 'n_unparsed'). */
     uint64_t last_flow_mods;    /* In the last confirmed bundle. */
     uint64_t last_usec;         /* Its time from first send to the
                                  * barrier's reply. */

@@ -7,10 +7,13 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "flow.h"
 #include "flow-set.h"
 #include "hold-tag.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-actions.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "util.h"
@@ -46,14 +49,17 @@ add_flow(struct pipeline_ctx *ctx, uint8_t table, uint16_t priority,
          uint64_t cookie, const char *actions, const char *match_format, ...)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    size_t n_unparsed;
     va_list args;
     char *match;
 
     va_start(args, match_format);
     match = xvasprintf(match_format, args);
     va_end(args);
+    n_unparsed = ctx->flows->n_unparsed;
     if (!of_flow_set_add(ctx->flows, table, priority, cookie, match,
-                         actions)) {
+                         actions) && ctx->flows->n_unparsed == n_unparsed) {
+        /* (A flow that does not parse is counted and logged by the set.) */
         VLOG_WARN_RL(&rl, "two flows claim table=%u,priority=%u,%s: the "
                      "model is inconsistent (duplicate MAC or address?)",
                      table, priority, match);
@@ -970,15 +976,25 @@ pipeline_compute_port(const struct model *model,
     return ctx.n_conflicts;
 }
 
-/* Whether 'match' (fields separated by commas) has field 'field' ("name=
- * value") exactly. */
+/* Whether flow 'f' matches exactly on in_port 'ofport'. */
 static bool
-match_has(const char *match, const char *field)
+matches_in_port(const struct of_flow *f, unsigned int ofport)
 {
-    size_t len = strlen(field);
+    struct match m;
 
-    for (const char *p = match; (p = strstr(p, field)) != NULL; p += len) {
-        if ((p == match || p[-1] == ',') && (p[len] == ',' || !p[len])) {
+    minimatch_expand(&f->parsed->match, &m);
+    return (m.wc.masks.in_port.ofp_port == u16_to_ofp(UINT16_MAX)
+            && m.flow.in_port.ofp_port == u16_to_ofp(ofport));
+}
+
+/* Whether flow 'f' continues the pipeline (has a goto_table). */
+static bool
+continues(const struct of_flow *f)
+{
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, f->parsed->ofpacts, f->parsed->ofpacts_len) {
+        if (a->type == OFPACT_GOTO_TABLE) {
             return true;
         }
     }
@@ -991,18 +1007,16 @@ pipeline_admission_read(const struct of_flow_set *readback,
 {
     uint64_t cookie = PIPELINE_COOKIE(PIPELINE_C_LOCATION, port_key);
     enum pipeline_admission state = PIPELINE_ADMISSION_UNKNOWN;
-    char *in_port = xasprintf("in_port=%u", ofport);
     const struct of_flow *f;
 
     OF_FLOW_SET_FOR_EACH_WITH_COOKIE (f, cookie, readback) {
         if (f->table == PT_ADMISSION && f->priority == 100
-            && (!ofport || match_has(f->match, in_port))) {
+            && (!ofport || matches_in_port(f, ofport))) {
             /* An open admission continues the pipeline; a closed one
              * drops (pipeline_compute_port()'s location flows). */
-            state = (strstr(f->actions, "goto_table")
-                     ? PIPELINE_ADMISSION_OPEN : PIPELINE_ADMISSION_CLOSED);
+            state = (continues(f) ? PIPELINE_ADMISSION_OPEN
+                     : PIPELINE_ADMISSION_CLOSED);
         }
     }
-    free(in_port);
     return state;
 }

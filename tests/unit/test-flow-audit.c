@@ -13,9 +13,15 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "byte-order.h"
 #include "flow-audit.h"
 #include "flow-set.h"
 #include "openflow/openflow.h"
+#include "openvswitch/list.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-protocol.h"
+#include "openvswitch/ofpbuf.h"
 #include "util.h"
 
 /* Cookies as the pipeline makes them: class in the top byte, key below. */
@@ -61,19 +67,71 @@ test_parts(void **state OVS_UNUSED)
     assert_true(flow_audit_in_part(0, 0, 4));
 }
 
-/* The canonical form is what the switch sends back: "load:" comes back as
- * "set_field:" over OpenFlow 1.5, a flow already in that form stays as it
- * is, and a flow that does not parse is counted and left out. */
+/* Adds to 'out' the flows of 'in' as a switch speaking 'version' sends
+ * them back: encoded into a flow stats reply from their parsed form,
+ * decoded, and added with flow_audit_add_stats(). */
+static void
+read_back(const struct of_flow_set *in, enum ofp_version version,
+          struct of_flow_set *out)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    struct ofpbuf *request, *reply;
+    const struct of_flow *f;
+    struct ovs_list replies;
+    struct ofpbuf ofpacts;
+
+    match_init_catchall(&fsr.match);
+    request = ofputil_encode_flow_stats_request(
+        &fsr, ofputil_protocol_from_ofp_version(version));
+    ofpmp_init(&replies, request->data);
+    ofpbuf_delete(request);
+    HMAP_FOR_EACH (f, node, &in->flows) {
+        struct ofputil_flow_stats fs = {
+            .cookie = htonll(f->cookie),
+            .table_id = f->table,
+            .priority = f->priority,
+            .idle_age = -1,
+            .hard_age = -1,
+            .ofpacts = f->parsed->ofpacts,
+            .ofpacts_len = f->parsed->ofpacts_len,
+        };
+
+        minimatch_expand(&f->parsed->match, &fs.match);
+        ofputil_append_flow_stats_reply(&fs, &replies, NULL);
+    }
+    ofpbuf_init(&ofpacts, 64);
+    LIST_FOR_EACH (reply, list_node, &replies) {
+        struct ofpbuf b = ofpbuf_const_initializer(reply->data, reply->size);
+        struct ofputil_flow_stats fs;
+
+        while (!ofputil_decode_flow_stats_reply(&fs, &b, false, &ofpacts)) {
+            assert_true(flow_audit_add_stats(out, &fs));
+        }
+    }
+    ofpbuf_uninit(&ofpacts);
+    ofpbuf_list_delete(&replies);
+}
+
+/* The flows the pipeline writes and the flows a switch sends back are
+ * compared in one canonical form: "load:" comes back as "set_field:" over
+ * OpenFlow 1.5 (and 1.4), yet it is the same flow; a flow read back twice
+ * is still the same; a flow that does not parse is counted and left out;
+ * each flow is in its audit part and only there. */
 static void
 test_canonical(void **state OVS_UNUSED)
 {
+    static const enum ofp_version versions[] = {
+        OFP14_VERSION, OFP15_VERSION,
+    };
     struct of_flow_set in, out, again;
+    struct flow_audit_diff d;
     const struct of_flow *f;
-    size_t n_bad;
 
     of_flow_set_init(&in);
-    of_flow_set_init(&out);
-    of_flow_set_init(&again);
     of_flow_set_add(&in, 5, 100, COOKIE(4, 1), "in_port=4,reg7=0x1",
                     "drop");
     of_flow_set_add(&in, 0, 100, COOKIE(3, 1), "in_port=4",
@@ -83,44 +141,64 @@ test_canonical(void **state OVS_UNUSED)
     of_flow_set_add(&in, 20, 50, COOKIE(2, 1), "ip,metadata=0x1,"
                     "nw_dst=10.0.0.0/24", "goto_table:21");
     of_flow_set_add(&in, 30, 10, COOKIE(1, 0), "", "drop");
-    of_flow_set_add(&in, 30, 11, COOKIE(1, 0), "no_such_field=1", "drop");
+    assert_null(of_flow_set_add(&in, 30, 11, COOKIE(1, 0),
+                                "no_such_field=1", "drop"));
+    assert_int_equal(in.n_unparsed, 1);
+    assert_int_equal(of_flow_set_count(&in), 5);
 
-    flow_audit_canonical(&in, 0, 1, OFP15_VERSION, &out, &n_bad);
-    assert_int_equal(n_bad, 1);
-    assert_int_equal(of_flow_set_count(&out), 5);
-    f = of_flow_set_find(&out, 0, 100, "in_port=4");
-    assert_non_null(f);
-    assert_string_equal(f->actions, "set_field:0x1->reg7,goto_table:5");
-    assert_true(f->cookie == COOKIE(3, 1));
-    f = of_flow_set_find(&out, 5, 100, "reg7=0x1,in_port=4");
-    assert_non_null(f);
-    assert_string_equal(f->actions, "drop");
-    f = of_flow_set_find(&out, 30, 10, "");
-    assert_non_null(f);
+    for (size_t v = 0; v < ARRAY_SIZE(versions); v++) {
+        of_flow_set_init(&out);
+        of_flow_set_init(&again);
+        read_back(&in, versions[v], &out);
+        assert_int_equal(of_flow_set_count(&out), 5);
+        f = of_flow_set_find(&out, 0, 100, "in_port=4");
+        assert_non_null(f);
+        assert_string_equal(of_flow_actions_text(f),
+                            "set_field:0x1->reg7,goto_table:5");
+        assert_true(f->cookie == COOKIE(3, 1));
+        f = of_flow_set_find(&out, 5, 100, "reg7=0x1,in_port=4");
+        assert_non_null(f);
+        assert_string_equal(of_flow_actions_text(f), "drop");
+        assert_non_null(of_flow_set_find(&out, 30, 10, ""));
 
-    /* Idempotent: the switch's spelling is its own canonical form. */
-    flow_audit_canonical(&out, 0, 1, OFP15_VERSION, &again, &n_bad);
-    assert_int_equal(n_bad, 0);
-    assert_int_equal(of_flow_set_count(&again), 5);
-    HMAP_FOR_EACH (f, node, &out.flows) {
-        const struct of_flow *g = of_flow_set_find(&again, f->table,
-                                                   f->priority, f->match);
-        assert_non_null(g);
-        assert_string_equal(g->actions, f->actions);
-        assert_true(g->cookie == f->cookie);
+        /* The same flows, in either spelling. */
+        flow_audit_compare(&in, &out, 0, 0, &d);
+        assert_int_equal(flow_audit_diff_count(&d), 0);
+        flow_audit_diff_destroy(&d);
+
+        /* Idempotent: the switch's spelling is its own canonical form. */
+        read_back(&out, versions[v], &again);
+        assert_int_equal(of_flow_set_count(&again), 5);
+        HMAP_FOR_EACH (f, node, &out.flows) {
+            const struct of_flow *g = of_flow_set_find_flow(&again, f);
+
+            assert_non_null(g);
+            assert_string_equal(of_flow_actions_text(g),
+                                of_flow_actions_text(f));
+            assert_true(of_flow_same_actions(g, f));
+            assert_true(g->cookie == f->cookie);
+        }
+        of_flow_set_destroy(&out);
+        of_flow_set_destroy(&again);
     }
 
-    /* Only the part asked for. */
-    of_flow_set_clear(&again);
-    flow_audit_canonical(&in, 1, 2, OFP15_VERSION, &again, &n_bad);
-    HMAP_FOR_EACH (f, node, &again.flows) {
-        assert_true(flow_audit_in_part(f->cookie, 1, 2));
+    /* Each flow in its part, and only there. */
+    struct of_flow_set parts[2];
+
+    of_flow_set_init(&parts[0]);
+    of_flow_set_init(&parts[1]);
+    flow_audit_split(&in, 2, parts);
+    for (unsigned int i = 0; i < 2; i++) {
+        HMAP_FOR_EACH (f, node, &parts[i].flows) {
+            assert_true(flow_audit_in_part(f->cookie, i, 2));
+        }
     }
-    assert_int_equal(of_flow_set_count(&again), 3);
+    assert_int_equal(of_flow_set_count(&parts[0]), 2);
+    assert_int_equal(of_flow_set_count(&parts[1]), 3);
 
     of_flow_set_destroy(&in);
-    of_flow_set_destroy(&out);
-    of_flow_set_destroy(&again);
+    of_flow_set_destroy(&parts[0]);
+    of_flow_set_destroy(&parts[1]);
 }
 
 /* Every kind of difference, and someone else's flow left alone. */

@@ -175,9 +175,10 @@ assert_flow(const struct of_flow_set *flows, uint8_t table,
     if (!f) {
         fail_msg("no flow table=%u,priority=%u,%s", table, priority, match);
     }
-    if (actions && strcmp(f->actions, actions)) {
+    if (actions && strcmp(of_flow_actions_text(f), actions)) {
         fail_msg("flow table=%u,priority=%u,%s has actions\n  %s\n"
-                 "expected\n  %s", table, priority, match, f->actions,
+                 "expected\n  %s", table, priority, match,
+                 of_flow_actions_text(f),
                  actions);
     }
 }
@@ -202,7 +203,7 @@ assert_no_cookie(const struct of_flow_set *flows, uint8_t table,
     HMAP_FOR_EACH (f, node, &flows->flows) {
         if (f->table == table && f->cookie == cookie) {
             fail_msg("unexpected flow table=%u,%s with cookie %#"PRIx64,
-                     table, f->match, cookie);
+                     table, of_flow_match_text(f), cookie);
         }
     }
 }
@@ -244,8 +245,8 @@ lookup(const struct of_flow_set *flows, uint8_t table, const struct flow *pkt)
         if (minimatch_matches_flow(&fm.match, pkt)) {
             if (best && best->priority == f->priority) {
                 fail_msg("two flows of priority %u in table %u match: %s "
-                         "and %s", f->priority, table, best->match,
-                         f->match);
+                         "and %s", f->priority, table,
+                         of_flow_match_text(best), of_flow_match_text(f));
             }
             best = f;
         }
@@ -265,10 +266,11 @@ assert_lookup(const struct of_flow_set *flows, uint8_t table,
     if (!f) {
         fail_msg("no flow in table %u for the packet", table);
     }
-    if (strcmp(f->actions, actions)) {
+    if (strcmp(of_flow_actions_text(f), actions)) {
         fail_msg("the packet hits table=%u,priority=%u,%s with actions\n"
-                 "  %s\nexpected\n  %s", table, f->priority, f->match,
-                 f->actions, actions);
+                 "  %s\nexpected\n  %s", table, f->priority,
+                 of_flow_match_text(f),
+                 of_flow_actions_text(f), actions);
     }
 }
 
@@ -337,7 +339,7 @@ walk_to(const struct of_flow_set *flows, uint8_t table, struct flow *pkt)
 static const char *
 walk(const struct of_flow_set *flows, uint8_t table, struct flow *pkt)
 {
-    return walk_to(flows, table, pkt)->actions;
+    return of_flow_actions_text(walk_to(flows, table, pkt));
 }
 
 /* A broadcast from 'mac' as the announcer sends it (a RARP) into port
@@ -446,13 +448,15 @@ test_announcer(void **state OVS_UNUSED)
         compute(&w, w.h[h], &f);
         HMAP_FOR_EACH (flow, node, &f.flows) {
             if (flow->table == PT_CLASSIFY
-                && (strstr(flow->match, "in_port=300")
-                    || strstr(flow->match, "in_port=CONTROLLER"))) {
-                assert_string_equal(flow->actions, "goto_table:2");
+                && (strstr(of_flow_match_text(flow), "in_port=300")
+                    || strstr(of_flow_match_text(flow),
+                              "in_port=CONTROLLER"))) {
+                assert_string_equal(of_flow_actions_text(flow),
+                                    "goto_table:2");
             }
             if (flow->table == PT_ANNOUNCE && flow->priority) {
-                assert_non_null(strstr(flow->match, "dl_src="));
-                assert_non_null(strstr(flow->actions, "->reg7,"));
+                assert_non_null(strstr(of_flow_match_text(flow), "dl_src="));
+                assert_non_null(strstr(of_flow_actions_text(flow), "->reg7,"));
             }
         }
         of_flow_set_destroy(&f);
@@ -639,8 +643,9 @@ test_isolation(void **state OVS_UNUSED)
             if (flow->table != PT_L2 || flow->priority != 100) {
                 continue;
             }
-            assert_int_equal(sscanf(flow->match, "metadata=%x", &meta), 1);
-            reg5 = strstr(flow->actions, "->reg5");
+            assert_int_equal(sscanf(of_flow_match_text(flow), "metadata=%x",
+                                    &meta), 1);
+            reg5 = strstr(of_flow_actions_text(flow), "->reg5");
             assert_non_null(reg5);
             for (size_t i = 0; i < w.m.n_ports; i++) {
                 const struct model_port *p = w.m.ports[i];
@@ -648,7 +653,7 @@ test_isolation(void **state OVS_UNUSED)
 
                 snprintf(want, sizeof want, "set_field:%#"PRIx32"->reg5",
                          p->key);
-                if (!strncmp(flow->actions, want, strlen(want))) {
+                if (!strncmp(of_flow_actions_text(flow), want, strlen(want))) {
                     assert_int_equal(meta,
                                      model_network_key(p->subnet->network));
                 }
@@ -767,7 +772,7 @@ test_nd_answers(void **state OVS_UNUSED)
     ns = nd_packet(w.vm1, "fd00:0:0:1::5", 135, "fd00:0:0:2::5",
                    "02:00:0a:00:00:01");
     assert_lookup(&f1, PT_ND_SECURITY, &ns, "goto_table:15");
-    assert_true(strstr(lookup(&f1, PT_ARP, &ns)->actions,
+    assert_true(strstr(of_flow_actions_text(lookup(&f1, PT_ARP, &ns)),
                        "set_field:02:00:0a:00:01:02->eth_src"));
     ns.arp_sha = eth_addr_zero;
     assert_lookup(&f1, PT_ND_SECURITY, &ns, "goto_table:15");
@@ -778,15 +783,15 @@ test_nd_answers(void **state OVS_UNUSED)
     assert_lookup(&f1, PT_ARP, &ns, "goto_table:20");
 
     /* vpc1 and vpc2 share fd00:0:0:1::5: each answers with its own. */
-    assert_true(strstr(of_flow_set_find(&f1, PT_ARP, 100,
-                                        "metadata=0x3ea,icmp6,icmp_type=135,"
-                                        "icmp_code=0,"
-                                        "nd_target=fd00:0:0:1::5")->actions,
+    assert_true(strstr(of_flow_actions_text(of_flow_set_find(
+                           &f1, PT_ARP, 100, "metadata=0x3ea,icmp6,"
+                           "icmp_type=135,icmp_code=0,"
+                           "nd_target=fd00:0:0:1::5")),
                        "set_field:02:00:0a:00:02:03->eth_src"));
-    assert_true(strstr(of_flow_set_find(&f1, PT_ARP, 100,
-                                        "metadata=0x3e9,icmp6,icmp_type=135,"
-                                        "icmp_code=0,"
-                                        "nd_target=fd00:0:0:1::5")->actions,
+    assert_true(strstr(of_flow_actions_text(of_flow_set_find(
+                           &f1, PT_ARP, 100, "metadata=0x3e9,icmp6,"
+                           "icmp_type=135,icmp_code=0,"
+                           "nd_target=fd00:0:0:1::5")),
                        "set_field:02:00:0a:00:00:01->eth_src"));
 
     /* The VLAN port vm4: its host's VMs get an answer everywhere; the
@@ -924,7 +929,8 @@ test_ipv6_routing(void **state OVS_UNUSED)
     assert_true(ipv6_parse("fd00:0:0:1::5", &pkt.ipv6_src));
     assert_true(ipv6_parse("fd00:0:0:2::5", &pkt.ipv6_dst));
     assert_lookup(&f, PT_L3, &pkt, "goto_table:21");
-    assert_true(strstr(lookup(&f, PT_ROUTE, &pkt)->actions, "dec_ttl"));
+    assert_true(strstr(of_flow_actions_text(lookup(&f, PT_ROUTE, &pkt)),
+                       "dec_ttl"));
     /* To an address no port of vpc1 has: no route. */
     assert_true(ipv6_parse("fd00:0:0:1::6", &pkt.ipv6_dst));
     assert_lookup(&f, PT_ROUTE, &pkt, "drop");
@@ -1066,8 +1072,7 @@ test_compute_port_is_subset(void **state OVS_UNUSED)
                                                    &one), 0);
             HMAP_FOR_EACH (f, node, &all.flows) {
                 if (f->cookie == c_port || f->cookie == c_loc) {
-                    of_flow_set_add(&want, f->table, f->priority, f->cookie,
-                                    f->match, f->actions);
+                    of_flow_set_add_flow(&want, f);
                 }
             }
             HMAP_FOR_EACH (f, node, &one.flows) {
@@ -1322,7 +1327,7 @@ test_flow_set(void **state OVS_UNUSED)
     assert_int_equal(d.n_add, 1);
     assert_int_equal(d.add[0]->table, 20);
     assert_int_equal(d.n_modify, 1);
-    assert_string_equal(d.modify[0]->actions, "output:3");
+    assert_string_equal(of_flow_actions_text(d.modify[0]), "output:3");
     assert_int_equal(d.n_del, 1);
     assert_int_equal(d.del[0]->priority, 50);
     of_flow_diff_destroy(&d);
@@ -1377,12 +1382,12 @@ assert_tunnel(const struct of_flow_set *flows, struct flow pkt,
 {
     const struct of_flow *f = walk_to(flows, PT_CLASSIFY, &pkt);
 
-    if (drop ? f->cookie != drop || strcmp(f->actions, "drop")
-        : strcmp(f->actions, actions)) {
+    if (drop ? f->cookie != drop || strcmp(of_flow_actions_text(f), "drop")
+        : strcmp(of_flow_actions_text(f), actions)) {
         fail_msg("%s: ends at table=%u,priority=%u,cookie=%#"PRIx64",%s "
                  "actions=%s; expected %s %#"PRIx64, what, f->table,
-                 f->priority, f->cookie, f->match, f->actions,
-                 drop ? "the drop" : actions, drop);
+                 f->priority, f->cookie, of_flow_match_text(f),
+                 of_flow_actions_text(f), drop ? "the drop" : actions, drop);
     }
 }
 
@@ -1524,7 +1529,7 @@ test_underlay(void **state OVS_UNUSED)
         HMAP_FOR_EACH (flow, node, &all.flows) {
             if (flow->table == PT_TUNNEL_SECURITY && flow->priority
                 && PIPELINE_COOKIE_CLASS(flow->cookie) != PIPELINE_C_EIP) {
-                assert_non_null(strstr(flow->match, ",tun_src="));
+                assert_non_null(strstr(of_flow_match_text(flow), ",tun_src="));
                 assert_true(PIPELINE_COOKIE_CLASS(flow->cookie)
                             == PIPELINE_C_LOCATION);
             }
