@@ -432,6 +432,23 @@ of_flow_set_add_decoded(struct of_flow_set *set, uint8_t table,
 }
 
 void
+of_flow_set_share(struct of_flow_set *set, const struct of_flow_set *with)
+{
+    struct of_flow *f;
+
+    HMAP_FOR_EACH (f, node, &set->flows) {
+        const struct of_flow *w = of_flow_set_find_flow(with, f);
+
+        if (w && w->parsed != f->parsed && of_flow_same_actions(w, f)) {
+            /* The same identity hashes the same: 'f' stays where it is. */
+            CONST_CAST(struct of_flow_parsed *, w->parsed)->ref_cnt++;
+            parsed_unref(f->parsed);
+            f->parsed = w->parsed;
+        }
+    }
+}
+
+void
 of_flow_set_remove(struct of_flow_set *set, struct of_flow *f)
 {
     flow_unlink(set, f);

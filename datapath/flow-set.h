@@ -133,6 +133,13 @@ struct of_flow *of_flow_set_add_decoded(struct of_flow_set *, uint8_t table,
                                         const struct ofpact *ofpacts,
                                         size_t ofpacts_len);
 
+/* Makes every flow of 'set' that has the identity and the actions of a
+ * flow of 'with' share that flow's parsed form (and text), freeing its
+ * own: a switch's flows read back, once found the same as the desired
+ * ones, cost no more memory than a reference each. */
+void of_flow_set_share(struct of_flow_set *set,
+                       const struct of_flow_set *with);
+
 /* Removes and frees 'flow', which must be in 'set'. */
 void of_flow_set_remove(struct of_flow_set *, struct of_flow *flow);
 

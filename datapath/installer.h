@@ -136,7 +136,8 @@ bool installer_role_confirmed(const struct installer *);
  * sent, dump the switch's whole table.  The first transaction then sends
  * only what differs from the desired flows, nothing at all if the switch
  * has them already (a controller that restarted or took over changes no
- * flow of a switch that was right), and a restarted controller reads what
+ * flow of a switch that was right: that reading then counts as an audit
+ * round, installer_audit_last()), and a restarted controller reads what
  * its predecessor left there (installer_get_readback()). */
 void installer_set_readback(struct installer *);
 /* The flows read back on the current connection (matches and actions as

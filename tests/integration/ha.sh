@@ -224,9 +224,14 @@ for killed_after in prepare switchover activate; do
     echo "ok: $active killed after $killed_after, $standby found it $(state)"
     check_eq "$standby is the primary of 3 switches" \
         "$(ctl "$standby" cutoverd/status | grep -c "^  installer h[0-9]: .*, primary (generation $gen)")" 3
-    # The switches had the flows right: the takeover sent none.
+    # The switches had the flows right: the takeover sent none.  Finding
+    # them right compared every flow, so it was the hosts' check too: in
+    # the same status, every host that was found right is in sync.
+    status=$(ctl "$standby" cutoverd/status)
     check_eq "$standby found the flows of 3 switches right" \
-        "$(ctl "$standby" cutoverd/status | grep -c "^  installer h[0-9]: .*, 1 connections found right, ")" 3
+        "$(echo "$status" | grep -c "^  installer h[0-9]: .*, 1 connections found right, ")" 3
+    check_eq "$standby has the 3 hosts in sync by that reading" \
+        "$(echo "$status" | grep -c "^host h[0-9]: .*in sync, checked")" 3
     # The killed one comes back, as a standby.
     start "$active"
     wait_until 15 "$active to answer" eval '[ "$(role_of "$active")" = standby ]'

@@ -119,8 +119,9 @@ read_back(const struct of_flow_set *in, enum ofp_version version,
 /* The flows the pipeline writes and the flows a switch sends back are
  * compared in one canonical form: "load:" comes back as "set_field:" over
  * OpenFlow 1.5 (and 1.4), yet it is the same flow; a flow read back twice
- * is still the same; a flow that does not parse is counted and left out;
- * each flow is in its audit part and only there. */
+ * is still the same, and once found so shares the desired flow's parse; a
+ * flow that does not parse is counted and left out; each flow is in its
+ * audit part and only there. */
 static void
 test_canonical(void **state OVS_UNUSED)
 {
@@ -177,6 +178,26 @@ test_canonical(void **state OVS_UNUSED)
                                 of_flow_actions_text(f));
             assert_true(of_flow_same_actions(g, f));
             assert_true(g->cookie == f->cookie);
+        }
+
+        /* Once found the same, the flows read back share the desired
+         * flows' parsed forms; one changed on the switch keeps its own. */
+        f = of_flow_set_find(&again, 5, 100, "reg7=0x1,in_port=4");
+        of_flow_set_remove(&again, CONST_CAST(struct of_flow *, f));
+        of_flow_set_add(&again, 5, 100, COOKIE(4, 1), "in_port=4,reg7=0x1",
+                        "goto_table:10");
+        of_flow_set_share(&again, &in);
+        HMAP_FOR_EACH (f, node, &again.flows) {
+            const struct of_flow *g = of_flow_set_find_flow(&in, f);
+
+            assert_non_null(g);
+            if (f->table == 5) {
+                assert_ptr_not_equal(f->parsed, g->parsed);
+                assert_string_equal(of_flow_actions_text(f),
+                                    "goto_table:10");
+            } else {
+                assert_ptr_equal(f->parsed, g->parsed);
+            }
         }
         of_flow_set_destroy(&out);
         of_flow_set_destroy(&again);
