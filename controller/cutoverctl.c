@@ -149,24 +149,42 @@ kvs_destroy(struct kv *kvs, size_t n)
 
 /* Lookups. */
 
-/* KIND_find(ctx, name): the row of table TYPE named 'name', or NULL. */
-#define DEFINE_FIND(KIND, TYPE, FOR_EACH)                               \
+/* The IDL's indexes of the tables' names, made with the IDL (main()).  An
+ * index follows the transaction's own writes too: a row a command inserted
+ * is found by the next command of the same transaction. */
+static struct ovsdb_idl_index *host_by_name;
+static struct ovsdb_idl_index *network_by_name;
+static struct ovsdb_idl_index *subnet_by_name;
+static struct ovsdb_idl_index *port_by_name;
+
+static void
+create_indexes(struct ovsdb_idl *idl)
+{
+    host_by_name = ovsdb_idl_index_create1(idl, &nbrec_host_col_name);
+    network_by_name = ovsdb_idl_index_create1(idl, &nbrec_network_col_name);
+    subnet_by_name = ovsdb_idl_index_create1(idl, &nbrec_subnet_col_name);
+    port_by_name = ovsdb_idl_index_create1(idl, &nbrec_port_col_name);
+}
+
+/* KIND_find(ctx, name): the row of table TYPE named 'name', or NULL,
+ * through the index KIND_by_name. */
+#define DEFINE_FIND(KIND, TYPE)                                         \
     static const struct nbrec_##TYPE *                                  \
-    KIND##_find(struct ctl_context *ctx, const char *name)                  \
+    KIND##_find(struct ctl_context *ctx OVS_UNUSED, const char *name)   \
     {                                                                   \
+        struct nbrec_##TYPE *key                                        \
+            = nbrec_##TYPE##_index_init_row(KIND##_by_name);            \
         const struct nbrec_##TYPE *row;                                 \
                                                                         \
-        FOR_EACH (row, ctx->idl) {                                      \
-            if (!strcmp(row->name, name)) {                             \
-                return row;                                             \
-            }                                                           \
-        }                                                               \
-        return NULL;                                                    \
+        nbrec_##TYPE##_index_set_name(key, name);                       \
+        row = nbrec_##TYPE##_index_find(KIND##_by_name, key);           \
+        nbrec_##TYPE##_index_destroy_row(key);                          \
+        return row;                                                     \
     }
-DEFINE_FIND(host, host, NBREC_HOST_FOR_EACH)
-DEFINE_FIND(network, network, NBREC_NETWORK_FOR_EACH)
-DEFINE_FIND(subnet, subnet, NBREC_SUBNET_FOR_EACH)
-DEFINE_FIND(port, port, NBREC_PORT_FOR_EACH)
+DEFINE_FIND(host, host)
+DEFINE_FIND(network, network)
+DEFINE_FIND(subnet, subnet)
+DEFINE_FIND(port, port)
 
 static const struct nbrec_eip *
 eip_find(struct ctl_context *ctx, const char *address)
@@ -1697,6 +1715,7 @@ main(int argc, char *argv[])
     fatal_ignore_sigpipe();
 
     idl = ovsdb_idl_create(db, &nbrec_idl_class, true, true);
+    create_indexes(idl);
     deadline = timeout_sec ? time_msec() + timeout_sec * 1000LL : LLONG_MAX;
     seqno = ovsdb_idl_get_seqno(idl);
     for (;;) {
