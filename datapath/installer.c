@@ -64,6 +64,24 @@ VLOG_DEFINE_THIS_MODULE(installer);
 /* The OpenFlow versions the installer speaks: bundles need 1.4. */
 #define INSTALLER_VERSIONS ((1u << OFP14_VERSION) | (1u << OFP15_VERSION))
 
+/* A transaction in flight: a bundle and its barrier.  Up to
+ * INSTALLER_MAX_TXNS incremental ones are in flight at once (a switch
+ * applies bundles in the order they come), so that what the loop decides
+ * while a bundle is out (the next switchovers of an evacuation) goes out
+ * at once instead of waiting for that bundle's barrier.  A full one goes
+ * alone.  If a bundle fails, the ones sent after it were differences from
+ * a table the switch does not have: they are forgotten (their replies
+ * ignored), and the next bundle replaces the whole table. */
+#define INSTALLER_MAX_TXNS 8
+struct installer_txn {
+    uint32_t first_xid, barrier_xid;
+    uint64_t seqno;             /* The desired state it makes true. */
+    bool full;                  /* It replaces the whole table. */
+    bool error;                 /* The switch refused part of it. */
+    long long int start_usec;
+    size_t flow_mods;
+};
+
 struct installer {
     char *name;
     char *target;
@@ -85,19 +103,15 @@ struct installer {
     uint64_t *dirty;
     size_t n_dirty, allocated_dirty;
     bool held;                  /* installer_hold(). */
-    struct of_flow_set installed;       /* Confirmed by the switch. */
+    /* What the switch has once every transaction in flight is confirmed
+     * (each is applied here when it is sent): the next transaction is the
+     * difference from it. */
+    struct of_flow_set installed;
     uint64_t confirmed_seqno;
 
-    /* The transaction in flight, if any. */
-    bool in_flight;
-    uint32_t first_xid, barrier_xid;
-    uint64_t txn_seqno;
-    bool txn_full;              /* 'txn_add' is the whole table. */
-    struct of_flow_set txn_add; /* Flows the transaction adds or replaces. */
-    struct of_flow_set txn_del; /* Flows it deletes (incremental only). */
-    bool txn_error;
-    long long int txn_start_usec;
-    size_t txn_flow_mods;
+    /* The transactions in flight, oldest first (txns[0]). */
+    struct installer_txn txns[INSTALLER_MAX_TXNS];
+    size_t n_txns;
 
     /* Read-back (installer_set_readback()): after each connection (and
      * each new role), the whole table is dumped before anything is
@@ -170,8 +184,6 @@ installer_create(const char *name)
     inst->rconn = rconn_create(5, 4, 0, INSTALLER_VERSIONS);
     of_flow_set_init(&inst->desired);
     of_flow_set_init(&inst->installed);
-    of_flow_set_init(&inst->txn_add);
-    of_flow_set_init(&inst->txn_del);
     of_flow_set_init(&inst->found);
     of_flow_set_init(&inst->audit_found);
     inst->audit_next = LLONG_MAX;
@@ -187,8 +199,6 @@ installer_destroy(struct installer *inst)
         of_listener_destroy(inst->listener);
         of_flow_set_destroy(&inst->desired);
         of_flow_set_destroy(&inst->installed);
-        of_flow_set_destroy(&inst->txn_add);
-        of_flow_set_destroy(&inst->txn_del);
         of_flow_set_destroy(&inst->found);
         of_flow_set_destroy(&inst->audit_found);
         audit_parts_free(inst);
@@ -208,7 +218,7 @@ installer_set_target(struct installer *inst, const char *target)
     }
     free(inst->target);
     inst->target = nullable_xstrdup(target);
-    inst->in_flight = false;
+    inst->n_txns = 0;
     inst->need_full = true;
     of_listener_destroy(inst->listener);
     inst->listener = NULL;
@@ -377,14 +387,15 @@ send_msg(struct installer *inst, struct ofpbuf *msg)
     return true;
 }
 
-/* Adds to bundle 'bc' a flow mod with 'command' for flow 'f' (NULL: every
- * flow, for a delete), encoded from its parsed form, and, if it was sent,
- * records a copy of 'f' in 'record'.  Returns false if the connection
- * failed. */
+/* Adds to bundle 'bc' of transaction 't' a flow mod with 'command' for
+ * flow 'f' (NULL: every flow, for a delete), encoded from its parsed form,
+ * and, if it was sent, makes it true in 'installed' (where 'f' may be: it
+ * is not used afterwards).  Returns false if the connection failed. */
 static bool
-send_flow_mod(struct installer *inst, const struct ofputil_bundle_ctrl_msg
-              *bc, enum ofputil_protocol protocol, int command,
-              const struct of_flow *f, struct of_flow_set *record)
+send_flow_mod(struct installer *inst, struct installer_txn *t,
+              const struct ofputil_bundle_ctrl_msg *bc,
+              enum ofputil_protocol protocol, int command,
+              const struct of_flow *f)
 {
     enum ofp_version version = ofputil_protocol_to_ofp_version(protocol);
     struct ofputil_flow_mod fm = {
@@ -420,9 +431,18 @@ send_flow_mod(struct installer *inst, const struct ofputil_bundle_ctrl_msg
     bam.msg = fm_msg->data;
     sent = send_msg(inst, ofputil_encode_bundle_add(version, &bam));
     ofpbuf_delete(fm_msg);
-    inst->txn_flow_mods++;
-    if (sent && f && record) {
-        of_flow_set_add_flow(record, f);
+    t->flow_mods++;
+    if (sent && f) {
+        struct of_flow *old = of_flow_set_find_flow(&inst->installed, f);
+
+        if (command == OFPFC_ADD) {
+            if (old) {
+                of_flow_set_remove(&inst->installed, old);
+            }
+            of_flow_set_add_flow(&inst->installed, f);
+        } else if (old) {
+            of_flow_set_remove(&inst->installed, old);
+        }
     }
     return sent;
 }
@@ -440,34 +460,33 @@ send_txn(struct installer *inst)
         .type = OFPBCT_OPEN_REQUEST,
         .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
     };
+    struct installer_txn *t = &inst->txns[inst->n_txns];
     struct ofpbuf *msg;
     bool ok;
 
-    of_flow_set_clear(&inst->txn_add);
-    of_flow_set_clear(&inst->txn_del);
-    inst->txn_full = inst->need_full;
-    inst->txn_seqno = inst->desired_seqno;
-    inst->txn_error = false;
-    inst->txn_flow_mods = 0;
-    inst->txn_start_usec = time_usec();
+    *t = (struct installer_txn) {
+        .seqno = inst->desired_seqno,
+        .full = inst->need_full,
+        .start_usec = time_usec(),
+    };
     inst->txns_sent++;
     inst->rb_fresh = false;
+    inst->installed_changes++;
 
     msg = ofputil_encode_bundle_ctrl_request(version, &bc);
-    inst->first_xid = msg_xid(msg);
+    t->first_xid = msg_xid(msg);
     ok = send_msg(inst, msg);
 
-    if (inst->txn_full) {
+    if (t->full) {
         const struct of_flow *f;
 
-        ok = ok && send_flow_mod(inst, &bc, protocol, OFPFC_DELETE, NULL,
-                                 NULL);
+        of_flow_set_clear(&inst->installed);
+        ok = ok && send_flow_mod(inst, t, &bc, protocol, OFPFC_DELETE, NULL);
         HMAP_FOR_EACH (f, node, &inst->desired.flows) {
             if (!ok) {
                 break;
             }
-            ok = send_flow_mod(inst, &bc, protocol, OFPFC_ADD, f,
-                               &inst->txn_add);
+            ok = send_flow_mod(inst, t, &bc, protocol, OFPFC_ADD, f);
         }
     } else {
         struct of_flow_diff d;
@@ -479,15 +498,14 @@ send_txn(struct installer *inst)
                                      inst->dirty, inst->n_dirty, &d);
         }
         for (size_t i = 0; ok && i < d.n_del; i++) {
-            ok = send_flow_mod(inst, &bc, protocol, OFPFC_DELETE_STRICT,
-                               d.del[i], &inst->txn_del);
+            ok = send_flow_mod(inst, t, &bc, protocol, OFPFC_DELETE_STRICT,
+                               d.del[i]);
         }
         /* An add replaces a flow with the same identity. */
         for (size_t i = 0; ok && i < d.n_add + d.n_modify; i++) {
-            ok = send_flow_mod(inst, &bc, protocol, OFPFC_ADD,
+            ok = send_flow_mod(inst, t, &bc, protocol, OFPFC_ADD,
                                i < d.n_add ? d.add[i]
-                                           : d.modify[i - d.n_add],
-                               &inst->txn_add);
+                                           : d.modify[i - d.n_add]);
         }
         of_flow_diff_destroy(&d);
     }
@@ -496,76 +514,68 @@ send_txn(struct installer *inst)
     ok = ok && send_msg(inst, ofputil_encode_bundle_ctrl_request(version,
                                                                  &bc));
     msg = ofputil_encode_barrier_request(version);
-    inst->barrier_xid = msg_xid(msg);
+    t->barrier_xid = msg_xid(msg);
     ok = ok && send_msg(inst, msg);
 
     inst->diff_all = false;
     inst->n_dirty = 0;
-    inst->stats.last_build_usec = time_usec() - inst->txn_start_usec;
+    inst->stats.last_build_usec = time_usec() - t->start_usec;
     if (ok) {
-        inst->in_flight = true;
+        inst->n_txns++;
         inst->need_full = false;
         VLOG_DBG("%s: sent %s bundle %"PRIu32" with %"PRIuSIZE" flow mods "
-                 "(desired state %"PRIu64") in %lld us", inst->name,
-                 inst->txn_full ? "full" : "incremental", bc.bundle_id,
-                 inst->txn_flow_mods, inst->txn_seqno,
-                 time_usec() - inst->txn_start_usec);
+                 "(desired state %"PRIu64", %"PRIuSIZE" in flight) in %lld "
+                 "us", inst->name, t->full ? "full" : "incremental",
+                 bc.bundle_id, t->flow_mods, t->seqno, inst->n_txns,
+                 time_usec() - t->start_usec);
     } else {
         /* The connection broke: start over once it is back. */
+        inst->n_txns = 0;
         inst->need_full = true;
     }
 }
 
-static bool
-xid_in_txn(const struct installer *inst, uint32_t xid)
+/* The transaction in flight that 'xid' belongs to, or NULL. */
+static struct installer_txn *
+txn_of_xid(struct installer *inst, uint32_t xid)
 {
-    return xid - inst->first_xid <= inst->barrier_xid - inst->first_xid;
+    for (size_t i = 0; i < inst->n_txns; i++) {
+        struct installer_txn *t = &inst->txns[i];
+
+        if (xid - t->first_xid <= t->barrier_xid - t->first_xid) {
+            return t;
+        }
+    }
+    return NULL;
 }
 
+/* The barrier of the oldest transaction in flight came back. */
 static void
 finish_txn(struct installer *inst)
 {
-    inst->in_flight = false;
-    if (inst->txn_error) {
+    struct installer_txn t = inst->txns[0];
+
+    inst->n_txns--;
+    memmove(&inst->txns[0], &inst->txns[1],
+            inst->n_txns * sizeof inst->txns[0]);
+    if (t.error) {
+        /* What was sent after it assumed it: forget it all, and replace
+         * the whole table. */
+        inst->n_txns = 0;
         inst->stats.failed_txns++;
         inst->need_full = true;
         inst->retry_at = time_msec() + RETRY_MSEC;
         return;
     }
-    inst->installed_changes++;
-    if (inst->txn_full) {
-        of_flow_set_swap(&inst->installed, &inst->txn_add);
-    } else {
-        const struct of_flow *f;
-
-        HMAP_FOR_EACH (f, node, &inst->txn_del.flows) {
-            struct of_flow *old = of_flow_set_find_flow(&inst->installed, f);
-
-            if (old) {
-                of_flow_set_remove(&inst->installed, old);
-            }
-        }
-        HMAP_FOR_EACH (f, node, &inst->txn_add.flows) {
-            struct of_flow *old = of_flow_set_find_flow(&inst->installed, f);
-
-            if (old) {
-                of_flow_set_remove(&inst->installed, old);
-            }
-            of_flow_set_add_flow(&inst->installed, f);
-        }
-    }
-    of_flow_set_clear(&inst->txn_add);
-    of_flow_set_clear(&inst->txn_del);
-    inst->confirmed_seqno = inst->txn_seqno;
+    inst->confirmed_seqno = t.seqno;
     inst->stats.txns++;
-    inst->stats.flow_mods += inst->txn_flow_mods;
-    inst->stats.last_flow_mods = inst->txn_flow_mods;
-    inst->stats.last_usec = time_usec() - inst->txn_start_usec;
+    inst->stats.flow_mods += t.flow_mods;
+    inst->stats.last_flow_mods = t.flow_mods;
+    inst->stats.last_usec = time_usec() - t.start_usec;
     free(inst->last_error);
     inst->last_error = NULL;
-    VLOG_DBG("%s: desired state %"PRIu64" confirmed: %"PRIuSIZE" flows, "
-             "%"PRIu64" flow mods in %"PRIu64" us", inst->name,
-             inst->confirmed_seqno, of_flow_set_count(&inst->installed),
+    VLOG_DBG("%s: desired state %"PRIu64" confirmed: %"PRIu64" flow mods "
+             "in %"PRIu64" us", inst->name, inst->confirmed_seqno,
              inst->stats.last_flow_mods, inst->stats.last_usec);
 }
 
@@ -632,7 +642,7 @@ send_role_request(struct installer *inst)
 static void
 start_over(struct installer *inst)
 {
-    inst->in_flight = false;
+    inst->n_txns = 0;
     inst->need_full = true;
     inst->retry_at = 0;
     inst->rb_done = false;
@@ -816,11 +826,11 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
                                       ? " (a controller with a newer "
                                       "generation took over: this one is "
                                       "stale)" : ""));
-        } else if (inst->in_flight && xid_in_txn(inst, xid)) {
+        } else if (txn_of_xid(inst, xid)) {
             struct ofpbuf payload;
             enum ofperr error = ofperr_decode_msg(oh, &payload);
 
-            inst->txn_error = true;
+            txn_of_xid(inst, xid)->error = true;
             free(inst->last_error);
             inst->last_error = xasprintf("the switch refused bundle "
                                          "message xid %#"PRIx32": %s",
@@ -859,7 +869,7 @@ handle_msg(struct installer *inst, struct ofpbuf *msg)
         break;
 
     case OFPTYPE_BARRIER_REPLY:
-        if (inst->in_flight && xid == inst->barrier_xid) {
+        if (inst->n_txns && xid == inst->txns[0].barrier_xid) {
             finish_txn(inst);
         }
         break;
@@ -885,11 +895,18 @@ may_send(const struct installer *inst)
     /* Nothing before the first desired state: a full transaction would
      * empty the switch (a restarted controller, before it knows a host's
      * ports). */
-    return (rconn_is_connected(inst->rconn) && !inst->in_flight
+    uint64_t sent_seqno = (inst->n_txns
+                           ? inst->txns[inst->n_txns - 1].seqno
+                           : inst->confirmed_seqno);
+
+    return (rconn_is_connected(inst->rconn)
+            && (!inst->n_txns
+                || (inst->n_txns < INSTALLER_MAX_TXNS && !inst->need_full
+                    && !inst->txns[inst->n_txns - 1].full))
             && !inst->held && (!inst->rb_enabled || inst->rb_done)
             && may_change(inst) && inst->desired_seqno
-            && (inst->need_full || inst->n_dirty
-                || inst->confirmed_seqno != inst->desired_seqno));
+            && (inst->need_full || inst->n_dirty || inst->diff_all
+                || sent_seqno != inst->desired_seqno));
 }
 
 /* Whether the audit may read the switch now: connected, nothing in flight,
@@ -897,7 +914,7 @@ may_send(const struct installer *inst)
 static bool
 audit_may_read(const struct installer *inst)
 {
-    return (rconn_is_connected(inst->rconn) && !inst->in_flight
+    return (rconn_is_connected(inst->rconn) && !inst->n_txns
             && !inst->held && (!inst->rb_enabled || inst->rb_done)
             && may_change(inst) && !inst->need_full && !inst->retry_at && !inst->diff_all
             && !inst->n_dirty
@@ -1159,7 +1176,7 @@ installer_wants_full(const struct installer *inst)
 bool
 installer_is_full_busy(const struct installer *inst)
 {
-    return (inst->rb_xid || (inst->in_flight && inst->txn_full)
+    return (inst->rb_xid || (inst->n_txns && inst->txns[0].full)
             || (inst->rb_done && may_send(inst) && inst->need_full));
 }
 

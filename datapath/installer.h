@@ -2,14 +2,19 @@
  *
  * One installer per host's integration bridge.  It keeps an OpenFlow
  * connection (rconn: TCP, SSL or unix socket) and the set of flows the
- * switch has confirmed.  Either it connects to the switch (an active target,
+ * switch has once what was sent is confirmed.  Either it connects to the
+ * switch (an active target,
  * reconnecting with backoff) or it listens where the switch connects (a
  * passive target, of-listener.h; the switch's newest connection replaces
  * the one before): once connected, both work the same.  Whenever the desired set
  * differs, it sends the difference as one atomic bundle (OpenFlow 1.4+:
  * open, the flow mods, commit) followed by a barrier, and counts the
  * desired state as installed only when the barrier's reply comes back with
- * no error.
+ * no error.  Several bundles may be in flight (up to 8; the switch applies
+ * them in order): a change decided while a bundle is out goes at once,
+ * as a difference from what that bundle makes, instead of waiting for its
+ * barrier.  If a bundle fails, those sent after it are forgotten and the
+ * next bundle replaces the whole table.
  *
  * After every (re)connection, to a restarted ovs-vswitchd as much as to one
  * that kept its flows while we were away (fail_mode=secure), the first
