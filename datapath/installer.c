@@ -522,6 +522,8 @@ send_txn(struct installer *inst)
     inst->stats.last_build_usec = time_usec() - t->start_usec;
     if (ok) {
         inst->n_txns++;
+        inst->stats.most_in_flight = MAX(inst->stats.most_in_flight,
+                                         inst->n_txns);
         inst->need_full = false;
         VLOG_DBG("%s: sent %s bundle %"PRIu32" with %"PRIuSIZE" flow mods "
                  "(desired state %"PRIu64", %"PRIuSIZE" in flight) in %lld "

@@ -84,6 +84,7 @@ struct installer_stats {
                                  * (compare, encode) and hand over to the
                                  * connection, the part of 'last_usec'
                                  * spent in the controller. */
+    uint64_t most_in_flight;    /* The most bundles in flight at once. */
     uint64_t audit_rounds;      /* Audit rounds completed. */
     uint64_t audit_repaired;    /* Flows they repaired. */
     uint64_t audit_discarded;   /* Parts read again. */

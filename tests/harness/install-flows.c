@@ -1,7 +1,7 @@
 /* install-flows: drives the installer (datapath/installer.c) against a real
  * switch, for tests and measurements.
  *
- *   install-flows [--audit N] [--switch N] TARGET FILE...
+ *   install-flows [--audit N] [--switch N] [--back-to-back] TARGET FILE...
  *
  * Connects to TARGET (e.g. unix:.../br-int.mgmt), installs the flows of the
  * first FILE (as tests/harness/compute-flows prints them), waits until the switch
@@ -9,6 +9,11 @@
  * bundle each), and prints for each step the flows, the flow mods sent, the
  * time the installer took to build the bundle and the time from the first
  * message to the barrier's reply.
+ *
+ * With --back-to-back, each further FILE's bundle is sent without waiting
+ * for the one before to be confirmed (several in flight), and only the
+ * last is waited for; then prints the bundles the switch refused and the
+ * flows the installer believes the switch has.
  *
  * With --switch N (and two FILEs, a host's flows before and after a
  * switchover), then switches N times between the two as cutoverd does,
@@ -239,9 +244,15 @@ main(int argc, char *argv[])
 {
     struct installer *inst;
     int n_audits = 0, n_switches = 0;
+    bool back_to_back = false;
 
     set_program_name(argv[0]);
     vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
+    if (argc > 1 && !strcmp(argv[1], "--back-to-back")) {
+        back_to_back = true;
+        argc--;
+        argv++;
+    }
     while (argc > 2 && (!strcmp(argv[1], "--audit")
                         || !strcmp(argv[1], "--switch"))) {
         int n = atoi(argv[2]);
@@ -261,6 +272,34 @@ main(int argc, char *argv[])
 
     inst = installer_create("switch");
     installer_set_target(inst, argv[1]);
+    if (back_to_back) {
+        uint64_t seqno = 0;
+
+        for (int i = 2; i < argc; i++) {
+            struct of_flow_set set;
+
+            of_flow_set_init(&set);
+            read_flows(argv[i], &set);
+            seqno = installer_set_desired(inst, &set);
+            of_flow_set_destroy(&set);
+            if (i == 2) {
+                run_until(inst, confirmed, seqno, argv[i]);
+            } else {
+                /* Sent now, before anything the switch answered is
+                 * read: the bundle before is still in flight. */
+                installer_flush(inst);
+            }
+        }
+        run_until(inst, confirmed, seqno, argv[argc - 1]);
+        printf("back to back: %"PRIu64" bundles confirmed, %"PRIu64
+               " refused, at most %"PRIu64" in flight, %"PRIu64" flows did "
+               "not parse\n", installer_get_stats(inst)->txns,
+               installer_get_stats(inst)->failed_txns,
+               installer_get_stats(inst)->most_in_flight,
+               installer_get_stats(inst)->bad_flows);
+        installer_destroy(inst);
+        return 0;
+    }
     for (int i = 2; i < argc; i++) {
         const struct installer_stats *st;
         struct of_flow_set set;

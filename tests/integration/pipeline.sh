@@ -361,3 +361,27 @@ done
 check_eq "h3 now tunnels vm1's traffic to h2" \
     "$(lab_ofctl "$P" 3 dump-flows br-int --no-stats table=40,reg5=1 | grep -o 'set_field:[0-9.]*->tun_dst')" \
     "set_field:172.16.0.12->tun_dst"
+
+step "bundles back to back: several in flight; one the switch refuses"
+# Three desired states sent without waiting for each other's barrier: the
+# second has a flow the switch refuses (a meter it does not have), so the
+# third, a difference from the second, is forgotten too, and a full bundle
+# makes the switch's table the third state exactly.
+f=$TEST_TMP/b2b
+printf '%s\n' \
+    "table=0,priority=10,cookie=0x100000000000000 actions=drop" \
+    "table=5,priority=10,cookie=0x100000000000000 actions=drop" > "$f.1"
+{ cat "$f.1"
+  echo "table=5,priority=20,cookie=0x100000000000000,reg7=0x7 actions=meter:5,goto_table:10"; } > "$f.2"
+{ cat "$f.1"
+  echo "table=5,priority=30,cookie=0x100000000000000,reg7=0x8 actions=goto_table:10"; } > "$f.3"
+out=$("$INSTALL" --back-to-back "$(mgmt 1)" "$f.1" "$f.2" "$f.3") || fail "$out"
+echo "$out" | tail -1
+check_eq "the refused bundle" "$(echo "$out" | tail -1 | sed 's/.*confirmed, \([0-9]*\) refused.*/\1/')" 1
+check_eq "bundles in flight at once" "$(echo "$out" | tail -1 | sed 's/.*at most \([0-9]*\) in flight.*/\1/')" 2
+check_eq "h1 has the third state's 3 flows" \
+    "$(lab_ofctl "$P" 1 dump-flows br-int --no-stats | grep -c 'cookie=0x100000000000000')" 3
+check_eq "h1 has the third state's own flow" \
+    "$(lab_ofctl "$P" 1 dump-flows br-int --no-stats | grep -c 'priority=30,reg7=0x8')" 1
+check_eq "and not the refused one" \
+    "$(lab_ofctl "$P" 1 dump-flows br-int --no-stats | grep -c 'meter')" 0
